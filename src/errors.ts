@@ -1,0 +1,66 @@
+/**
+ * Errors that leave devsup through its one door, `cli/main.ts`, which prints `message` (and `hint`)
+ * as one paragraph and exits with `exitCode`: 1 for a runtime failure, 2 for a usage or manifest error.
+ * Deep code throws these; nothing below `cli/` calls `process.exit`.
+ */
+export class DevsupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A usage mistake on the command line (unknown flag, missing argument). */
+export class UsageError extends DevsupError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint ?? 'Run `devsup --help` for the commands and their options.');
+  }
+}
+
+/** Where in which file a problem sits; line and column are 1-based. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem found in a manifest, printed as `file:line:col: message`. */
+export interface ManifestIssue extends SourcePosition {
+  message: string;
+}
+
+export function formatIssue(issue: ManifestIssue): string {
+  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
+}
+
+/** Every problem of a manifest at once; nothing is started when this is thrown. */
+export class ManifestError extends DevsupError {
+  constructor(readonly issues: ManifestIssue[]) {
+    super(issues.map(formatIssue).join('\n'), 2);
+  }
+}
+
+/** Another devsup already runs on this manifest. */
+export class InstanceRunningError extends DevsupError {
+  constructor(
+    readonly pid: number,
+    manifestFile: string,
+  ) {
+    super(
+      `devsup is already running for ${manifestFile} (pid ${pid}).`,
+      1,
+      'Use `devsup ports` to see its ports, `devsup logs` for its output, or `devsup down` to stop it.',
+    );
+  }
+}
+
+/** A read or control command found no running instance. */
+export class NoInstanceError extends DevsupError {
+  constructor(folder: string) {
+    super(`devsup is not running in ${folder}`, 1);
+  }
+}

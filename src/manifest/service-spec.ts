@@ -1,0 +1,80 @@
+/**
+ * The validated, defaulted form of a manifest. Templates (`command`, `env`, `url`) are kept raw here:
+ * they are interpolated only after ports are allocated (see `resolve-service.ts`).
+ */
+
+export type RestartPolicy = 'on-failure' | 'always' | 'never';
+export type DependencyCondition = 'started' | 'ready' | 'completed';
+
+export type ReadySpec =
+  | { kind: 'tcp' }
+  | { kind: 'http'; path: string; status?: number }
+  | { kind: 'log'; pattern: RegExp }
+  | { kind: 'exec'; command: string }
+  | { kind: 'none' };
+
+export type FallbackPolicy =
+  | { kind: 'scan' } // next free port above the preferred one, then an OS-assigned one
+  | { kind: 'none' } // the preferred port or an error naming its holder
+  | { kind: 'range'; from: number; to: number }; // a hard limit: no OS-assigned port after it
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/** One port of a service. `port: N` becomes `{ name: 'default', preferred: N }`; the first is `PORT`. */
+export interface NamedPortSpec {
+  name: string;
+  preferred: number | 'auto';
+}
+
+export interface Dependency {
+  service: string;
+  condition: DependencyCondition;
+}
+
+export interface ServiceSpec {
+  key: string;
+  title: string;
+  command: string | string[]; // a string runs through the shell, a list without
+  cwd: string; // absolute
+  env: Record<string, string>; // the service's own `env`, raw templates
+  fileEnv: Record<string, string>; // parsed from the service's `env_file`s, later files win
+  ports: NamedPortSpec[]; // empty for a service without a port
+  portEnv?: string;
+  host?: string;
+  fallback: FallbackPolicy;
+  socket: boolean;
+  url?: string; // template; undefined means `http://localhost:${port}` for a service with a port
+  ready: ReadySpec;
+  readyTimeoutMs: number;
+  dependsOn: Dependency[];
+  restart: RestartPolicy;
+  maxRestarts: number;
+  critical: boolean;
+  stopSignal: NodeJS.Signals;
+  stopTimeoutMs: number;
+  watch: string[];
+  watchIgnore: string[];
+  watchCascade: boolean;
+  autostart: boolean;
+}
+
+export interface Manifest {
+  file: string; // absolute path of services.yaml (or of the Procfile it was read from)
+  dir: string; // absolute folder of `file`; relative paths in the manifest are relative to it
+  project: string;
+  env: Record<string, string>; // top-level `env`, raw templates
+  fileEnv: Record<string, string>; // parsed from the top-level `env_file`s
+  portRange: PortRange; // default 10000-10999
+  services: ServiceSpec[]; // in declaration order
+  /** Files merged into this manifest, in order: the manifest itself, then services.local.yaml if any. */
+  sources: string[];
+  /** Dotted paths (`services.llm.port`) whose value came from services.local.yaml or `--port`. */
+  overridden: Map<string, 'local' | 'cli'>;
+  /** The merged document as plain data (after services.local.yaml and `--port`), for `devsup check`. */
+  document: Record<string, unknown>;
+}
+
+export const DEFAULT_PORT_RANGE: PortRange = { from: 10000, to: 10999 };

@@ -1,0 +1,45 @@
+/** Types shared by the port modules and their users (supervisor, table, `who`). */
+
+/** What a bind attempt said about a port. */
+export type ProbeResult = 'free' | 'busy' | 'forbidden' | 'badhost';
+
+/** Who holds a port, as far as the OS lets us see. */
+export interface PortHolder {
+  /** `listen`: a listening socket; `time-wait`: only the kernel (never a process); `connection`: the local end of a connection. */
+  state: 'listen' | 'time-wait' | 'connection';
+  pid?: number;
+  command?: string; // the holder's command line
+  uid?: number;
+  address?: string; // the local address it is bound to, e.g. `127.0.0.1` or `::`
+}
+
+/** A probe socket kept bound so nothing can take the port before the child is spawned. */
+export interface PortReservation {
+  port: number;
+  /** Closes the probe socket; resolves once the port is bindable again. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** Why a service did not get its preferred port. */
+export type DisplacedBy =
+  | { kind: 'process'; holder?: PortHolder } // a process outside this instance (holder when the OS tells)
+  | { kind: 'sibling'; service: string } // another service of this manifest prefers it and came first
+  | { kind: 'forbidden' } // privileged or reserved by the OS
+  | { kind: 'lease'; detail: string }; // leased by another devsup instance
+
+export interface PortAssignment {
+  name: string; // 'default' for `port:`, else the key in `ports:`
+  port: number;
+  preferred?: number; // undefined for `auto`
+  source: 'preferred' | 'scan' | 'range' | 'sticky' | 'os';
+  displacedBy?: DisplacedBy; // set when `port !== preferred`
+  reservation?: PortReservation;
+}
+
+/** The result of allocation for one service: its ports, or why it could not get one. */
+export interface ServiceAllocation {
+  service: string;
+  ports: PortAssignment[]; // in the service's declaration order; empty for a service without a port
+  /** Set when the service cannot start for lack of a port (`fallback: none`, range exhausted, bad host). */
+  failure?: string;
+}
