@@ -1,0 +1,54 @@
+import { Document, isMap, isScalar, type Node } from 'yaml';
+import { loadManifest } from '../../manifest/load-manifest.js';
+import type { Manifest } from '../../manifest/service-spec.js';
+import { allocatePorts } from '../../ports/allocate-ports.js';
+import type { ServiceAllocation } from '../../ports/port-types.js';
+import { explainAllocations } from '../../output/explain-allocation.js';
+import { isSecretName, MASK } from '../../output/secrets.js';
+import type { CliIO, ParsedArgs } from '../command-list.js';
+
+/** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
+export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
+  const allocations = await allocatePorts(manifest);
+  await Promise.all(allocations.flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
+  io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
+  io.stdout.write(renderMergedManifest(manifest));
+  io.stdout.write(`\n${renderPlannedPorts(manifest, allocations)}`);
+  const notes = explainAllocations(manifest, allocations);
+  if (notes.length > 0) io.stdout.write(`\n${notes.join('\n')}\n`);
+  io.stdout.write(`\n${manifest.file} is valid.\n`);
+  return 0;
+}
+
+/** The merged document as YAML; overridden values carry a `# ← services.local.yaml` or `# ← --port` comment; secrets are masked. */
+function renderMergedManifest(manifest: Manifest): string {
+  const document = new Document(manifest.document);
+  const envPaths = [['env'], ...manifest.services.map((service) => ['services', service.key, 'env'])];
+  for (const envPath of envPaths) {
+    const env = document.getIn(envPath, true);
+    if (!isMap(env)) continue;
+    for (const pair of env.items) {
+      if (isScalar(pair.key) && isSecretName(String(pair.key.value)) && isScalar(pair.value)) pair.value.value = MASK;
+    }
+  }
+  for (const [dotted, origin] of manifest.overridden) {
+    const node = document.getIn(dotted.split('.'), true) as Node | undefined;
+    if (node) node.comment = ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`;
+  }
+  return document.toString({ lineWidth: 0 });
+}
+
+function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]): string {
+  const rows = [['SERVICE', 'PORT', 'PREFERRED', 'PLAN']];
+  for (const allocation of allocations) {
+    const title = manifest.services.find((service) => service.key === allocation.service)?.title ?? allocation.service;
+    if (allocation.failure) rows.push([title, '-', '-', 'cannot start']);
+    for (const port of allocation.ports) {
+      const plan = port.port === port.preferred ? 'preferred port is free' : port.source === 'os' ? 'OS-assigned' : `fallback (${port.source})`;
+      rows.push([allocation.ports.length > 1 ? `${title} (${port.name})` : title, String(port.port), String(port.preferred ?? 'auto'), plan]);
+    }
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+}

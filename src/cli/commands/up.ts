@@ -1,0 +1,46 @@
+import { InstanceRunningError } from '../../errors.js';
+import { loadManifest } from '../../manifest/load-manifest.js';
+import { allocatePorts } from '../../ports/allocate-ports.js';
+import { LogMultiplexer } from '../../output/log-multiplexer.js';
+import { buildReport } from '../../output/build-report.js';
+import { explainAllocations } from '../../output/explain-allocation.js';
+import { renderPortTable } from '../../output/port-table.js';
+import { shouldColor } from '../../output/color.js';
+import { showStartup } from '../../output/startup-view.js';
+import { Supervisor } from '../../supervisor/supervisor.js';
+import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
+import { ensureStateFolder, readLiveState, readState } from '../../control/state-folder.js';
+import { keepStateWritten } from '../../control/state-writer.js';
+import type { CliIO, ParsedArgs } from '../command-list.js';
+import { selectServices, stickyPortsOf } from '../service-args.js';
+
+/** `devsup up [SERVICE…]`: load → allocate → supervise → show, until Ctrl-C or nothing is left to run. */
+export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
+  const selected = selectServices(manifest, args.positionals);
+  const running = readLiveState(manifest.dir);
+  if (running) throw new InstanceRunningError(running.pid, manifest.file);
+  const stateFolder = ensureStateFolder(manifest.dir);
+
+  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(readState(manifest.dir)) });
+  explainAllocations(manifest, allocations).forEach(warn);
+
+  const color = shouldColor(io.stdout, io.env);
+  const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
+  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv: color ? { FORCE_COLOR: '1' } : {} });
+  const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
+  const report = () => buildReport(manifest, supervisor, io.cwd);
+  const flushState = keepStateWritten(stateFolder, supervisor, report);
+
+  const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
+  supervisor.start(selected);
+  await Promise.race([startup, supervisor.done]);
+  io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
+
+  const exitCode = await supervisor.done;
+  await supervisor.shutdown();
+  flushState();
+  removeSignalHandlers();
+  return exitCode;
+}

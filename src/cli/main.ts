@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { DevsupError, UsageError } from '../errors.js';
+import { COMMANDS, type CliIO } from './command-list.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * The one door out of devsup: runs a command and turns any DevsupError into one paragraph on
+ * stderr and its exit code (1 runtime, 2 usage or manifest). A stack trace only with DEVSUP_DEBUG=1.
+ */
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(renderHelp(rest[0]));
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    const { didYouMean } = await import('../manifest/suggest.js');
+    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}.`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(renderHelp(name));
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}.`, `Usage: ${command.usage}`);
+  }
+  const { run } = await command.load();
+  return run(parsed, io);
+}
+
+function renderHelp(name?: string): string {
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (command) return `${command.usage}\n\n  ${command.summary}\n`;
+  const width = Math.max(...Object.keys(COMMANDS).map((key) => key.length));
+  const lines = Object.entries(COMMANDS).map(([key, entry]) => `  ${key.padEnd(width)}  ${entry.summary}`);
+  return [
+    'devsup — run your local services on ports that never collide',
+    '',
+    'Usage: devsup <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options: -f FILE (manifest; default services.yaml here or in a parent folder), -h/--help, -v/--version',
+    'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
+    '',
+  ].join('\n');
+}
+
+function reportError(error: unknown, io: CliIO): number {
+  const debug = io.env.DEVSUP_DEBUG === '1';
+  if (error instanceof DevsupError) {
+    io.stderr.write(`${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`devsup: unexpected error: ${message}\n`);
+  io.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with DEVSUP_DEBUG=1 for the stack trace, and please report it.\n');
+  return 1;
+}
+
+function defaultIO(): CliIO {
+  return { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env };
+}

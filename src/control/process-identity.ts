@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/**
+ * A pid plus something that changes when the pid is reused, so a stale state file can never make
+ * devsup signal or trust an unrelated process that happens to have the same pid.
+ * Linux: start time in clock ticks since boot (field 22 of /proc/PID/stat); elsewhere `ps -o lstart=`.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    if (process.platform === 'linux' || process.platform === 'win32') return undefined;
+  }
+  try {
+    return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `pid` is alive and, where the OS tells, is the same process that was recorded. */
+export function isSameProcess(pid: number, startTime: string | undefined): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (startTime === undefined) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}

@@ -1,0 +1,71 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { PortsReport } from '../output/ports-report.js';
+import { isSameProcess } from './process-identity.js';
+
+/** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */
+export interface InstanceState {
+  version: 1;
+  pid: number;
+  startTime?: string; // see process-identity.ts
+  startedAt: string; // ISO time, for people
+  report: PortsReport;
+}
+
+export const STATE_FOLDER = '.devsup';
+
+/** `.devsup/` beside the manifest: created 0700, since it will hold the control socket. */
+export function stateFolderOf(manifestDir: string): string {
+  return path.join(manifestDir, STATE_FOLDER);
+}
+
+export function ensureStateFolder(manifestDir: string): string {
+  const folder = stateFolderOf(manifestDir);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  chmodSync(folder, 0o700);
+  return folder;
+}
+
+/** The state of the instance that last ran here, whether or not it still runs. */
+export function readState(manifestDir: string): InstanceState | undefined {
+  try {
+    const state = JSON.parse(readFileSync(path.join(stateFolderOf(manifestDir), 'state.json'), 'utf8')) as InstanceState;
+    return state.version === 1 && typeof state.pid === 'number' ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state of the instance running here now, or undefined when none runs (stale files are ignored). */
+export function readLiveState(manifestDir: string): InstanceState | undefined {
+  const state = readState(manifestDir);
+  return state && state.pid !== process.pid && isSameProcess(state.pid, state.startTime) ? state : undefined;
+}
+
+/**
+ * Writes state.json, ports.json and ports.env, each atomically (write then rename), so a reader
+ * never sees half a file.
+ */
+export function writeState(folder: string, state: InstanceState): void {
+  writeAtomically(path.join(folder, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  writeAtomically(path.join(folder, 'ports.json'), JSON.stringify(state.report, null, 2) + '\n');
+  writeAtomically(path.join(folder, 'ports.env'), renderPortsEnv(state.report));
+}
+
+export function renderPortsEnv(report: PortsReport): string {
+  return report.services
+    .filter((service) => service.port !== null)
+    .map((service) => `DEVSUP_${envKey(service.service)}_PORT=${service.port}\n`)
+    .join('');
+}
+
+/** `llm-alt` → `LLM_ALT`, as in the injected `DEVSUP_<KEY>_PORT`. */
+export function envKey(key: string): string {
+  return key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  renameSync(temporary, file);
+}

@@ -1,0 +1,28 @@
+import type { PortsReport } from '../output/ports-report.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { processStartTime } from './process-identity.js';
+import { writeState } from './state-folder.js';
+
+const THROTTLE_MS = 50;
+
+/**
+ * Keeps `.devsup/state.json`, `ports.json` and `ports.env` in step with the supervisor: written at
+ * once, then on every change, at most every 50 ms (a crash loop must not become a write loop).
+ * Returns `flush`, which writes the final state synchronously.
+ */
+export function keepStateWritten(folder: string, supervisor: Supervisor, report: () => PortsReport): () => void {
+  const base = { version: 1 as const, pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString() };
+  let timer: NodeJS.Timeout | undefined;
+  const write = () => {
+    timer = undefined;
+    writeState(folder, { ...base, report: report() });
+  };
+  supervisor.on('change', () => {
+    timer ??= setTimeout(write, THROTTLE_MS);
+  });
+  write();
+  return () => {
+    clearTimeout(timer);
+    write();
+  };
+}

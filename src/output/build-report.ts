@@ -1,0 +1,54 @@
+import path from 'node:path';
+import type { Manifest } from '../manifest/service-spec.js';
+import { resolveUrl, type AssignedPorts } from '../manifest/resolve-service.js';
+import type { PortAssignment } from '../ports/port-types.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { holderOf, type PortsReport, type ServiceReport } from './ports-report.js';
+
+/** The `devsup ports --json` object for a running supervisor (DESIGN.md §2). */
+export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string): PortsReport {
+  const ports: AssignedPorts = new Map(
+    [...supervisor.runners.values()].map((runner) => [runner.spec.key, Object.fromEntries(runner.ports.map((p) => [p.name, p.port]))]),
+  );
+  const services = [...supervisor.runners.values()].map((runner): ServiceReport => {
+    const primary = runner.ports[0];
+    const report: ServiceReport = {
+      service: runner.spec.key,
+      title: runner.spec.title,
+      port: primary?.port ?? null,
+      ports: ports.get(runner.spec.key) ?? {},
+      preferred: primary?.preferred ?? null,
+      status: runner.status,
+      pid: runner.pid,
+      restarts: runner.restarts,
+      url: resolveUrl(manifest, runner.spec, ports) ?? null,
+    };
+    if (runner.detail) report.detail = runner.detail;
+    Object.assign(report, displacementFields(primary));
+    return report;
+  });
+  return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), services };
+}
+
+/** `holder`, `sibling` or `note` for a port that is not the preferred one. */
+function displacementFields(assignment: PortAssignment | undefined): Partial<ServiceReport> {
+  const displaced = assignment?.displacedBy;
+  const ephemeral = assignment?.source === 'os' ? 'OS-assigned port (ephemeral: may change next run)' : undefined;
+  if (!displaced) return ephemeral ? { note: ephemeral } : {};
+  const extra = ephemeral ? { note: ephemeral } : {};
+  switch (displaced.kind) {
+    case 'process':
+      return { holder: holderOf(displaced.holder), ...extra };
+    case 'sibling':
+      return { sibling: displaced.service, ...extra };
+    case 'forbidden':
+      return { note: `permission denied (privileged or reserved by the OS)${ephemeral ? `; ${ephemeral}` : ''}` };
+    case 'lease':
+      return { note: `${displaced.detail}${ephemeral ? `; ${ephemeral}` : ''}` };
+  }
+}
+
+function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

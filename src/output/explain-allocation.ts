@@ -1,0 +1,44 @@
+import type { Manifest } from '../manifest/service-spec.js';
+import { describeHolder } from '../ports/find-port-holder.js';
+import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
+
+/**
+ * One sentence per port that is not the preferred one, and per service that got no port:
+ * which port was preferred, who holds it, what was given instead (DESIGN.md §4, "every fallback
+ * is explained").
+ */
+export function explainAllocations(manifest: Manifest, allocations: ServiceAllocation[]): string[] {
+  const lines: string[] = [];
+  for (const allocation of allocations) {
+    if (allocation.failure) {
+      lines.push(`${allocation.service} cannot start: ${allocation.failure}`);
+      continue;
+    }
+    const multiple = allocation.ports.length > 1;
+    for (const assignment of allocation.ports) {
+      const label = multiple ? `${allocation.service} (${assignment.name})` : allocation.service;
+      const line = explainAssignment(label, assignment, manifest);
+      if (line) lines.push(line);
+    }
+  }
+  return lines;
+}
+
+function explainAssignment(label: string, assignment: PortAssignment, manifest: Manifest): string | undefined {
+  const given = assignment.source === 'os' ? `${assignment.port}, assigned by the OS (ephemeral: it may change next run)` : String(assignment.port);
+  const preferred = assignment.preferred;
+  const displaced = assignment.displacedBy;
+  if (preferred === undefined || !displaced) {
+    return assignment.source === 'os' ? `${label}: no free port in ${manifest.portRange.from}-${manifest.portRange.to}; using ${given}.` : undefined;
+  }
+  switch (displaced.kind) {
+    case 'process':
+      return `${label}: port ${preferred} is held by ${describeHolder(displaced.holder, preferred)}; using ${given} instead.`;
+    case 'sibling':
+      return `${label}: port ${preferred} is also preferred by ${displaced.service}, which comes first; using ${given} instead.`;
+    case 'forbidden':
+      return `${label}: port ${preferred} may not be bound here (permission denied: a port below 1024 needs privileges, or the OS reserves it); using ${given} instead.`;
+    case 'lease':
+      return `${label}: port ${preferred} is ${displaced.detail}; using ${given} instead.`;
+  }
+}

@@ -1,0 +1,77 @@
+import type { LogMultiplexer } from './log-multiplexer.js';
+import type { ServiceRunner } from '../supervisor/service-runner.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { ServiceStatus } from '../supervisor/service-status.js';
+
+/** A status a service settles in while the stack comes up: its startup line is final then. */
+const SETTLED: ReadonlySet<ServiceStatus> = new Set(['ready', 'running', 'exited', 'crashed', 'failed', 'stopped']);
+
+/** "ready on port 8763", "failed: command not found: nod": one phrase per status, for both views. */
+export function describeProgress(runner: ServiceRunner): string {
+  const port = runner.port === undefined ? '' : ` on port ${runner.port}`;
+  switch (runner.status) {
+    case 'pending':
+      return runner.detail ?? 'waiting';
+    case 'starting':
+      return `starting${port}`;
+    case 'ready':
+      return `ready${port}`;
+    case 'running':
+      return `running${port}`;
+    case 'restarting':
+      return `restarting (${runner.detail ?? 'crashed'})`;
+    default:
+      return runner.detail ? `${runner.status}: ${runner.detail}` : runner.status;
+  }
+}
+
+/**
+ * Shows the stack coming up. On a TTY: a listr2 task list (one task per service) while the
+ * children's lines are held back, then the terminal goes to the logs. Off a TTY: a plain line in
+ * the log stream per change. After startup, later changes (a restart that became ready again, a
+ * crash) are told as plain lines in both cases. Resolves when every service has settled.
+ */
+export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, tty: boolean, services: string[]): Promise<void> {
+  const said = new Map<string, string>();
+  const tell = (runner: ServiceRunner) => {
+    const text = describeProgress(runner);
+    // The runner itself says why it restarts; the rest are news only when they differ.
+    if (said.get(runner.spec.key) === text || runner.status === 'restarting') return;
+    said.set(runner.spec.key, text);
+    logs.note(runner.spec.key, text);
+  };
+  if (tty) {
+    await showTaskList(services.map((key) => supervisor.runners.get(key)!), logs);
+    for (const key of services) said.set(key, describeProgress(supervisor.runners.get(key)!));
+    supervisor.on('change', tell);
+    return;
+  }
+  supervisor.on('change', tell);
+  await new Promise<void>((resolve) => supervisor.once('settled', resolve));
+}
+
+async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer): Promise<void> {
+  const { Listr } = await import('listr2');
+  logs.hold();
+  const list = new Listr(
+    runners.map((runner) => ({
+      title: runner.spec.title,
+      task: (_context: unknown, task: { title: string; output: string }) =>
+        new Promise<void>((resolve, reject) => {
+          const update = () => {
+            task.output = describeProgress(runner);
+            if (!SETTLED.has(runner.status) && !(runner.status === 'pending' && runner.detail?.startsWith('blocked'))) return;
+            runner.off('change', update);
+            task.title = `${runner.spec.title}: ${describeProgress(runner)}`;
+            if (runner.status === 'crashed' || runner.status === 'failed' || runner.status === 'pending') reject(new Error(task.title));
+            else resolve();
+          };
+          runner.on('change', update);
+          update();
+        }),
+    })),
+    { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
+  );
+  await list.run().catch(() => undefined);
+  logs.release();
+}

@@ -1,0 +1,25 @@
+import type { Supervisor } from '../supervisor.js';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Ctrl-C, SIGTERM or SIGHUP stops every service cleanly (stop_signal, grace, then the tree is
+ * killed); a second one kills every tree at once. Returns a function that removes the handlers.
+ */
+export function stopAllOnSignal(supervisor: Supervisor, warn: (message: string) => void): () => void {
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received += 1;
+    if (received === 1) {
+      warn(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping every service (again to kill them at once)…`);
+      void supervisor.shutdown();
+    } else {
+      warn('killing every service now.');
+      void supervisor.killAll();
+    }
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  return () => {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+}

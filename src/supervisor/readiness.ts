@@ -1,0 +1,151 @@
+import net from 'node:net';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { ReadySpec } from '../manifest/service-spec.js';
+import { listeningPortsOfTree } from '../ports/listening-ports.js';
+
+export interface ReadinessTarget {
+  pid: number;
+  port?: number;
+  host?: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** Subscribes to the service's output lines; returns the unsubscribe function. */
+  onLine(listener: (line: string) => void): () => void;
+}
+
+/** The readiness check did not pass in time; `message` says which probe and what it last saw. */
+export class ReadinessTimeout extends Error {}
+
+const FIRST_POLL_MS = 20;
+const MAX_POLL_MS = 250;
+
+/**
+ * Resolves once the service is ready by its `ready` spec; rejects with ReadinessTimeout after
+ * `timeoutMs`, or with the abort reason when `signal` fires (the child exited or is being stopped).
+ * Polling starts fast (a service that binds in 50 ms is seen as ready in ~50 ms) and slows down
+ * geometrically, so a slow model server costs almost no CPU while we wait.
+ */
+export async function waitUntilReady(
+  spec: ReadySpec,
+  target: ReadinessTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  if (spec.kind === 'none') return;
+  if (spec.kind === 'log') return waitForLogLine(spec.pattern, target, timeoutMs, signal);
+  const probe = makeProbe(spec, target);
+  const started = Date.now();
+  let interval = FIRST_POLL_MS;
+  let lastSeen = 'nothing yet';
+  for (;;) {
+    signal.throwIfAborted();
+    const outcome = await probe();
+    if (outcome === true) return;
+    lastSeen = outcome;
+    const elapsed = Date.now() - started;
+    if (elapsed >= timeoutMs) {
+      throw new ReadinessTimeout(`not ready after ${formatSeconds(elapsed)}: ${describeProbe(spec, target)} — ${lastSeen}`);
+    }
+    await sleep(Math.min(interval, timeoutMs - elapsed), undefined, { signal });
+    interval = Math.min(interval * 1.5, MAX_POLL_MS);
+  }
+}
+
+/** One attempt: true when ready, else a short description of what it saw. */
+type Probe = () => Promise<true | string>;
+
+function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: ReadinessTarget): Probe {
+  if (spec.kind === 'exec') return () => runExecProbe(spec.command, target);
+  const port = target.port;
+  if (port === undefined) return async () => 'the service has no port';
+  const host = connectHost(target.host);
+  const ownedListener: Probe = async () => {
+    const connected = await canConnect(host, port);
+    if (connected !== true) return connected;
+    const ours = await listeningPortsOfTree(target.pid);
+    // Where the OS will not tell us who listens, a connection is the best evidence we have.
+    if (ours === null || ours.has(port)) return true;
+    return `port ${port} answers, but not from this service's processes`;
+  };
+  if (spec.kind === 'tcp') return ownedListener;
+  return async () => {
+    const listening = await ownedListener();
+    if (listening !== true) return listening;
+    return httpCheck(host, port, spec.path, spec.status);
+  };
+}
+
+function connectHost(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host;
+}
+
+function canConnect(host: string, port: number): Promise<true | string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(`connecting to ${host}:${port} timed out`);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code === 'ECONNREFUSED' ? `${host}:${port} refused the connection` : `${host}:${port}: ${error.code ?? error.message}`);
+    });
+  });
+}
+
+function httpCheck(host: string, port: number, path: string, expected: number | undefined): Promise<true | string> {
+  return new Promise((resolve) => {
+    const request = http.get({ host, port, path, timeout: 2_000, agent: false }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      const ok = expected === undefined ? status >= 200 && status < 400 : status === expected;
+      resolve(ok ? true : `http ${path} → ${status}`);
+    });
+    request.once('timeout', () => request.destroy(new Error('timed out')));
+    request.once('error', (error) => resolve(`http ${path}: ${error.message}`));
+  });
+}
+
+async function runExecProbe(command: string, target: ReadinessTarget): Promise<true | string> {
+  const result = await execa(command, { shell: true, cwd: target.cwd, env: target.env, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
+  return result.exitCode === 0 ? true : `\`${command}\` exited with code ${result.exitCode ?? result.signal}`;
+}
+
+function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (error?: unknown) => {
+      unsubscribe();
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => finish(signal.reason);
+    const unsubscribe = target.onLine((line) => {
+      if (pattern.test(line)) finish();
+    });
+    const timer = setTimeout(
+      () => finish(new ReadinessTimeout(`not ready after ${formatSeconds(timeoutMs)}: no output line matched /${pattern.source}/`)),
+      timeoutMs,
+    );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function describeProbe(spec: ReadySpec, target: ReadinessTarget): string {
+  if (spec.kind === 'http') return `http ${spec.path} on port ${target.port}`;
+  if (spec.kind === 'exec') return `exec \`${spec.command}\``;
+  return `tcp port ${target.port}`;
+}
+
+export function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}

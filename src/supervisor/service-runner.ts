@@ -1,0 +1,188 @@
+import { EventEmitter } from 'node:events';
+import type { ServiceSpec } from '../manifest/service-spec.js';
+import type { ResolvedService } from '../manifest/resolve-service.js';
+import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import type { PortAssignment } from '../ports/port-types.js';
+import { decideAfterExit, describeExit } from './policies/restart-on-failure.js';
+import { ReadinessTimeout, waitUntilReady } from './readiness.js';
+import type { ServiceStatus } from './service-status.js';
+import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
+import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
+
+export interface RunnerContext {
+  logs: LogMultiplexer;
+  /** The command and environment for the next start, interpolated with the current ports. */
+  resolve(): ResolvedService;
+  /** devsup's own warnings, for stderr. */
+  warn(message: string): void;
+}
+
+interface RunnerEvents {
+  change: [];
+}
+
+// Shell exit status for "command not found": starting it again would not help.
+const EXIT_COMMAND_NOT_FOUND = 127;
+
+/**
+ * One service's life: spawn, readiness, restarts with backoff, stop. Every status change goes
+ * through `setStatus`, which emits `change`; the supervisor and the views subscribe to that.
+ */
+export class ServiceRunner extends EventEmitter<RunnerEvents> {
+  status: ServiceStatus = 'pending';
+  detail: string | undefined;
+  pid: number | null = null;
+  /** Crash restarts only, as the table shows them. */
+  restarts = 0;
+  lastExit: ChildExit | undefined;
+  private consecutiveFailures = 0;
+  private child: SpawnedChild | undefined;
+  private runEnded: Promise<void> | undefined;
+  private stopRequested = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readinessAbort: AbortController | undefined;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    readonly ports: PortAssignment[],
+    private readonly context: RunnerContext,
+  ) {
+    super();
+  }
+
+  get port(): number | undefined {
+    return this.ports[0]?.port;
+  }
+
+  /** Alive in the sense of "may still do something": keeps `devsup up` running. */
+  get isActive(): boolean {
+    return this.status === 'starting' || this.status === 'ready' || this.status === 'running' || this.status === 'restarting';
+  }
+
+  setStatus(status: ServiceStatus, detail?: string): void {
+    if (this.status === status && this.detail === detail) return;
+    this.status = status;
+    this.detail = detail;
+    this.emit('change');
+  }
+
+  /** Starts the service (first start, or again after `stop`). */
+  async start(): Promise<void> {
+    if (this.isActive) return;
+    this.stopRequested = false;
+    this.consecutiveFailures = 0;
+    await this.releaseReservations();
+    this.launch();
+  }
+
+  /** Marks the service as unable to start, e.g. for lack of a port. */
+  fail(reason: string): void {
+    void this.releaseReservations();
+    this.setStatus('failed', reason);
+  }
+
+  /** Stops the service on purpose: `stop_signal`, `stop_timeout`, then the whole tree is killed. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    clearTimeout(this.restartTimer);
+    this.readinessAbort?.abort(new Error('stopping'));
+    await this.releaseReservations();
+    const { child, runEnded } = this;
+    if (child?.pid !== undefined) await stopServiceTree(child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+    await runEnded;
+    if (this.status !== 'failed' && this.status !== 'crashed' && this.status !== 'exited') this.setStatus('stopped');
+  }
+
+  /** SIGKILL to the whole tree now (a second Ctrl-C). */
+  async kill(): Promise<void> {
+    this.stopRequested = true;
+    clearTimeout(this.restartTimer);
+    if (this.child?.pid !== undefined) await killTreeNow(this.child.pid);
+  }
+
+  private async releaseReservations(): Promise<void> {
+    await Promise.all(this.ports.map((port) => port.reservation?.release()));
+  }
+
+  private launch(): void {
+    const resolved = this.context.resolve();
+    const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env });
+    this.child = child;
+    this.pid = child.pid ?? null;
+    const startedAt = Date.now();
+    const outputDone = child.pid === undefined
+      ? Promise.resolve()
+      : Promise.all([
+          this.context.logs.attach(this.spec.key, child.stdout, 'stdout'),
+          this.context.logs.attach(this.spec.key, child.stderr, 'stderr'),
+        ]);
+    this.runEnded = child.exited.then(async (exit) => {
+      await outputDone;
+      await this.onExit(exit, Date.now() - startedAt);
+    });
+    if (child.pid === undefined) return;
+    this.setStatus(this.spec.ready.kind === 'none' ? 'running' : 'starting');
+    if (this.spec.ready.kind !== 'none') this.checkReadiness(child.pid, resolved);
+  }
+
+  private checkReadiness(pid: number, resolved: ResolvedService): void {
+    const abort = new AbortController();
+    this.readinessAbort = abort;
+    const target = {
+      pid,
+      port: this.port,
+      host: this.spec.host,
+      cwd: this.spec.cwd,
+      env: resolved.env,
+      onLine: (listener: (line: string) => void) => this.context.logs.onLine(this.spec.key, listener),
+    };
+    waitUntilReady(this.spec.ready, target, this.spec.readyTimeoutMs, abort.signal).then(
+      () => {
+        if (!abort.signal.aborted) this.setStatus('ready');
+      },
+      (error: unknown) => {
+        if (abort.signal.aborted || !(error instanceof ReadinessTimeout)) return;
+        // A service that never becomes ready is a failed run: stop it and let the restart policy decide.
+        this.context.warn(`${this.spec.key}: ${error.message}`);
+        this.detail = error.message;
+        void stopServiceTree(pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+      },
+    );
+  }
+
+  private async onExit(exit: ChildExit, uptimeMs: number): Promise<void> {
+    this.readinessAbort?.abort(new Error('exited'));
+    this.lastExit = exit;
+    this.pid = null;
+    if (exit.spawnError) return this.setStatus('failed', exit.spawnError);
+    // Grandchildren left in the group would hold the port against the next run.
+    if (this.child?.pid !== undefined) await stopServiceTree(this.child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+    // The group is gone: its id may be reused by an unrelated process, so never signal it again.
+    this.child = undefined;
+    if (this.stopRequested) return this.setStatus('stopped');
+    if (exit.code === EXIT_COMMAND_NOT_FOUND && typeof this.spec.command === 'string') {
+      return this.setStatus('failed', `command not found (the shell exited with code 127)${this.lastLinesSuffix()}`);
+    }
+    const decision = decideAfterExit(this.spec.restart, this.spec.maxRestarts, { ...exit, uptimeMs }, this.consecutiveFailures);
+    const cause = describeExit(exit);
+    if (decision.action === 'exited') return this.setStatus('exited', cause);
+    this.consecutiveFailures = decision.consecutiveFailures;
+    if (decision.action === 'crashed') {
+      const tried = this.restarts > 0 ? ` after ${this.restarts} restart${this.restarts === 1 ? '' : 's'}` : '';
+      this.context.warn(`${this.spec.key} crashed: it ${cause}${tried}; devsup gives up on it.${this.lastLinesSuffix()}`);
+      return this.setStatus('crashed', `${cause}${tried}`);
+    }
+    this.restarts += 1;
+    const when = decision.delayMs === 0 ? 'now' : `in ${decision.delayMs} ms`;
+    this.context.logs.note(this.spec.key, `${cause}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`);
+    this.setStatus('restarting', cause);
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopRequested) this.launch();
+    }, decision.delayMs);
+  }
+
+  private lastLinesSuffix(): string {
+    const lines = this.context.logs.tail(this.spec.key, 10);
+    return lines.length === 0 ? '' : `\nLast lines of ${this.spec.key}:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+  }
+}

@@ -1,0 +1,140 @@
+import { EventEmitter } from 'node:events';
+import type { Manifest } from '../manifest/service-spec.js';
+import { startOrder } from '../manifest/dependency-graph.js';
+import { resolveService, type AssignedPorts } from '../manifest/resolve-service.js';
+import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import type { ServiceAllocation } from '../ports/port-types.js';
+import { ServiceRunner } from './service-runner.js';
+import { dependencyVerdict } from './dependency-gate.js';
+
+export interface SupervisorOptions {
+  manifest: Manifest;
+  allocations: ServiceAllocation[];
+  logs: LogMultiplexer;
+  warn(message: string): void;
+  /** Extra variables for every child, e.g. FORCE_COLOR when devsup's own output is a TTY. */
+  extraEnv?: Record<string, string>;
+}
+
+interface SupervisorEvents {
+  change: [ServiceRunner];
+  /** Every selected service is ready, running, finished, failed or blocked: time for the table. */
+  settled: [];
+}
+
+/**
+ * Owns one runner per service: starts them in dependency order as their dependencies allow,
+ * notices when nothing is left to run, and stops everything in reverse dependency order.
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly runners = new Map<string, ServiceRunner>();
+  /** Resolves with devsup's exit code once nothing runs or may still start, or after `shutdown`. */
+  readonly done: Promise<number>;
+  private finish!: (code: number) => void;
+  private selected = new Set<string>();
+  private shuttingDown = false;
+  private settledOnce = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    const ports: AssignedPorts = new Map(
+      options.allocations.map((allocation) => [allocation.service, Object.fromEntries(allocation.ports.map((p) => [p.name, p.port]))]),
+    );
+    const allocationOf = new Map(options.allocations.map((allocation) => [allocation.service, allocation]));
+    for (const spec of options.manifest.services) {
+      const allocation = allocationOf.get(spec.key);
+      const runner = new ServiceRunner(spec, allocation?.ports ?? [], {
+        logs: options.logs,
+        warn: options.warn,
+        resolve: () => {
+          const resolved = resolveService(options.manifest, spec, ports);
+          return { ...resolved, env: { ...resolved.env, ...options.extraEnv } };
+        },
+      });
+      runner.on('change', () => this.onRunnerChange(runner));
+      this.runners.set(spec.key, runner);
+    }
+  }
+
+  /**
+   * Starts `selected` (keys in start order, dependencies included) as their dependencies allow;
+   * the other services release their planned ports but keep the numbers for `${svc.port}`.
+   */
+  start(selected: string[]): void {
+    this.selected = new Set(selected);
+    const failures = new Map(this.options.allocations.filter((a) => a.failure).map((a) => [a.service, a.failure!]));
+    for (const runner of this.runners.values()) {
+      if (!this.selected.has(runner.spec.key)) {
+        void runner.stop();
+        continue;
+      }
+      const failure = failures.get(runner.spec.key);
+      if (failure) runner.fail(failure);
+    }
+    this.advance();
+  }
+
+  /** Stops every service, dependents before their dependencies; resolves when all are gone. */
+  async shutdown(exitCode: 0 | 1 = 0): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const order = startOrder(this.options.manifest.services);
+    const stopped = new Map<string, Promise<void>>();
+    // Walk from the last started: each stop waits for the stops of the services that depend on it.
+    for (const key of [...order].reverse()) {
+      const runner = this.runners.get(key)!;
+      const dependents = this.dependentsOf(key).map((dependent) => stopped.get(dependent) ?? Promise.resolve());
+      stopped.set(key, Promise.all(dependents).then(() => runner.stop()));
+    }
+    await Promise.all(stopped.values());
+    this.finish(exitCode);
+  }
+
+  /** SIGKILL to every service's tree at once (a second Ctrl-C). */
+  async killAll(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.kill()));
+  }
+
+  private dependentsOf(key: string): string[] {
+    return this.options.manifest.services.filter((s) => s.dependsOn.some((d) => d.service === key)).map((s) => s.key);
+  }
+
+  private onRunnerChange(runner: ServiceRunner): void {
+    this.emit('change', runner);
+    if (this.shuttingDown) return;
+    if (runner.status === 'crashed' || runner.status === 'failed') {
+      if (runner.spec.critical && this.selected.has(runner.spec.key)) {
+        this.options.warn(`${runner.spec.key} is critical and ${runner.status === 'crashed' ? 'crashed' : 'could not start'}: stopping everything.`);
+        void this.shutdown(1);
+        return;
+      }
+    }
+    this.advance();
+  }
+
+  /** Starts every pending service whose dependencies allow it, marks blocked ones, and checks for the end. */
+  private advance(): void {
+    for (const key of startOrder(this.options.manifest.services)) {
+      const runner = this.runners.get(key)!;
+      if (!this.selected.has(key) || runner.status !== 'pending') continue;
+      const verdict = dependencyVerdict(runner.spec, this.runners);
+      if (verdict.kind === 'go') void runner.start();
+      else runner.setStatus('pending', verdict.detail);
+    }
+    this.checkProgress();
+  }
+
+  private checkProgress(): void {
+    const selected = [...this.runners.values()].filter((runner) => this.selected.has(runner.spec.key));
+    const waiting = selected.filter((runner) => runner.status === 'pending' && dependencyVerdict(runner.spec, this.runners).kind !== 'blocked');
+    const settled = selected.every((runner) => runner.status !== 'starting' && runner.status !== 'restarting') && waiting.length === 0;
+    if (settled && !this.settledOnce) {
+      this.settledOnce = true;
+      this.emit('settled');
+    }
+    if (waiting.length > 0 || selected.some((runner) => runner.isActive)) return;
+    const failed = selected.some((runner) => runner.status === 'crashed' || runner.status === 'failed');
+    this.finish(failed ? 1 : 0);
+  }
+}

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** A temp folder with the given files (path → text); `remove()` deletes it. */
+export function tempProject(files: Record<string, string>): { dir: string; write(name: string, text: string): void; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-test-'));
+  const write = (name: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  };
+  for (const [name, text] of Object.entries(files)) write(name, text);
+  return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `node "<fixtures>/NAME" args…` as a manifest command string. */
+export function fixtureCommand(name: string, ...args: (string | number)[]): string {
+  return [process.execPath, path.join(FIXTURES, name), ...args.map(String)].map((word) => JSON.stringify(word)).join(' ');
+}
