@@ -29,7 +29,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const command = COMMANDS[name];
   if (!command) {
     const { didYouMean } = await import('../manifest/suggest.js');
-    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}.`);
+    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS)) || '.'}`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(renderHelp(name));

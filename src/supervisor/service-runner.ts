@@ -71,8 +71,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (this.isActive) return;
     this.stopRequested = false;
     this.consecutiveFailures = 0;
+    // Claimed before the first await, so a second call meanwhile sees an active service.
+    this.setStatus('starting');
     await this.releaseReservations();
-    this.launch();
+    if (!this.stopRequested) this.launch();
   }
 
   /** Marks the service as unable to start, e.g. for lack of a port. */

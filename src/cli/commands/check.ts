@@ -33,10 +33,23 @@ function renderMergedManifest(manifest: Manifest): string {
     }
   }
   for (const [dotted, origin] of manifest.overridden) {
-    const node = document.getIn(dotted.split('.'), true) as Node | undefined;
+    const node = document.getIn(splitOverriddenPath(dotted, manifest), true) as Node | undefined;
     if (node) node.comment = ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`;
   }
   return document.toString({ lineWidth: 0 });
+}
+
+/** `services.api.v2.port` → `['services', 'api.v2', 'port']`: service keys may contain dots. */
+function splitOverriddenPath(dotted: string, manifest: Manifest): string[] {
+  if (!dotted.startsWith('services.')) return dotted.split('.');
+  const rest = dotted.slice('services.'.length);
+  const key = manifest.services
+    .map((service) => service.key)
+    .filter((candidate) => rest === candidate || rest.startsWith(`${candidate}.`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (key === undefined) return dotted.split('.');
+  const tail = rest.slice(key.length + 1);
+  return ['services', key, ...(tail ? tail.split('.') : [])];
 }
 
 function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]): string {

@@ -1,0 +1,122 @@
+// Helpers for bench/run.mjs: projects in temp folders, port polling, process accounting.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI = path.join(ROOT, 'dist/cli/bin.js');
+export const FIXTURES = path.join(ROOT, 'bench/fixtures');
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function isPortFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '::' }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A run of `count` free ports below the ephemeral range. */
+export async function freePorts(count) {
+  for (let base = 20000 + Math.floor(Math.random() * 5000); base < 32000; base += count + 7) {
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + i)));
+    if (free.every(Boolean)) return Array.from({ length: count }, (_, i) => base + i);
+  }
+  throw new Error('no free ports');
+}
+
+export function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Polls every port every 5 ms until all accept; resolves with the time it took. */
+export async function waitForPorts(ports, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(ports);
+  while (pending.size > 0) {
+    if (Date.now() > deadline) throw new Error(`ports never accepted: ${[...pending].join(', ')}`);
+    await Promise.all([...pending].map(async (port) => (await accepts(port)) && pending.delete(port)));
+    if (pending.size > 0) await sleep(5);
+  }
+}
+
+export function project(services, extra = '') {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-'));
+  const lines = ['project: bench', extra, 'services:'];
+  for (const [key, spec] of Object.entries(services)) {
+    lines.push(`  ${key}:`);
+    for (const [field, value] of Object.entries(spec)) lines.push(`    ${field}: ${JSON.stringify(value)}`);
+  }
+  writeFileSync(path.join(dir, 'services.yaml'), lines.join('\n') + '\n');
+  return dir;
+}
+
+export function startDevsup(args, cwd, stdout = 'ignore') {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  child.stderrText = () => stderr;
+  return child;
+}
+
+export function portsJson(cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'ports', '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ports --json exited ${code}`))));
+  });
+}
+
+/** Pids of live (non-zombie) processes whose parent is in `roots`, transitively, plus the roots. */
+export function liveTree(roots) {
+  const table = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.push({ pid: Number(name), state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]) });
+    } catch {}
+  }
+  const tree = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const entry of table) if (!tree.has(entry.pid) && (tree.has(entry.ppid) || roots.includes(entry.pgid))) (tree.add(entry.pid), (grew = true));
+  }
+  return table.filter((entry) => tree.has(entry.pid) && entry.state !== 'Z').map((entry) => entry.pid);
+}
+
+/** CPU time (user + system, ms) and resident memory (MB) of a pid, from /proc. */
+export function usage(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+  return { cpuMs: (ticks * 1000) / CLOCK_TICKS, rssMb: rssKb / 1024 };
+}
+
+export function timeCommand(argv, cwd = ROOT) {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: 'ignore' });
+    child.once('close', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
+  });
+}

@@ -1,0 +1,163 @@
+// `npm run bench`: devsup's speed and memory, each figure beside a baseline measured in the same run.
+// Medians of BENCH_RUNS runs (default 5). Targets come from the issues; a miss is printed, not thrown.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, createReadStream, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { CLI, FIXTURES, accepts, freePorts, liveTree, median, portsJson, project, sleep, startDevsup, timeCommand, usage, waitForPorts } from './lib.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const results = [];
+const record = (name, value, unit, baseline, target) => {
+  results.push({ name, value, unit, baseline, target });
+  const ratio = baseline ? ` (${(value / baseline).toFixed(2)}× baseline ${baseline.toFixed(1)} ${unit})` : '';
+  console.log(`${name}: ${value.toFixed(1)} ${unit}${ratio}  target ${target.text} ${target.ok(value, baseline) ? 'OK' : 'MISSED'}`);
+};
+const tiny = path.join(FIXTURES, 'tiny-http.mjs');
+
+async function benchHelp() {
+  const devsup = [], node = [];
+  for (let i = 0; i < RUNS * 3; i++) {
+    node.push(await timeCommand([process.execPath, '-e', '0']));
+    devsup.push(await timeCommand([process.execPath, CLI, '--help']));
+  }
+  record('devsup --help (cold)', median(devsup), 'ms', median(node), { text: '≤ 1.3× node -e 0', ok: (v, b) => v <= 1.3 * b });
+}
+
+async function benchUpToReady(count) {
+  const viaDevsup = [], direct = [];
+  for (let run = 0; run < RUNS; run++) {
+    const ports = await freePorts(count);
+    // Baseline: the same processes spawned directly, their ports polled the same way.
+    let start = performance.now();
+    const children = ports.map((port) => spawn(process.execPath, [tiny], { stdio: 'ignore', env: { ...process.env, PORT: String(port) } }));
+    await waitForPorts(ports);
+    direct.push(performance.now() - start);
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.once('close', resolve), child.kill('SIGKILL')))));
+
+    const dir = project(Object.fromEntries(ports.map((port, i) => [`s${i}`, { command: `node ${tiny}`, port }])));
+    start = performance.now();
+    const devsup = startDevsup(['up'], dir);
+    await waitForPorts(ports);
+    viaDevsup.push(performance.now() - start);
+    devsup.kill('SIGINT');
+    await devsup.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  record(`up until ${count} ports accept`, median(viaDevsup), 'ms', median(direct), { text: '≤ 1.15× direct', ok: (v, b) => v <= 1.15 * b });
+}
+
+async function countLines(file, key) {
+  const prefix = new RegExp(`^${key} +\\| line (\\d+) x+$`);
+  let expected = 0, bad = 0, ansi = 0;
+  for await (const line of readline.createInterface({ input: createReadStream(file) })) {
+    if (line.includes('\x1b[')) ansi++;
+    const match = prefix.exec(line) ?? /^line (\d+) x+$/.exec(line);
+    if (!match) continue; // devsup's own lines (status, table)
+    if (Number(match[1]) === expected) expected++;
+    else bad++;
+  }
+  return { lines: expected, bad, ansi };
+}
+
+async function benchLogThroughput() {
+  const LINES = 2_000_000;
+  const printer = path.join(process.cwd(), 'test/fixtures/print-lines.mjs');
+  const viaDevsup = [], direct = [];
+  let lost = 0, split = 0, ansi = 0;
+  for (let run = 0; run < Math.max(3, Math.ceil(RUNS / 2)); run++) {
+    const dir = project({ flood: { command: `node ${printer} ${LINES} 100`, restart: 'never' } });
+    const directFile = path.join(dir, 'direct.log');
+    let fd = openSync(directFile, 'w');
+    let start = performance.now();
+    await new Promise((resolve) => spawn(process.execPath, [printer, String(LINES), '100'], { stdio: ['ignore', fd, 'inherit'] }).once('close', resolve));
+    direct.push(performance.now() - start);
+    closeSync(fd);
+
+    const file = path.join(dir, 'devsup.log');
+    fd = openSync(file, 'w');
+    start = performance.now();
+    const devsup = startDevsup(['up'], dir, fd);
+    await devsup.exited;
+    viaDevsup.push(performance.now() - start);
+    closeSync(fd);
+    const counted = await countLines(file, 'flood');
+    lost += LINES - counted.lines;
+    split += counted.bad;
+    ansi += counted.ansi;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const speed = median(direct) / median(viaDevsup);
+  console.log(`  2,000,000 lines × 100 B: devsup ${median(viaDevsup).toFixed(0)} ms, direct ${median(direct).toFixed(0)} ms; lost ${lost}, split ${split}, ANSI ${ansi}`);
+  record('log pass-through speed vs direct', speed, '×', undefined, { text: '≥ 0.85× with 0 lost, 0 split', ok: (v) => v >= 0.85 && lost === 0 && split === 0 });
+}
+
+async function benchIdle() {
+  const ports = await freePorts(10);
+  const dir = project(Object.fromEntries(ports.map((port, i) => [`s${i}`, { command: `node ${tiny}`, port }])));
+  const devsup = startDevsup(['up'], dir);
+  await waitForPorts(ports);
+  await sleep(1000); // let start-up work (table, state files) finish before measuring idleness
+  const before = usage(devsup.pid);
+  let peakRss = before.rssMb;
+  for (let i = 0; i < 20; i++) {
+    await sleep(500);
+    peakRss = Math.max(peakRss, usage(devsup.pid).rssMb);
+  }
+  const after = usage(devsup.pid);
+  devsup.kill('SIGINT');
+  await devsup.exited;
+  rmSync(dir, { recursive: true, force: true });
+  record('RSS with 10 services (peak over 10 s idle)', peakRss, 'MB', undefined, { text: '≤ 45 MB', ok: (v) => v <= 45 });
+  record('CPU over 10 s idle with 10 services', after.cpuMs - before.cpuMs, 'ms', undefined, { text: '≤ 10 ms', ok: (v) => v <= 10 });
+}
+
+async function benchRestart() {
+  const times = [];
+  const [port] = await freePorts(1);
+  const dir = project({ web: { command: `node ${tiny}`, port } });
+  const devsup = startDevsup(['up'], dir);
+  await waitForPorts([port]);
+  for (let run = 0; run < RUNS; run++) {
+    await sleep(300); // the service reports ready and its pid is written
+    const { services } = await portsJson(dir);
+    const start = performance.now();
+    process.kill(services[0].pid, 'SIGKILL');
+    while (await accepts(port)) await sleep(1); // the old listener is gone…
+    while (!(await accepts(port))) await sleep(1); // …and the new one accepts
+    times.push(performance.now() - start);
+  }
+  devsup.kill('SIGINT');
+  await devsup.exited;
+  rmSync(dir, { recursive: true, force: true });
+  record('kill -9 → port accepting again', median(times), 'ms', undefined, { text: '≤ 60 ms', ok: (v) => v <= 60 });
+}
+
+async function benchShutdown() {
+  const times = [];
+  let orphans = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const ports = await freePorts(5);
+    const dir = project(Object.fromEntries(ports.map((port, i) => [`t${i}`, { command: `node ${path.join(FIXTURES, 'tree-http.mjs')}`, port }])));
+    const devsup = startDevsup(['up'], dir);
+    await waitForPorts(ports);
+    await sleep(300);
+    const tree = liveTree([devsup.pid]).filter((pid) => pid !== devsup.pid);
+    const start = performance.now();
+    devsup.kill('SIGINT');
+    while (liveTree(tree).some((pid) => tree.includes(pid))) await sleep(1);
+    times.push(performance.now() - start);
+    await devsup.exited;
+    orphans += liveTree(tree).filter((pid) => tree.includes(pid)).length;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  record('SIGINT → every child and grandchild gone (5 services)', median(times), 'ms', undefined, { text: '≤ 150 ms, no orphan', ok: (v) => v <= 150 && orphans === 0 });
+}
+
+const only = process.argv.slice(2);
+const benches = { help: benchHelp, up10: () => benchUpToReady(10), up30: () => benchUpToReady(30), logs: benchLogThroughput, idle: benchIdle, restart: benchRestart, shutdown: benchShutdown };
+console.log(`devsup benchmark — ${RUNS} runs each, medians; node ${process.version}, ${process.platform}, ${os.cpus().length} cores`);
+for (const [name, bench] of Object.entries(benches)) if (only.length === 0 || only.includes(name)) await bench();
+const missed = results.filter((result) => !result.target.ok(result.value, result.baseline));
+console.log(missed.length === 0 ? 'every target met' : `targets missed: ${missed.map((result) => result.name).join('; ')}`);

@@ -1,0 +1,94 @@
+import { afterEach, expect, test } from 'vitest';
+import { tempProject } from '../../test/helpers/temp-project.js';
+import { ManifestError } from '../errors.js';
+import { loadManifest } from './load-manifest.js';
+
+const projects: { remove(): void }[] = [];
+afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+
+async function problemsOf(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const project = tempProject(files);
+  projects.push(project);
+  const error = await loadManifest({ cwd: project.dir, env }).then(() => undefined, (thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(ManifestError);
+  return (error as ManifestError).message.split('\n');
+}
+
+async function loads(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const project = tempProject(files);
+  projects.push(project);
+  await loadManifest({ cwd: project.dir, env });
+}
+
+test('references to services, ports and urls are checked at load time', async () => {
+  const manifest = [
+    'services:',
+    '  tools: { command: x, port: 1 }',
+    '  db: { command: x }',
+    '  api: { command: x, ports: { http: 2, metrics: 3 } }',
+    '  web:',
+    '    command: [node, web.js, "${tols.port}", "${db.port}"]',
+    '    env: { A: "${api.ports.metric}", B: "${port}", C: "${db.url}", D: "${ports.http}" }',
+    '    url: "http://x/${tools.url}"',
+    '',
+  ].join('\n');
+  expect(await problemsOf({ 'services.yaml': manifest })).toEqual([
+    'services.yaml:6:29: "${tols.port}": unknown service "tols" — did you mean "tools"?',
+    'services.yaml:6:45: "${db.port}": service "db" has no port',
+    'services.yaml:7:15: "${api.ports.metric}": service "api" has no port named "metric" — did you mean "metrics"?',
+    'services.yaml:7:41: "${port}": service "web" has no port',
+    'services.yaml:7:55: "${db.url}": service "db" has no url',
+    'services.yaml:7:71: "${ports.http}": service "web" has no port',
+    'services.yaml:8:10: "${tools.url}": a url cannot refer to another url',
+  ]);
+});
+
+test('valid references load: own and other ports, urls outside url, escaped $ and shell variables', async () => {
+  await loads({
+    'services.yaml': [
+      'services:',
+      '  tools: { command: x, port: 1, url: "http://tools.local:${port}/mcp" }',
+      '  api:',
+      '    command: node api.js --port ${port} --metrics ${ports.metrics} --home $HOME --price $$5',
+      '    ports: { http: 2, metrics: 3 }',
+      '    env: { TOOLS: "${tools.url}", OTHER: "${api.ports.metrics}" }',
+      '    url: "http://localhost:${ports.http}/"',
+      '',
+    ].join('\n'),
+  });
+});
+
+test('${VAR} must be set in the service env file, the top-level env file or the environment, or have a default', async () => {
+  const manifest = [
+    'env_file: top.env',
+    'env: { A: "${FROM_TOP}", B: "${FROM_PROCESS}", C: "${MISSING:-fallback}" }',
+    'services:',
+    '  a: { command: "echo ${FROM_SERVICE} ${NOWHERE}", env_file: a.env }',
+    '  b: { command: "echo ${FROM_SERVICE}" }',
+    '',
+  ].join('\n');
+  const files = { 'services.yaml': manifest, 'top.env': 'FROM_TOP=1\n', 'a.env': 'FROM_SERVICE=1\n' };
+  expect(await problemsOf(files, { FROM_PROCESS: 'x' })).toEqual([
+    'services.yaml:4:17: "${NOWHERE}": NOWHERE is not set in the environment or an env file; give a default with ${NOWHERE:-value}',
+    'services.yaml:5:17: "${FROM_SERVICE}": FROM_SERVICE is not set in the environment or an env file; give a default with ${FROM_SERVICE:-value}',
+  ]);
+  expect(await problemsOf(files, {})).toContain(
+    'services.yaml:2:29: "${FROM_PROCESS}": FROM_PROCESS is not set in the environment or an env file; give a default with ${FROM_PROCESS:-value}',
+  );
+});
+
+test('the top-level env is checked for every service and each problem is said once', async () => {
+  const manifest = 'env: { URL: "http://localhost:${port}", X: "${Y}" }\nservices:\n  a: { command: x, port: 1 }\n  b: { command: x }\n  c: { command: x }\n';
+  expect(await problemsOf({ 'services.yaml': manifest })).toEqual([
+    'services.yaml:1:13: "${port}": the top-level env is given to every service, but service "b" has no port',
+    'services.yaml:1:13: "${port}": the top-level env is given to every service, but service "c" has no port',
+    'services.yaml:1:44: "${Y}": Y is not set in the environment or an env file; give a default with ${Y:-value}',
+  ]);
+});
+
+test('template syntax errors are reported at the string', async () => {
+  expect(await problemsOf({ 'services.yaml': 'services:\n  a: { command: "run ${port", port: 1, env: { B: "${a b}" } }\n' })).toEqual([
+    'services.yaml:2:17: unclosed "${" in "run ${port"',
+    'services.yaml:2:50: invalid reference "${a b}"',
+  ]);
+});

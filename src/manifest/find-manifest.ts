@@ -1,0 +1,47 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { DevsupError } from '../errors.js';
+
+export interface FoundManifest {
+  file: string; // absolute
+  kind: 'yaml' | 'procfile';
+}
+
+const MANIFEST_NAMES = ['services.yaml', 'services.yml'];
+
+/**
+ * `-f FILE` (relative to `cwd`), else services.yaml|yml in `cwd` or the nearest parent that has one;
+ * only when there is none anywhere up the tree, a Procfile found the same way.
+ */
+export function findManifest(cwd: string, file?: string): FoundManifest {
+  if (file !== undefined) {
+    const absolute = path.resolve(cwd, file);
+    if (!isFile(absolute)) throw new DevsupError(`manifest ${file} not found`, 2, 'Check the path given to -f.');
+    return { file: absolute, kind: kindOf(absolute) };
+  }
+  const found = findUpward(cwd, MANIFEST_NAMES) ?? findUpward(cwd, ['Procfile']);
+  if (found === undefined) {
+    throw new DevsupError(
+      `no services.yaml found in ${cwd} or any parent folder`,
+      2,
+      'Run `devsup init` to create one, or pass a manifest with -f FILE.',
+    );
+  }
+  return { file: found, kind: kindOf(found) };
+}
+
+function findUpward(start: string, names: string[]): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const match = names.map((name) => path.join(dir, name)).find(isFile);
+    if (match !== undefined) return match;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function kindOf(file: string): FoundManifest['kind'] {
+  return /^Procfile\b/.test(path.basename(file)) ? 'procfile' : 'yaml';
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}

@@ -1,0 +1,192 @@
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { tempProject } from '../../test/helpers/temp-project.js';
+import { ManifestError, UsageError } from '../errors.js';
+import { loadManifest, type LoadManifestOptions } from './load-manifest.js';
+
+const DEMO = `project: assistant
+env: { LOG_LEVEL: info }
+services:
+  tools: { title: Tool Server (MCP), command: node examples/tool-server.js, port: 8763 }
+  llm:
+    title: LLM Server (default)
+    command: [node, examples/llm-server.js, --model, default]
+    port: 10500
+    env: { TOOLS_URL: "http://127.0.0.1:\${tools.port}" }
+    depends_on: [tools]
+`;
+
+const projects: { remove(): void }[] = [];
+afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+
+function project(files: Record<string, string>) {
+  const created = tempProject(files);
+  projects.push(created);
+  return created;
+}
+
+async function failure(options: LoadManifestOptions): Promise<unknown> {
+  return loadManifest(options).then(
+    () => expect.fail('loadManifest should have failed'),
+    (error: unknown) => error,
+  );
+}
+
+describe('the demo manifest', () => {
+  test('loads with its values, defaults and raw templates', async () => {
+    const { dir } = project({ 'services.yaml': DEMO });
+    const manifest = await loadManifest({ cwd: dir, env: {} });
+    expect(manifest).toMatchObject({
+      file: path.join(dir, 'services.yaml'),
+      dir,
+      project: 'assistant',
+      env: { LOG_LEVEL: 'info' },
+      fileEnv: {},
+      portRange: { from: 10000, to: 10999 },
+      sources: [path.join(dir, 'services.yaml')],
+    });
+    expect(manifest.overridden.size).toBe(0);
+    const [tools, llm] = manifest.services;
+    expect(tools).toMatchObject({ key: 'tools', title: 'Tool Server (MCP)', command: 'node examples/tool-server.js', cwd: dir, ready: { kind: 'tcp' } });
+    expect(tools!.ports).toEqual([{ name: 'default', preferred: 8763 }]);
+    expect(llm).toMatchObject({
+      key: 'llm',
+      command: ['node', 'examples/llm-server.js', '--model', 'default'],
+      ports: [{ name: 'default', preferred: 10500 }],
+      env: { TOOLS_URL: 'http://127.0.0.1:${tools.port}' },
+      dependsOn: [{ service: 'tools', condition: 'ready' }],
+    });
+    expect(manifest.document).toEqual({
+      project: 'assistant',
+      env: { LOG_LEVEL: 'info' },
+      services: {
+        tools: { title: 'Tool Server (MCP)', command: 'node examples/tool-server.js', port: 8763 },
+        llm: {
+          title: 'LLM Server (default)',
+          command: ['node', 'examples/llm-server.js', '--model', 'default'],
+          port: 10500,
+          env: { TOOLS_URL: 'http://127.0.0.1:${tools.port}' },
+          depends_on: ['tools'],
+        },
+      },
+    });
+  });
+
+  test('is found from a subfolder; problems are reported relative to where devsup ran', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  web: { command: x, port: 0 }\n', 'src/app/keep': '' });
+    const error = await failure({ cwd: path.join(dir, 'src/app'), env: {} });
+    expect((error as ManifestError).message).toBe('../../services.yaml:2:28: port 0 is not allowed: use "auto" for any free port');
+  });
+
+  test('project defaults to the folder name; -f picks another file', async () => {
+    const { dir } = project({ 'ops/dev.yaml': 'services:\n  web: { command: x, cwd: . }\n' });
+    const manifest = await loadManifest({ cwd: dir, file: 'ops/dev.yaml', env: {} });
+    expect(manifest.project).toBe('ops');
+    expect(manifest.dir).toBe(path.join(dir, 'ops'));
+    expect(manifest.services[0]!.cwd).toBe(path.join(dir, 'ops'));
+  });
+});
+
+describe('services.local.yaml', () => {
+  test('maps merge key by key, scalars and lists replace, and every override is recorded', async () => {
+    const { dir } = project({
+      'services.yaml': DEMO,
+      'services.local.yaml': 'services:\n  llm:\n    port: 11000\n    command: [node, examples/llm-server.js]\n    env: { EXTRA: "1" }\n  scratch: { command: node scratch.js }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {} });
+    expect(manifest.sources).toEqual([path.join(dir, 'services.yaml'), path.join(dir, 'services.local.yaml')]);
+    const llm = manifest.services.find((service) => service.key === 'llm')!;
+    expect(llm.ports).toEqual([{ name: 'default', preferred: 11000 }]);
+    expect(llm.command).toEqual(['node', 'examples/llm-server.js']);
+    expect(llm.env).toEqual({ TOOLS_URL: 'http://127.0.0.1:${tools.port}', EXTRA: '1' });
+    expect(llm.title).toBe('LLM Server (default)');
+    expect(manifest.services.map((service) => service.key)).toEqual(['tools', 'llm', 'scratch']);
+    expect([...manifest.overridden]).toEqual([
+      ['services.llm.port', 'local'],
+      ['services.llm.command', 'local'],
+      ['services.llm.env.EXTRA', 'local'],
+      ['services.scratch', 'local'],
+    ]);
+    expect((manifest.document.services as Record<string, { port?: number }>).llm!.port).toBe(11000);
+  });
+
+  test('a bad value from the local file is reported with the local file name and line', async () => {
+    const { dir } = project({
+      'services.yaml': DEMO,
+      'services.local.yaml': '# my ports\nservices:\n  tools:\n    port: 99999\n    restat: always\n',
+    });
+    const error = await failure({ cwd: dir, env: {} });
+    expect((error as ManifestError).issues.map((issue) => `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`)).toEqual([
+      'services.local.yaml:4:11: port 99999 is out of range: use 1–65535',
+      'services.local.yaml:5:5: unknown key "restat" — did you mean "restart"?',
+    ]);
+  });
+
+  test('syntax errors in both files are reported together', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  a: { command: x }\n  a: { command: y }\n', 'services.local.yaml': 'services: [\n' });
+    const error = (await failure({ cwd: dir, env: {} })) as ManifestError;
+    expect(error.issues.map((issue) => issue.file)).toEqual(['services.yaml', 'services.local.yaml']);
+    expect(error.message.split('\n')[0]).toBe('services.yaml:3:3: duplicate key "a"');
+  });
+
+  test('a local file that is not a map is refused', async () => {
+    const { dir } = project({ 'services.yaml': DEMO, 'services.local.yaml': '- a\n' });
+    const error = await failure({ cwd: dir, env: {} });
+    expect((error as ManifestError).message).toBe('services.local.yaml:1:1: the top level must be a map of settings, e.g. "services:"');
+  });
+});
+
+describe('--port overrides', () => {
+  test('set the first port of a service, a named port, or auto, after services.local.yaml', async () => {
+    const { dir } = project({
+      'services.yaml': `${DEMO}  metrics: { command: x, ports: { http: 9000, prom: 9100 } }\n  worker: { command: x }\n`,
+      'services.local.yaml': 'services:\n  llm: { port: 11000 }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {}, portOverrides: ['llm=12000', 'metrics.prom=auto', 'metrics=9001', 'worker=7000', 'tools.default=8800'] });
+    const portsOf = (key: string) => manifest.services.find((service) => service.key === key)!.ports;
+    expect(portsOf('llm')).toEqual([{ name: 'default', preferred: 12000 }]);
+    expect(portsOf('metrics')).toEqual([
+      { name: 'http', preferred: 9001 },
+      { name: 'prom', preferred: 'auto' },
+    ]);
+    expect(portsOf('worker')).toEqual([{ name: 'default', preferred: 7000 }]);
+    expect(portsOf('tools')).toEqual([{ name: 'default', preferred: 8800 }]);
+    expect(Object.fromEntries(manifest.overridden)).toEqual({
+      'services.llm.port': 'cli',
+      'services.metrics.ports.prom': 'cli',
+      'services.metrics.ports.http': 'cli',
+      'services.worker.port': 'cli',
+      'services.tools.port': 'cli',
+    });
+    expect(manifest.services.find((service) => service.key === 'worker')!.ready).toEqual({ kind: 'tcp' });
+  });
+
+  test.each([
+    ['tols=9000', '--port tols=9000: unknown service "tols" — did you mean "tools"?'],
+    ['tols.http=9000', '--port tols.http=9000: unknown service "tols" — did you mean "tools"?'],
+    ['database=1', '--port database=1: unknown service "database"'],
+    ['llm', '--port llm: expected SERVICE=PORT or SERVICE.NAME=PORT'],
+    ['llm=0', '--port llm=0: the port must be a number from 1 to 65535 or "auto"'],
+    ['llm=70000', '--port llm=70000: the port must be a number from 1 to 65535 or "auto"'],
+    ['llm=abc', '--port llm=abc: the port must be a number from 1 to 65535 or "auto"'],
+    ['llm.http=1', '--port llm.http=1: service "llm" has no port named "http"'],
+  ])('%s is a usage error', async (override, message) => {
+    const { dir } = project({ 'services.yaml': DEMO });
+    const error = await failure({ cwd: dir, env: {}, portOverrides: [override] });
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(message);
+    expect((error as UsageError).exitCode).toBe(2);
+  });
+
+  test('an unknown named port gets a suggestion', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  api: { command: x, ports: { http: 1, metrics: 2 } }\n' });
+    const error = await failure({ cwd: dir, env: {}, portOverrides: ['api.metric=3'] });
+    expect((error as UsageError).message).toBe('--port api.metric=3: service "api" has no port named "metric" — did you mean "metrics"?');
+  });
+
+  test('service keys with dots are matched whole first', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  api.v2: { command: x, port: 1 }\n  api: { command: x, ports: { v2: 5 } }\n' });
+    const manifest = await loadManifest({ cwd: dir, env: {}, portOverrides: ['api.v2=2'] });
+    expect(manifest.services.map((service) => service.ports[0]!.preferred)).toEqual([2, 5]);
+  });
+});

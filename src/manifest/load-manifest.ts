@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
+import { findManifest } from './find-manifest.js';
+import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
+import { parseProcfile } from './procfile.js';
+import { parseYaml } from './parse-yaml.js';
+import { readManifest } from './read-manifest.js';
+import type { Manifest } from './service-spec.js';
+import { emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
+
+export interface LoadManifestOptions {
+  cwd: string; // where the user ran devsup
+  file?: string; // -f FILE (relative to cwd)
+  portOverrides?: string[]; // from `--port llm=11000` (also `svc.NAME=N` for a named port)
+  env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
+}
+
+const LOCAL_MANIFEST = 'services.local.yaml';
+
+/**
+ * find → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and apply
+ * defaults. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
+ */
+export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
+  const { cwd, env = process.env } = options;
+  const found = findManifest(cwd, options.file);
+  const dir = path.dirname(found.file);
+  const localFile = path.join(dir, LOCAL_MANIFEST);
+  const displayName = (file: string): string => {
+    const relative = path.relative(cwd, file);
+    return relative === '' || path.isAbsolute(relative) ? file : relative;
+  };
+
+  const issues: ManifestIssue[] = [];
+  const text = await readText(found.file);
+  const parsed = found.kind === 'procfile' ? parseProcfile(text, displayName(found.file)) : parseYaml(text, displayName(found.file));
+  issues.push(...parsed.issues);
+  const root = topLevelMap(parsed.root, displayName(found.file), issues);
+  const sources = [found.file];
+  const overridden: Overridden = new Map();
+  const localText = await readOptionalText(localFile);
+  if (localText !== undefined) {
+    sources.push(localFile);
+    const local = parseYaml(localText, displayName(localFile));
+    issues.push(...local.issues);
+    mergeLocal(root, topLevelMap(local.root, displayName(localFile), issues), overridden);
+  }
+  // Later checks on a tree that failed to parse would only add noise.
+  if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
+
+  applyPortOverrides(root, options.portOverrides ?? [], overridden);
+  const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
+  if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
+  return manifest;
+}
+
+async function readText(file: string): Promise<string> {
+  const text = await readOptionalText(file);
+  if (text === undefined) throw new DevsupError(`manifest ${file} not found`, 2); // it vanished after findManifest saw it
+  return text;
+}
+
+/** The file's text, or undefined when it does not exist. */
+async function readOptionalText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DevsupError(`cannot read ${file}: ${(error as Error).message}`, 2);
+  }
+}
+
+/** The document's top level, which must be a map; an empty file counts as an empty map. */
+function topLevelMap(root: YamlNode | undefined, file: string, issues: ManifestIssue[]): MapNode {
+  if (root === undefined) return emptyMap({ file, line: 1, column: 1 });
+  if (root.kind === 'map') return root;
+  issues.push({ ...root.pos, message: 'the top level must be a map of settings, e.g. "services:"' });
+  return emptyMap(root.pos);
+}
+
+/** By file (the manifest first, then the local file), then by line and column. */
+function sortIssues(issues: ManifestIssue[], files: string[]): ManifestIssue[] {
+  const rank = (file: string): number => (files.includes(file) ? files.indexOf(file) : files.length);
+  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.column - b.column);
+}

@@ -1,0 +1,36 @@
+import type { ManifestIssue } from '../errors.js';
+import { emptyMap, scalarNode, type MapNode } from './yaml-node.js';
+
+const FIRST_PORT = 5000;
+const PORT_STEP = 100; // foreman's spacing: 5000, 5100, 5200…
+
+/**
+ * A Procfile (`name: command` lines, `#` comments) as the manifest tree it stands for: one service
+ * per line, preferred ports given out in order as foreman does. `file` is the name issues use.
+ */
+export function parseProcfile(text: string, file: string): { root: MapNode; issues: ManifestIssue[] } {
+  const issues: ManifestIssue[] = [];
+  const root = emptyMap({ file, line: 1, column: 1 });
+  const services = emptyMap({ file, line: 1, column: 1 });
+  root.entries.set('services', { keyPos: services.pos, node: services });
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
+    const match = /^(\s*)([^:\s]+)\s*:\s*(\S.*?)\s*$/.exec(raw);
+    if (!match) {
+      issues.push({ file, line, column: 1, message: 'expected a "name: command" line' });
+      return;
+    }
+    const [, indent, name, command] = match;
+    const keyPos = { file, line, column: indent.length + 1 };
+    if (services.entries.has(name)) {
+      issues.push({ ...keyPos, message: `process "${name}" is defined twice` });
+      return;
+    }
+    const service = emptyMap(keyPos);
+    service.entries.set('command', { keyPos, node: scalarNode(command, { file, line, column: raw.indexOf(command, keyPos.column + name.length) + 1 }) });
+    service.entries.set('port', { keyPos, node: scalarNode(FIRST_PORT + PORT_STEP * services.entries.size, keyPos) });
+    services.entries.set(name, { keyPos, node: service });
+  });
+  return { root, issues };
+}

@@ -1,0 +1,109 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { ManifestIssue } from '../errors.js';
+import { readEnvFiles } from './env-files.js';
+import { readDependsOn } from './read-depends-on.js';
+import { readFallback, readPorts } from './read-ports.js';
+import { readReady } from './read-ready.js';
+import type { RestartPolicy, ServiceSpec } from './service-spec.js';
+import {
+  addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
+} from './validators.js';
+import { childOf, type MapEntry, type YamlNode } from './yaml-node.js';
+
+const SERVICE_KEYS = [
+  'title', 'command', 'cwd', 'env', 'env_file', 'port', 'ports', 'port_env', 'host', 'fallback', 'socket', 'url', 'ready', 'ready_timeout',
+  'depends_on', 'restart', 'max_restarts', 'critical', 'stop_signal', 'stop_timeout', 'watch', 'watch_ignore', 'watch_cascade', 'autostart',
+] as const;
+const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
+
+export interface ServiceContext {
+  dir: string; // the manifest's folder
+  serviceKeys: string[];
+  issues: ManifestIssue[];
+}
+
+/** One entry of `services`, checked and completed with the defaults; undefined when it is not a map. */
+export function readService(key: string, entry: MapEntry, context: ServiceContext): ServiceSpec | undefined {
+  const { dir, issues } = context;
+  if (!SERVICE_NAME.test(key)) {
+    addIssue(issues, entry.keyPos, `invalid service name "${key}": use letters, digits, "_", "." and "-", starting with a letter or digit`);
+  }
+  const map = entry.node;
+  if (map.kind !== 'map') {
+    reportWrong(issues, map, `service "${key}"`, 'a map with at least a "command"');
+    return undefined;
+  }
+  checkKeys(map, SERVICE_KEYS, issues);
+  const field = (name: (typeof SERVICE_KEYS)[number]): YamlNode | undefined => childOf(map, name);
+
+  const ports = readPorts(map, issues);
+  const portEnv = readString(field('port_env'), 'port_env', issues);
+  if (portEnv !== undefined && !ENV_NAME.test(portEnv)) addIssue(issues, field('port_env')!.pos, `port_env "${portEnv}" is not a valid variable name`);
+  if (portEnv !== undefined && ports.length === 0) addIssue(issues, field('port_env')!.pos, `port_env needs a port, but service "${key}" has none`);
+  const socket = readBoolean(field('socket'), 'socket', issues) ?? false;
+  if (socket && ports.length === 0) addIssue(issues, field('socket')!.pos, `socket: true needs a port, but service "${key}" has none`);
+  const readyTimeoutMs = readDuration(field('ready_timeout'), 'ready_timeout', issues);
+  if (readyTimeoutMs === 0) addIssue(issues, field('ready_timeout')!.pos, 'ready_timeout must be more than 0');
+  const host = readString(field('host'), 'host', issues);
+  const url = readString(field('url'), 'url', issues);
+
+  return {
+    key,
+    title: readString(field('title'), 'title', issues) ?? key,
+    command: readCommand(map.entries.get('command'), key, entry, issues),
+    cwd: readCwd(field('cwd'), dir, issues),
+    env: readEnv(field('env'), 'env', issues),
+    fileEnv: readEnvFiles(field('env_file'), dir, issues),
+    ports,
+    ...(portEnv !== undefined && { portEnv }),
+    ...(host !== undefined && { host }),
+    fallback: readFallback(field('fallback'), issues),
+    socket,
+    ...(url !== undefined && { url }),
+    ready: readReady(field('ready'), key, ports.length > 0, issues),
+    readyTimeoutMs: readyTimeoutMs ?? 60_000,
+    dependsOn: readDependsOn(field('depends_on'), key, context.serviceKeys, issues),
+    restart: readChoice(field('restart'), 'restart', RESTART_POLICIES, issues) ?? 'on-failure',
+    maxRestarts: readNonNegativeInteger(field('max_restarts'), 'max_restarts', issues) ?? 5,
+    critical: readBoolean(field('critical'), 'critical', issues) ?? false,
+    stopSignal: readSignal(field('stop_signal'), 'stop_signal', issues) ?? 'SIGTERM',
+    stopTimeoutMs: readDuration(field('stop_timeout'), 'stop_timeout', issues) ?? 5_000,
+    watch: readStringList(field('watch'), 'watch', 'glob', issues) ?? [],
+    watchIgnore: readStringList(field('watch_ignore'), 'watch_ignore', 'glob', issues) ?? [],
+    watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
+    autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
+  };
+}
+
+/** A string runs through the shell, a list without; either must say something. */
+function readCommand(command: MapEntry | undefined, key: string, service: MapEntry, issues: ManifestIssue[]): string | string[] {
+  if (command === undefined) {
+    addIssue(issues, service.keyPos, `service "${key}" has no "command"`);
+    return '';
+  }
+  const { node } = command;
+  if (node.kind === 'scalar' && typeof node.value === 'string' && node.value.trim() !== '') return node.value;
+  if (node.kind === 'list' && node.items.length > 0) {
+    return node.items.map((item, i) => {
+      if (item.kind === 'scalar' && typeof item.value === 'string' && (i > 0 || item.value.trim() !== '')) return item.value;
+      const hint = item.kind === 'scalar' && typeof item.value !== 'string' && item.value !== null ? ` (quote it: "${String(item.value)}")` : '';
+      reportWrong(issues, item, `command[${i}]`, i === 0 ? 'a program name' : 'a string', hint);
+      return '';
+    });
+  }
+  reportWrong(issues, node, 'command', 'a non-empty string or a non-empty list of strings');
+  return '';
+}
+
+/** An existing folder, relative to the manifest's; the manifest's folder by default. */
+function readCwd(node: YamlNode | undefined, dir: string, issues: ManifestIssue[]): string {
+  const cwd = readString(node, 'cwd', issues);
+  if (cwd === undefined) return dir;
+  const absolute = path.resolve(dir, cwd);
+  const stats = statSync(absolute, { throwIfNoEntry: false });
+  if (!stats?.isDirectory()) addIssue(issues, node!.pos, `cwd "${cwd}" ${stats ? 'is not a folder' : 'does not exist'}`);
+  return absolute;
+}

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { tempProject } from '../../test/helpers/temp-project.js';
+import { DevsupError } from '../errors.js';
+import { loadManifest } from './load-manifest.js';
+import { resolveService, resolveUrl, type AssignedPorts } from './resolve-service.js';
+import type { Manifest, ServiceSpec } from './service-spec.js';
+
+const projects: { remove(): void }[] = [];
+afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+
+const MANIFEST = `
+env_file: top.env
+env:
+  L1: top-env
+  L2: top-env
+  LOG_LEVEL: info
+services:
+  tools: { command: node tools.js, port: 8763, url: "http://127.0.0.1:\${port}/mcp" }
+  api.v2:
+    command: [node, api.js, --port, "\${port}", --admin, "\${ports.admin-ui}", --tools, "\${tools.url}", "$$HOME", $HOME, "\${MODEL:-small}"]
+    ports: { http: 9000, admin-ui: 9001 }
+    port_env: API_PORT
+    host: 127.0.0.1
+    env_file: api.env
+    env:
+      L1: service-env
+      PORT: "0"
+      OWN_PORT: "\${port}"
+      TOOLS_PORT: "\${tools.port}"
+      FROM_FILE: "\${SHARED_VAR}"
+  worker:
+    command: "sleep 1 && echo $$ \${DEPTH}"
+`;
+
+async function loadDemo(): Promise<{ manifest: Manifest; service: (key: string) => ServiceSpec }> {
+  const project = tempProject({
+    'services.yaml': MANIFEST,
+    'top.env': 'L1=top-file\nL2=top-file\nL3=top-file\nL4=top-file\nSHARED_VAR=from-top-file\n',
+    'api.env': 'L1=service-file\nL2=service-file\nL3=service-file\nSHARED_VAR=from-service-file\n',
+  });
+  projects.push(project);
+  const manifest = await loadManifest({ cwd: project.dir, env: { DEPTH: '3' } });
+  return { manifest, service: (key) => manifest.services.find((service) => service.key === key)! };
+}
+
+const PORTS: AssignedPorts = new Map<string, Record<string, number>>([
+  ['tools', { default: 8764 }],
+  ['api.v2', { http: 9005, 'admin-ui': 9006 }],
+]);
+const BASE_ENV = { L1: 'base', L2: 'base', L3: 'base', L4: 'base', L5: 'base', PORT: '1', DEPTH: '7', UNSET: undefined };
+
+describe('resolveService', () => {
+  test('the environment is layered: base, top env file, service env file, top env, service env, injected', async () => {
+    const { manifest, service } = await loadDemo();
+    const { env } = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);
+    expect(env).toMatchObject({ L1: 'service-env', L2: 'top-env', L3: 'service-file', L4: 'top-file', L5: 'base' });
+    expect('UNSET' in env).toBe(false);
+  });
+
+  test('injected variables: PORT, PORT_<NAME>, port_env, HOST, DEVSUP_SERVICE and every DEVSUP_<KEY>_PORT', async () => {
+    const { manifest, service } = await loadDemo();
+    const { env } = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);
+    expect(env).toMatchObject({
+      PORT: '9005',
+      PORT_HTTP: '9005',
+      PORT_ADMIN_UI: '9006',
+      API_PORT: '9005',
+      HOST: '127.0.0.1',
+      DEVSUP_SERVICE: 'api.v2',
+      DEVSUP_TOOLS_PORT: '8764',
+      DEVSUP_API_V2_PORT: '9005',
+    });
+    expect(Object.keys(env).filter((name) => name.startsWith('DEVSUP_') && name.endsWith('_PORT')).sort()).toEqual(['DEVSUP_API_V2_PORT', 'DEVSUP_TOOLS_PORT']);
+  });
+
+  test('templates in env and command are rendered; $$ is $, shell variables and defaults behave', async () => {
+    const { manifest, service } = await loadDemo();
+    const api = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);
+    expect(api.env).toMatchObject({ OWN_PORT: '9005', TOOLS_PORT: '8764', FROM_FILE: 'from-service-file' });
+    expect(api.command).toEqual(['node', 'api.js', '--port', '9005', '--admin', '9006', '--tools', 'http://127.0.0.1:8764/mcp', '$HOME', '$HOME', 'small']);
+    expect(resolveService(manifest, service('api.v2'), PORTS, { MODEL: 'large' }).command.at(-1)).toBe('large');
+    expect(resolveService(manifest, service('api.v2'), PORTS, { MODEL: '' }).command.at(-1)).toBe('small');
+  });
+
+  test('a service without a port gets no PORT of its own, but sees the others', async () => {
+    const { manifest, service } = await loadDemo();
+    const worker = resolveService(manifest, service('worker'), PORTS, { DEPTH: '7' });
+    expect(worker.command).toBe('sleep 1 && echo $ 7');
+    expect(worker.url).toBeUndefined();
+    expect(worker.env).toMatchObject({ DEVSUP_SERVICE: 'worker', DEVSUP_TOOLS_PORT: '8764', DEVSUP_API_V2_PORT: '9005' });
+    expect(worker.env.PORT).toBeUndefined();
+    expect(worker.env.LOG_LEVEL).toBe('info');
+  });
+
+  test('a reference to a port that was not allocated is a clear error', async () => {
+    const { manifest, service } = await loadDemo();
+    const partial: AssignedPorts = new Map([['api.v2', { http: 9005, 'admin-ui': 9006 }]]);
+    expect(() => resolveService(manifest, service('api.v2'), partial, {})).toThrow(
+      new DevsupError('service "api.v2": cannot resolve "${tools.port}": no port assigned to service "tools"', 1),
+    );
+  });
+});
+
+describe('resolveUrl', () => {
+  test('a url template, the default for a service with a port, none without', async () => {
+    const { manifest, service } = await loadDemo();
+    expect(resolveUrl(manifest, service('tools'), PORTS, {})).toBe('http://127.0.0.1:8764/mcp');
+    expect(resolveUrl(manifest, service('api.v2'), PORTS, {})).toBe('http://localhost:9005');
+    expect(resolveUrl(manifest, service('worker'), PORTS, {})).toBeUndefined();
+    expect(resolveService(manifest, service('api.v2'), PORTS, {}).url).toBe('http://localhost:9005');
+  });
+});

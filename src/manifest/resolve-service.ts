@@ -1,0 +1,93 @@
+import { DevsupError } from '../errors.js';
+import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
+import type { Manifest, ServiceSpec } from './service-spec.js';
+
+/** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
+export type AssignedPorts = Map<string, Record<string, number>>;
+
+/** What a child is started with, once ports are allocated. */
+export interface ResolvedService {
+  command: string | string[];
+  env: Record<string, string>; // the child's full environment
+  url?: string;
+}
+
+/**
+ * The child's command and full environment: `baseEnv`, then the top-level env files, the service's env
+ * files, the top-level `env`, the service's `env`, then the injected variables (later wins).
+ */
+export function resolveService(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): ResolvedService {
+  const render = renderer(manifest, service, ports, baseEnv);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
+  Object.assign(env, manifest.fileEnv, service.fileEnv);
+  for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
+  Object.assign(env, injectedEnv(manifest, service, ports));
+  const command = typeof service.command === 'string' ? render(service.command) : service.command.map(render);
+  const url = resolveUrl(manifest, service, ports, baseEnv);
+  return { command, env, ...(url !== undefined && { url }) };
+}
+
+/** The service's `url`, by default `http://localhost:${port}` for a service with a port, else none. */
+export function resolveUrl(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
+  const template = service.url ?? (service.ports.length > 0 ? 'http://localhost:${port}' : undefined);
+  return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv)(template);
+}
+
+/** `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE` and every `DEVSUP_<KEY>_PORT`. */
+function injectedEnv(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
+  const env: Record<string, string> = {};
+  const primary = primaryPort(service, ports);
+  if (primary !== undefined) {
+    env.PORT = String(primary);
+    if (service.portEnv !== undefined) env[service.portEnv] = String(primary);
+  }
+  const own = ports.get(service.key) ?? {};
+  for (const { name } of service.ports) {
+    if (name !== 'default' && own[name] !== undefined) env[`PORT_${toEnvName(name)}`] = String(own[name]);
+  }
+  if (service.host !== undefined) env.HOST = service.host;
+  env.DEVSUP_SERVICE = service.key;
+  for (const other of manifest.services) {
+    const port = primaryPort(other, ports);
+    if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
+  }
+  return env;
+}
+
+/** Upper case, anything but letters and digits → `_`. */
+function toEnvName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+function primaryPort(service: ServiceSpec, ports: AssignedPorts): number | undefined {
+  const record = ports.get(service.key);
+  if (record === undefined) return undefined;
+  // Look the first declared name up: integer-like names would come first in the record's own order.
+  const first = service.ports[0]?.name;
+  return (first === undefined ? undefined : record[first]) ?? Object.values(record)[0];
+}
+
+/** Renders templates for `service`; references were checked at load time, so a failure here means ports are missing. */
+function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv): (template: string) => string {
+  const fail = (text: string, why: string): never => {
+    throw new DevsupError(`service "${service.key}": cannot resolve "${text}": ${why}`, 1);
+  };
+  const lookup = (ref: Reference, text: string): string => {
+    if (ref.kind === 'var') {
+      const value = service.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
+      // As in the shell, `:-` also replaces an empty value.
+      if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
+      return value ?? fail(text, `${ref.name} is not set`);
+    }
+    const target = ref.service === undefined ? service : manifest.services.find((other) => other.key === ref.service);
+    if (target === undefined) return fail(text, `no service "${ref.service}"`);
+    if (ref.kind === 'url') return resolveUrl(manifest, target, ports, baseEnv) ?? fail(text, `service "${target.key}" has no url`);
+    const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
+    return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);
+  };
+  return (template) => {
+    const parsed = parseTemplate(template);
+    return 'error' in parsed ? fail(template, parsed.error) : renderTemplate(parsed.parts, lookup);
+  };
+}

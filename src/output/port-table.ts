@@ -1,0 +1,110 @@
+import pc from 'picocolors';
+import type { ServiceStatus } from '../supervisor/service-status.js';
+import type { PortsReport, ServiceReport } from './ports-report.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+const HEADERS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
+const STATUS_COLUMN = 3;
+/** The STATUS column fits the seven-letter statuses, so it does not jump as `ready` turns `running`. */
+const STATUS_MIN_WIDTH = 7;
+const GAP = '  ';
+
+const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> = {
+  ready: 'green',
+  crashed: 'red',
+  failed: 'red',
+  starting: 'yellow',
+  restarting: 'yellow',
+  pending: 'yellow',
+};
+
+/**
+ * The port table of DESIGN.md §2: one row per service, then one `!` line per service that did not
+ * get its preferred port, then one line per service with a detail. No trailing newline.
+ */
+export function renderPortTable(report: PortsReport, options: { color: boolean }): string {
+  const colors = pc.createColors(options.color);
+  const rows = [HEADERS, ...report.services.map(renderCells)];
+  const widths = HEADERS.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN], STATUS_MIN_WIDTH);
+  const lines = rows.map((row, index) => {
+    const status = index === 0 ? undefined : report.services[index - 1].status;
+    return joinCells(row, widths, (cell, column) => (column === STATUS_COLUMN && status ? paintStatus(colors, status, cell) : cell));
+  });
+  for (const service of report.services) {
+    const warning = explainDisplacement(service);
+    if (warning) lines.push(colors.yellow(`! ${warning}`));
+  }
+  for (const service of report.services) {
+    if (service.detail) lines.push(`  ${service.service}: ${service.detail}`);
+  }
+  return lines.join('\n');
+}
+
+/** The `devsup ports --json` text: the report's fields in the order DESIGN.md §2 shows them. */
+export function renderPortsJson(report: PortsReport): string {
+  const ordered: PortsReport = {
+    project: report.project,
+    pid: report.pid,
+    manifest: report.manifest,
+    services: report.services.map((s) => ({
+      service: s.service,
+      title: s.title,
+      port: s.port,
+      ports: s.ports,
+      preferred: s.preferred,
+      status: s.status,
+      detail: s.detail,
+      pid: s.pid,
+      restarts: s.restarts,
+      url: s.url,
+      holder: s.holder && { pid: s.holder.pid, command: s.holder.command },
+      sibling: s.sibling,
+      note: s.note,
+    })),
+  };
+  return JSON.stringify(ordered, null, 2);
+}
+
+function renderCells(service: ServiceReport): string[] {
+  const preferred = service.preferred === null ? '-' : `${service.preferred}${isDisplaced(service) ? ' !' : ''}`;
+  return [service.title, formatCell(service.port), preferred, service.status, formatCell(service.pid), String(service.restarts), formatCell(service.url)];
+}
+
+/** Cells padded to their column's width, two spaces apart; the last column is not padded. */
+function joinCells(cells: string[], widths: number[], paint: (cell: string, column: number) => string): string {
+  return cells
+    .map((cell, column) => {
+      const padding = column === cells.length - 1 ? '' : ' '.repeat(widths[column] - cell.length);
+      return paint(cell, column) + padding;
+    })
+    .join(GAP);
+}
+
+function paintStatus(colors: Colors, status: ServiceStatus, text: string): string {
+  const color = STATUS_COLORS[status];
+  return color ? colors[color](text) : text;
+}
+
+function isDisplaced(service: ServiceReport): boolean {
+  return service.port !== null && service.preferred !== null && service.port !== service.preferred;
+}
+
+/** Why a service did not get its preferred port, or undefined when it did. */
+function explainDisplacement(service: ServiceReport): string | undefined {
+  if (!isDisplaced(service)) return undefined;
+  const preferred = service.preferred;
+  if (service.holder?.pid != null) {
+    const command = service.holder.command ? `: ${service.holder.command}` : '';
+    return `${preferred} is held by pid ${service.holder.pid}${command}`;
+  }
+  if (service.sibling) return `${preferred} is preferred by ${service.sibling}, which came first`;
+  if (service.note) return `${preferred}: ${service.note}`;
+  if (service.holder) return `${preferred} is held by another process`;
+  return `${preferred} was not available`;
+}
+
+function formatCell(value: string | number | null): string {
+  return value === null ? '-' : String(value);
+}

@@ -1,0 +1,212 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allocatePorts, type AllocateOptions } from './allocate-ports.js';
+import type { Manifest } from '../manifest/service-spec.js';
+import type { ServiceAllocation } from './port-types.js';
+import { probePort } from './probe-port.js';
+import { readCommandLine, readSocketTable } from './proc-net.js';
+import { readSystemPorts } from './system-ports.js';
+import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from './test-support.js';
+
+const held: ServiceAllocation[][] = [];
+
+afterEach(async () => {
+  await Promise.all(held.splice(0).flat().flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
+  await stopListeners();
+});
+
+async function allocate(manifest: Manifest, options?: AllocateOptions): Promise<Record<string, ServiceAllocation>> {
+  const allocations = await allocatePorts(manifest, options);
+  held.push(allocations);
+  return Object.fromEntries(allocations.map((allocation) => [allocation.service, allocation]));
+}
+
+/** A port range of free ports for this test, so fallbacks do not depend on the default 10000-10999. */
+async function freeRange(size: number): Promise<Manifest['portRange']> {
+  const from = await findFreeBlock(size);
+  return { from, to: from + size - 1 };
+}
+
+const portOf = (allocation: ServiceAllocation | undefined) => allocation?.ports[0]?.port;
+
+const HOLDERS = [
+  { label: '0.0.0.0', host: '0.0.0.0' },
+  { label: '127.0.0.1', host: '127.0.0.1' },
+  { label: 'IPv6-only ::', host: '::', ipv6Only: true },
+  { label: '::1', host: '::1' },
+];
+
+describe('allocatePorts: preferred ports', () => {
+  it('gives free preferred ports and keeps them bound until released', async () => {
+    const base = await findFreeBlock(3);
+    const web = makeService('web', { ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base + 2 }] });
+    const { api, web: webPorts } = await allocate(makeManifest([withPort('api', base), web]));
+    expect(api).toEqual({ service: 'api', ports: [expect.objectContaining({ name: 'default', port: base, preferred: base, source: 'preferred' })] });
+    expect(webPorts?.ports.map(({ name, port }) => [name, port])).toEqual([['http', base + 1], ['metrics', base + 2]]);
+    expect((await probePort(base)).result).toBe('busy');
+    await api!.ports[0]!.reservation!.release();
+    expect((await probePort(base)).result).toBe('free');
+  });
+
+  it.each(HOLDERS)('moves off a port held on $label and names the holder', async ({ host, ipv6Only }) => {
+    const base = await findFreeBlock(2);
+    const { pid } = await spawnListener({ port: base, host, ipv6Only });
+    const { llm } = await allocate(makeManifest([withPort('llm', base)]));
+    expect(llm?.ports[0]).toMatchObject({
+      port: base + 1,
+      preferred: base,
+      source: 'scan',
+      displacedBy: { kind: 'process', holder: { state: 'listen', pid, command: expect.stringMatching(/node -e /) } },
+    });
+  });
+
+  it.runIf(process.platform === 'linux')('gives a port whose only socket is in TIME_WAIT', async () => {
+    const server = net.createServer((socket) => socket.end()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    await once(net.connect(port, '127.0.0.1').resume(), 'close');
+    await new Promise((resolve) => server.close(resolve));
+    const inTimeWait = async () => (await readSocketTable())!.some((row) => row.port === port && row.state === 'time-wait');
+    await waitFor(inTimeWait, `a TIME_WAIT row for port ${port}`);
+    const { api } = await allocate(makeManifest([withPort('api', port)]));
+    expect(api?.ports[0]).toMatchObject({ port, source: 'preferred', displacedBy: undefined });
+  });
+
+  it('gives a port two services prefer to the first; the second falls back past the ports others prefer', async () => {
+    const base = await findFreeBlock(3);
+    const manifest = makeManifest([withPort('a', base), withPort('b', base), withPort('c', base + 1)]);
+    const { a, b, c } = await allocate(manifest);
+    expect(portOf(a)).toBe(base);
+    expect(b?.ports[0]).toMatchObject({ port: base + 2, source: 'scan', displacedBy: { kind: 'sibling', service: 'a' } });
+    expect(portOf(c)).toBe(base + 1);
+  });
+
+  it("never lets a displaced service's fallback take a port a later service prefers", async () => {
+    const base = await findFreeBlock(3);
+    await spawnListener({ port: base });
+    const manifest = makeManifest([withPort('llm', base), withPort('alt', base + 1)]);
+    const { llm, alt } = await allocate(manifest);
+    expect(portOf(llm)).toBe(base + 2);
+    expect(alt?.ports[0]).toMatchObject({ port: base + 1, source: 'preferred' });
+    await Promise.all(held.splice(0).flat().map((allocation) => allocation.ports[0]?.reservation?.release()));
+    const alone = await allocate(manifest, { only: ['llm'] }); // alt is not started, its port stays free for it
+    expect(portOf(alone.llm)).toBe(base + 2);
+  });
+
+  it('keeps scan fallbacks out of the OS ephemeral range', async () => {
+    const { ephemeral } = await readSystemPorts();
+    const preferred = ephemeral.from - 1;
+    if ((await probePort(preferred)).result === 'free') await spawnListener({ port: preferred });
+    const portRange = await freeRange(5);
+    const { llm } = await allocate(makeManifest([withPort('llm', preferred)], { portRange }));
+    expect(llm?.ports[0]).toMatchObject({ source: 'range' });
+    expect(portOf(llm)).toSatisfy((p: number) => p >= portRange.from && p <= portRange.to);
+  });
+
+  it('allocates only the services asked for and never hands out excluded ports', async () => {
+    const base = await findFreeBlock(4);
+    const manifest = makeManifest([withPort('a', base), withPort('b', base + 1)]);
+    const allocations = await allocatePorts(manifest, { only: ['a'], exclude: new Set([base, base + 2]) });
+    held.push(allocations);
+    expect(allocations).toHaveLength(1);
+    expect(allocations[0]?.ports[0]).toMatchObject({ port: base + 3, displacedBy: { kind: 'lease' } });
+  });
+});
+
+describe('allocatePorts: fallbacks', () => {
+  it('tries the sticky port from the last run first, when it is free', async () => {
+    const base = await findFreeBlock(8);
+    await spawnListener({ port: base }, { port: base + 7 });
+    const manifest = makeManifest([withPort('llm', base)]);
+    const sticky = await allocate(manifest, { sticky: { llm: { default: base + 5 } } });
+    expect(sticky.llm?.ports[0]).toMatchObject({ port: base + 5, source: 'sticky' });
+    const stickyTaken = await allocate(manifest, { sticky: { llm: { default: base + 7 } } });
+    expect(stickyTaken.llm?.ports[0]).toMatchObject({ port: base + 1, source: 'scan' });
+  });
+
+  it('fails a service with fallback: none, naming the holder, and keeps nothing of it bound', async () => {
+    const base = await findFreeBlock(3);
+    const { pid } = await spawnListener({ port: base });
+    const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base }] });
+    const { tools, both: bothPorts, other } = await allocate(
+      makeManifest([withPort('tools', base, { fallback: { kind: 'none' } }), both, withPort('other', base + 2)]),
+    );
+    const command = readCommandLine(pid);
+    expect(tools).toEqual({
+      service: 'tools',
+      ports: [],
+      failure: `port ${base} is held by pid ${pid}: ${command}, and tools has fallback: none. Stop that process, or give tools another port in services.local.yaml.`,
+    });
+    expect(bothPorts?.failure).toMatch(`give both another metrics port`);
+    expect((await probePort(base + 1)).result).toBe('free'); // its http port went back
+    expect(portOf(other)).toBe(base + 2);
+  });
+
+  it('searches a fallback range and fails once it is exhausted, with no OS-assigned port after it', async () => {
+    const base = await findFreeBlock(4);
+    const { pid } = await spawnListener({ port: base }, { port: base + 1 }, { port: base + 2 });
+    const range = (from: number, to: number) => ({ fallback: { kind: 'range' as const, from, to } });
+    const { ok, full } = await allocate(makeManifest([withPort('ok', base, range(base + 1, base + 3)), withPort('full', base, range(base + 1, base + 2))]));
+    expect(ok?.ports[0]).toMatchObject({ port: base + 3, source: 'range' });
+    expect(full?.ports).toEqual([]);
+    expect(full?.failure).toMatch(
+      new RegExp(`^no free port in ${base + 1}-${base + 2} for full \\(its fallback range is a hard limit\\); port ${base} is held by pid ${pid}: `),
+    );
+  });
+
+  it('goes from the scan above the preferred port to port_range, then to a port from the OS', async () => {
+    const base = await findFreeBlock(103);
+    const everyPort = Array.from({ length: 103 }, (_, i) => ({ port: base + i }));
+    await spawnListener(...everyPort); // the preferred port, the 100 above it, and a 2-port range
+    const portRange = { from: base + 101, to: base + 102 };
+    const { llm } = await allocate(makeManifest([withPort('llm', base)], { portRange }));
+    const { ephemeral } = await readSystemPorts();
+    expect(llm?.ports[0]).toMatchObject({ source: 'os', displacedBy: { kind: 'process' } });
+    expect(llm!.ports[0]!.port).toBeGreaterThanOrEqual(ephemeral.from);
+    expect(llm!.ports[0]!.port).toBeLessThanOrEqual(ephemeral.to);
+  });
+
+  it('gives `auto` ports from port_range at a stable offset, and the sticky one when free', async () => {
+    const portRange = await freeRange(50);
+    const manifest = makeManifest([withPort('a', 'auto'), withPort('b', 'auto')], { portRange });
+    const first = await allocate(manifest);
+    const [a, b] = [portOf(first.a)!, portOf(first.b)!];
+    expect(a).not.toBe(b);
+    for (const port of [a, b]) expect(port).toSatisfy((p: number) => p >= portRange.from && p <= portRange.to);
+    expect(first.a?.ports[0]).toMatchObject({ source: 'range', preferred: undefined, displacedBy: undefined });
+    await Promise.all(held.splice(0).flat().map((allocation) => allocation.ports[0]?.reservation?.release()));
+    const again = await allocate(manifest);
+    expect([portOf(again.a), portOf(again.b)]).toEqual([a, b]);
+    const sticky = portRange.from + ((a - portRange.from + 25) % 50);
+    const withSticky = await allocate(makeManifest([withPort('a', 'auto')], { portRange }), { sticky: { a: { default: sticky } } });
+    expect(withSticky.a?.ports[0]).toMatchObject({ port: sticky, source: 'sticky' });
+  });
+
+  it('fails a service whose host is not an address of this machine at once; the others get their ports', async () => {
+    const base = await findFreeBlock(2);
+    await spawnListener({ port: base });
+    const { bad, good } = await allocate(makeManifest([withPort('bad', base, { host: '198.51.100.7' }), withPort('good', base + 1)]));
+    expect(bad).toEqual({
+      service: 'bad',
+      ports: [],
+      failure: 'host 198.51.100.7 is not an address of this machine, so bad cannot listen on it. Fix its `host`, or leave `host` out to listen on every address.',
+    });
+    expect(portOf(good)).toBe(base + 1);
+  });
+
+  it('moves 30 services off 1,000 held ports each into port_range, each to its own port', async () => {
+    const base = await findFreeBlock(1030);
+    await spawnListener(...Array.from({ length: 1030 }, (_, i) => ({ port: base + i })));
+    const portRange = await freeRange(40); // found after the block is held, so the two cannot overlap
+    const services = Array.from({ length: 30 }, (_, i) => withPort(`s${i}`, base + i));
+    const started = performance.now();
+    const allocations = Object.values(await allocate(makeManifest(services, { portRange })));
+    const elapsed = performance.now() - started;
+    const ports = allocations.map(portOf);
+    expect(new Set(ports).size).toBe(30);
+    for (const port of ports) expect(port).toSatisfy((p: number) => p >= portRange.from && p <= portRange.to);
+    expect(allocations.every((allocation) => allocation.ports[0]?.displacedBy?.kind === 'process')).toBe(true);
+    console.log(`allocated 30 displaced ports in ${elapsed.toFixed(1)} ms`);
+  });
+});

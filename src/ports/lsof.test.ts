@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findHoldersWithLsof, listListeningPortsWithLsof, parseLsof, parseLsofName } from './lsof.js';
+import { findFreeBlock, spawnListener, stopListeners } from './test-support.js';
+
+afterEach(stopListeners);
+
+// `lsof -nP -iTCP:7000 -sTCP:LISTEN -Fpcn` on macOS with AirPlay Receiver on (an `f` line per file).
+const MAC_SAMPLE = 'p433\ncControlCe\nf9\nn*:7000\nf10\nn*:7000\np3907\ncPython\nf3\nn127.0.0.1:7000\nf4\nn[::1]:7000\n';
+
+describe('parseLsof', () => {
+  it('groups names under their process', () => {
+    expect(parseLsof(MAC_SAMPLE)).toEqual([
+      { pid: 433, command: 'ControlCe', names: ['*:7000', '*:7000'] },
+      { pid: 3907, command: 'Python', names: ['127.0.0.1:7000', '[::1]:7000'] },
+    ]);
+  });
+
+  it('returns nothing for empty output (no match)', () => {
+    expect(parseLsof('')).toEqual([]);
+  });
+});
+
+describe('parseLsofName', () => {
+  it('takes the local end of every address form', () => {
+    expect(parseLsofName('*:7000')).toEqual({ address: '*', port: 7000 });
+    expect(parseLsofName('[::1]:7000')).toEqual({ address: '::1', port: 7000 });
+    expect(parseLsofName('[fe80::1%lo0]:7000')).toEqual({ address: 'fe80::1%lo0', port: 7000 });
+    expect(parseLsofName('127.0.0.1:51000->127.0.0.1:7000')).toEqual({ address: '127.0.0.1', port: 51000 });
+    expect(parseLsofName('*:*')).toBeUndefined();
+  });
+});
+
+const hasLsof = spawnSync('lsof', ['-v']).error === undefined;
+
+describe.runIf(hasLsof)('lsof on this machine', () => {
+  it('names the pid and full command line of a listener', async () => {
+    const port = await findFreeBlock(1);
+    const { pid } = await spawnListener({ port, host: '127.0.0.1' });
+    const holders = await findHoldersWithLsof(port);
+    expect(holders).toEqual([{ state: 'listen', pid, command: expect.stringMatching(/node -e /), address: '127.0.0.1' }]);
+  });
+
+  it('lists the ports of the given processes only', async () => {
+    const port = await findFreeBlock(2);
+    const mine = await spawnListener({ port });
+    await spawnListener({ port: port + 1 });
+    expect(await listListeningPortsWithLsof([mine.pid])).toEqual(new Set([port]));
+  });
+});

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { listPids } from './proc-net.js';
+import { readToolOutput } from './run-tool.js';
+
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+}
+
+/** Every process with its parent and process group: /proc on Linux, else `ps`; null when neither works. */
+export async function readProcessTable(): Promise<ProcessEntry[] | null> {
+  const fromProc = readProcStats();
+  if (fromProc) return fromProc;
+  const output = await readToolOutput('ps', ['-A', '-o', 'pid=,ppid=,pgid=']);
+  return output === null ? null : parsePsTable(output);
+}
+
+function readProcStats(): ProcessEntry[] | null {
+  let pids: number[];
+  try {
+    pids = listPids();
+  } catch {
+    return null;
+  }
+  const entries: ProcessEntry[] = [];
+  for (const pid of pids) {
+    try {
+      const entry = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (entry) entries.push(entry);
+    } catch {
+      // exited during the scan
+    }
+  }
+  return entries;
+}
+
+/**
+ * `/proc/<pid>/stat`: `pid (comm) state ppid pgrp …`. The command name may contain spaces and
+ * parentheses, so the fields are counted from the last `)`.
+ */
+export function parseProcStat(text: string): ProcessEntry | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const [, ppid, pgid] = text.slice(close + 2).split(' ');
+  const entry = { pid: Number.parseInt(text, 10), ppid: Number(ppid), pgid: Number(pgid) };
+  return Object.values(entry).every(Number.isInteger) ? entry : undefined;
+}
+
+/** `ps -A -o pid=,ppid=,pgid=`: three numbers a line. */
+export function parsePsTable(text: string): ProcessEntry[] {
+  const entries: ProcessEntry[] = [];
+  for (const line of text.split('\n')) {
+    const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number);
+    if (Number.isInteger(pid) && Number.isInteger(ppid) && Number.isInteger(pgid)) {
+      entries.push({ pid: pid!, ppid: ppid!, pgid: pgid! });
+    }
+  }
+  return entries;
+}
+
+/**
+ * The root, every member of its process group (pgid = root: children are spawned detached), and all
+ * descendants of those, including ones that left the group.
+ */
+export function collectTree(entries: ProcessEntry[], root: number): Set<number> {
+  const tree = new Set([root, ...entries.filter((entry) => entry.pgid === root).map((entry) => entry.pid)]);
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    const siblings = children.get(entry.ppid);
+    if (siblings) siblings.push(entry.pid);
+    else children.set(entry.ppid, [entry.pid]);
+  }
+  const queue = [...tree];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of children.get(pid) ?? []) {
+      if (!tree.has(child)) {
+        tree.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  return tree;
+}

@@ -1,0 +1,140 @@
+/**
+ * Fixtures for the tests of this folder (not used by devsup itself): real listener processes, free
+ * port blocks found at run time, and hand-built manifests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
+import { probePort } from './probe-port.js';
+
+export interface ListenSpec {
+  port: number;
+  host?: string;
+  ipv6Only?: boolean;
+}
+
+export interface Listener {
+  pid: number;
+  child: ChildProcess;
+}
+
+// Binds every spec, prints "listening" once all are bound (or "error CODE"), then lives until killed.
+const LISTENER_SCRIPT = `
+const net = require('node:net');
+const specs = JSON.parse(process.argv[1]);
+let pending = specs.length;
+for (const spec of specs) {
+  const server = net.createServer();
+  server.once('error', (e) => { console.log('error ' + e.code); process.exit(1); });
+  server.listen({ port: spec.port, host: spec.host, ipv6Only: spec.ipv6Only }, () => {
+    if (--pending === 0) console.log('listening');
+  });
+}
+setInterval(() => {}, 1 << 30);
+`;
+
+const running = new Set<ChildProcess>();
+
+/** Starts a node process that listens on all `specs` and resolves once it says so. */
+export async function spawnListener(...specs: ListenSpec[]): Promise<Listener> {
+  const child = spawn(process.execPath, ['-e', LISTENER_SCRIPT, JSON.stringify(specs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  const line = await new Promise<string>((resolve) => {
+    child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
+    child.once('exit', (code) => resolve(`exited with ${code}`));
+  });
+  if (!line.startsWith('listening')) throw new Error(`listener on port ${specs[0]?.port} (${specs.length} ports) failed: ${line.trim()}`);
+  return { pid: child.pid!, child };
+}
+
+/** Kills every listener the tests started and waits until each has exited. */
+export async function stopListeners(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (child) => {
+      running.delete(child);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }),
+  );
+}
+
+// Each vitest worker draws from its own 3000 ports, so two test files running at once never race for one.
+const SLICE = 3000;
+const SLICE_START = 20000 + ((Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 4) * SLICE;
+
+/**
+ * The first port of `size` consecutive ports that are all free now, between 20000 and 32000: below
+ * Linux's ephemeral range (fallbacks never go there) and away from the default port range.
+ */
+export async function findFreeBlock(size: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = SLICE_START + Math.floor(Math.random() * (SLICE - size));
+    let free = true;
+    for (let port = base; port < base + size && free; port++) {
+      free = (await probePort(port)).result === 'free';
+    }
+    if (free) return base;
+  }
+  throw new Error(`no block of ${size} free ports found`);
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; fails saying what it waited for. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function makeService(key: string, overrides: Partial<ServiceSpec> = {}): ServiceSpec {
+  return {
+    key,
+    title: key,
+    command: 'true',
+    cwd: process.cwd(),
+    env: {},
+    fileEnv: {},
+    ports: [],
+    fallback: { kind: 'scan' },
+    socket: false,
+    ready: { kind: 'tcp' },
+    readyTimeoutMs: 60_000,
+    dependsOn: [],
+    restart: 'on-failure',
+    maxRestarts: 5,
+    critical: false,
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5_000,
+    watch: [],
+    watchIgnore: [],
+    watchCascade: false,
+    autostart: true,
+    ...overrides,
+  };
+}
+
+/** A service with one port named `default`, as `port: N` gives. */
+export function withPort(key: string, preferred: number | 'auto', overrides: Partial<ServiceSpec> = {}): ServiceSpec {
+  return makeService(key, { ports: [{ name: 'default', preferred }], ...overrides });
+}
+
+export function makeManifest(services: ServiceSpec[], overrides: Partial<Manifest> = {}): Manifest {
+  return {
+    file: '/tmp/services.yaml',
+    dir: '/tmp',
+    project: 'ports-test',
+    env: {},
+    fileEnv: {},
+    portRange: DEFAULT_PORT_RANGE,
+    services,
+    sources: ['/tmp/services.yaml'],
+    overridden: new Map(),
+    document: {},
+    ...overrides,
+  };
+}
