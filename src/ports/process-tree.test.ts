@@ -3,31 +3,32 @@ import { collectTree, parseProcStat, parsePsTable, readProcessTable } from './pr
 
 describe('parseProcStat', () => {
   it('counts fields after the last parenthesis, whatever the command name holds', () => {
-    expect(parseProcStat('4242 (node) S 4200 4242 4200 0 -1 4194560')).toEqual({ pid: 4242, ppid: 4200, pgid: 4242 });
-    expect(parseProcStat('77 (my (odd) name) R 1 70 70 0')).toEqual({ pid: 77, ppid: 1, pgid: 70 });
+    expect(parseProcStat('4242 (node) S 4200 4242 4200 0 -1 4194560')).toEqual({ pid: 4242, ppid: 4200, pgid: 4242, zombie: false });
+    expect(parseProcStat('77 (my (odd) name) R 1 70 70 0')).toEqual({ pid: 77, ppid: 1, pgid: 70, zombie: false });
+    expect(parseProcStat('78 (node) Z 1 70 70 0')).toEqual({ pid: 78, ppid: 1, pgid: 70, zombie: true });
     expect(parseProcStat('garbage')).toBeUndefined();
   });
 });
 
 describe('parsePsTable', () => {
-  it('reads pid, ppid and pgid columns', () => {
-    expect(parsePsTable('    1     0     1\n  501     1   501\n\n')).toEqual([
-      { pid: 1, ppid: 0, pgid: 1 },
-      { pid: 501, ppid: 1, pgid: 501 },
+  it('reads pid, ppid, pgid and state columns', () => {
+    expect(parsePsTable('    1     0     1 Ss\n  501     1   501 Z+\n\n')).toEqual([
+      { pid: 1, ppid: 0, pgid: 1, zombie: false },
+      { pid: 501, ppid: 1, pgid: 501, zombie: true },
     ]);
   });
 });
 
 describe('collectTree', () => {
   const entries = [
-    { pid: 1, ppid: 0, pgid: 1 },
-    { pid: 10, ppid: 1, pgid: 10 }, // the service
-    { pid: 11, ppid: 10, pgid: 10 }, // its child
-    { pid: 12, ppid: 11, pgid: 12 }, // a grandchild that left the group
-    { pid: 13, ppid: 12, pgid: 12 }, // and its child
-    { pid: 14, ppid: 1, pgid: 10 }, // reparented to init, still in the group
-    { pid: 15, ppid: 14, pgid: 15 }, // a child of that one
-    { pid: 20, ppid: 1, pgid: 20 }, // unrelated
+    { pid: 1, ppid: 0, pgid: 1, zombie: false },
+    { pid: 10, ppid: 1, pgid: 10, zombie: false }, // the service
+    { pid: 11, ppid: 10, pgid: 10, zombie: false }, // its child
+    { pid: 12, ppid: 11, pgid: 12, zombie: false }, // a grandchild that left the group
+    { pid: 13, ppid: 12, pgid: 12, zombie: false }, // and its child
+    { pid: 14, ppid: 1, pgid: 10, zombie: false }, // reparented to init, still in the group
+    { pid: 15, ppid: 14, pgid: 15, zombie: false }, // a child of that one
+    { pid: 20, ppid: 1, pgid: 20, zombie: false }, // unrelated
   ];
 
   it('takes the root, its process group and all their descendants', () => {

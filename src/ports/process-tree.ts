@@ -6,13 +6,15 @@ export interface ProcessEntry {
   pid: number;
   ppid: number;
   pgid: number;
+  /** Exited but not yet reaped: it still counts as a group member, yet holds nothing and will do nothing. */
+  zombie: boolean;
 }
 
 /** Every process with its parent and process group: /proc on Linux, else `ps`; null when neither works. */
 export async function readProcessTable(): Promise<ProcessEntry[] | null> {
   const fromProc = readProcStats();
   if (fromProc) return fromProc;
-  const output = await readToolOutput('ps', ['-A', '-o', 'pid=,ppid=,pgid=']);
+  const output = await readToolOutput('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat=']);
   return output === null ? null : parsePsTable(output);
 }
 
@@ -42,19 +44,18 @@ function readProcStats(): ProcessEntry[] | null {
 export function parseProcStat(text: string): ProcessEntry | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const [, ppid, pgid] = text.slice(close + 2).split(' ');
-  const entry = { pid: Number.parseInt(text, 10), ppid: Number(ppid), pgid: Number(pgid) };
-  return Object.values(entry).every(Number.isInteger) ? entry : undefined;
+  const [state, ppid, pgid] = text.slice(close + 2).split(' ');
+  const ids = { pid: Number.parseInt(text, 10), ppid: Number(ppid), pgid: Number(pgid) };
+  return Object.values(ids).every(Number.isInteger) ? { ...ids, zombie: state === 'Z' } : undefined;
 }
 
-/** `ps -A -o pid=,ppid=,pgid=`: three numbers a line. */
+/** `ps -A -o pid=,ppid=,pgid=,stat=`: three numbers and the state a line. */
 export function parsePsTable(text: string): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
   for (const line of text.split('\n')) {
-    const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number);
-    if (Number.isInteger(pid) && Number.isInteger(ppid) && Number.isInteger(pgid)) {
-      entries.push({ pid: pid!, ppid: ppid!, pgid: pgid! });
-    }
+    const [pid, ppid, pgid, state] = line.trim().split(/\s+/);
+    const ids = { pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid) };
+    if (Object.values(ids).every(Number.isInteger) && pid) entries.push({ ...ids, zombie: state?.startsWith('Z') ?? false });
   }
   return entries;
 }

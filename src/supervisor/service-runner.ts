@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
@@ -21,6 +22,8 @@ interface RunnerEvents {
   change: [];
 }
 
+// How long an exited service's output may take to drain before devsup acts on the exit.
+const OUTPUT_GRACE_MS = 1_000;
 // Shell exit status for "command not found": starting it again would not help.
 const EXIT_COMMAND_NOT_FOUND = 127;
 
@@ -118,10 +121,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
           this.context.logs.attach(this.spec.key, child.stdout, 'stdout'),
           this.context.logs.attach(this.spec.key, child.stderr, 'stderr'),
         ]);
-    this.runEnded = child.exited.then(async (exit) => {
-      await outputDone;
-      await this.onExit(exit, Date.now() - startedAt);
-    });
+    this.runEnded = child.exited.then((exit) => this.onExit(exit, Date.now() - startedAt, outputDone));
     if (child.pid === undefined) return;
     this.setStatus(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(child.pid, resolved);
@@ -152,7 +152,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     );
   }
 
-  private async onExit(exit: ChildExit, uptimeMs: number): Promise<void> {
+  private async onExit(exit: ChildExit, uptimeMs: number, outputDone: Promise<unknown>): Promise<void> {
     this.readinessAbort?.abort(new Error('exited'));
     this.lastExit = exit;
     this.pid = null;
@@ -161,6 +161,9 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (this.child?.pid !== undefined) await stopServiceTree(this.child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
     // The group is gone: its id may be reused by an unrelated process, so never signal it again.
     this.child = undefined;
+    // Its last lines belong before what we say about its exit; a descendant that left the group
+    // may keep the pipes open, so do not wait for them for ever.
+    await Promise.race([outputDone, sleep(OUTPUT_GRACE_MS)]);
     if (this.stopRequested) return this.setStatus('stopped');
     if (exit.code === EXIT_COMMAND_NOT_FOUND && typeof this.spec.command === 'string') {
       return this.setStatus('failed', `command not found (the shell exited with code 127)${this.lastLinesSuffix()}`);

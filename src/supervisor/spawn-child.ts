@@ -53,13 +53,15 @@ export function spawnChild(command: string | string[], options: SpawnOptions): S
     reject: false,
     stripFinalNewline: false,
   });
-  const exited = subprocess.then((result): ChildExit => {
-    const code = typeof result.exitCode === 'number' ? result.exitCode : null;
-    const signal = (result.signal ?? null) as NodeJS.Signals | null;
-    if (result.failed && code === null && signal === null) {
-      return { code, signal, spawnError: describeSpawnError(result.code, file!, options.cwd) };
-    }
-    return { code, signal };
+  // The exit of the process itself, not execa's result, which also waits for its output pipes:
+  // a grandchild still holding them would hide the exit.
+  const exited = new Promise<ChildExit>((resolve) => {
+    subprocess.once('exit', (code, signal) => resolve({ code, signal }));
+    void subprocess.then((result) => {
+      if (result.failed && subprocess.pid === undefined) {
+        resolve({ code: null, signal: null, spawnError: describeSpawnError(result.code, file!, options.cwd) });
+      }
+    });
   });
   return { pid: subprocess.pid, stdout: subprocess.stdout, stderr: subprocess.stderr, exited };
 }

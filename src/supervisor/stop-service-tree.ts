@@ -1,4 +1,5 @@
 import treeKill from 'tree-kill';
+import { readProcessTable } from '../ports/process-tree.js';
 
 export interface StopTreeOptions {
   signal: NodeJS.Signals;
@@ -40,12 +41,23 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Polls until the group has no member left; false on timeout. */
+/** Polls until the group has no live member left; false on timeout. */
 export async function waitUntilGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (signalGroup(pgid, 0)) {
+  while (await hasLiveMembers(pgid)) {
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return true;
+}
+
+/**
+ * Whether anything of the group still runs. A member that exited but was reparented to an init
+ * that reaps slowly (as in some containers) stays a zombie in the group for seconds: it is gone
+ * for our purposes, so the process table decides once the group still answers to signal 0.
+ */
+async function hasLiveMembers(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 0)) return false;
+  const table = await readProcessTable();
+  return table === null || table.some((entry) => entry.pgid === pgid && !entry.zombie);
 }

@@ -13,9 +13,18 @@ export interface CliRun {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-/** Runs the built CLI (`dist/cli/bin.js`) in `cwd`, capturing its output; for long-running commands like `up`. */
-export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs the built CLI (`dist/cli/bin.js`) in `cwd`, capturing its output; for long-running commands like `up`.
+ * `detached: true` gives it its own process group, as a shell gives a foreground job, so a test can
+ * send the group SIGINT the way a terminal's Ctrl-C does.
+ */
+export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, options: { detached?: boolean } = {}): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

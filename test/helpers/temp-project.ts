@@ -16,7 +16,7 @@ export function tempProject(files: Record<string, string>): { dir: string; write
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** `node "<fixtures>/NAME" args…` as a manifest command string. */
+/** `node <fixtures>/NAME args…` as a manifest command string; words are quoted only where needed, so devsup runs it without a shell. */
 export function fixtureCommand(name: string, ...args: (string | number)[]): string {
-  return [process.execPath, path.join(FIXTURES, name), ...args.map(String)].map((word) => JSON.stringify(word)).join(' ');
+  return [process.execPath, path.join(FIXTURES, name), ...args.map(String)].map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : JSON.stringify(word))).join(' ');
 }

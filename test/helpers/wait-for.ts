@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Polls `condition` until it returns a truthy value, or fails after `timeoutMs` with
  * "<what>: want <want>, got <last value> after N ms" — bounded waiting, never a fixed sleep.
@@ -21,8 +23,17 @@ export async function waitFor<T>(
   }
 }
 
-/** True while a pid exists. */
+/**
+ * True while a pid runs. A zombie (exited, not yet reaped — this machine's init reaps orphans
+ * slowly) does not count: it holds no port and does nothing.
+ */
 export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    if (process.platform === 'linux') return false;
+  }
   try {
     process.kill(pid, 0);
     return true;

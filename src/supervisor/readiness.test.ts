@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES } from '../../test/helpers/temp-project.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import { ReadinessTimeout, waitUntilReady, type ReadinessTarget } from './readiness.js';
+
+const cleanup: (() => void)[] = [];
+afterEach(() => cleanup.splice(0).forEach((fn) => fn()));
+
+function startServer(port: number): ChildProcess {
+  const child = spawn(process.execPath, [path.join(FIXTURES, 'http-server.mjs')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  cleanup.push(() => child.kill('SIGKILL'));
+  return child;
+}
+
+function target(pid: number, port?: number): ReadinessTarget & { lines: EventEmitter } {
+  const lines = new EventEmitter();
+  return {
+    pid,
+    port,
+    cwd: os.tmpdir(),
+    env: { PATH: process.env.PATH! },
+    lines,
+    onLine: (listener) => {
+      lines.on('line', listener);
+      return () => lines.off('line', listener);
+    },
+  };
+}
+
+const never = new AbortController().signal;
+
+describe('waitUntilReady', () => {
+  it('tcp: ready once the service itself listens on its port', async () => {
+    const port = await findFreePorts(1);
+    const child = startServer(port);
+    await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toBeUndefined();
+  });
+
+  it('tcp: a foreign listener on the port does not make the service ready', async () => {
+    const port = await findFreePorts(1);
+    const foreign = net.createServer().listen(port);
+    cleanup.push(() => foreign.close());
+    const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    cleanup.push(() => idle.kill('SIGKILL'));
+    await expect(waitUntilReady({ kind: 'tcp' }, target(idle.pid!, port), 600, never)).rejects.toThrow(
+      new ReadinessTimeout(`not ready after 0.6 s: tcp port ${port} — port ${port} answers, but not from this service's processes`),
+    );
+  });
+
+  it('http: passes on a 2xx answer, and says what it got when the status is not the expected one', async () => {
+    const port = await findFreePorts(1);
+    const child = startServer(port);
+    await waitUntilReady({ kind: 'http', path: '/health' }, target(child.pid!, port), 10_000, never);
+    await expect(waitUntilReady({ kind: 'http', path: '/health', status: 204 }, target(child.pid!, port), 500, never)).rejects.toThrow(
+      /^not ready after 0\.\d s: http \/health on port \d+ — http \/health → 200$/,
+    );
+  });
+
+  it('log: passes on the first matching line and stops listening', async () => {
+    const probe = target(process.pid);
+    const ready = waitUntilReady({ kind: 'log', pattern: /listening on \d+/ }, probe, 5_000, never);
+    probe.lines.emit('line', 'booting');
+    probe.lines.emit('line', 'listening on 8080');
+    await expect(ready).resolves.toBeUndefined();
+    expect(probe.lines.listenerCount('line')).toBe(0);
+  });
+
+  it('exec: passes once the command exits 0', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-ready-'));
+    const flag = path.join(dir, 'ready');
+    const ready = waitUntilReady({ kind: 'exec', command: `test -f ${flag}` }, target(process.pid), 10_000, never);
+    let settled = false;
+    void ready.then(() => (settled = true));
+    await waitFor(async () => true, { what: 'a first probe round' });
+    expect(settled).toBe(false);
+    writeFileSync(flag, '');
+    await ready;
+  });
+
+  it('stops waiting when aborted', async () => {
+    const port = await findFreePorts(1);
+    const abort = new AbortController();
+    const waiting = waitUntilReady({ kind: 'tcp' }, target(process.pid, port), 60_000, abort.signal);
+    abort.abort(new Error('the child exited'));
+    await expect(waiting).rejects.toThrow();
+  });
+});

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { LogMultiplexer } from '../output/log-multiplexer.js';
+import { allocatePorts } from '../ports/allocate-ports.js';
+import { fixtureCommand } from '../../test/helpers/temp-project.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
+import { manifestOf, serviceSpec } from '../../test/helpers/specs.js';
+import { isAlive, waitFor } from '../../test/helpers/wait-for.js';
+import type { ServiceSpec } from '../manifest/service-spec.js';
+import { Supervisor } from './supervisor.js';
+
+const running: Supervisor[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((supervisor) => supervisor.shutdown()));
+});
+
+async function supervise(services: ServiceSpec[]) {
+  const manifest = manifestOf(services);
+  const out = new PassThrough();
+  let text = '';
+  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const warnings: string[] = [];
+  const logs = new LogMultiplexer({ out, color: false, keys: services.map((service) => service.key) });
+  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), logs, warn: (message) => warnings.push(message) });
+  running.push(supervisor);
+  supervisor.start(services.map((service) => service.key));
+  const status = (key: string) => supervisor.runners.get(key)!.status;
+  return { supervisor, output: () => text, warnings, status, runner: (key: string) => supervisor.runners.get(key)! };
+}
+
+describe('Supervisor', () => {
+  it('launches each service once, however many dependents wait for it', async () => {
+    const port = await findFreePorts(1);
+    const { output, status } = await supervise([
+      serviceSpec('base', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+      serviceSpec('one', { command: fixtureCommand('crash-after.mjs', 600_000, 0), dependsOn: [{ service: 'base', condition: 'ready' }] }),
+      serviceSpec('two', { command: fixtureCommand('crash-after.mjs', 600_000, 0), dependsOn: [{ service: 'base', condition: 'ready' }] }),
+    ]);
+    await waitFor(() => /^one +\| started pid/m.test(output()) && /^two +\| started pid/m.test(output()), { what: 'dependents started', describe: output });
+    expect(output().match(/^base +\| listening on/gm)).toHaveLength(1);
+    expect(output().match(/^one +\| started pid/gm)).toHaveLength(1);
+    expect(status('base')).toBe('ready');
+  });
+
+  it('restarts a child killed with SIGKILL on the same port, counting one restart', async () => {
+    const port = await findFreePorts(1);
+    const { runner, output } = await supervise([serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] })]);
+    const web = runner('web');
+    await waitFor(() => web.status === 'ready', { what: 'web ready', describe: output });
+    const firstPid = web.pid!;
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, output()] });
+    expect(web.port).toBe(port);
+    expect(web.restarts).toBe(1);
+    expect(isAlive(firstPid)).toBe(false);
+  });
+
+  it('gives up on a crash loop after max_restarts and leaves the others running', async () => {
+    const port = await findFreePorts(1);
+    const { runner, warnings, output } = await supervise([
+      serviceSpec('steady', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+      serviceSpec('flaky', { command: fixtureCommand('crash-after.mjs', 0, 3), maxRestarts: 2 }),
+    ]);
+    await waitFor(() => runner('flaky').status === 'crashed', { what: 'flaky crashed', describe: output });
+    const steadyPid = runner('steady').pid;
+    expect(runner('flaky').restarts).toBe(2);
+    expect(runner('flaky').detail).toBe('exited with code 3 after 2 restarts');
+    expect(warnings.filter((warning) => warning.startsWith('flaky crashed'))).toHaveLength(1);
+    expect(warnings[0]).toContain('failing with code 3');
+    await waitFor(() => runner('steady').status === 'ready', { what: 'steady ready' });
+    expect(runner('steady').pid).toBe(steadyPid);
+  });
+
+  it('blocks the dependents of a dependency that failed, and ends with exit code 1', async () => {
+    const { supervisor, runner } = await supervise([
+      serviceSpec('migrate', { command: fixtureCommand('crash-after.mjs', 0, 1), restart: 'never' }),
+      serviceSpec('api', { command: fixtureCommand('crash-after.mjs', 600_000, 0), dependsOn: [{ service: 'migrate', condition: 'completed' }] }),
+    ]);
+    expect(await supervisor.done).toBe(1);
+    expect(runner('migrate').status).toBe('crashed');
+    expect(runner('api').status).toBe('pending');
+    expect(runner('api').detail).toBe('blocked by migrate (crashed: exited with code 1)');
+  });
+
+  it('starts a service after the one it needs has completed, and ends with 0 when all finished', async () => {
+    const { supervisor, runner, output } = await supervise([
+      serviceSpec('migrate', { command: fixtureCommand('crash-after.mjs', 50, 0), restart: 'never' }),
+      serviceSpec('seed', { command: fixtureCommand('crash-after.mjs', 0, 0), restart: 'never', dependsOn: [{ service: 'migrate', condition: 'completed' }] }),
+    ]);
+    expect(await supervisor.done).toBe(0);
+    expect(runner('seed').status).toBe('exited');
+    const text = output();
+    expect(text.indexOf('migrate | failing with code 0')).toBeLessThan(text.indexOf('seed    | started'));
+  });
+});
