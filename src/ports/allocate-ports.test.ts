@@ -7,7 +7,7 @@ import type { ServiceAllocation } from './port-types.js';
 import { probePort } from './probe-port.js';
 import { readCommandLine, readSocketTable } from './proc-net.js';
 import { readSystemPorts } from './system-ports.js';
-import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from './test-support.js';
+import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
 
 const held: ServiceAllocation[][] = [];
 

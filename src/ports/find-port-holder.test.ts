@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeHolder, findHoldersOfPorts, findPortHolders } from './find-port-holder.js';
-import { findFreeBlock, spawnListener, stopListeners, waitFor } from './test-support.js';
+import { findFreeBlock, spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
 
 afterEach(stopListeners);
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeningPortsOfTree } from './listening-ports.js';
-import { findFreeBlock, spawnListener, stopListeners } from './test-support.js';
+import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
 
 const started: number[] = []; // process groups and lone pids to kill after each test
 

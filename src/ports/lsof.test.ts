@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findHoldersWithLsof, listListeningPortsWithLsof, parseLsof, parseLsofName } from './lsof.js';
-import { findFreeBlock, spawnListener, stopListeners } from './test-support.js';
+import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
 
 afterEach(stopListeners);
 

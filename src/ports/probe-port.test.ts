@@ -4,7 +4,7 @@ import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeEveryAddress, probePort, reserveAnyPort } from './probe-port.js';
 import { readSocketTable } from './proc-net.js';
-import { findFreeBlock, spawnListener, stopListeners, waitFor } from './test-support.js';
+import { findFreeBlock, spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
 
 afterEach(stopListeners);
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPidsOfInodes, formatIPv6, parseProcNetTcp, readCommandLine, readSocketTable } from './proc-net.js';
-import { findFreeBlock, spawnListener, stopListeners } from './test-support.js';
+import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
 
 afterEach(stopListeners);
 

@@ -30,6 +30,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
   const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv: color ? { FORCE_COLOR: '1' } : {} });
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
+  // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
+  io.stdout.on('error', () => void supervisor.shutdown());
   const report = () => buildReport(manifest, supervisor, io.cwd);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
 

@@ -1,12 +1,12 @@
 /**
- * Fixtures for the tests of this folder (not used by devsup itself): real listener processes, free
+ * Fixtures for the port tests: real listener processes, free
  * port blocks found at run time, and hand-built manifests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
-import { probePort } from './probe-port.js';
+import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from '../../src/manifest/service-spec.js';
+import { probePort } from '../../src/ports/probe-port.js';
 
 export interface ListenSpec {
   port: number;
