@@ -1,6 +1,7 @@
 // Helpers for bench/run.mjs: projects in temp folders, port polling, process accounting.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,11 +37,18 @@ export async function freePorts(count) {
   throw new Error('no free ports');
 }
 
+/**
+ * Whether the service answers on `port`: an HTTP answer, not just an accepted connection — devsup
+ * holds each port's probe socket until the child spawns, and that socket accepts but never answers.
+ */
 export function accepts(port) {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false));
   });
 }
 
@@ -82,6 +90,15 @@ export function portsJson(cwd) {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ports --json exited ${code}`))));
   });
+}
+
+/** Polls `devsup ports --json` until every service has `status`; resolves with the report. */
+export async function waitForStatus(cwd, status) {
+  for (;;) {
+    const report = await portsJson(cwd).catch(() => undefined);
+    if (report?.services.every((service) => service.status === status)) return report;
+    await sleep(20);
+  }
 }
 
 /** Pids of live (non-zombie) processes whose parent is in `roots`, transitively, plus the roots. */

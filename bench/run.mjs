@@ -5,7 +5,7 @@ import { openSync, closeSync, createReadStream, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { CLI, FIXTURES, accepts, freePorts, liveTree, median, portsJson, project, sleep, startDevsup, timeCommand, usage, waitForPorts } from './lib.mjs';
+import { CLI, FIXTURES, accepts, freePorts, liveTree, median, project, sleep, startDevsup, timeCommand, usage, waitForPorts, waitForStatus } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const results = [];
@@ -117,19 +117,19 @@ async function benchRestart() {
   const times = [];
   const [port] = await freePorts(1);
   const dir = project({ web: { command: `node ${tiny}`, port } });
-  const devsup = startDevsup(['up'], dir);
-  await waitForPorts([port]);
   for (let run = 0; run < RUNS; run++) {
-    await sleep(300); // the service reports ready and its pid is written
-    const { services } = await portsJson(dir);
+    // A fresh instance each time: only the first restart after a stable run is immediate (DESIGN.md §5).
+    const devsup = startDevsup(['up'], dir);
+    await waitForPorts([port]);
+    const { services } = await waitForStatus(dir, 'ready');
     const start = performance.now();
     process.kill(services[0].pid, 'SIGKILL');
     while (await accepts(port)) await sleep(1); // the old listener is gone…
-    while (!(await accepts(port))) await sleep(1); // …and the new one accepts
+    while (!(await accepts(port))) await sleep(1); // …and the new one answers
     times.push(performance.now() - start);
+    devsup.kill('SIGINT');
+    await devsup.exited;
   }
-  devsup.kill('SIGINT');
-  await devsup.exited;
   rmSync(dir, { recursive: true, force: true });
   // Baseline: the same server started directly, until its port accepts — the floor of any restart.
   const direct = [];
@@ -151,7 +151,7 @@ async function benchShutdown() {
     const dir = project(Object.fromEntries(ports.map((port, i) => [`t${i}`, { command: `node ${path.join(FIXTURES, 'tree-http.mjs')}`, port }])));
     const devsup = startDevsup(['up'], dir);
     await waitForPorts(ports);
-    await sleep(300);
+    await waitForStatus(dir, 'ready');
     const tree = liveTree([devsup.pid]).filter((pid) => pid !== devsup.pid);
     const start = performance.now();
     devsup.kill('SIGINT');

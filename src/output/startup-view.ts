@@ -20,6 +20,8 @@ export function describeProgress(runner: ServiceRunner): string {
       return `running${port}`;
     case 'restarting':
       return `restarting (${runner.detail ?? 'crashed'})`;
+    case 'exited':
+      return runner.detail ?? 'exited with code 0';
     default:
       return runner.detail ? `${runner.status}: ${runner.detail}` : runner.status;
   }

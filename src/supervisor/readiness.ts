@@ -1,7 +1,6 @@
 import net from 'node:net';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import type { ReadySpec } from '../manifest/service-spec.js';
 import { listeningPortsOfTree } from '../ports/listening-ports.js';
 
@@ -114,6 +113,8 @@ function httpCheck(host: string, port: number, path: string, expected: number | 
 }
 
 async function runExecProbe(command: string, target: ReadinessTarget): Promise<true | string> {
+  // Loaded on first use: most manifests have no exec probe, and execa is costly to import.
+  const { execa } = await import('execa');
   const result = await execa(command, { shell: true, cwd: target.cwd, env: target.env, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
   return result.exitCode === 0 ? true : `\`${command}\` exited with code ${result.exitCode ?? result.signal}`;
 }

@@ -163,7 +163,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.child = undefined;
     // Its last lines belong before what we say about its exit; a descendant that left the group
     // may keep the pipes open, so do not wait for them for ever.
-    await Promise.race([outputDone, sleep(OUTPUT_GRACE_MS)]);
+    await Promise.race([outputDone, sleep(OUTPUT_GRACE_MS, undefined, { ref: false })]);
     if (this.stopRequested) return this.setStatus('stopped');
     if (exit.code === EXIT_COMMAND_NOT_FOUND && typeof this.spec.command === 'string') {
       return this.setStatus('failed', `command not found (the shell exited with code 127)${this.lastLinesSuffix()}`);
