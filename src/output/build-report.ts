@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Manifest } from '../manifest/service-spec.js';
+import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
 import { resolveUrl, type AssignedPorts } from '../manifest/resolve-service.js';
 import type { PortAssignment } from '../ports/port-types.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -12,22 +12,33 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
   );
   const services = [...supervisor.runners.values()].map((runner): ServiceReport => {
     const primary = runner.ports[0];
+    // A service that got no port (e.g. `fallback: none`) still shows the port it asked for.
+    const asked = runner.spec.ports[0]?.preferred;
     const report: ServiceReport = {
       service: runner.spec.key,
       title: runner.spec.title,
       port: primary?.port ?? null,
       ports: ports.get(runner.spec.key) ?? {},
-      preferred: primary?.preferred ?? null,
+      preferred: typeof asked === 'number' ? asked : null,
       status: runner.status,
       pid: runner.pid,
       restarts: runner.restarts,
-      url: resolveUrl(manifest, runner.spec, ports) ?? null,
+      url: urlOf(manifest, runner.spec, ports),
     };
     if (runner.detail) report.detail = runner.detail;
     Object.assign(report, displacementFields(primary));
     return report;
   });
   return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), services };
+}
+
+/** The service's URL, or null where it cannot be made: its own port, or one it refers to, was never assigned. */
+function urlOf(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts): string | null {
+  try {
+    return resolveUrl(manifest, spec, ports) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** `holder`, `sibling` or `note` for a port that is not the preferred one. */

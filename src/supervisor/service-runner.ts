@@ -110,7 +110,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   }
 
   private launch(): void {
-    const resolved = this.context.resolve();
+    let resolved: ResolvedService;
+    try {
+      resolved = this.context.resolve();
+    } catch (error) {
+      // E.g. `${db.port}` of a service that could not get a port.
+      return this.setStatus('failed', (error as Error).message);
+    }
     const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env });
     this.child = child;
     this.pid = child.pid ?? null;

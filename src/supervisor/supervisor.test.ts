@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { LogMultiplexer } from '../output/log-multiplexer.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
@@ -91,5 +93,24 @@ describe('Supervisor', () => {
     expect(runner('seed').status).toBe('exited');
     const text = output();
     expect(text.indexOf('migrate | failing with code 0')).toBeLessThan(text.indexOf('seed    | started'));
+  });
+
+  it('fails a service whose ${svc.port} refers to a service that got no port, and keeps going', async () => {
+    const port = await findFreePorts(1);
+    const holder = net.createServer().listen(port);
+    await once(holder, 'listening');
+    try {
+      const { supervisor, runner } = await supervise([
+        serviceSpec('strict', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }], fallback: { kind: 'none' } }),
+        serviceSpec('client', { command: fixtureCommand('crash-after.mjs', 0, 0), restart: 'never', env: { TARGET: 'http://127.0.0.1:${strict.port}' } }),
+      ]);
+      expect(await supervisor.done).toBe(1);
+      expect(runner('strict').status).toBe('failed');
+      expect(runner('strict').detail).toContain(`port ${port} is held by pid ${process.pid}`);
+      expect(runner('client').status).toBe('failed');
+      expect(runner('client').detail).toContain('no port assigned to service "strict"');
+    } finally {
+      holder.close();
+    }
   });
 });

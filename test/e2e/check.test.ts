@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession } from '../helpers/e2e-session.js';
+import { findFreePorts, isPortFree } from '../helpers/free-port.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+const MARKER = 'started-marker';
+const SECRET = 's3cr3t-value-8841';
+
+describe('devsup check', () => {
+  it('prints the merged manifest with overrides marked and secrets masked, and the planned ports; starts nothing', async () => {
+    const base = await findFreePorts(4);
+    const command = JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync('${MARKER}', ''); require('net').createServer().listen(Number(process.env.PORT))`]);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${command}`,
+        `    port: ${base}`,
+        '    env:',
+        `      API_TOKEN: ${SECRET}`,
+        '      GREETING: hello-there',
+        '',
+      ].join('\n'),
+      'services.local.yaml': ['services:', '  web:', `    port: ${base + 3}`, ''].join('\n'),
+    });
+    const result = await runCli(['check'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.stdout;
+
+    // The merged manifest: the overridden port, marked with where it came from.
+    const portLine = out.split('\n').find((line) => line.includes(`port: ${base + 3}`));
+    expect(portLine, out).toBeDefined();
+    expect(portLine).toContain('← services.local.yaml');
+    expect(out).not.toMatch(new RegExp(`port: ${base}\\b`));
+    expect(out).toContain('GREETING: hello-there');
+    // The secret-looking value is masked.
+    expect(out).toMatch(/API_TOKEN: \S+/);
+    expect(out).not.toContain(SECRET);
+    // The planned ports.
+    expect(out).toMatch(new RegExp(`^web +${base + 3}\\b`, 'm'));
+
+    // Nothing was started, and no port is left held.
+    expect(existsSync(path.join(dir, MARKER))).toBe(false);
+    expect(await isPortFree(base + 3)).toBe(true);
+  });
+});

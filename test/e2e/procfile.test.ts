@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession } from '../helpers/e2e-session.js';
+import { isPortFree } from '../helpers/free-port.js';
+import { fixtureCommand } from '../helpers/temp-project.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+describe('a Procfile without services.yaml', () => {
+  it('gives its processes ports 5000, 5100 as foreman does (or explains the fallback when taken)', async () => {
+    const free = { 5000: await isPortFree(5000), 5100: await isPortFree(5100) };
+    const { dir } = session.project({
+      Procfile: ['# two web processes', `web: ${fixtureCommand('http-server.mjs')}`, `worker: ${fixtureCommand('http-server.mjs')}`, ''].join('\n'),
+    });
+    const up = session.up(dir);
+    const report = await session.waitForPorts(dir, 'both ready', (r) => r.services.length === 2 && r.services.every((s) => s.status === 'ready'));
+    const [web, worker] = report.services;
+    expect(web).toMatchObject({ service: 'web', preferred: 5000 });
+    expect(worker).toMatchObject({ service: 'worker', preferred: 5100 });
+    for (const [service, preferred] of [[web!, 5000], [worker!, 5100]] as const) {
+      if (free[preferred]) {
+        expect(service.port).toBe(preferred);
+      } else {
+        // Taken by something else on this machine at run time: the fallback must be explained.
+        expect(service.port).not.toBe(preferred);
+        expect(up.stderr()).toMatch(new RegExp(`${service.service}[^\\n]*\\b${preferred}\\b`));
+      }
+    }
+    // The port is what the process was given as $PORT: it answers there.
+    const answer = await (await fetch(`http://127.0.0.1:${web!.port}/`)).text();
+    expect(answer.trim()).toMatch(/^\d+$/);
+  });
+});

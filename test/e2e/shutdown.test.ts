@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, exitWithin, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { findFreePorts, isPortFree } from '../helpers/free-port.js';
+import { TABLE_HEADER } from '../helpers/parse-port-table.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+describe('Ctrl-C', () => {
+  it('stops a child and its grandchild, then exits 0', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  tree:', `    command: ${fixtureArgv('spawn-grandchild.mjs')}`, `    port: ${port}`, ''].join('\n'),
+    });
+    const up = session.up(dir);
+    const [, parent, grandchild] = await up.waitForOutput(/^tree +\| parent (\d+) grandchild (\d+)$/m, 20_000);
+    const pids = [Number(parent), Number(grandchild)];
+    pids.forEach((pid) => session.track(pid));
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    expect(pids.every(isRunning)).toBe(true);
+
+    session.interrupt(up);
+    const { code } = await exitWithin(up, 15_000, 'devsup exits after SIGINT');
+    expect(code).toBe(0);
+    await waitFor(() => pids.every((pid) => !isRunning(pid)), { what: 'child and grandchild gone', describe: () => pids.filter(isRunning) });
+    expect(await isPortFree(port)).toBe(true);
+  });
+
+  it('kills a child that ignores SIGTERM once stop_timeout has passed, and still exits 0', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  stubborn:',
+        `    command: ${fixtureArgv('ignore-sigterm.mjs')}`,
+        `    port: ${port}`,
+        '    stop_timeout: 500ms',
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(dir);
+    const [, pidText] = await up.waitForOutput(/^stubborn +\| stubborn pid (\d+)$/m, 20_000);
+    const pid = Number(pidText);
+    session.track(pid);
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+
+    const signalled = Date.now();
+    session.interrupt(up);
+    const { code } = await exitWithin(up, 15_000, 'devsup exits after SIGINT');
+    const elapsed = Date.now() - signalled;
+    expect(code).toBe(0);
+    expect(isRunning(pid)).toBe(false);
+    // 500 ms of grace, not the default 5 s.
+    expect(elapsed).toBeLessThan(4_500);
+  });
+});
