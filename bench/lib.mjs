@@ -121,13 +121,18 @@ export function liveTree(roots) {
   return table.filter((entry) => tree.has(entry.pid) && entry.state !== 'Z').map((entry) => entry.pid);
 }
 
-/** CPU time (user + system, ms) and resident memory (MB) of a pid, from /proc. */
+/** CPU time (ms, from the scheduler's nanosecond count where there is one) and resident memory (MB) of a pid. */
 export function usage(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  let cpuMs;
+  try {
+    cpuMs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
   const rssKb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
-  return { cpuMs: (ticks * 1000) / CLOCK_TICKS, rssMb: rssKb / 1024 };
+  return { cpuMs, rssMb: rssKb / 1024 };
 }
 
 export function timeCommand(argv, cwd = ROOT) {
