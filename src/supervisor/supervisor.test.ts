@@ -113,4 +113,19 @@ describe('Supervisor', () => {
       holder.close();
     }
   });
+
+  it('stops everything and ends with 1 when a critical service gives up', async () => {
+    const port = await findFreePorts(1);
+    const { supervisor, runner, warnings } = await supervise([
+      serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+      serviceSpec('db', { command: fixtureCommand('crash-after.mjs', 300, 2), restart: 'never', critical: true }),
+    ]);
+    await waitFor(() => runner('web').status === 'ready', { what: 'web ready' });
+    const webPid = runner('web').pid!;
+    expect(await supervisor.done).toBe(1);
+    expect(runner('db').status).toBe('crashed');
+    expect(runner('web').status).toBe('stopped');
+    expect(isAlive(webPid)).toBe(false);
+    expect(warnings).toContain('db is critical and crashed: stopping everything.');
+  });
 });

@@ -54,4 +54,43 @@ describe('Ctrl-C', () => {
     // 500 ms of grace, not the default 5 s.
     expect(elapsed).toBeLessThan(4_500);
   });
+
+  it('kills at once on a second Ctrl-C, without waiting for stop_timeout', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  stubborn:', `    command: ${fixtureArgv('ignore-sigterm.mjs')}`, `    port: ${port}`, '    stop_timeout: 60s', ''].join('\n'),
+    });
+    const up = session.up(dir);
+    const [, pidText] = await up.waitForOutput(/^stubborn +\| stubborn pid (\d+)$/m, 20_000);
+    const pid = Number(pidText);
+    session.track(pid);
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+
+    session.interrupt(up);
+    await up.waitForOutput(/^stubborn +\| ignoring SIGTERM$/m, 10_000);
+    session.interrupt(up);
+    // Well inside the 60 s of grace: only the second Ctrl-C can have ended it.
+    const { code } = await exitWithin(up, 15_000, 'devsup exits after a second SIGINT');
+    expect(code).toBe(0);
+    expect(isRunning(pid)).toBe(false);
+    expect(up.stderr()).toContain('killing every service now');
+  });
+
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`stops everything cleanly on ${signal} to devsup itself`, async () => {
+      const port = await findFreePorts(1);
+      const { dir } = session.project({
+        'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ''].join('\n'),
+      });
+      const up = session.up(dir);
+      const [, pidText] = await up.waitForOutput(/^web +\| listening on \d+ pid (\d+)$/m, 20_000);
+      session.track(Number(pidText));
+      await up.waitForOutput(TABLE_HEADER, 20_000);
+      process.kill(up.child.pid!, signal);
+      const { code } = await exitWithin(up, 15_000, `devsup exits after ${signal}`);
+      expect(code).toBe(0);
+      expect(isRunning(Number(pidText))).toBe(false);
+      expect(up.stderr()).toContain(`${signal}: stopping every service`);
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import { InstanceRunningError } from '../../errors.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
+import type { Manifest } from '../../manifest/service-spec.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { buildReport } from '../../output/build-report.js';
@@ -23,6 +24,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const stateFolder = ensureStateFolder(manifest.dir);
 
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  notYetSupported(manifest).forEach(warn);
   const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(readState(manifest.dir)) });
   explainAllocations(manifest, allocations).forEach(warn);
 
@@ -45,4 +47,14 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   flushState();
   removeSignalHandlers();
   return exitCode;
+}
+
+/** Keys the manifest accepts whose behaviour this version does not have yet: said, never silently ignored. */
+function notYetSupported(manifest: Manifest): string[] {
+  const lines: string[] = [];
+  for (const service of manifest.services) {
+    if (service.socket) lines.push(`${service.key}: socket handoff (socket: true) is not supported yet; the service binds its PORT itself.`);
+    if (service.watch.length > 0) lines.push(`${service.key}: watch is not supported yet; the service is not restarted on file changes.`);
+  }
+  return lines;
 }
