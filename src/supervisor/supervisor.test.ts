@@ -128,4 +128,32 @@ describe('Supervisor', () => {
     expect(isAlive(webPid)).toBe(false);
     expect(warnings).toContain('db is critical and crashed: stopping everything.');
   });
+
+  it('restarts, stops and starts single services on their own ports, without counting crashes', async () => {
+    const port = await findFreePorts(2);
+    const { supervisor, runner, output } = await supervise([
+      serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+      serviceSpec('extra', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port + 1 }], autostart: false }),
+    ]);
+    // supervise() starts every service it is given; take `extra` back to the autostart: false state.
+    await supervisor.stopService('extra');
+    const web = runner('web');
+    await waitFor(() => web.status === 'ready', { what: 'web ready', describe: output });
+    const firstPid = web.pid!;
+
+    await supervisor.restartService('web');
+    await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, output()] });
+    expect(isAlive(firstPid)).toBe(false);
+    expect([web.port, web.restarts]).toEqual([port, 0]);
+
+    await supervisor.stopService('web');
+    expect(web.status).toBe('stopped');
+    expect(web.pid).toBeNull();
+    supervisor.startService('extra');
+    await waitFor(() => runner('extra').status === 'ready', { what: 'extra ready', describe: output });
+    expect(runner('extra').port).toBe(port + 1);
+    supervisor.startService('web');
+    await waitFor(() => web.status === 'ready', { what: 'web ready after start', describe: output });
+    expect(web.port).toBe(port);
+  });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Manifest } from '../manifest/service-spec.js';
-import { startOrder } from '../manifest/dependency-graph.js';
+import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
 import { resolveService, type AssignedPorts } from '../manifest/resolve-service.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { ServiceAllocation } from '../ports/port-types.js';
@@ -73,6 +73,30 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (failure) runner.fail(failure);
     }
     this.advance();
+  }
+
+  /**
+   * Starts a service that is not running (e.g. `autostart: false`, or stopped by hand) and whatever
+   * it depends on that does not run either; resolves once it has been started (not yet ready).
+   */
+  startService(key: string): void {
+    for (const name of withDependencies(this.options.manifest.services, [key])) {
+      const runner = this.runners.get(name)!;
+      this.selected.add(name);
+      if (!runner.isActive && runner.status !== 'pending') runner.setStatus('pending');
+    }
+    this.advance();
+  }
+
+  /** Stops one service on purpose; it keeps its port, for a later start. Dependents keep running. */
+  async stopService(key: string): Promise<void> {
+    await this.runners.get(key)!.stop();
+  }
+
+  /** Stops and starts one service again on the same port; not counted as a crash. */
+  async restartService(key: string): Promise<void> {
+    await this.stopService(key);
+    this.startService(key);
   }
 
   /** Stops every service, dependents before their dependencies; resolves when all are gone. */
