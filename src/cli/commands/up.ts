@@ -30,7 +30,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 
   const color = shouldColor(io.stdout, io.env);
   const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
-  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv: color ? { FORCE_COLOR: '1' } : {} });
+  // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
+  const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
+  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv });
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
   // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
   io.stdout.on('error', () => void supervisor.shutdown());
