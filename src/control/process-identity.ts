@@ -21,14 +21,25 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** True when `pid` is alive and, where the OS tells, is the same process that was recorded. */
+/** True when `pid` runs (a zombie does not) and, where the OS tells, is the process that was recorded. */
 export function isSameProcess(pid: number, startTime: string | undefined): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (isZombie(pid)) return false;
   if (startTime === undefined) return true;
   const now = processStartTime(pid);
   return now === undefined || now === startTime;
+}
+
+/** Exited but not yet reaped (Linux; elsewhere assumed not). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,14 @@ export interface InstanceState {
   startTime?: string; // see process-identity.ts
   startedAt: string; // ISO time, for people
   report: PortsReport;
+  /** The services' processes (each leads its own group), for stopping what a killed instance left. */
+  children?: ChildRecord[];
+}
+
+export interface ChildRecord {
+  service: string;
+  pid: number;
+  startTime?: string;
 }
 
 export const STATE_FOLDER = '.devsup';

@@ -1,7 +1,7 @@
 import type { PortsReport } from '../output/ports-report.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { processStartTime } from './process-identity.js';
-import { writeState } from './state-folder.js';
+import { writeState, type ChildRecord } from './state-folder.js';
 
 const THROTTLE_MS = 50;
 
@@ -13,9 +13,16 @@ const THROTTLE_MS = 50;
 export function keepStateWritten(folder: string, supervisor: Supervisor, report: () => PortsReport): () => void {
   const base = { version: 1 as const, pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString() };
   let timer: NodeJS.Timeout | undefined;
+  const startTimes = new Map<number, string | undefined>();
+  const children = (): ChildRecord[] =>
+    [...supervisor.runners.values()].flatMap(({ spec, pid }) => {
+      if (pid === null) return [];
+      if (!startTimes.has(pid)) startTimes.set(pid, processStartTime(pid));
+      return [{ service: spec.key, pid, startTime: startTimes.get(pid) }];
+    });
   const write = () => {
     timer = undefined;
-    writeState(folder, { ...base, report: report() });
+    writeState(folder, { ...base, report: report(), children: children() });
   };
   supervisor.on('change', () => {
     timer ??= setTimeout(write, THROTTLE_MS);

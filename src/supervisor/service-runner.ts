@@ -9,6 +9,7 @@ import { ReadinessTimeout, waitUntilReady } from './readiness.js';
 import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
+import type { Watchdog } from './watchdog.js';
 
 export interface RunnerContext {
   logs: LogMultiplexer;
@@ -16,6 +17,8 @@ export interface RunnerContext {
   resolve(): ResolvedService;
   /** devsup's own warnings, for stderr. */
   warn(message: string): void;
+  /** Kills the services' groups should devsup itself be killed. */
+  watchdog?: Watchdog;
 }
 
 interface RunnerEvents {
@@ -129,6 +132,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         ]);
     this.runEnded = child.exited.then((exit) => this.onExit(exit, Date.now() - startedAt, outputDone));
     if (child.pid === undefined) return;
+    this.context.watchdog?.watch(child.pid);
     this.setStatus(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(child.pid, resolved);
   }
@@ -166,6 +170,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     // Grandchildren left in the group would hold the port against the next run.
     if (this.child?.pid !== undefined) await stopServiceTree(this.child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
     // The group is gone: its id may be reused by an unrelated process, so never signal it again.
+    if (this.child?.pid !== undefined) this.context.watchdog?.unwatch(this.child.pid);
     this.child = undefined;
     // Its last lines belong before what we say about its exit; a descendant that left the group
     // may keep the pipes open, so do not wait for them for ever.

@@ -5,6 +5,7 @@ import { resolveService, type AssignedPorts } from '../manifest/resolve-service.
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner } from './service-runner.js';
+import type { Watchdog } from './watchdog.js';
 import { dependencyVerdict } from './dependency-gate.js';
 
 export interface SupervisorOptions {
@@ -14,6 +15,7 @@ export interface SupervisorOptions {
   warn(message: string): void;
   /** Extra variables for every child, e.g. FORCE_COLOR when devsup's own output is a TTY. */
   extraEnv?: Record<string, string>;
+  watchdog?: Watchdog;
 }
 
 interface SupervisorEvents {
@@ -47,6 +49,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const runner = new ServiceRunner(spec, allocation?.ports ?? [], {
         logs: options.logs,
         warn: options.warn,
+        watchdog: options.watchdog,
         resolve: () => {
           const resolved = resolveService(options.manifest, spec, ports);
           return { ...resolved, env: { ...resolved.env, ...options.extraEnv } };

@@ -12,6 +12,8 @@ import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
 import { ensureStateFolder, readLiveState, readState } from '../../control/state-folder.js';
 import { keepStateWritten } from '../../control/state-writer.js';
+import { stopLeftovers } from '../../control/leftovers.js';
+import { startWatchdog } from '../../supervisor/watchdog.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
 
@@ -25,14 +27,18 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   notYetSupported(manifest).forEach(warn);
-  const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(readState(manifest.dir)) });
+  const previous = readState(manifest.dir);
+  const leftovers = await stopLeftovers(previous);
+  if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
+  const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(previous) });
   explainAllocations(manifest, allocations).forEach(warn);
 
   const color = shouldColor(io.stdout, io.env);
   const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
   // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
   const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
-  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv });
+  const watchdog = startWatchdog();
+  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv, watchdog });
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
   // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
   io.stdout.on('error', () => void supervisor.shutdown());
@@ -47,6 +53,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const exitCode = await supervisor.done;
   await supervisor.shutdown();
   flushState();
+  watchdog?.close();
   removeSignalHandlers();
   return exitCode;
 }

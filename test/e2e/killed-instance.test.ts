@@ -1,0 +1,79 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, exitWithin, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
+import { TABLE_HEADER } from '../helpers/parse-port-table.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
+function watchdogOf(devsupPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === devsupPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('devsup-watchdog')) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+async function startTree(port: number) {
+  const { dir } = session.project({
+    'services.yaml': ['services:', '  tree:', `    command: ${fixtureArgv('spawn-grandchild.mjs')}`, `    port: ${port}`, ''].join('\n'),
+  });
+  const up = session.up(dir);
+  const [, parent, grandchild] = await up.waitForOutput(/^tree +\| parent (\d+) grandchild (\d+)$/m, 20_000);
+  const pids = [Number(parent), Number(grandchild)];
+  pids.forEach((pid) => session.track(pid));
+  await up.waitForOutput(TABLE_HEADER, 20_000);
+  return { dir, up, pids };
+}
+
+describe('a devsup killed with SIGKILL', () => {
+  it('takes its children and grandchildren with it within 2 s', async () => {
+    const { up, pids } = await startTree(await findFreePorts(1));
+    expect(watchdogOf(up.child.pid!)).toBeDefined();
+    process.kill(up.child.pid!, 'SIGKILL');
+    await exitWithin(up, 5_000, 'devsup dies');
+    await waitFor(() => pids.every((pid) => !isRunning(pid)), { what: 'child and grandchild gone', timeoutMs: 2_000, describe: () => pids.filter(isRunning) });
+  });
+
+  it('leaves nothing that the next devsup up in that folder must reclaim', async () => {
+    const port = await findFreePorts(1);
+    const first = await startTree(port);
+    process.kill(first.up.child.pid!, 'SIGKILL');
+    await exitWithin(first.up, 5_000, 'devsup dies');
+    await waitFor(() => first.pids.every((pid) => !isRunning(pid)), { what: 'first tree gone', timeoutMs: 2_000 });
+
+    const second = session.up(first.dir);
+    await second.waitForOutput(TABLE_HEADER, 20_000);
+    expect(second.stderr()).not.toContain('left running by devsup');
+    session.interrupt(second);
+    expect((await exitWithin(second, 15_000)).code).toBe(0);
+  });
+
+  it('has its survivors stopped by the next devsup up in that folder, when its watchdog died too', async () => {
+    const port = await findFreePorts(1);
+    const first = await startTree(port);
+    const watchdog = watchdogOf(first.up.child.pid!)!;
+    process.kill(watchdog, 'SIGKILL');
+    process.kill(first.up.child.pid!, 'SIGKILL');
+    await exitWithin(first.up, 5_000, 'devsup dies');
+    expect(first.pids.every(isRunning)).toBe(true);
+
+    const second = session.up(first.dir);
+    await second.waitForOutput(TABLE_HEADER, 20_000);
+    expect(second.stderr()).toContain(`stopped tree (pid ${first.pids[0]}): left running by devsup pid ${first.up.child.pid}, which was killed.`);
+    expect(first.pids.some(isRunning)).toBe(false);
+    // The survivor held the port; the new instance got it back rather than a fallback.
+    expect(second.stdout()).toMatch(new RegExp(`^tree +${port} +${port} +ready`, 'm'));
+    session.interrupt(second);
+    expect((await exitWithin(second, 15_000)).code).toBe(0);
+  });
+});
