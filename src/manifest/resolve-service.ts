@@ -28,6 +28,34 @@ export function resolveService(manifest: Manifest, service: ServiceSpec, ports: 
   return { command, env, ...(url !== undefined && { url }) };
 }
 
+/**
+ * The other services whose port or URL this service's command, env or url refers to (`${api.port}`,
+ * `${api.url}`, also through the top-level env): when one of them moves, this one must restart.
+ * A `${svc.url}` also brings in what that URL refers to.
+ */
+export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): Set<string> {
+  const templates = [
+    ...(typeof service.command === 'string' ? [service.command] : service.command),
+    ...Object.values(manifest.env),
+    ...Object.values(service.env),
+    ...(service.url === undefined ? [] : [service.url]),
+  ];
+  const referenced = new Set<string>();
+  for (const template of templates) {
+    const parsed = parseTemplate(template);
+    if ('error' in parsed) continue;
+    for (const part of parsed.parts) {
+      if (typeof part === 'string' || part.ref.kind === 'var') continue;
+      const { kind, service: other } = part.ref;
+      if (other === undefined || other === service.key) continue;
+      referenced.add(other);
+      const target = kind === 'url' ? manifest.services.find((candidate) => candidate.key === other) : undefined;
+      if (target) for (const inner of servicesReferencedBy(manifest, { ...target, command: [], env: {} })) if (inner !== service.key) referenced.add(inner);
+    }
+  }
+  return referenced;
+}
+
 /** The service's `url`, by default `http://localhost:${port}` for a service with a port, else none. */
 export function resolveUrl(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
   const template = service.url ?? (service.ports.length > 0 ? 'http://localhost:${port}' : undefined);

@@ -5,6 +5,7 @@ import type { ResolvedService } from '../manifest/resolve-service.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment } from '../ports/port-types.js';
 import { decideAfterExit, describeExit } from './policies/restart-on-failure.js';
+import { explainPortConflict, findAddressInUse, MAX_PORT_MOVES } from './policies/reassign-port-on-conflict.js';
 import { ReadinessTimeout, waitUntilReady } from './readiness.js';
 import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
@@ -19,12 +20,18 @@ export interface RunnerContext {
   warn(message: string): void;
   /** Kills the services' groups should devsup itself be killed. */
   watchdog?: Watchdog;
+  /** New ports for this service, its own having been taken by another process; or why there are none. */
+  reassignPorts(runner: ServiceRunner): Promise<PortAssignment[] | { failure: string }>;
 }
 
 interface RunnerEvents {
   change: [];
+  /** The service moved to a new port (its own was taken); services that use the old one must follow. */
+  portChanged: [];
 }
 
+// A service without a readiness check that exits this soon may have failed to bind its port.
+const QUICK_EXIT_MS = 5_000;
 // How long an exited service's output may take to drain before devsup acts on the exit.
 const OUTPUT_GRACE_MS = 1_000;
 // Shell exit status for "command not found": starting it again would not help.
@@ -47,10 +54,15 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   private stopRequested = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readinessAbort: AbortController | undefined;
+  /** This run printed that its address was in use (watched until the service is ready). */
+  private addressInUseLine: string | undefined;
+  private stopWatchingForBindErrors: (() => void) | undefined;
+  private readyThisRun = false;
+  private portMoves = 0;
 
   constructor(
     readonly spec: ServiceSpec,
-    readonly ports: PortAssignment[],
+    public ports: PortAssignment[],
     private readonly context: RunnerContext,
   ) {
     super();
@@ -133,6 +145,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.runEnded = child.exited.then((exit) => this.onExit(exit, Date.now() - startedAt, outputDone));
     if (child.pid === undefined) return;
     this.context.watchdog?.watch(child.pid);
+    this.watchForBindErrors();
     this.setStatus(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(child.pid, resolved);
   }
@@ -150,7 +163,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     };
     waitUntilReady(this.spec.ready, target, this.spec.readyTimeoutMs, abort.signal).then(
       () => {
-        if (!abort.signal.aborted) this.setStatus('ready');
+        if (abort.signal.aborted) return;
+        this.readyThisRun = true;
+        this.portMoves = 0;
+        this.stopWatchingForBindErrors?.();
+        this.setStatus('ready');
       },
       (error: unknown) => {
         if (abort.signal.aborted || !(error instanceof ReadinessTimeout)) return;
@@ -175,7 +192,9 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     // Its last lines belong before what we say about its exit; a descendant that left the group
     // may keep the pipes open, so do not wait for them for ever.
     await Promise.race([outputDone, sleep(OUTPUT_GRACE_MS, undefined, { ref: false })]);
+    this.stopWatchingForBindErrors?.();
     if (this.stopRequested) return this.setStatus('stopped');
+    if (await this.moveIfPortTaken(uptimeMs)) return;
     if (exit.code === EXIT_COMMAND_NOT_FOUND && typeof this.spec.command === 'string') {
       return this.setStatus('failed', `command not found (the shell exited with code 127)${this.lastLinesSuffix()}`);
     }
@@ -195,6 +214,53 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.restartTimer = setTimeout(() => {
       if (!this.stopRequested) this.launch();
     }, decision.delayMs);
+  }
+
+  /** Until this run is ready (or, without a check, for its first seconds), notice "address already in use". */
+  private watchForBindErrors(): void {
+    this.readyThisRun = false;
+    this.addressInUseLine = undefined;
+    if (this.ports.length === 0) return;
+    const unsubscribe = this.context.logs.onLine(this.spec.key, (line) => {
+      this.addressInUseLine ??= findAddressInUse([line]);
+    });
+    const timer = this.spec.ready.kind === 'none' ? setTimeout(() => this.stopWatchingForBindErrors?.(), QUICK_EXIT_MS).unref() : undefined;
+    this.stopWatchingForBindErrors = () => {
+      unsubscribe();
+      clearTimeout(timer);
+      this.stopWatchingForBindErrors = undefined;
+    };
+  }
+
+  /**
+   * A run that ended before it was ready because its port was taken (another process bound it
+   * between allocation and the child's bind) moves to a new port and starts again at once: not a
+   * crash, and its dependents follow. Returns false for an ordinary crash.
+   */
+  private async moveIfPortTaken(uptimeMs: number): Promise<boolean> {
+    const port = this.port;
+    const beforeReady = this.spec.ready.kind === 'none' ? uptimeMs < QUICK_EXIT_MS : !this.readyThisRun;
+    if (port === undefined || !beforeReady) return false;
+    const conflict = await explainPortConflict(port, this.addressInUseLine);
+    if (!conflict) return false;
+    const key = this.spec.key;
+    if (this.portMoves >= MAX_PORT_MOVES) {
+      this.setStatus('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
+      return true;
+    }
+    const moved = await this.context.reassignPorts(this);
+    if ('failure' in moved) {
+      this.setStatus('failed', `port ${port} was taken (${conflict}), and no other port could be had: ${moved.failure}`);
+      return true;
+    }
+    this.portMoves += 1;
+    this.ports = moved;
+    this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict}); moving to port ${this.port}. Not counted as a crash.`);
+    await this.releaseReservations();
+    if (this.stopRequested) return true;
+    this.launch();
+    this.emit('portChanged');
+    return true;
   }
 
   private lastLinesSuffix(): string {

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { LogMultiplexer } from '../output/log-multiplexer.js';
@@ -155,5 +158,26 @@ describe('Supervisor', () => {
     supervisor.startService('web');
     await waitFor(() => web.status === 'ready', { what: 'web ready after start', describe: output });
     expect(web.port).toBe(port);
+  });
+
+  it('moves a service whose port was taken before it could bind, without counting a crash, and restarts its clients', async () => {
+    const port = await findFreePorts(1);
+    const flag = path.join(mkdtempSync(path.join(os.tmpdir(), 'devsup-race-')), 'stranger.pid');
+    try {
+      const { runner, output, warnings } = await supervise([
+        serviceSpec('server', { command: fixtureCommand('grab-then-bind.mjs', flag), ports: [{ name: 'default', preferred: port }] }),
+        serviceSpec('client', { command: fixtureCommand('print-env.mjs', 'TARGET'), env: { TARGET: 'http://127.0.0.1:${server.port}' } }),
+      ]);
+      const server = runner('server');
+      await waitFor(() => server.status === 'ready', { what: 'server ready on a new port', describe: () => [server.status, output(), warnings] });
+      const moved = server.port!;
+      expect(moved).not.toBe(port);
+      expect(server.restarts).toBe(0);
+      expect(warnings.some((warning) => warning.startsWith(`server: port ${port} was taken before server could bind it (it said: `))).toBe(true);
+      await waitFor(() => output().includes(`client | TARGET=http://127.0.0.1:${moved}`), { what: 'client restarted with the new port', describe: output });
+      expect(runner('client').restarts).toBe(0);
+    } finally {
+      if (existsSync(flag)) process.kill(Number(readFileSync(flag, 'utf8')), 'SIGKILL');
+    }
   });
 });

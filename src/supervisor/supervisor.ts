@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Manifest } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
-import { resolveService, type AssignedPorts } from '../manifest/resolve-service.js';
+import { resolveService, servicesReferencedBy, type AssignedPorts } from '../manifest/resolve-service.js';
+import { allocatePorts } from '../ports/allocate-ports.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
-import type { ServiceAllocation } from '../ports/port-types.js';
+import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner } from './service-runner.js';
 import type { Watchdog } from './watchdog.js';
 import { dependencyVerdict } from './dependency-gate.js';
@@ -22,6 +23,8 @@ interface SupervisorEvents {
   change: [ServiceRunner];
   /** Every selected service is ready, running, finished, failed or blocked: time for the table. */
   settled: [];
+  /** A service moved to a new port: time for the table again. */
+  portChanged: [ServiceRunner];
 }
 
 /**
@@ -36,13 +39,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private selected = new Set<string>();
   private shuttingDown = false;
   private settledOnce = false;
+  /** Every service's current ports, as `${svc.port}` sees them. */
+  private readonly ports: AssignedPorts = new Map();
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.done = new Promise((resolve) => (this.finish = resolve));
-    const ports: AssignedPorts = new Map(
-      options.allocations.map((allocation) => [allocation.service, Object.fromEntries(allocation.ports.map((p) => [p.name, p.port]))]),
-    );
+    const ports = this.ports;
+    for (const allocation of options.allocations) ports.set(allocation.service, portRecord(allocation.ports));
     const allocationOf = new Map(options.allocations.map((allocation) => [allocation.service, allocation]));
     for (const spec of options.manifest.services) {
       const allocation = allocationOf.get(spec.key);
@@ -54,8 +58,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           const resolved = resolveService(options.manifest, spec, ports);
           return { ...resolved, env: { ...resolved.env, ...options.extraEnv } };
         },
+        reassignPorts: (moving) => this.reassignPorts(moving),
       });
       runner.on('change', () => this.onRunnerChange(runner));
+      runner.on('portChanged', () => this.onPortChanged(runner));
       this.runners.set(spec.key, runner);
     }
   }
@@ -123,6 +129,28 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await Promise.all([...this.runners.values()].map((runner) => runner.kill()));
   }
 
+  /** New ports for a service whose own were taken: allocated as at start, never one another service of ours has. */
+  private async reassignPorts(runner: ServiceRunner): Promise<PortAssignment[] | { failure: string }> {
+    const others = [...this.runners.values()].filter((other) => other !== runner);
+    const exclude = new Set(others.flatMap((other) => other.ports.map((assignment) => assignment.port)));
+    const [allocation] = await allocatePorts(this.options.manifest, { only: [runner.spec.key], exclude });
+    if (!allocation || allocation.failure) return { failure: allocation?.failure ?? 'no port could be allocated' };
+    this.ports.set(runner.spec.key, portRecord(allocation.ports));
+    return allocation.ports;
+  }
+
+  /** Restarts the running services whose command, env or url uses the moved service's port or URL. */
+  private onPortChanged(moved: ServiceRunner): void {
+    this.emit('portChanged', moved);
+    for (const runner of this.runners.values()) {
+      if (runner === moved || !runner.isActive) continue;
+      if (servicesReferencedBy(this.options.manifest, runner.spec).has(moved.spec.key)) {
+        this.options.warn(`restarting ${runner.spec.key}: it uses the port of ${moved.spec.key}, now ${moved.port}.`);
+        void this.restartService(runner.spec.key);
+      }
+    }
+  }
+
   private dependentsOf(key: string): string[] {
     return this.options.manifest.services.filter((s) => s.dependsOn.some((d) => d.service === key)).map((s) => s.key);
   }
@@ -164,4 +192,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const failed = selected.some((runner) => runner.status === 'crashed' || runner.status === 'failed');
     this.finish(failed ? 1 : 0);
   }
+}
+
+function portRecord(assignments: PortAssignment[]): Record<string, number> {
+  return Object.fromEntries(assignments.map((assignment) => [assignment.name, assignment.port]));
 }

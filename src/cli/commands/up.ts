@@ -45,6 +45,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const report = () => buildReport(manifest, supervisor, io.cwd);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
 
+  supervisor.on('portChanged', () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`));
   const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
   supervisor.start(selected);
   await Promise.race([startup, supervisor.done]);
