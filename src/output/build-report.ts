@@ -27,6 +27,7 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
     };
     if (runner.detail) report.detail = runner.detail;
     Object.assign(report, displacementFields(primary));
+    if (runner.driftedFrom !== undefined) report.note = `listens on ${report.port}, not on the PORT=${runner.driftedFrom} it was given`;
     return report;
   });
   return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), services };

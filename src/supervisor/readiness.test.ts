@@ -40,7 +40,7 @@ describe('waitUntilReady', () => {
   it('tcp: ready once the service itself listens on its port', async () => {
     const port = await findFreePorts(1);
     const child = startServer(port);
-    await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toBeUndefined();
+    await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({});
   });
 
   it('tcp: a foreign listener on the port does not make the service ready', async () => {
@@ -63,12 +63,18 @@ describe('waitUntilReady', () => {
     );
   });
 
+  it('tcp: a child that ignores PORT is ready on the port it really listens on', async () => {
+    const port = await findFreePorts(2);
+    const child = startServer(port + 1);
+    await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({ driftedTo: port + 1 });
+  });
+
   it('log: passes on the first matching line and stops listening', async () => {
     const probe = target(process.pid);
     const ready = waitUntilReady({ kind: 'log', pattern: /listening on \d+/ }, probe, 5_000, never);
     probe.lines.emit('line', 'booting');
     probe.lines.emit('line', 'listening on 8080');
-    await expect(ready).resolves.toBeUndefined();
+    await expect(ready).resolves.toEqual({});
     expect(probe.lines.listenerCount('line')).toBe(0);
   });
 

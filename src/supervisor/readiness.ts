@@ -7,6 +7,8 @@ import { listeningPortsOfTree } from '../ports/listening-ports.js';
 export interface ReadinessTarget {
   pid: number;
   port?: number;
+  /** All the ports the service was given (named ports too): listening on any of them is not drift. */
+  givenPorts?: number[];
   host?: string;
   cwd: string;
   env: Record<string, string>;
@@ -18,6 +20,8 @@ export interface ReadinessTarget {
 export class ReadinessTimeout extends Error {}
 
 const FIRST_POLL_MS = 20;
+/** How long a service may take to bind before devsup looks for it on other ports. */
+export const DRIFT_GRACE_MS = 1_000;
 const MAX_POLL_MS = 250;
 
 /**
@@ -31,17 +35,18 @@ export async function waitUntilReady(
   target: ReadinessTarget,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<void> {
-  if (spec.kind === 'none') return;
-  if (spec.kind === 'log') return waitForLogLine(spec.pattern, target, timeoutMs, signal);
-  const probe = makeProbe(spec, target);
+): Promise<{ driftedTo?: number }> {
+  if (spec.kind === 'none') return {};
+  if (spec.kind === 'log') return waitForLogLine(spec.pattern, target, timeoutMs, signal).then(() => ({}));
   const started = Date.now();
+  const found: { driftedTo?: number } = {};
+  const probe = makeProbe(spec, target, started, found);
   let interval = FIRST_POLL_MS;
   let lastSeen = 'nothing yet';
   for (;;) {
     signal.throwIfAborted();
     const outcome = await probe();
-    if (outcome === true) return;
+    if (outcome === true) return found;
     lastSeen = outcome;
     const elapsed = Date.now() - started;
     if (elapsed >= timeoutMs) {
@@ -55,25 +60,45 @@ export async function waitUntilReady(
 /** One attempt: true when ready, else a short description of what it saw. */
 type Probe = () => Promise<true | string>;
 
-function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: ReadinessTarget): Probe {
+function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: ReadinessTarget, started: number, found: { driftedTo?: number }): Probe {
   if (spec.kind === 'exec') return () => runExecProbe(spec.command, target);
-  const port = target.port;
-  if (port === undefined) return async () => 'the service has no port';
+  if (target.port === undefined) return async () => 'the service has no port';
+  const given = target.port;
   const host = connectHost(target.host);
   const ownedListener: Probe = async () => {
+    const port = found.driftedTo ?? given;
     const connected = await canConnect(host, port);
-    if (connected !== true) return connected;
-    const ours = await listeningPortsOfTree(target.pid);
-    // Where the OS will not tell us who listens, a connection is the best evidence we have.
-    if (ours === null || ours.has(port)) return true;
-    return `port ${port} answers, but not from this service's processes`;
+    if (connected === true) {
+      const ours = await listeningPortsOfTree(target.pid);
+      // Where the OS will not tell us who listens, a connection is the best evidence we have.
+      if (ours === null || ours.has(port)) return true;
+      return `port ${port} answers, but not from this service's processes`;
+    }
+    // A program that ignores PORT and binds its own default is ready there, not never.
+    if (found.driftedTo === undefined && Date.now() - started >= DRIFT_GRACE_MS) {
+      found.driftedTo = await findDriftedPort(target);
+      if (found.driftedTo !== undefined) return `it listens on ${found.driftedTo} instead`;
+    }
+    return connected;
   };
   if (spec.kind === 'tcp') return ownedListener;
   return async () => {
     const listening = await ownedListener();
     if (listening !== true) return listening;
-    return httpCheck(host, port, spec.path, spec.status);
+    return httpCheck(host, found.driftedTo ?? given, spec.path, spec.status);
   };
+}
+
+/**
+ * The port the service's processes listen on when it is none of the ports it was given (it
+ * ignored PORT: "it still starts on 3000"); undefined when it listens on its own, or on nothing yet.
+ */
+export async function findDriftedPort(target: Pick<ReadinessTarget, 'pid' | 'port' | 'givenPorts'>): Promise<number | undefined> {
+  const listening = await listeningPortsOfTree(target.pid);
+  if (!listening || listening.size === 0) return undefined;
+  const given = target.givenPorts ?? (target.port === undefined ? [] : [target.port]);
+  if (given.some((port) => listening.has(port))) return undefined;
+  return Math.min(...listening);
 }
 
 function connectHost(host: string | undefined): string {

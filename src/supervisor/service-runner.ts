@@ -6,7 +6,7 @@ import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment } from '../ports/port-types.js';
 import { decideAfterExit, describeExit } from './policies/restart-on-failure.js';
 import { explainPortConflict, findAddressInUse, MAX_PORT_MOVES } from './policies/reassign-port-on-conflict.js';
-import { ReadinessTimeout, waitUntilReady } from './readiness.js';
+import { DRIFT_GRACE_MS, findDriftedPort, ReadinessTimeout, waitUntilReady } from './readiness.js';
 import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
@@ -47,6 +47,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   pid: number | null = null;
   /** Crash restarts only, as the table shows them. */
   restarts = 0;
+  /** The port it was given, when it listens on another one (it ignored PORT). */
+  driftedFrom: number | undefined;
   lastExit: ChildExit | undefined;
   private consecutiveFailures = 0;
   private child: SpawnedChild | undefined;
@@ -148,6 +150,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.watchForBindErrors();
     this.setStatus(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(child.pid, resolved);
+    else this.checkDriftLater(child.pid, DRIFT_GRACE_MS * 2);
   }
 
   private checkReadiness(pid: number, resolved: ResolvedService): void {
@@ -156,17 +159,20 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const target = {
       pid,
       port: this.port,
+      givenPorts: this.ports.map((assignment) => assignment.port),
       host: this.spec.host,
       cwd: this.spec.cwd,
       env: resolved.env,
       onLine: (listener: (line: string) => void) => this.context.logs.onLine(this.spec.key, listener),
     };
     waitUntilReady(this.spec.ready, target, this.spec.readyTimeoutMs, abort.signal).then(
-      () => {
+      ({ driftedTo }) => {
         if (abort.signal.aborted) return;
         this.readyThisRun = true;
         this.portMoves = 0;
         this.stopWatchingForBindErrors?.();
+        if (driftedTo !== undefined) this.noteDrift(driftedTo);
+        else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http') this.checkDriftLater(pid, 0);
         this.setStatus('ready');
       },
       (error: unknown) => {
@@ -216,6 +222,30 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     }, decision.delayMs);
   }
 
+  /** For services whose readiness does not look at the port: once, a while after start, is it listening elsewhere? */
+  private checkDriftLater(pid: number, delayMs: number): void {
+    if (this.port === undefined) return;
+    const givenPorts = this.ports.map((assignment) => assignment.port);
+    setTimeout(() => {
+      if (this.pid !== pid) return;
+      void findDriftedPort({ pid, givenPorts }).then((drifted) => {
+        if (drifted !== undefined && this.pid === pid) this.noteDrift(drifted);
+      });
+    }, delayMs).unref();
+  }
+
+  /** The service ignored PORT and listens on `actual`: from now on that is its port, in the table and for `${svc.port}`. */
+  private noteDrift(actual: number): void {
+    const given = this.port!;
+    this.driftedFrom = given;
+    this.ports = [{ ...this.ports[0]!, port: actual }, ...this.ports.slice(1)];
+    this.context.warn(
+      `${this.spec.key} ignored PORT=${given} and listens on ${actual}; the table shows ${actual}. ` +
+        'Make it use $PORT (Vite: --strictPort; gradio: GRADIO_SERVER_PORT; or `port_env` for the variable it reads).',
+    );
+    this.emit('portChanged');
+  }
+
   /** Until this run is ready (or, without a check, for its first seconds), notice "address already in use". */
   private watchForBindErrors(): void {
     this.readyThisRun = false;
@@ -256,10 +286,9 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.portMoves += 1;
     this.ports = moved;
     this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict}); moving to port ${this.port}. Not counted as a crash.`);
+    this.emit('portChanged'); // first: the next launch reads its PORT from what the supervisor records
     await this.releaseReservations();
-    if (this.stopRequested) return true;
-    this.launch();
-    this.emit('portChanged');
+    if (!this.stopRequested) this.launch();
     return true;
   }
 

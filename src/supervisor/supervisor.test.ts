@@ -180,4 +180,17 @@ describe('Supervisor', () => {
       if (existsSync(flag)) process.kill(Number(readFileSync(flag, 'utf8')), 'SIGKILL');
     }
   });
+
+  it('is ready on the port a child really uses when it ignores PORT, and says so once', async () => {
+    const given = await findFreePorts(2);
+    const actual = given + 1;
+    const { runner, warnings, output } = await supervise([
+      serviceSpec('stubborn', { command: fixtureCommand('ignore-port.mjs', actual), ports: [{ name: 'default', preferred: given }] }),
+    ]);
+    const stubborn = runner('stubborn');
+    await waitFor(() => stubborn.status === 'ready', { what: 'stubborn ready', describe: () => [stubborn.status, output(), warnings] });
+    expect(stubborn.port).toBe(actual);
+    expect(stubborn.driftedFrom).toBe(given);
+    expect(warnings.filter((warning) => warning.startsWith(`stubborn ignored PORT=${given} and listens on ${actual}`))).toHaveLength(1);
+  });
 });

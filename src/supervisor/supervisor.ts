@@ -135,12 +135,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const exclude = new Set(others.flatMap((other) => other.ports.map((assignment) => assignment.port)));
     const [allocation] = await allocatePorts(this.options.manifest, { only: [runner.spec.key], exclude });
     if (!allocation || allocation.failure) return { failure: allocation?.failure ?? 'no port could be allocated' };
-    this.ports.set(runner.spec.key, portRecord(allocation.ports));
     return allocation.ports;
   }
 
-  /** Restarts the running services whose command, env or url uses the moved service's port or URL. */
+  /** Records a service's new ports and restarts the running services whose command, env or url use them. */
   private onPortChanged(moved: ServiceRunner): void {
+    this.ports.set(moved.spec.key, portRecord(moved.ports));
     this.emit('portChanged', moved);
     for (const runner of this.runners.values()) {
       if (runner === moved || !runner.isActive) continue;
