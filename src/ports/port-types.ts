@@ -18,6 +18,8 @@ export interface PortReservation {
   port: number;
   /** Closes the probe socket; resolves once the port is bindable again. Safe to call twice. */
   release(): Promise<void>;
+  /** The listening socket's file descriptor, to hand to a child (`socket: true`); undefined once released or where the platform does not expose it. */
+  fd(): number | undefined;
 }
 
 /** Why a service did not get its preferred port. */

@@ -126,6 +126,11 @@ function reserve(port: number, server: net.Server): PortReservation {
   return {
     port,
     release: () => (closing ??= closeServer(server)),
+    // `_handle.fd` is internal to Node: guarded, and -1 (Windows) counts as none.
+    fd: () => {
+      const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+      return closing === undefined && typeof fd === 'number' && fd >= 0 ? fd : undefined;
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { DRIFT_GRACE_MS, findDriftedPort, ReadinessTimeout, waitUntilReady } fro
 import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
+import { probePort } from '../ports/probe-port.js';
 import type { Watchdog } from './watchdog.js';
 
 export interface RunnerContext {
@@ -93,8 +94,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.consecutiveFailures = 0;
     // Claimed before the first await, so a second call meanwhile sees an active service.
     this.setStatus('starting');
-    await this.releaseReservations();
-    if (!this.stopRequested) this.launch();
+    await this.spawnRun();
   }
 
   /** Marks the service as unable to start, e.g. for lack of a port. */
@@ -126,7 +126,48 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     await Promise.all(this.ports.map((port) => port.reservation?.release()));
   }
 
-  private launch(): void {
+  /**
+   * Starts one run. The probe socket that held the port is closed first — or, with `socket: true`,
+   * handed to the child as fd 3 and closed right after (kept open, devsup would accept, and steal,
+   * the child's connections).
+   */
+  private async spawnRun(): Promise<void> {
+    if (!this.spec.socket) {
+      await this.releaseReservations();
+      if (!this.stopRequested) this.launch();
+      return;
+    }
+    const listenFd = await this.takeListenSocket();
+    if (listenFd !== undefined && !this.stopRequested) this.launch(listenFd);
+    await this.releaseReservations();
+  }
+
+  /** The listening socket for a `socket: true` service: the one held since allocation, or bound again for a later run. */
+  private async takeListenSocket(): Promise<number | undefined> {
+    if (process.platform === 'win32') {
+      this.setStatus('failed', 'socket handoff (socket: true) needs Linux or macOS: Node cannot pass a socket to a child on Windows');
+      return undefined;
+    }
+    const primary = this.ports[0]!;
+    const held = primary.reservation?.fd();
+    if (held !== undefined) return held;
+    const probe = await probePort(primary.port, { host: this.spec.host, hold: true });
+    if (probe.reservation) {
+      this.ports = [{ ...primary, reservation: probe.reservation }, ...this.ports.slice(1)];
+      return probe.reservation.fd();
+    }
+    // Taken between two runs: move, as any service whose port was taken does.
+    const moved = await this.context.reassignPorts(this);
+    if ('failure' in moved) {
+      this.setStatus('failed', `port ${primary.port} was taken, and no other port could be had: ${moved.failure}`);
+      return undefined;
+    }
+    this.ports = moved;
+    this.emit('portChanged');
+    return moved[0]?.reservation?.fd();
+  }
+
+  private launch(listenFd?: number): void {
     let resolved: ResolvedService;
     try {
       resolved = this.context.resolve();
@@ -134,7 +175,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       // E.g. `${db.port}` of a service that could not get a port.
       return this.setStatus('failed', (error as Error).message);
     }
-    const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env });
+    const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env, listenFd, listenName: this.spec.key });
     this.child = child;
     this.pid = child.pid ?? null;
     const startedAt = Date.now();
@@ -218,7 +259,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.context.logs.note(this.spec.key, `${cause}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`);
     this.setStatus('restarting', cause);
     this.restartTimer = setTimeout(() => {
-      if (!this.stopRequested) this.launch();
+      if (!this.stopRequested) void this.spawnRun();
     }, decision.delayMs);
   }
 
@@ -274,6 +315,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const conflict = await explainPortConflict(port, this.addressInUseLine);
     if (!conflict) return false;
     const key = this.spec.key;
+    if (this.spec.socket && this.addressInUseLine) {
+      // Its "address in use" is its own socket on fd 3, which it ignored: another port would not help.
+      this.setStatus('failed', `it bound port ${port} itself instead of using the socket on fd 3 (${conflict}); make it listen on fd 3 (LISTEN_FDS) or drop socket: true`);
+      return true;
+    }
     if (this.portMoves >= MAX_PORT_MOVES) {
       this.setStatus('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
       return true;
@@ -287,8 +333,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.ports = moved;
     this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict}); moving to port ${this.port}. Not counted as a crash.`);
     this.emit('portChanged'); // first: the next launch reads its PORT from what the supervisor records
-    await this.releaseReservations();
-    if (!this.stopRequested) this.launch();
+    await this.spawnRun();
     return true;
   }
 

@@ -18,6 +18,10 @@ export interface SpawnedChild {
 export interface SpawnOptions {
   cwd: string;
   env: Record<string, string>;
+  /** A listening socket to hand over as fd 3, systemd style (`socket: true`, Unix only). */
+  listenFd?: number;
+  /** `LISTEN_FDNAMES`: the service's key. */
+  listenName?: string;
 }
 
 // Characters that need a shell to mean what the user wrote. A command without them is split on
@@ -43,14 +47,14 @@ export function splitPlainCommand(command: string): string[] | undefined {
 export function spawnChild(command: string | string[], options: SpawnOptions): SpawnedChild {
   const argv = typeof command === 'string' ? splitPlainCommand(command) : command;
   const useShell = argv === undefined;
-  const [file, ...args] = useShell ? [command as string] : argv;
+  const [file, ...args] = options.listenFd === undefined ? (useShell ? [command as string] : argv) : socketActivated(command, argv);
   const child = spawn(file!, args, {
     cwd: options.cwd,
-    env: options.env,
-    shell: useShell,
+    env: options.listenFd === undefined ? options.env : { ...options.env, LISTEN_FDS: '1', LISTEN_FDNAMES: options.listenName ?? 'socket' },
+    shell: useShell && options.listenFd === undefined,
     detached: true,
     windowsHide: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.listenFd === undefined ? [] : [options.listenFd])],
   });
   // The exit of the process itself ('exit', not 'close'): a grandchild still holding the output
   // pipes would otherwise hide it.
@@ -61,6 +65,16 @@ export function spawnChild(command: string | string[], options: SpawnOptions): S
     });
   });
   return { pid: child.pid, stdout: child.stdout!, stderr: child.stderr!, exited };
+}
+
+/**
+ * The argv that starts `command` with `LISTEN_PID` set to its own pid, as sd_listen_fds(3) checks:
+ * a shell sets it to `$$` and then execs the program, which keeps that pid. A command that needs a
+ * shell runs in a second one, exec'd too; whether its program keeps the pid is up to that shell.
+ */
+function socketActivated(command: string | string[], argv: string[] | undefined): string[] {
+  const wrapper = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', 'devsup-socket'];
+  return argv === undefined ? [...wrapper, '/bin/sh', '-c', command as string] : [...wrapper, ...argv];
 }
 
 function describeSpawnError(code: string | undefined, file: string, cwd: string): string {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { LogMultiplexer } from '../output/log-multiplexer.js';
@@ -192,5 +193,24 @@ describe('Supervisor', () => {
     expect(stubborn.port).toBe(actual);
     expect(stubborn.driftedFrom).toBe(given);
     expect(warnings.filter((warning) => warning.startsWith(`stubborn ignored PORT=${given} and listens on ${actual}`))).toHaveLength(1);
+  });
+
+  it.runIf(process.platform !== 'win32')('hands a socket: true service its listening socket as fd 3, with LISTEN_PID its own pid', async () => {
+    const port = await findFreePorts(1);
+    const example = fileURLToPath(new URL('../../examples/socket-server.js', import.meta.url));
+    const { runner, output } = await supervise([
+      serviceSpec('web', { command: [process.execPath, example], ports: [{ name: 'default', preferred: port }], socket: true, ready: { kind: 'http', path: '/' } }),
+    ]);
+    const web = runner('web');
+    await waitFor(() => web.status === 'ready', { what: 'web ready', describe: () => [web.status, web.detail, output()] });
+    expect(output()).toContain('web | serving on the socket devsup handed over (fd 3, web)');
+    const answer = (await (await fetch(`http://127.0.0.1:${port}/hello`)).json()) as { pid: number; path: string };
+    expect(answer).toEqual({ service: 'socket-server', pid: web.pid, path: '/hello' });
+
+    // A restart binds the port again and hands it over again.
+    const firstPid = web.pid;
+    process.kill(firstPid!, 'SIGKILL');
+    await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, web.detail, output()] });
+    expect(((await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { pid: number }).pid).toBe(web.pid);
   });
 });

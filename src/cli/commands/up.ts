@@ -63,7 +63,6 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 function notYetSupported(manifest: Manifest): string[] {
   const lines: string[] = [];
   for (const service of manifest.services) {
-    if (service.socket) lines.push(`${service.key}: socket handoff (socket: true) is not supported yet; the service binds its PORT itself.`);
     if (service.watch.length > 0) lines.push(`${service.key}: watch is not supported yet; the service is not restarted on file changes.`);
   }
   return lines;
