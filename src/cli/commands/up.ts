@@ -1,6 +1,5 @@
 import { InstanceRunningError } from '../../errors.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
-import type { Manifest } from '../../manifest/service-spec.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { buildReport } from '../../output/build-report.js';
@@ -10,6 +9,7 @@ import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
+import { restartOnChange } from '../../supervisor/policies/restart-on-change.js';
 import { ensureStateFolder, readLiveState, readState } from '../../control/state-folder.js';
 import { keepStateWritten } from '../../control/state-writer.js';
 import { stopLeftovers } from '../../control/leftovers.js';
@@ -26,7 +26,6 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const stateFolder = ensureStateFolder(manifest.dir);
 
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
-  notYetSupported(manifest).forEach(warn);
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous);
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
@@ -48,22 +47,15 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   supervisor.on('portChanged', () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`));
   const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
   supervisor.start(selected);
+  const changeWatcher = await restartOnChange(supervisor, manifest.services.filter((service) => selected.includes(service.key)), (service, text) => logs.note(service, text));
   await Promise.race([startup, supervisor.done]);
   io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
 
   const exitCode = await supervisor.done;
+  await changeWatcher.close();
   await supervisor.shutdown();
   flushState();
   watchdog?.close();
   removeSignalHandlers();
   return exitCode;
-}
-
-/** Keys the manifest accepts whose behaviour this version does not have yet: said, never silently ignored. */
-function notYetSupported(manifest: Manifest): string[] {
-  const lines: string[] = [];
-  for (const service of manifest.services) {
-    if (service.watch.length > 0) lines.push(`${service.key}: watch is not supported yet; the service is not restarted on file changes.`);
-  }
-  return lines;
 }
