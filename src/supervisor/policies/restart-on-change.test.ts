@@ -58,7 +58,7 @@ describe('restartOnChange', () => {
   });
 
   it('with watch_cascade, restarts the services that depend on the changed one too', async () => {
-    const { dir, said, starts, output } = await watchProject((folder) => [
+    const { dir, starts, output } = await watchProject((folder) => [
       serviceSpec('lib', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, watch: ['src'], watchCascade: true }),
       serviceSpec('api', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, dependsOn: [{ service: 'lib', condition: 'started' }] }),
       serviceSpec('other', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder }),

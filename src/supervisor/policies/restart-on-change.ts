@@ -47,7 +47,7 @@ export async function restartOnChange(supervisor: Supervisor, services: ServiceS
     return { watcher, stop: () => clearTimeout(timer) };
   });
   // Once chokidar has scanned the folders, every later change is seen.
-  await Promise.all(watchers.map(({ watcher }) => new Promise((resolve) => watcher.once('ready', resolve))));
+  await Promise.all(watchers.map(({ watcher }) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))));
   return {
     close: async () => {
       for (const { stop } of watchers) stop();
