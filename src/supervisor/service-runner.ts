@@ -50,6 +50,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   restarts = 0;
   /** The port it was given, when it listens on another one (it ignored PORT). */
   driftedFrom: number | undefined;
+  /** The command and environment of its last start: a manifest edit that changes them restarts it. */
+  launchedWith: ResolvedService | undefined;
   lastExit: ChildExit | undefined;
   private consecutiveFailures = 0;
   private child: SpawnedChild | undefined;
@@ -175,6 +177,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       // E.g. `${db.port}` of a service that could not get a port.
       return this.setStatus('failed', (error as Error).message);
     }
+    this.launchedWith = resolved;
     const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env, listenFd, listenName: this.spec.key });
     this.child = child;
     this.pid = child.pid ?? null;

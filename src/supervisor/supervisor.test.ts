@@ -147,6 +147,8 @@ describe('Supervisor', () => {
 
     await supervisor.restartService('web');
     await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, output()] });
+    // The moment web was stopped on its way back was not the end of everything.
+    expect(await Promise.race([supervisor.done, Promise.resolve('running')])).toBe('running');
     expect(isAlive(firstPid)).toBe(false);
     expect([web.port, web.restarts]).toEqual([port, 0]);
 

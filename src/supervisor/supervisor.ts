@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Manifest } from '../manifest/service-spec.js';
+import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
-import { resolveService, servicesReferencedBy, type AssignedPorts } from '../manifest/resolve-service.js';
+import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
+import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
@@ -39,31 +40,126 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private selected = new Set<string>();
   private shuttingDown = false;
   private settledOnce = false;
+  private restartsUnderway = 0;
   /** Every service's current ports, as `${svc.port}` sees them. */
   private readonly ports: AssignedPorts = new Map();
+
+  /** The manifest in force: the one devsup started with, or the last valid edit of it. */
+  manifest: Manifest;
+  /** Allocation failures not yet turned into a `failed` status at start. */
+  private failures = new Map<string, string>();
+  /** The ports each service was allocated, for its runner. */
+  private readonly allocated = new Map<string, PortAssignment[]>();
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.done = new Promise((resolve) => (this.finish = resolve));
-    const ports = this.ports;
-    for (const allocation of options.allocations) ports.set(allocation.service, portRecord(allocation.ports));
-    const allocationOf = new Map(options.allocations.map((allocation) => [allocation.service, allocation]));
-    for (const spec of options.manifest.services) {
-      const allocation = allocationOf.get(spec.key);
-      const runner = new ServiceRunner(spec, allocation?.ports ?? [], {
-        logs: options.logs,
-        warn: options.warn,
-        watchdog: options.watchdog,
-        resolve: () => {
-          const resolved = resolveService(options.manifest, spec, ports);
-          return { ...resolved, env: { ...resolved.env, ...options.extraEnv } };
-        },
-        reassignPorts: (moving) => this.reassignPorts(moving),
-      });
-      runner.on('change', () => this.onRunnerChange(runner));
-      runner.on('portChanged', () => this.onPortChanged(runner));
-      this.runners.set(spec.key, runner);
+    this.manifest = options.manifest;
+    for (const allocation of options.allocations) this.adopt(allocation);
+    for (const spec of options.manifest.services) this.runners.set(spec.key, this.createRunner(spec));
+  }
+
+  /** Records a service's allocation: its ports for `${svc.port}`, or why it got none. */
+  private adopt(allocation: ServiceAllocation): void {
+    this.ports.set(allocation.service, portRecord(allocation.ports));
+    if (allocation.failure) this.failures.set(allocation.service, allocation.failure);
+    this.allocated.set(allocation.service, allocation.ports);
+  }
+
+  private createRunner(spec: ServiceSpec): ServiceRunner {
+    const runner = new ServiceRunner(spec, this.allocated.get(spec.key) ?? [], {
+      logs: this.options.logs,
+      warn: this.options.warn,
+      watchdog: this.options.watchdog,
+      resolve: () => this.resolve(spec),
+      reassignPorts: (moving) => this.reassignPorts(moving),
+    });
+    runner.on('change', () => this.onRunnerChange(runner));
+    runner.on('portChanged', () => this.onPortChanged(runner));
+    return runner;
+  }
+
+  /** The services chosen to run (by `start`, `startService` or a manifest edit that added them). */
+  selectedServices(): ServiceSpec[] {
+    return this.manifest.services.filter((spec) => this.selected.has(spec.key));
+  }
+
+  /** A service's command and full environment with the current manifest and ports. */
+  private resolve(spec: ServiceSpec): ResolvedService {
+    const resolved = resolveService(this.manifest, spec, this.ports);
+    return { ...resolved, env: { ...resolved.env, ...this.options.extraEnv } };
+  }
+
+  /**
+   * Applies an edited manifest as a difference: added services start, removed ones stop, services
+   * whose definition — or whose command or environment once interpolated, e.g. through a moved
+   * `${svc.port}` — changed restart; every other service keeps its process and port.
+   */
+  async applyManifest(next: Manifest): Promise<ManifestChanges> {
+    return this.whileRestarting(() => this.applyDifference(next));
+  }
+
+  /** Services stopped on the way to their restart must not look like the end of everything. */
+  private async whileRestarting<T>(work: () => Promise<T>): Promise<T> {
+    this.restartsUnderway += 1;
+    try {
+      return await work();
+    } finally {
+      this.restartsUnderway -= 1;
+      this.advance();
     }
+  }
+
+  private async applyDifference(next: Manifest): Promise<ManifestChanges> {
+    const previous = new Map(this.manifest.services.map((spec) => [spec.key, spec]));
+    const changes = diffServices(this.manifest, next);
+    const replaced = [...changes.added, ...changes.restarted];
+    await Promise.all([...changes.removed, ...changes.restarted].map((key) => this.runners.get(key)!.stop()));
+    for (const key of changes.removed) this.forget(key);
+    for (const key of changes.restarted) this.allocated.set(key, this.runners.get(key)!.ports);
+    this.manifest = next;
+    const needPorts = [...changes.added, ...changes.restarted.filter((key) => portsChanged(previous.get(key)!, next, key))];
+    if (needPorts.length > 0) {
+      const exclude = new Set([...this.runners.values()].filter((runner) => !needPorts.includes(runner.spec.key)).flatMap((runner) => runner.ports.map((p) => p.port)));
+      for (const allocation of await allocatePorts(next, { only: needPorts, exclude })) this.adopt(allocation);
+    }
+    // Unchanged so far, but their interpolated command or environment differs now (a moved `${svc.port}`).
+    for (const key of changes.unchanged) {
+      const runner = this.runners.get(key)!;
+      if (runner.launchedWith && !sameLaunch(runner.launchedWith, this.resolve(runner.spec))) {
+        changes.unchanged = changes.unchanged.filter((other) => other !== key);
+        changes.restarted.push(key);
+        replaced.push(key);
+        await runner.stop();
+        this.allocated.set(key, runner.ports);
+      }
+    }
+    this.rebuildRunners(next, new Set(replaced));
+    for (const key of changes.added) if (next.services.find((spec) => spec.key === key)!.autostart) this.selected.add(key);
+    for (const key of replaced) {
+      this.options.logs.addKey(key);
+      this.prepare(this.runners.get(key)!);
+    }
+    return changes;
+  }
+
+  /** The runners in the manifest's order, new ones for the `replaced` keys. */
+  private rebuildRunners(next: Manifest, replaced: Set<string>): void {
+    const kept = new Map(this.runners);
+    this.runners.clear();
+    for (const spec of next.services) {
+      const existing = kept.get(spec.key);
+      if (existing && replaced.has(spec.key)) existing.removeAllListeners();
+      this.runners.set(spec.key, existing && !replaced.has(spec.key) ? existing : this.createRunner(spec));
+    }
+  }
+
+  private forget(key: string): void {
+    this.runners.get(key)?.removeAllListeners();
+    this.runners.delete(key);
+    this.ports.delete(key);
+    this.allocated.delete(key);
+    this.selected.delete(key);
   }
 
   /**
@@ -72,15 +168,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   start(selected: string[]): void {
     this.selected = new Set(selected);
-    const failures = new Map(this.options.allocations.filter((a) => a.failure).map((a) => [a.service, a.failure!]));
-    for (const runner of this.runners.values()) {
-      if (!this.selected.has(runner.spec.key)) {
-        void runner.stop();
-        continue;
-      }
-      const failure = failures.get(runner.spec.key);
-      if (failure) runner.fail(failure);
-    }
+    for (const runner of this.runners.values()) this.prepare(runner);
     this.advance();
   }
 
@@ -89,12 +177,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * it depends on that does not run either; resolves once it has been started (not yet ready).
    */
   startService(key: string): void {
-    for (const name of withDependencies(this.options.manifest.services, [key])) {
+    for (const name of withDependencies(this.manifest.services, [key])) {
       const runner = this.runners.get(name)!;
       this.selected.add(name);
       if (!runner.isActive && runner.status !== 'pending') runner.setStatus('pending');
     }
     this.advance();
+  }
+
+  /** A service that will not start (not selected, or no port) says so; the rest wait in `pending`. */
+  private prepare(runner: ServiceRunner): void {
+    const key = runner.spec.key;
+    if (!this.selected.has(key)) {
+      void runner.stop(); // releases its planned port; it keeps the number for `${svc.port}` and a later start
+      return;
+    }
+    const failure = this.failures.get(key);
+    this.failures.delete(key);
+    if (failure) runner.fail(failure);
   }
 
   /** Stops one service on purpose; it keeps its port, for a later start. Dependents keep running. */
@@ -104,15 +204,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Stops and starts one service again on the same port; not counted as a crash. */
   async restartService(key: string): Promise<void> {
-    await this.stopService(key);
-    this.startService(key);
+    await this.whileRestarting(async () => {
+      await this.stopService(key);
+      this.startService(key);
+    });
   }
 
   /** Stops every service, dependents before their dependencies; resolves when all are gone. */
   async shutdown(exitCode: 0 | 1 = 0): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    const order = startOrder(this.options.manifest.services);
+    const order = startOrder(this.manifest.services);
     const stopped = new Map<string, Promise<void>>();
     // Walk from the last started: each stop waits for the stops of the services that depend on it.
     for (const key of [...order].reverse()) {
@@ -133,7 +235,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private async reassignPorts(runner: ServiceRunner): Promise<PortAssignment[] | { failure: string }> {
     const others = [...this.runners.values()].filter((other) => other !== runner);
     const exclude = new Set(others.flatMap((other) => other.ports.map((assignment) => assignment.port)));
-    const [allocation] = await allocatePorts(this.options.manifest, { only: [runner.spec.key], exclude });
+    const [allocation] = await allocatePorts(this.manifest, { only: [runner.spec.key], exclude });
     if (!allocation || allocation.failure) return { failure: allocation?.failure ?? 'no port could be allocated' };
     return allocation.ports;
   }
@@ -144,7 +246,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('portChanged', moved);
     for (const runner of this.runners.values()) {
       if (runner === moved || !runner.isActive) continue;
-      if (servicesReferencedBy(this.options.manifest, runner.spec).has(moved.spec.key)) {
+      if (servicesReferencedBy(this.manifest, runner.spec).has(moved.spec.key)) {
         this.options.warn(`restarting ${runner.spec.key}: it uses the port of ${moved.spec.key}, now ${moved.port}.`);
         void this.restartService(runner.spec.key);
       }
@@ -152,7 +254,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private dependentsOf(key: string): string[] {
-    return this.options.manifest.services.filter((s) => s.dependsOn.some((d) => d.service === key)).map((s) => s.key);
+    return this.manifest.services.filter((s) => s.dependsOn.some((d) => d.service === key)).map((s) => s.key);
   }
 
   private onRunnerChange(runner: ServiceRunner): void {
@@ -170,7 +272,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Starts every pending service whose dependencies allow it, marks blocked ones, and checks for the end. */
   private advance(): void {
-    for (const key of startOrder(this.options.manifest.services)) {
+    for (const key of startOrder(this.manifest.services)) {
       const runner = this.runners.get(key)!;
       if (!this.selected.has(key) || runner.status !== 'pending') continue;
       const verdict = dependencyVerdict(runner.spec, this.runners);
@@ -181,6 +283,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private checkProgress(): void {
+    if (this.restartsUnderway > 0) return;
     const selected = [...this.runners.values()].filter((runner) => this.selected.has(runner.spec.key));
     const waiting = selected.filter((runner) => runner.status === 'pending' && dependencyVerdict(runner.spec, this.runners).kind !== 'blocked');
     const settled = selected.every((runner) => runner.status !== 'starting' && runner.status !== 'restarting') && waiting.length === 0;

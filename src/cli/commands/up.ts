@@ -9,17 +9,19 @@ import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
-import { restartOnChange } from '../../supervisor/policies/restart-on-change.js';
 import { ensureStateFolder, readLiveState, readState } from '../../control/state-folder.js';
 import { keepStateWritten } from '../../control/state-writer.js';
 import { stopLeftovers } from '../../control/leftovers.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
+import { watchForChanges } from '../watch-for-changes.js';
 
 /** `devsup up [SERVICE…]`: load → allocate → supervise → show, until Ctrl-C or nothing is left to run. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
+  const loadOptions = { cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env };
+  const loadedAt = Date.now();
+  const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
   const running = readLiveState(manifest.dir);
   if (running) throw new InstanceRunningError(running.pid, manifest.file);
@@ -41,18 +43,20 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
   // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
   io.stdout.on('error', () => void supervisor.shutdown());
-  const report = () => buildReport(manifest, supervisor, io.cwd);
+  const report = () => buildReport(supervisor.manifest, supervisor, io.cwd);
+  const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
 
-  supervisor.on('portChanged', () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`));
+  supervisor.on('portChanged', showTable);
   const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
   supervisor.start(selected);
-  const changeWatcher = await restartOnChange(supervisor, manifest.services.filter((service) => selected.includes(service.key)), (service, text) => logs.note(service, text));
   await Promise.race([startup, supervisor.done]);
-  io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
+  showTable();
+  // After start-up, so watching costs the starting services nothing.
+  const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: showTable });
 
   const exitCode = await supervisor.done;
-  await changeWatcher.close();
+  await changes.close();
   await supervisor.shutdown();
   flushState();
   watchdog?.close();

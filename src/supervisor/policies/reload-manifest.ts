@@ -1,0 +1,84 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { DevsupError } from '../../errors.js';
+import type { Manifest } from '../../manifest/service-spec.js';
+import type { ManifestChanges } from '../manifest-diff.js';
+import type { Supervisor } from '../supervisor.js';
+
+/** Editors save in bursts (write, rename, chmod): one reload for all of it. */
+const RELOAD_DEBOUNCE_MS = 200;
+const LOCAL_FILE = 'services.local.yaml';
+
+export interface ManifestWatcher {
+  close(): Promise<void>;
+}
+
+/**
+ * While `up` runs, an edit to the manifest or services.local.yaml is loaded again: an invalid
+ * edit changes nothing and is reported; a valid one is applied as a difference (see
+ * `Supervisor.applyManifest`) and what was done is said. `onApplied` runs after each applied edit.
+ * `loadedAt` is when the manifest in force was read.
+ */
+export async function reloadOnManifestChange(
+  supervisor: Supervisor,
+  load: () => Promise<Manifest>,
+  loadedAt: number,
+  say: (message: string) => void,
+  onApplied: (changes: ManifestChanges) => Promise<void> | void,
+): Promise<ManifestWatcher> {
+  const manifest = supervisor.manifest;
+  if (path.basename(manifest.file) === 'Procfile') return { close: async () => undefined };
+  const { watch } = await import('chokidar');
+  const names = new Set([path.basename(manifest.file), LOCAL_FILE]);
+  const watcher = watch(manifest.dir, { depth: 0, ignoreInitial: true, ignored: (file) => file !== manifest.dir && !names.has(path.basename(file)) });
+  let timer: NodeJS.Timeout | undefined;
+  let applying = Promise.resolve();
+  const reload = async () => {
+    let next: Manifest;
+    try {
+      next = await load();
+    } catch (error) {
+      if (!(error instanceof DevsupError)) throw error;
+      say(`${path.basename(manifest.file)} changed, but cannot be used; everything keeps running as it was:\n${error.message}`);
+      return;
+    }
+    const changes = await supervisor.applyManifest(next);
+    say(`${path.basename(manifest.file)} reloaded: ${describeChanges(changes)}`);
+    await onApplied(changes);
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    // One reload at a time, in order: a save during a reload is applied after it.
+    timer = setTimeout(() => (applying = applying.then(reload)), RELOAD_DEBOUNCE_MS);
+  };
+  watcher.on('all', schedule);
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // An edit saved between loading and watching would otherwise wait for the next one.
+  if ([...names].some((name) => modifiedSince(path.join(manifest.dir, name), loadedAt))) schedule();
+  return {
+    close: async () => {
+      clearTimeout(timer);
+      await watcher.close();
+      await applying;
+    },
+  };
+}
+
+function modifiedSince(file: string, time: number): boolean {
+  try {
+    return statSync(file).mtimeMs > time;
+  } catch {
+    return false;
+  }
+}
+
+/** "started a; stopped b; restarted c; 2 unchanged", or "nothing to change". */
+export function describeChanges(changes: ManifestChanges): string {
+  const parts = [
+    changes.added.length > 0 ? `started ${changes.added.join(', ')}` : '',
+    changes.removed.length > 0 ? `stopped ${changes.removed.join(', ')}` : '',
+    changes.restarted.length > 0 ? `restarted ${changes.restarted.join(', ')}` : '',
+  ].filter(Boolean);
+  if (parts.length === 0) return 'nothing to change';
+  return changes.unchanged.length > 0 ? `${parts.join('; ')}; ${changes.unchanged.length} unchanged` : parts.join('; ');
+}
