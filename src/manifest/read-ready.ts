@@ -5,9 +5,9 @@ import type { MapNode, YamlNode } from './yaml-node.js';
 
 const FORMS = '"tcp", "none", {http: /path}, {log: "regex"} or {exec: "command"}';
 const KINDS = ['http', 'log', 'exec'] as const;
-const EXPECTED = { http: 'a path starting with "/"', log: 'a regular expression', exec: 'a command' };
+const EXPECTED = { http: 'a path starting with "/" or a full http:// URL', log: 'a regular expression', exec: 'a command' };
 
-/** `ready`: tcp | none | {http: /path[, status: N]} | {log: REGEX} | {exec: CMD}; default tcp with a port, else none. */
+/** `ready`: tcp | none | {http: /path or URL[, status: N]} | {log: REGEX} | {exec: CMD}; default tcp with a port, else none. */
 export function readReady(node: YamlNode | undefined, service: string, hasPort: boolean, issues: ManifestIssue[]): ReadySpec {
   if (node === undefined) return { kind: hasPort ? 'tcp' : 'none' };
   if (node.kind === 'scalar' && (node.value === 'tcp' || node.value === 'none')) {
@@ -35,8 +35,9 @@ function readReadyMap(map: MapNode, service: string, hasPort: boolean, issues: M
   if (status !== undefined && kind !== 'http') addIssue(issues, status.keyPos, 'ready.status only applies to ready.http');
   switch (kind) {
     case 'http': {
-      if (text === undefined || !text.startsWith('/')) break;
-      if (!hasPort) addIssue(issues, value.pos, `ready.http needs a port, but service "${service}" has none`);
+      const isUrl = text !== undefined && /^https?:\/\/[^/]/.test(text);
+      if (text === undefined || (!text.startsWith('/') && !isUrl)) break;
+      if (!hasPort && !isUrl) addIssue(issues, value.pos, `ready.http needs a port, but service "${service}" has none: give a full URL instead`);
       const code = status === undefined ? undefined : readStatus(status.node, issues);
       return { kind: 'http', path: text, ...(code !== undefined && { status: code }) };
     }

@@ -8,7 +8,7 @@ export type DependencyCondition = 'started' | 'ready' | 'completed';
 
 export type ReadySpec =
   | { kind: 'tcp' }
-  | { kind: 'http'; path: string; status?: number }
+  | { kind: 'http'; path: string; status?: number } // `path` is a path on the service's port, or a full http(s) URL
   | { kind: 'log'; pattern: RegExp }
   | { kind: 'exec'; command: string }
   | { kind: 'none' };

@@ -155,7 +155,7 @@ describe('ports', () => {
       'services.yaml:3:30: port_env needs a port, but service "b" has none',
       'services.yaml:3:48: socket: true needs a port, but service "b" has none',
       'services.yaml:3:61: ready: tcp needs a port, but service "b" has none',
-      'services.yaml:4:35: ready.http needs a port, but service "c" has none',
+      'services.yaml:4:35: ready.http needs a port, but service "c" has none: give a full URL instead',
     ]);
   });
 });
@@ -169,7 +169,8 @@ describe('ready', () => {
         '  c: { command: x, port: 1, ready: { http: /health, status: 204 } }\n' +
         '  d: { command: x, ready: { log: "listening on \\\\d+" } }\n' +
         '  e: { command: x, ready: { exec: "pg_isready" } }\n' +
-        '  f: { command: x, port: 1, ready: none }\n',
+        '  f: { command: x, port: 1, ready: none }\n' +
+        '  g: { command: x, ready: { http: "http://127.0.0.1:9000/health" } }\n',
     );
     expect(manifest.services.map((service) => service.ready)).toEqual([
       { kind: 'tcp' },
@@ -178,6 +179,7 @@ describe('ready', () => {
       { kind: 'log', pattern: /listening on \d+/ },
       { kind: 'exec', command: 'pg_isready' },
       { kind: 'none' },
+      { kind: 'http', path: 'http://127.0.0.1:9000/health' },
     ]);
   });
 
@@ -193,7 +195,7 @@ describe('ready', () => {
     );
     expect(problems).toEqual([
       'services.yaml:2:36: ready must be "tcp", "none", {http: /path}, {log: "regex"} or {exec: "command"}, not "http"',
-      'services.yaml:3:44: ready.http must be a path starting with "/", not "health"',
+      'services.yaml:3:44: ready.http must be a path starting with "/" or a full http:// URL, not "health"',
       'services.yaml:4:43: ready.log is not a valid regular expression: Invalid regular expression: /(/: Unterminated group',
       'services.yaml:5:36: ready must have exactly one of "http", "log" or "exec", not log and exec',
       'services.yaml:6:56: ready.status must be an HTTP status code from 100 to 599, not 700',

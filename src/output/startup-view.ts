@@ -3,6 +3,8 @@ import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 
+const PROGRESS_REPEAT_MS = 10_000;
+
 /** A status a service settles in while the stack comes up: its startup line is final then. */
 const SETTLED: ReadonlySet<ServiceStatus> = new Set(['ready', 'running', 'exited', 'crashed', 'failed', 'stopped']);
 
@@ -13,7 +15,7 @@ export function describeProgress(runner: ServiceRunner): string {
     case 'pending':
       return runner.detail ?? 'waiting';
     case 'starting':
-      return `starting${port}`;
+      return runner.detail ? `starting${port}: ${runner.detail}` : `starting${port}`;
     case 'ready':
       return `ready${port}`;
     case 'running':
@@ -34,17 +36,20 @@ export function describeProgress(runner: ServiceRunner): string {
  * crash) are told as plain lines in both cases. Resolves when every service has settled.
  */
 export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, tty: boolean, services: string[]): Promise<void> {
-  const said = new Map<string, string>();
+  const said = new Map<string, { gist: string; at: number }>();
   const tell = (runner: ServiceRunner) => {
     const text = describeProgress(runner);
+    // A wait's "…, 4 s" ticks every second: a line when what it sees changes, or every 10 s.
+    const gist = text.replace(/, \d+ s$/, '');
+    const last = said.get(runner.spec.key);
     // The runner itself says why it restarts; the rest are news only when they differ.
-    if (said.get(runner.spec.key) === text || runner.status === 'restarting') return;
-    said.set(runner.spec.key, text);
+    if (runner.status === 'restarting' || (last?.gist === gist && Date.now() - last.at < PROGRESS_REPEAT_MS)) return;
+    said.set(runner.spec.key, { gist, at: Date.now() });
     logs.note(runner.spec.key, text);
   };
   if (tty) {
     await showTaskList(services.map((key) => supervisor.runners.get(key)!), logs);
-    for (const key of services) said.set(key, describeProgress(supervisor.runners.get(key)!));
+    for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
     return;
   }

@@ -69,6 +69,17 @@ describe('waitUntilReady', () => {
     await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({ driftedTo: port + 1 });
   });
 
+  it('http: a full URL is asked as it is, whoever answers it', async () => {
+    const port = await findFreePorts(1);
+    const child = startServer(port);
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    cleanup.push(() => other.kill('SIGKILL'));
+    await expect(waitUntilReady({ kind: 'http', path: `http://127.0.0.1:${port}/health` }, target(other.pid!), 10_000, never)).resolves.toEqual({});
+    // The same server does not make `other` ready by port: there the listener must be its own.
+    await expect(waitUntilReady({ kind: 'tcp' }, target(other.pid!, port), 300, never)).rejects.toThrow(ReadinessTimeout);
+    expect(child.exitCode).toBeNull();
+  });
+
   it('log: passes on the first matching line and stops listening', async () => {
     const probe = target(process.pid);
     const ready = waitUntilReady({ kind: 'log', pattern: /listening on \d+/ }, probe, 5_000, never);

@@ -14,6 +14,8 @@ export interface ReadinessTarget {
   env: Record<string, string>;
   /** Subscribes to the service's output lines; returns the unsubscribe function. */
   onLine(listener: (line: string) => void): () => void;
+  /** What the check last saw while not ready ("http /health → 503"), and for how long it has waited. */
+  onProgress?(seen: string, waitedMs: number): void;
 }
 
 /** The readiness check did not pass in time; `message` says which probe and what it last saw. */
@@ -49,6 +51,7 @@ export async function waitUntilReady(
     if (outcome === true) return found;
     lastSeen = outcome;
     const elapsed = Date.now() - started;
+    target.onProgress?.(outcome, elapsed);
     if (elapsed >= timeoutMs) {
       throw new ReadinessTimeout(`not ready after ${formatSeconds(elapsed)}: ${describeProbe(spec, target)} — ${lastSeen}`);
     }
@@ -62,6 +65,8 @@ type Probe = () => Promise<true | string>;
 
 function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: ReadinessTarget, started: number, found: { driftedTo?: number }): Probe {
   if (spec.kind === 'exec') return () => runExecProbe(spec.command, target);
+  // A full URL may be anything (a proxy, another host): asked as it is, with no owner check.
+  if (spec.kind === 'http' && !spec.path.startsWith('/')) return () => httpCheck(new URL(spec.path), spec.status);
   if (target.port === undefined) return async () => 'the service has no port';
   const given = target.port;
   const host = connectHost(target.host);
@@ -85,7 +90,7 @@ function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: R
   return async () => {
     const listening = await ownedListener();
     if (listening !== true) return listening;
-    return httpCheck(host, found.driftedTo ?? given, spec.path, spec.status);
+    return httpCheck(new URL(spec.path, `http://${host.includes(':') ? `[${host}]` : host}:${found.driftedTo ?? given}`), spec.status);
   };
 }
 
@@ -124,16 +129,19 @@ function canConnect(host: string, port: number): Promise<true | string> {
   });
 }
 
-function httpCheck(host: string, port: number, path: string, expected: number | undefined): Promise<true | string> {
+async function httpCheck(url: URL, expected: number | undefined): Promise<true | string> {
+  const what = url.hostname === '127.0.0.1' || url.hostname === '[::1]' ? `http ${url.pathname}${url.search}` : `http ${url.href}`;
+  // TLS is loaded only for the rare https check.
+  const client = url.protocol === 'https:' ? await import('node:https') : http;
   return new Promise((resolve) => {
-    const request = http.get({ host, port, path, timeout: 2_000, agent: false }, (response) => {
+    const request = client.get(url, { timeout: 2_000, agent: false }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       const ok = expected === undefined ? status >= 200 && status < 400 : status === expected;
-      resolve(ok ? true : `http ${path} → ${status}`);
+      resolve(ok ? true : `${what} → ${status}`);
     });
     request.once('timeout', () => request.destroy(new Error('timed out')));
-    request.once('error', (error) => resolve(`http ${path}: ${error.message}`));
+    request.once('error', (error) => resolve(`${what}: ${error.message}`));
   });
 }
 

@@ -208,6 +208,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       cwd: this.spec.cwd,
       env: resolved.env,
       onLine: (listener: (line: string) => void) => this.context.logs.onLine(this.spec.key, listener),
+      // "http /health → 503, 4 s" for the startup view and `devsup ports`, from the first second on.
+      onProgress: (seen: string, waitedMs: number) => {
+        if (waitedMs >= 1_000 && !abort.signal.aborted) this.setStatus('starting', `${seen}, ${Math.floor(waitedMs / 1000)} s`);
+      },
     };
     waitUntilReady(this.spec.ready, target, this.spec.readyTimeoutMs, abort.signal).then(
       ({ driftedTo }) => {

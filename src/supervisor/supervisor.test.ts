@@ -215,4 +215,16 @@ describe('Supervisor', () => {
     await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, web.detail, output()] });
     expect(((await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { pid: number }).pid).toBe(web.pid);
   });
+
+  it('says what a slow readiness check sees while it waits, and why it gave up', async () => {
+    const port = await findFreePorts(1);
+    const { runner, warnings, output } = await supervise([
+      serviceSpec('slow', { command: fixtureCommand('crash-after.mjs', 600_000, 0), ports: [{ name: 'default', preferred: port }], readyTimeoutMs: 2_500, restart: 'never' }),
+    ]);
+    const slow = runner('slow');
+    await waitFor(() => slow.detail === `127.0.0.1:${port} refused the connection, 1 s`, { what: 'progress detail', describe: () => [slow.status, slow.detail] });
+    expect(slow.status).toBe('starting');
+    await waitFor(() => slow.status === 'crashed', { what: 'slow given up', describe: () => [slow.status, slow.detail, output()] });
+    expect(warnings[0]).toMatch(new RegExp(`^slow: not ready after 2\\.\\d s: tcp port ${port} — 127\\.0\\.0\\.1:${port} refused the connection$`));
+  });
 });
