@@ -1,10 +1,12 @@
 // `npm run bench`: devsup's speed and memory, each figure beside a baseline measured in the same run.
 // Medians of BENCH_RUNS runs (default 5). Targets come from the issues; a miss is printed, not thrown.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, createReadStream, rmSync } from 'node:fs';
+import { openSync, closeSync, createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { WATCH_DEBOUNCE_MS } from '../dist/supervisor/policies/restart-on-change.js';
 import { CLI, FIXTURES, accepts, freePorts, liveTree, median, project, sleep, startDevsup, timeCommand, usage, waitForPorts, waitForStatus } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -169,8 +171,82 @@ async function benchShutdown() {
   record('SIGINT → every child and grandchild gone (5 services)', median(times), 'ms', undefined, { text: '≤ 150 ms, no orphan', ok: (v) => v <= 150 && orphans === 0 });
 }
 
+async function benchIdleWatched() {
+  const ports = await freePorts(10);
+  const dir = project(
+    Object.fromEntries(ports.map((port, i) => [`s${i}`, { command: `node ${tiny}`, port, ready: { http: '/' }, watch: [`src${i}`] }])),
+  );
+  for (let i = 0; i < 10; i++) mkdirSync(path.join(dir, `src${i}`));
+  const devsup = startDevsup(['up'], dir);
+  await waitForStatus(dir, 'ready');
+  await sleep(2000);
+  const before = usage(devsup.pid);
+  await sleep(10_000);
+  const after = usage(devsup.pid);
+  devsup.kill('SIGINT');
+  await devsup.exited;
+  rmSync(dir, { recursive: true, force: true });
+  record('CPU over 10 s idle, 10 services with http probes and watched folders', after.cpuMs - before.cpuMs, 'ms', undefined, { text: '≤ 100 ms', ok: (v) => v <= 100 });
+}
+
+/** The pid an http-server.mjs fixture answers with, or undefined while nothing answers. */
+function answeringPid(port) {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve(Number(body)));
+    });
+    request.once('error', () => resolve(undefined));
+  });
+}
+
+async function benchSaveToReady() {
+  const server = path.join(process.cwd(), 'test/fixtures/http-server.mjs');
+  const [port] = await freePorts(1);
+  // Baseline: the service's own start, spawned directly, until it answers.
+  const own = [];
+  for (let run = 0; run < RUNS; run++) {
+    const start = performance.now();
+    const child = spawn(process.execPath, [server], { stdio: 'ignore', env: { ...process.env, PORT: String(port) } });
+    while ((await answeringPid(port)) === undefined) await sleep(2);
+    own.push(performance.now() - start);
+    await new Promise((resolve) => (child.once('close', resolve), child.kill('SIGKILL')));
+  }
+  const dir = project({ web: { command: `node ${server}`, port, watch: ['src'] } });
+  mkdirSync(path.join(dir, 'src'));
+  const devsup = startDevsup(['up'], dir);
+  await waitForStatus(dir, 'ready');
+  await sleep(500); // the file watchers start once the stack is up
+  const times = [];
+  for (let run = 0; run < RUNS; run++) {
+    const before = await answeringPid(port);
+    const start = performance.now();
+    writeFileSync(path.join(dir, 'src/app.js'), String(run));
+    for (let pid = before; pid === before || pid === undefined; pid = await answeringPid(port)) await sleep(2);
+    times.push(performance.now() - start);
+    await sleep(300);
+  }
+  devsup.kill('SIGINT');
+  await devsup.exited;
+  rmSync(dir, { recursive: true, force: true });
+  const beyond = median(times) - median(own) - WATCH_DEBOUNCE_MS;
+  console.log(`  save → answering again: ${median(times).toFixed(0)} ms; the service's own start ${median(own).toFixed(0)} ms; debounce ${WATCH_DEBOUNCE_MS} ms`);
+  record('file save → restarted service answering, beyond its start and the debounce', beyond, 'ms', undefined, { text: '≤ 150 ms', ok: (v) => v <= 150 });
+}
+
 const only = process.argv.slice(2);
-const benches = { help: benchHelp, up10: () => benchUpToReady(10), up30: () => benchUpToReady(30), logs: benchLogThroughput, idle: benchIdle, restart: benchRestart, shutdown: benchShutdown };
+const benches = {
+  help: benchHelp,
+  up10: () => benchUpToReady(10),
+  up30: () => benchUpToReady(30),
+  logs: benchLogThroughput,
+  idle: benchIdle,
+  restart: benchRestart,
+  shutdown: benchShutdown,
+  idleWatched: benchIdleWatched,
+  save: benchSaveToReady,
+};
 console.log(`devsup benchmark — ${RUNS} runs each, medians; node ${process.version}, ${process.platform}, ${os.cpus().length} cores`);
 for (const [name, bench] of Object.entries(benches)) if (only.length === 0 || only.includes(name)) await bench();
 const missed = results.filter((result) => !result.target.ok(result.value, result.baseline));
