@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,7 @@ describe('waitUntilReady', () => {
 
   it('exec: passes once the command exits 0', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-ready-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const flag = path.join(dir, 'ready');
     const ready = waitUntilReady({ kind: 'exec', command: `test -f ${flag}` }, target(process.pid), 10_000, never);
     let settled = false;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,7 +165,8 @@ describe('Supervisor', () => {
 
   it('moves a service whose port was taken before it could bind, without counting a crash, and restarts its clients', async () => {
     const port = await findFreePorts(1);
-    const flag = path.join(mkdtempSync(path.join(os.tmpdir(), 'devsup-race-')), 'stranger.pid');
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-race-'));
+    const flag = path.join(folder, 'stranger.pid');
     try {
       const { runner, output, warnings } = await supervise([
         serviceSpec('server', { command: fixtureCommand('grab-then-bind.mjs', flag), ports: [{ name: 'default', preferred: port }] }),
@@ -181,6 +182,7 @@ describe('Supervisor', () => {
       expect(runner('client').restarts).toBe(0);
     } finally {
       if (existsSync(flag)) process.kill(Number(readFileSync(flag, 'utf8')), 'SIGKILL');
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
