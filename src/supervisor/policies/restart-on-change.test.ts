@@ -65,7 +65,8 @@ describe('restartOnChange', () => {
     ]);
     await waitFor(() => starts('lib') === 1 && starts('api') === 1 && starts('other') === 1, { what: 'all started', describe: output });
     writeFileSync(path.join(dir, 'src/index.js'), 'changed');
-    await waitFor(() => starts('lib') === 2 && starts('api') === 2, { what: 'lib and api restarted', describe: output });
+    // At least once: under load, one write's 'add' and 'change' events can land more than a debounce apart.
+    await waitFor(() => starts('lib') >= 2 && starts('api') >= 2, { what: 'lib and api restarted', describe: output });
     expect(starts('other')).toBe(1);
   });
 });
