@@ -102,6 +102,16 @@ describe('waitUntilReady', () => {
     await ready;
   });
 
+  it('log and exec: time out saying what they waited for', async () => {
+    const probe = target(process.pid);
+    const waiting = waitUntilReady({ kind: 'log', pattern: /ready/ }, probe, 300, never);
+    probe.lines.emit('line', 'still booting');
+    await expect(waiting).rejects.toThrow(new ReadinessTimeout('not ready after 0.3 s: no output line matched /ready/'));
+    await expect(waitUntilReady({ kind: 'exec', command: 'exit 3' }, target(process.pid), 300, never)).rejects.toThrow(
+      /^not ready after 0\.\d s: exec `exit 3` — `exit 3` exited with code 3$/,
+    );
+  });
+
   it('stops waiting when aborted', async () => {
     const port = await findFreePorts(1);
     const abort = new AbortController();
