@@ -52,7 +52,6 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   driftedFrom: number | undefined;
   /** The command and environment of its last start: a manifest edit that changes them restarts it. */
   launchedWith: ResolvedService | undefined;
-  lastExit: ChildExit | undefined;
   private consecutiveFailures = 0;
   private child: SpawnedChild | undefined;
   private runEnded: Promise<void> | undefined;
@@ -235,7 +234,6 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
 
   private async onExit(exit: ChildExit, uptimeMs: number, outputDone: Promise<unknown>): Promise<void> {
     this.readinessAbort?.abort(new Error('exited'));
-    this.lastExit = exit;
     this.pid = null;
     if (exit.spawnError) return this.setStatus('failed', exit.spawnError);
     // Grandchildren left in the group would hold the port against the next run.
