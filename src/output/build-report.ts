@@ -5,8 +5,14 @@ import type { PortAssignment } from '../ports/port-types.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { holderOf, type PortsReport, type ServiceReport } from './ports-report.js';
 
-/** The `devsup ports --json` object for a running supervisor (DESIGN.md §2). */
-export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string): PortsReport {
+/** Each service's ports in the previous run (service → port name → port), from `.devsup/state.json`. */
+export type LastRunPorts = Record<string, Record<string, number>>;
+
+/**
+ * The `devsup ports --json` object for a running supervisor (DESIGN.md §2); with `lastRun` (absent on
+ * a first run), each port is marked as the same as last run or new, since bookmarks and clients care.
+ */
+export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string, lastRun?: LastRunPorts): PortsReport {
   const ports: AssignedPorts = new Map(
     [...supervisor.runners.values()].map((runner) => [runner.spec.key, Object.fromEntries(runner.ports.map((p) => [p.name, p.port]))]),
   );
@@ -27,6 +33,7 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
     };
     if (runner.detail) report.detail = runner.detail;
     Object.assign(report, displacementFields(primary));
+    if (lastRun && primary) Object.assign(report, compareWithLastRun(primary, lastRun[runner.spec.key]));
     if (runner.driftedFrom !== undefined) report.note = `listens on ${report.port}, not on the PORT=${runner.driftedFrom} it was given`;
     return report;
   });
@@ -40,6 +47,12 @@ function urlOf(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts): str
   } catch {
     return null;
   }
+}
+
+function compareWithLastRun(primary: PortAssignment, previous: Record<string, number> | undefined): Partial<ServiceReport> {
+  const before = previous?.[primary.name];
+  if (before === primary.port) return { lastRun: 'same' };
+  return before === undefined ? { lastRun: 'new' } : { lastRun: 'new', lastRunPort: before };
 }
 
 /** `holder`, `sibling` or `note` for a port that is not the preferred one. */

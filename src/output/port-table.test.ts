@@ -85,6 +85,38 @@ describe('renderPortTable', () => {
     expect(renderPortTable(report, { color: false }).split('\n').at(-1)).toBe('! 5432 is held by pid 77');
   });
 
+  it("marks a holder that is another devsup instance's service with its manifest", () => {
+    const devsup = { service: 'llm', instance: 5100, manifest: '/home/b/other/services.yaml' };
+    const report = { ...designExample, services: [service({ service: 'llm', port: 10502, preferred: 10500, holder: { pid: 5120, command: 'node llm.js', devsup } })] };
+    expect(renderPortTable(report, { color: false }).split('\n').at(-1)).toBe('! 10500 is held by pid 5120: node llm.js (devsup: service llm of /home/b/other/services.yaml)');
+    expect(JSON.parse(renderPortsJson(report)).services[0].holder).toEqual({ pid: 5120, command: 'node llm.js', devsup });
+  });
+
+  it('adds a LAST RUN column after the contract columns once there was a last run', () => {
+    const report: PortsReport = {
+      ...designExample,
+      services: [
+        service({ service: 'tools', port: 8763, lastRun: 'same' }),
+        service({ service: 'llm', port: 10503, preferred: 10500, holder: { pid: 3907, command: 'python3' }, lastRun: 'new', lastRunPort: 10502 }),
+        service({ service: 'added', port: 10510, lastRun: 'new' }),
+        service({ service: 'jobs', port: null, status: 'exited', pid: null }),
+      ],
+    };
+    expect(renderPortTable(report, { color: false })).toBe(
+      [
+        'SERVICE  PORT   PREFERRED  STATUS   PID   RESTARTS  URL                     LAST RUN',
+        'tools    8763   8763       ready    1000  0         http://localhost:8763   same',
+        'llm      10503  10500 !    ready    1000  0         http://localhost:10503  new (was 10502)',
+        'added    10510  10510      ready    1000  0         http://localhost:10510  new',
+        'jobs     -      -          exited   -     0         -                       -',
+        '! 10500 is held by pid 3907: python3',
+      ].join('\n'),
+    );
+    const json = JSON.parse(renderPortsJson(report)).services;
+    expect(json.map((s: ServiceReport) => [s.lastRun, s.lastRunPort])).toEqual([['same', undefined], ['new', 10502], ['new', undefined], [undefined, undefined]]);
+    expect(renderPortTable(designExample, { color: false })).not.toContain('LAST RUN');
+  });
+
   it('colours statuses and warnings only when asked, leaving the layout unchanged', () => {
     const report: PortsReport = {
       ...designExample,

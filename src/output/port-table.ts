@@ -1,10 +1,13 @@
 import pc from 'picocolors';
+import { describeMark } from '../ports/devsup-mark.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import type { PortsReport, ServiceReport } from './ports-report.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
 const HEADERS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
+/** After the contract's columns, and only when there was a last run to compare with. */
+const LAST_RUN_HEADER = 'LAST RUN';
 const STATUS_COLUMN = 3;
 /** The STATUS column fits the seven-letter statuses, so it does not jump as `ready` turns `running`. */
 const STATUS_MIN_WIDTH = 7;
@@ -21,12 +24,15 @@ const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> 
 
 /**
  * The port table of DESIGN.md §2: one row per service, then one `!` line per service that did not
- * get its preferred port, then one line per service with a detail. No trailing newline.
+ * get its preferred port, then one line per service with a detail. No trailing newline. A last
+ * column says whether each port is the one of last run (`same`) or not (`new`), once there was one.
  */
 export function renderPortTable(report: PortsReport, options: { color: boolean }): string {
   const colors = pc.createColors(options.color);
-  const rows = [HEADERS, ...report.services.map(renderCells)];
-  const widths = HEADERS.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const withLastRun = report.services.some((service) => service.lastRun !== undefined);
+  const headers = withLastRun ? [...HEADERS, LAST_RUN_HEADER] : HEADERS;
+  const rows = [headers, ...report.services.map((service) => (withLastRun ? [...renderCells(service), renderLastRun(service)] : renderCells(service)))];
+  const widths = headers.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN], STATUS_MIN_WIDTH);
   const lines = rows.map((row, index) => {
     const status = index === 0 ? undefined : report.services[index - 1].status;
@@ -59,9 +65,11 @@ export function renderPortsJson(report: PortsReport): string {
       pid: s.pid,
       restarts: s.restarts,
       url: s.url,
-      holder: s.holder && { pid: s.holder.pid, command: s.holder.command },
+      holder: s.holder && { pid: s.holder.pid, command: s.holder.command, devsup: s.holder.devsup },
       sibling: s.sibling,
       note: s.note,
+      lastRun: s.lastRun,
+      lastRunPort: s.lastRunPort,
     })),
   };
   return JSON.stringify(ordered, null, 2);
@@ -70,6 +78,12 @@ export function renderPortsJson(report: PortsReport): string {
 function renderCells(service: ServiceReport): string[] {
   const preferred = service.preferred === null ? '-' : `${service.preferred}${isDisplaced(service) ? ' !' : ''}`;
   return [service.title, formatCell(service.port), preferred, service.status, formatCell(service.pid), String(service.restarts), formatCell(service.url)];
+}
+
+/** `same`, `new (was 10502)`, `new`; `-` for a service without a port. */
+function renderLastRun(service: ServiceReport): string {
+  if (service.lastRun === undefined) return '-';
+  return service.lastRunPort === undefined ? service.lastRun : `${service.lastRun} (was ${service.lastRunPort})`;
 }
 
 /** Cells padded to their column's width, two spaces apart; the last column is not padded. */
@@ -97,7 +111,8 @@ function explainDisplacement(service: ServiceReport): string | undefined {
   const preferred = service.preferred;
   if (service.holder?.pid != null) {
     const command = service.holder.command ? `: ${service.holder.command}` : '';
-    return `${preferred} is held by pid ${service.holder.pid}${command}`;
+    const devsup = service.holder.devsup ? ` (${describeMark(service.holder.devsup)})` : '';
+    return `${preferred} is held by pid ${service.holder.pid}${command}${devsup}`;
   }
   if (service.sibling) return `${preferred} is preferred by ${service.sibling}, which came first`;
   if (service.note) return `${preferred}: ${service.note}`;

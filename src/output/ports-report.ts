@@ -1,4 +1,4 @@
-import type { PortHolder } from '../ports/port-types.js';
+import type { DevsupMark, PortHolder } from '../ports/port-types.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 
 /**
@@ -23,11 +23,14 @@ export interface ServiceReport {
   pid: number | null;
   restarts: number;
   url: string | null;
-  holder?: { pid: number | null; command: string | null }; // only when a foreign process held `preferred`
+  /** Only when a foreign process held `preferred`; extra `devsup` when that process is another devsup instance's service. */
+  holder?: { pid: number | null; command: string | null; devsup?: DevsupMark };
   sibling?: string; // extra: the sibling service that had `preferred` first
   note?: string; // extra: why `port` differs from `preferred` when no holder is known (forbidden, leased, ephemeral, TIME_WAIT)
+  lastRun?: 'same' | 'new'; // extra: whether `port` is the one this service had last run; absent on a first run
+  lastRunPort?: number; // extra: last run's port, when it was another one
 }
 
 export function holderOf(holder: PortHolder | undefined): ServiceReport['holder'] {
-  return { pid: holder?.pid ?? null, command: holder?.command ?? null };
+  return { pid: holder?.pid ?? null, command: holder?.command ?? null, ...(holder?.devsup ? { devsup: holder.devsup } : {}) };
 }

@@ -1,5 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allocatePorts, type AllocateOptions } from './allocate-ports.js';
 import type { Manifest } from '../manifest/service-spec.js';
@@ -7,6 +11,8 @@ import type { ServiceAllocation } from './port-types.js';
 import { probePort } from './probe-port.js';
 import { readCommandLine, readSocketTable } from './proc-net.js';
 import { readSystemPorts } from './system-ports.js';
+import { processStartTime } from '../control/process-identity.js';
+import { releaseLeases, startLeasing } from './port-lease.js';
 import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
 
 const held: ServiceAllocation[][] = [];
@@ -208,5 +214,64 @@ describe('allocatePorts: fallbacks', () => {
     for (const port of ports) expect(port).toSatisfy((p: number) => p >= portRange.from && p <= portRange.to);
     expect(allocations.every((allocation) => allocation.ports[0]?.displacedBy?.kind === 'process')).toBe(true);
     console.log(`allocated 30 displaced ports in ${elapsed.toFixed(1)} ms`);
+  });
+});
+
+describe('allocatePorts: leases', () => {
+  let folder: string;
+  let other: ChildProcess | undefined;
+
+  afterEach(async () => {
+    releaseLeases();
+    if (other) {
+      const exited = once(other, 'exit');
+      other.kill('SIGKILL');
+      await exited;
+      other = undefined;
+    }
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** Leases `port` to another live process, as another devsup instance would. */
+  async function leaseToOther(port: number): Promise<number> {
+    other = spawn(process.execPath, ['-e', "console.log('up'); setInterval(() => {}, 1 << 30)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(other.stdout!, 'data');
+    const pid = other.pid!;
+    const lease = { port, pid, startTime: processStartTime(pid), project: 'beta', service: 'api', createdAt: new Date().toISOString() };
+    writeFileSync(path.join(folder, `${port}-4242.lease`), JSON.stringify(lease), { mode: 0o644 });
+    return pid;
+  }
+
+  function leasedPorts(): number[] {
+    return readdirSync(folder)
+      .map((name) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as { port: number; pid: number })
+      .filter((lease) => lease.pid === process.pid)
+      .map((lease) => lease.port)
+      .sort((a, b) => a - b);
+  }
+
+  it("passes over ports another instance leased, even unbound, naming it; leases what it gives", async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
+    startLeasing(folder);
+    const base = await findFreeBlock(4);
+    const pid = await leaseToOther(base); // leased, nothing listening: a service restarting
+    await spawnListener({ port: base + 2 });
+    const manifest = makeManifest([withPort('web', base), withPort('api', base + 2)]);
+    const { web, api } = await allocate(manifest, { sticky: { api: { default: base + 1 } } });
+    expect(web?.ports[0]).toMatchObject({ port: base + 1, displacedBy: { kind: 'lease', detail: `leased by devsup pid ${pid} for project beta (service api)` } });
+    expect(api?.ports[0]).toMatchObject({ port: base + 3, source: 'scan' }); // its sticky port went to web first
+    expect(leasedPorts()).toEqual([base + 1, base + 3]);
+    expect((await probePort(base)).result).toBe('free');
+  });
+
+  it('gives back the leases of a service that cannot get all its ports', async () => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
+    startLeasing(folder);
+    const base = await findFreeBlock(2);
+    await spawnListener({ port: base + 1 });
+    const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base }, { name: 'metrics', preferred: base + 1 }] });
+    const { both: allocation } = await allocate(makeManifest([both]));
+    expect(allocation?.failure).toMatch(/fallback: none/);
+    expect(leasedPorts()).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { describeBadHost, describeDisplacement, describeExhausted, describeNoFal
 import { listFallbackCandidates } from './fallback-candidates.js';
 import { findHoldersOfPorts } from './find-port-holder.js';
 import type { DisplacedBy, PortAssignment, PortReservation, ServiceAllocation } from './port-types.js';
+import { openLeaseRegistry, type LeaseRegistry } from './port-lease.js';
 import { probePort, reserveAnyPort } from './probe-port.js';
 import { readSocketTable, type SocketRow } from './proc-net.js';
 import { readSystemPorts, type SystemPorts } from './system-ports.js';
@@ -33,18 +34,29 @@ interface Run {
   preferredByAny: Set<number>;
   lowest: number; // the lowest port a fallback may have: no privileged ports unless we are root
   listening: Set<number>; // LISTEN ports seen once before pass B: busy candidates are skipped without a bind
+  leases: LeaseRegistry; // other instances' leases; every port given here is leased to this one
 }
 
 /**
  * Gives every service its ports. Pass A hands out preferred ports in declaration order; pass B finds
  * fallbacks, so one service's fallback never takes a port another service prefers. Every port is
  * returned still bound (`reservation`): the caller releases it right before spawning the child.
+ * All of it runs inside the machine-wide lease mutex, so two instances never hand out one port; the
+ * leases outlive the reservations, covering the child's start and its restarts (port-lease.ts).
  */
 export async function allocatePorts(manifest: Manifest, options: AllocateOptions = {}): Promise<ServiceAllocation[]> {
-  const run = await startRun(manifest, options);
   const drafts: Draft[] = manifest.services
     .filter((service) => !options.only || options.only.includes(service.key))
     .map((service) => ({ service, slots: service.ports.map((spec) => ({ spec })) }));
+  const leases = await openLeaseRegistry();
+  try {
+    return await allocateDrafts(drafts, await startRun(manifest, options, leases));
+  } finally {
+    await leases.close();
+  }
+}
+
+async function allocateDrafts(drafts: Draft[], run: Run): Promise<ServiceAllocation[]> {
   try {
     for (const draft of drafts) await takePreferredPorts(draft, run);
     const waiting = drafts.filter((draft) => !draft.failure && draft.slots.some((slot) => !slot.assignment));
@@ -56,7 +68,7 @@ export async function allocatePorts(manifest: Manifest, options: AllocateOptions
       for (const draft of waiting) await takeFallbacks(draft, run);
     }
   } catch (error) {
-    await Promise.all(drafts.map(releaseDraft));
+    await Promise.all(drafts.map((draft) => releaseDraft(draft, run)));
     throw error;
   }
   return drafts.map(({ service, slots, failure }) =>
@@ -64,7 +76,7 @@ export async function allocatePorts(manifest: Manifest, options: AllocateOptions
   );
 }
 
-async function startRun(manifest: Manifest, options: AllocateOptions): Promise<Run> {
+async function startRun(manifest: Manifest, options: AllocateOptions, leases: LeaseRegistry): Promise<Run> {
   const system = await readSystemPorts();
   const preferred = manifest.services.flatMap((service) => service.ports.map((spec) => spec.preferred));
   return {
@@ -75,6 +87,7 @@ async function startRun(manifest: Manifest, options: AllocateOptions): Promise<R
     preferredByAny: new Set(preferred.filter((port): port is number => port !== 'auto')),
     lowest: process.getuid?.() === 0 ? 1 : Math.max(system.unprivilegedStart, 1),
     listening: new Set(),
+    leases,
   };
 }
 
@@ -84,13 +97,16 @@ async function takePreferredPorts(draft: Draft, run: Run): Promise<void> {
     const port = slot.spec.preferred;
     if (port === 'auto') continue;
     const sibling = run.given.get(port);
+    const leased = run.leases.leasedTo(port);
     if (sibling !== undefined) slot.displacedBy = { kind: 'sibling', service: sibling };
     else if (run.options.exclude?.has(port)) slot.displacedBy = { kind: 'lease', detail: 'in use by this devsup instance' };
+    else if (leased) slot.displacedBy = { kind: 'lease', detail: leased };
     if (slot.displacedBy) continue;
     const outcome = await probePort(port, { host: service.host, hold: true });
     if (outcome.result === 'badhost') return failDraft(draft, run, describeBadHost(service.key, service.host!, outcome.code));
-    if (outcome.reservation) assign(slot, run, service.key, outcome.reservation, 'preferred');
-    else slot.displacedBy = outcome.result === 'forbidden' ? { kind: 'forbidden' } : { kind: 'process' };
+    if (!outcome.reservation) slot.displacedBy = outcome.result === 'forbidden' ? { kind: 'forbidden' } : { kind: 'process' };
+    else if (await claim(outcome.reservation, run, service.key)) assign(slot, run, service.key, outcome.reservation, 'preferred');
+    else slot.displacedBy = { kind: 'lease', detail: 'leased by another devsup instance a moment ago' };
   }
 }
 
@@ -136,7 +152,7 @@ async function findFallback(draft: Draft, slot: Slot, run: Run): Promise<boolean
     sticky: run.options.sticky?.[service.key]?.[slot.spec.name],
   })) {
     if (candidate.source === 'os') {
-      const reservation = await reserveOsPort(service.host, run);
+      const reservation = await reserveOsPort(service.host, run, service.key);
       if (reservation) assign(slot, run, service.key, reservation, 'os');
       return reservation !== undefined;
     }
@@ -145,7 +161,7 @@ async function findFallback(draft: Draft, slot: Slot, run: Run): Promise<boolean
     tried.add(port);
     const outcome = await probePort(port, { host: service.host, hold: true });
     if (outcome.result === 'badhost') return 'badhost';
-    if (outcome.reservation) {
+    if (outcome.reservation && (await claim(outcome.reservation, run, service.key))) {
       assign(slot, run, service.key, outcome.reservation, source);
       return true;
     }
@@ -163,19 +179,28 @@ function mayFallBackTo(port: number, run: Run): boolean {
     !run.preferredByAny.has(port) &&
     !run.given.has(port) &&
     !run.options.exclude?.has(port) &&
-    !run.listening.has(port)
+    !run.listening.has(port) &&
+    !run.leases.leasedTo(port)
   );
 }
 
+/** Leases a reserved port to this instance, or gives it back when another instance leased it meanwhile. */
+async function claim(reservation: PortReservation, run: Run, service: string): Promise<boolean> {
+  if (run.leases.take(reservation.port, { project: run.manifest.project, service, manifest: run.manifest.file })) return true;
+  await reservation.release();
+  return false;
+}
+
 /** The OS may pick a port this run must not hand out; those are held until a good one comes. */
-async function reserveOsPort(host: string | undefined, run: Run): Promise<PortReservation | undefined> {
+async function reserveOsPort(host: string | undefined, run: Run, service: string): Promise<PortReservation | undefined> {
   const rejected: PortReservation[] = [];
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       const reservation = await reserveAnyPort(host);
       if (!reservation) return undefined;
       const { port } = reservation;
-      if (!run.given.has(port) && !run.preferredByAny.has(port) && !run.options.exclude?.has(port)) return reservation;
+      const usable = !run.given.has(port) && !run.preferredByAny.has(port) && !run.options.exclude?.has(port) && !run.leases.leasedTo(port);
+      if (usable && (await claim(reservation, run, service))) return reservation;
       rejected.push(reservation);
     }
     return undefined;
@@ -197,9 +222,10 @@ async function failDraft(draft: Draft, run: Run, failure: string): Promise<void>
   for (const slot of draft.slots) {
     if (slot.assignment) run.given.delete(slot.assignment.port);
   }
-  await releaseDraft(draft);
+  await releaseDraft(draft, run);
 }
 
-async function releaseDraft(draft: Draft): Promise<void> {
+async function releaseDraft(draft: Draft, run: Run): Promise<void> {
+  for (const slot of draft.slots) if (slot.assignment) run.leases.drop(slot.assignment.port);
   await Promise.all(draft.slots.map((slot) => slot.assignment?.reservation?.release()));
 }

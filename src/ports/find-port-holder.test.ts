@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeHolder, findHoldersOfPorts, findPortHolders } from './find-port-holder.js';
+import { describeHolder, findHoldersOfPorts, findPortHolders, suggestLookup } from './find-port-holder.js';
 import { findFreeBlock, spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
 
 afterEach(stopListeners);
@@ -69,10 +69,22 @@ describe('describeHolder', () => {
     expect(describeHolder({ state: 'time-wait' }, 10500)).toBe('the kernel (TIME_WAIT only)');
   });
 
-  it('says what to run when the OS will not name the process', () => {
-    const lookup = process.platform === 'win32' ? 'netstat -ano | findstr :10500' : 'sudo lsof -nP -iTCP:10500 -sTCP:LISTEN';
-    expect(describeHolder({ state: 'listen', uid: 1000 }, 10500)).toBe(`a process the OS will not name (uid 1000); try \`${lookup}\``);
+  it('says whose process it is and what to run when the OS will not name it', () => {
+    const lookup = suggestLookup(10500);
+    expect(lookup).toBe(
+      { win32: 'netstat -ano | findstr :10500 (in an Administrator prompt)', linux: "sudo ss -ltnp 'sport = :10500'" }[process.platform as string] ??
+        'sudo lsof -nP -iTCP:10500 -sTCP:LISTEN',
+    );
+    expect(describeHolder({ state: 'listen', uid: 1001, user: 'bob' }, 10500)).toBe(`a process of user bob (uid 1001) the OS will not name; try \`${lookup}\``);
+    expect(describeHolder({ state: 'listen', uid: 1000 }, 10500)).toBe(`a process (uid 1000) the OS will not name; try \`${lookup}\``);
     expect(describeHolder(undefined, 10500)).toBe(`a process the OS will not name; try \`${lookup}\``);
+  });
+
+  it('marks a service of a devsup instance with its manifest', () => {
+    const devsup = { service: 'llm', instance: 41200, manifest: '/home/a/services.yaml' };
+    expect(describeHolder({ state: 'listen', pid: 41230, command: 'node llm.js', devsup }, 10500)).toBe(
+      'pid 41230: node llm.js (devsup: service llm of /home/a/services.yaml)',
+    );
   });
 
   it('marks connections and explains the macOS AirPlay Receiver', () => {

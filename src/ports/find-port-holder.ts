@@ -1,6 +1,8 @@
+import { describeMark, readDevsupMark, readDevsupMarkFromProc } from './devsup-mark.js';
 import { findHoldersWithLsof } from './lsof.js';
 import { findHoldersWithNetstat } from './netstat.js';
 import type { PortHolder } from './port-types.js';
+import { userNameOf } from './process-facts.js';
 import { findPidsOfInodes, readCommandLine, readSocketTable, type SocketRow } from './proc-net.js';
 import { findHoldersWithSs } from './ss.js';
 
@@ -23,7 +25,12 @@ export async function findHoldersOfPorts(ports: number[], table?: SocketRow[] | 
 
 async function findHoldersWithTools(port: number): Promise<PortHolder[]> {
   if (process.platform === 'win32') return (await findHoldersWithNetstat(port)) ?? [];
-  return (await findHoldersWithLsof(port)) ?? (await findHoldersWithSs(port)) ?? [];
+  const holders = (await findHoldersWithLsof(port)) ?? (await findHoldersWithSs(port)) ?? [];
+  return Promise.all(holders.map(async (holder) => withMark(holder, holder.pid === undefined ? undefined : await readDevsupMark(holder.pid))));
+}
+
+function withMark(holder: PortHolder, devsup: PortHolder['devsup']): PortHolder {
+  return devsup ? { ...holder, devsup } : holder;
 }
 
 function findHoldersInProc(rows: SocketRow[], ports: Set<number>): Map<number, PortHolder[]> {
@@ -53,7 +60,11 @@ function chooseRows(rows: SocketRow[]): SocketRow[] {
 
 function toHolder(row: SocketRow, pid: number | undefined): PortHolder {
   const holder: PortHolder = { state: row.state, uid: row.uid, address: row.address };
-  return pid === undefined ? holder : { ...holder, pid, command: readCommandLine(pid) };
+  if (pid === undefined) {
+    const user = userNameOf(row.uid);
+    return user ? { ...holder, user } : holder;
+  }
+  return withMark({ ...holder, pid, command: readCommandLine(pid) }, readDevsupMarkFromProc(pid));
 }
 
 function dedupe(holders: PortHolder[]): PortHolder[] {
@@ -68,16 +79,17 @@ function dedupe(holders: PortHolder[]): PortHolder[] {
 
 /**
  * One phrase naming a holder for messages and the table:
- * "pid 3907: python3 -m http.server 10500", "the kernel (TIME_WAIT only)",
- * "a process the OS will not name (uid 1000); try `sudo lsof -nP -iTCP:10500 -sTCP:LISTEN`".
+ * "pid 3907: python3 -m http.server 10500", "pid 41230: node llm.js (devsup: service llm of /p/services.yaml)",
+ * "the kernel (TIME_WAIT only)", "a process of user bob (uid 1001) the OS will not name; try `sudo ss -ltnp 'sport = :10500'`".
  */
 export function describeHolder(holder: PortHolder | undefined, port: number): string {
   if (holder?.state === 'time-wait') return 'the kernel (TIME_WAIT only)';
   if (holder?.pid === undefined) {
-    const uid = holder?.uid === undefined ? '' : ` (uid ${holder.uid})`;
-    return `a process the OS will not name${uid}; try \`${suggestLookup(port)}\``;
+    const owner = holder?.uid === undefined ? '' : holder.user ? ` of user ${holder.user} (uid ${holder.uid})` : ` (uid ${holder.uid})`;
+    return `a process${owner} the OS will not name; try \`${suggestLookup(port)}\``;
   }
   const name = holder.command ? `pid ${holder.pid}: ${holder.command}` : `pid ${holder.pid}`;
+  if (holder.devsup) return `${name} (${describeMark(holder.devsup)})`;
   if (holder.state === 'connection') return `${name} (the local end of a connection, not a listener)`;
   if (/ControlCenter/.test(holder.command ?? '')) {
     return `${name} (the macOS AirPlay Receiver; turn it off in System Settings → General → AirDrop & Handoff)`;
@@ -85,7 +97,9 @@ export function describeHolder(holder: PortHolder | undefined, port: number): st
   return name;
 }
 
-function suggestLookup(port: number): string {
-  if (process.platform === 'win32') return `netstat -ano | findstr :${port}`;
+/** The command that shows a holder this user may not see. */
+export function suggestLookup(port: number): string {
+  if (process.platform === 'win32') return `netstat -ano | findstr :${port} (in an Administrator prompt)`;
+  if (process.platform === 'linux') return `sudo ss -ltnp 'sport = :${port}'`;
   return `sudo lsof -nP -iTCP:${port} -sTCP:LISTEN`;
 }

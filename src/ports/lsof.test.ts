@@ -7,12 +7,21 @@ afterEach(stopListeners);
 
 // `lsof -nP -iTCP:7000 -sTCP:LISTEN -Fpcn` on macOS with AirPlay Receiver on (an `f` line per file).
 const MAC_SAMPLE = 'p433\ncControlCe\nf9\nn*:7000\nf10\nn*:7000\np3907\ncPython\nf3\nn127.0.0.1:7000\nf4\nn[::1]:7000\n';
+// `lsof -nP -iTCP:7000 -FpcnT`: a listener, and a client whose connection goes *to* 7000 (remote end).
+const STATE_SAMPLE = 'p3907\ncPython\nn*:7000\nTST=LISTEN\nTQR=0\nTQS=0\np812\nccurl\nn127.0.0.1:51000->127.0.0.1:7000\nTST=ESTABLISHED\n';
 
 describe('parseLsof', () => {
-  it('groups names under their process', () => {
+  it('groups files under their process', () => {
     expect(parseLsof(MAC_SAMPLE)).toEqual([
-      { pid: 433, command: 'ControlCe', names: ['*:7000', '*:7000'] },
-      { pid: 3907, command: 'Python', names: ['127.0.0.1:7000', '[::1]:7000'] },
+      { pid: 433, command: 'ControlCe', files: [{ name: '*:7000' }, { name: '*:7000' }] },
+      { pid: 3907, command: 'Python', files: [{ name: '127.0.0.1:7000' }, { name: '[::1]:7000' }] },
+    ]);
+  });
+
+  it('gives each file the TCP state that follows its name', () => {
+    expect(parseLsof(STATE_SAMPLE)).toEqual([
+      { pid: 3907, command: 'Python', files: [{ name: '*:7000', state: 'LISTEN' }] },
+      { pid: 812, command: 'curl', files: [{ name: '127.0.0.1:51000->127.0.0.1:7000', state: 'ESTABLISHED' }] },
     ]);
   });
 

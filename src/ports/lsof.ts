@@ -1,27 +1,33 @@
 import type { PortHolder } from './port-types.js';
 import { readToolOutput } from './run-tool.js';
 
-/** One process of `lsof -F` output with the names (addresses) of its selected files. */
+/** One process of `lsof -F` output with its selected files: name (addresses) and TCP state. */
 export interface LsofProcess {
   pid: number;
   command?: string;
-  names: string[];
+  files: { name: string; state?: string }[];
 }
 
-/** Who LISTENs on `port` (macOS, or Linux without /proc); null when lsof is not installed. */
+/**
+ * Who holds `port` (macOS, or Linux without /proc): its listeners, else the processes with a
+ * connection from it; null when lsof is not installed. lsof shows no TIME_WAIT (no process owns it).
+ */
 export async function findHoldersWithLsof(port: number): Promise<PortHolder[] | null> {
-  const output = await readToolOutput('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpcn']);
+  const output = await readToolOutput('lsof', ['-nP', `-iTCP:${port}`, '-FpcnT']);
   if (output === null) return null;
-  const holders: PortHolder[] = [];
+  const listeners: PortHolder[] = [];
+  const connections: PortHolder[] = [];
   for (const entry of parseLsof(output)) {
+    const local = entry.files.map((file) => ({ state: file.state, end: parseLsofName(file.name) })).filter((file) => file.end?.port === port);
+    if (local.length === 0) continue;
     // lsof's `c` field is cut to 15 characters; ps gives the whole command line.
-    const command = (await readToolOutput('ps', ['-o', 'command=', '-p', String(entry.pid)]))?.trim() || entry.command;
-    for (const name of entry.names) {
-      const local = parseLsofName(name);
-      if (local?.port === port) holders.push({ state: 'listen', pid: entry.pid, command, address: local.address });
+    const command = (await readToolOutput('ps', ['-ww', '-o', 'command=', '-p', String(entry.pid)]))?.trim() || entry.command;
+    for (const { state, end } of local) {
+      if (state === 'LISTEN') listeners.push({ state: 'listen', pid: entry.pid, command, address: end!.address });
+      else connections.push({ state: 'connection', pid: entry.pid, command, address: end!.address });
     }
   }
-  return holders;
+  return listeners.length > 0 ? listeners : connections;
 }
 
 /** TCP ports the given processes LISTEN on; null when lsof is not installed. */
@@ -31,25 +37,32 @@ export async function listListeningPortsWithLsof(pids: number[]): Promise<Set<nu
   if (output === null) return null;
   const ports = new Set<number>();
   for (const entry of parseLsof(output)) {
-    for (const name of entry.names) {
-      const local = parseLsofName(name);
+    for (const file of entry.files) {
+      const local = parseLsofName(file.name);
       if (local) ports.add(local.port);
     }
   }
   return ports;
 }
 
-/** `-F` output: one field a line, the first letter naming it (`p` pid, `c` command, `n` name, `f` fd…). */
+/**
+ * `-F` output: one field a line, the first letter naming it (`p` pid, `c` command, `f` fd, `n` name,
+ * `T` TCP info such as `TST=LISTEN`, which follows the name of its file).
+ */
 export function parseLsof(text: string): LsofProcess[] {
   const processes: LsofProcess[] = [];
   let current: LsofProcess | undefined;
   for (const line of text.split('\n')) {
     const value = line.slice(1).trim();
     if (line.startsWith('p')) {
-      current = { pid: Number(value), names: [] };
+      current = { pid: Number(value), files: [] };
       processes.push(current);
     } else if (current && line.startsWith('c')) current.command = value;
-    else if (current && line.startsWith('n')) current.names.push(value);
+    else if (current && line.startsWith('n')) current.files.push({ name: value });
+    else if (current && line.startsWith('TST=')) {
+      const file = current.files.at(-1);
+      if (file) file.state = line.slice(4).trim();
+    }
   }
   return processes;
 }

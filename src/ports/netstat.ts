@@ -55,3 +55,16 @@ function splitEndpoint(endpoint: string): { address: string; port: number } | un
 export function parseTasklistCsv(text: string): string | undefined {
   return /^"([^"]*)"/m.exec(text.trim())?.[1];
 }
+
+/**
+ * `tasklist /V /FO CSV /NH`: image, PID, session name, session#, memory, status, user name, CPU time,
+ * window title. The user is `N/A` for processes this user may not inspect.
+ */
+export function parseTasklistVerbose(text: string): { image: string; user?: string } | undefined {
+  const line = text.split(/\r?\n/).find((candidate) => candidate.startsWith('"'));
+  if (!line) return undefined;
+  const fields = [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((match) => match[1]!.replace(/""/g, '"'));
+  const [image, , , , , , user] = fields;
+  if (!image) return undefined;
+  return user && user !== 'N/A' ? { image, user } : { image };
+}

@@ -10,7 +10,16 @@ export interface PortHolder {
   pid?: number;
   command?: string; // the holder's command line
   uid?: number;
+  user?: string; // the uid's name, where the holder itself cannot be named
   address?: string; // the local address it is bound to, e.g. `127.0.0.1` or `::`
+  devsup?: DevsupMark; // set when the holder is a service (or a descendant of one) of a devsup instance
+}
+
+/** What a devsup child carries in its environment (DEVSUP_SERVICE, DEVSUP_INSTANCE, DEVSUP_MANIFEST). */
+export interface DevsupMark {
+  service: string;
+  instance?: number; // the devsup pid
+  manifest?: string; // absolute path of its manifest
 }
 
 /** A probe socket kept bound so nothing can take the port before the child is spawned. */

@@ -7,8 +7,9 @@ export interface ParsedPortTable {
   notes: string[];
 }
 
-export const TABLE_HEADER = /^SERVICE +PORT +PREFERRED +STATUS +PID +RESTARTS +URL$/m;
-const COLUMNS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
+/** The contract's columns, then `LAST RUN` once there was a previous run to compare with. */
+export const TABLE_HEADER = /^SERVICE +PORT +PREFERRED +STATUS +PID +RESTARTS +URL( +LAST RUN)?$/m;
+const CONTRACT_COLUMNS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
 
 /**
  * Finds the last port table in `text` (other output may surround it) and reads `rowCount` rows by
@@ -19,10 +20,11 @@ export function parsePortTable(text: string, rowCount: number): ParsedPortTable 
   const start = all.map((line) => TABLE_HEADER.test(line)).lastIndexOf(true);
   if (start < 0) throw new Error(`no port table in:\n${text}`);
   const header = all[start]!;
-  const starts = COLUMNS.map((column) => header.indexOf(column));
+  const columns = header.endsWith('LAST RUN') ? [...CONTRACT_COLUMNS, 'LAST RUN'] : CONTRACT_COLUMNS;
+  const starts = columns.map((column) => header.indexOf(column));
   const rowLines = all.slice(start + 1, start + 1 + rowCount);
   const rows = rowLines.map((line) =>
-    Object.fromEntries(COLUMNS.map((column, i) => [column, line.slice(starts[i], i + 1 < COLUMNS.length ? starts[i + 1] : undefined).trim()])),
+    Object.fromEntries(columns.map((column, i) => [column, line.slice(starts[i], i + 1 < columns.length ? starts[i + 1] : undefined).trim()])),
   );
   const notes: string[] = [];
   for (const line of all.slice(start + 1 + rowCount)) {

@@ -1,0 +1,174 @@
+import { lstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { isSameProcess, processStartTime } from '../control/process-identity.js';
+import { createLeaseFile, defaultLeaseFolder, leaseFileName, portOfLeaseFile, prepareLeaseFolder, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
+import { lockRegistry } from './registry-mutex.js';
+
+export type { Lease } from './lease-files.js';
+
+/** Who a new lease is for. */
+export type LeaseOwner = Pick<Lease, 'project' | 'service' | 'manifest'>;
+
+/** The leases as one allocation sees them, inside the machine-wide mutex. */
+export interface LeaseRegistry {
+  /** Why `port` may not be handed out ("leased by devsup pid N for project X (service S)"), or undefined. */
+  leasedTo(port: number): string | undefined;
+  /** Leases `port` to this instance; false when another instance has it. True without a file when this process does not lease. */
+  take(port: number, owner: LeaseOwner): boolean;
+  /** Gives back a lease taken by this process (a service that could not get all its ports). */
+  drop(port: number): void;
+  /** Leaves the mutex. */
+  close(): Promise<void>;
+}
+
+/** A young file without a readable lease is being written; an old one was left half-written by a killed owner. */
+const UNREADABLE_GRACE_MS = 5_000;
+
+/** Set by `devsup up` through startLeasing: only an instance leases; `check` and library use only respect leases. */
+let leasing: { folder: string } | undefined;
+/** Every lease file this process wrote, for releaseLeases. */
+const written = new Set<string>();
+let ownStartTime: string | undefined;
+
+/** From now on, ports this process allocates are leased to it until releaseLeases (or its death). */
+export function startLeasing(folder = defaultLeaseFolder()): void {
+  leasing = { folder };
+  ownStartTime ??= processStartTime(process.pid);
+}
+
+/** Removes this instance's leases (on a clean exit); a killed instance's are reclaimed by the next allocator. */
+export function releaseLeases(): void {
+  for (const file of written) if (readLeaseFile(file)?.lease?.pid === process.pid) removeFile(file);
+  written.clear();
+  leasing = undefined;
+}
+
+/** Takes the mutex, drops stale leases and reads the live ones; `close()` when the allocation is done. */
+export async function openLeaseRegistry(folder = leasing?.folder ?? defaultLeaseFolder()): Promise<LeaseRegistry> {
+  const usable = prepareLeaseFolder(folder);
+  const close = await lockRegistry(folder, usable);
+  let others: Map<number, string>;
+  try {
+    others = usable ? collectLeases(folder) : new Map();
+  } catch (error) {
+    await close(); // a lock left held would stall every allocation on the machine
+    throw error;
+  }
+  return {
+    leasedTo: (port) => others.get(port),
+    take: (port, owner) => !leasing || leasing.folder !== folder || !usable || takeLease(path.join(folder, leaseFileName(port)), port, owner),
+    drop: (port) => {
+      const file = path.join(folder, leaseFileName(port));
+      if (written.delete(file)) removeFile(file);
+    },
+    close,
+  };
+}
+
+/** The live lease of another process on `port` (for `devsup who`), without the mutex: reading only. */
+export function findLease(port: number, folder = leasing?.folder ?? defaultLeaseFolder()): Lease | undefined {
+  for (const name of listFiles(folder)) {
+    if (portOfLeaseFile(name) !== port) continue;
+    const found = readLeaseFile(path.join(folder, name));
+    if (found?.lease && judge(found) === 'live') return found.lease;
+  }
+  return undefined;
+}
+
+export function describeLease(lease: Lease): string {
+  return `leased by devsup pid ${lease.pid} for project ${lease.project} (service ${lease.service})`;
+}
+
+function collectLeases(folder: string): Map<number, string> {
+  const leases = new Map<number, string>();
+  const running = new Map<string, boolean>();
+  for (const name of listFiles(folder)) {
+    const port = portOfLeaseFile(name);
+    if (port === undefined) continue;
+    const file = path.join(folder, name);
+    const found = readLeaseFile(file);
+    if (!found) continue; // a symlink, FIFO or folder planted under a lease name is no lease
+    const verdict = judge(found, running);
+    if (verdict === 'stale' && mayRemove(found.uid)) removeFile(file);
+    if (verdict === 'live' && !leases.has(port)) leases.set(port, found.lease ? describeLease(found.lease) : 'leased by another devsup instance (its lease is being written)');
+  }
+  return leases;
+}
+
+function takeLease(file: string, port: number, owner: LeaseOwner): boolean {
+  const lease: Lease = { port, pid: process.pid, ...(ownStartTime ? { startTime: ownStartTime } : {}), ...owner, createdAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      createLeaseFile(file, lease);
+      written.add(file);
+      return true;
+    } catch (error) {
+      // Full disk, folder removed under us…: allocate without a lease rather than not at all.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+    }
+    if (!mayReplace(file)) return false;
+    removeFile(file);
+  }
+  return false;
+}
+
+/** Only our own files, and only our own lease from an earlier allocation or a stale one, are replaced. */
+function mayReplace(file: string): boolean {
+  const found = readLeaseFile(file);
+  if (found) return mayRemove(found.uid) && judge(found) !== 'live';
+  const owner = ownerOf(file);
+  return owner === undefined || mayRemove(owner); // gone meanwhile, or our own stray symlink or FIFO
+}
+
+/**
+ * `own`: written by this process. `stale`: its instance is gone (or its pid reused). `forged`: the
+ * claimed pid runs as another user than the file's owner — ignored, never removed. `live` blocks the port.
+ */
+function judge(found: LeaseFile, running = new Map<string, boolean>()): 'own' | 'stale' | 'forged' | 'live' {
+  const { lease } = found;
+  if (!lease) return Date.now() - found.mtimeMs > UNREADABLE_GRACE_MS ? 'stale' : 'live';
+  if (lease.pid === process.pid && (lease.startTime === undefined || lease.startTime === ownStartTime)) return 'own';
+  // One instance holds many leases; outside Linux each check runs `ps`, so ask once per instance.
+  const key = `${lease.pid} ${lease.startTime}`;
+  if (!running.has(key)) running.set(key, isSameProcess(lease.pid, lease.startTime));
+  if (!running.get(key)) return 'stale';
+  if (process.platform === 'linux' && procOwner(lease.pid) !== found.uid) return 'forged';
+  return 'live';
+}
+
+function procOwner(pid: number): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerOf(file: string): number | undefined {
+  try {
+    return lstatSync(file).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** In the sticky folder only a file's owner may remove it; root too, but leaves other users' files alone. */
+function mayRemove(uid: number): boolean {
+  return process.getuid === undefined || uid === process.getuid();
+}
+
+function listFiles(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already, or not ours after all
+  }
+}
