@@ -142,3 +142,25 @@ export function timeCommand(argv, cwd = ROOT) {
     child.once('close', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
   });
 }
+
+/**
+ * A helper process listening on every port in `ports` (one socket each), for benchmarks that need
+ * many held ports; resolves once all listen. Its fd limit is raised with `ulimit -n` in a shell; where
+ * the hard limit forbids that, the helper fails with EMFILE and says so.
+ */
+export async function holdPorts(ports) {
+  const script = `const net = require('node:net'); const ports = JSON.parse(process.argv[1]); let pending = ports.length;
+for (const port of ports) net.createServer().once('error', (e) => { console.log('error ' + port + ' ' + e.code); process.exit(1); })
+  .listen({ port, host: '::' }, () => { if (--pending === 0) console.log('listening'); });`;
+  const want = ports.length + 64;
+  const child = spawn('sh', ['-c', `n=$(ulimit -n); [ "$n" = unlimited ] || [ "$n" -ge ${want} ] || ulimit -n ${want} 2>/dev/null; exec "$0" -e "$1" "$2"`, process.execPath, script, JSON.stringify(ports)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve) => {
+    child.stdout.once('data', (data) => resolve(data.toString()));
+    child.once('exit', (code) => resolve(`exited ${code}`));
+  });
+  if (!line.startsWith('listening')) throw new Error(`could not hold ${ports.length} ports: ${line.trim()}`);
+  child.release = () => new Promise((resolve) => (child.once('close', resolve), child.kill('SIGKILL')));
+  return child;
+}

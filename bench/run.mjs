@@ -7,7 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { WATCH_DEBOUNCE_MS } from '../dist/supervisor/policies/restart-on-change.js';
-import { CLI, FIXTURES, accepts, freePorts, liveTree, median, project, sleep, startDevsup, timeCommand, usage, waitForPorts, waitForStatus } from './lib.mjs';
+import { loadManifest } from '../dist/manifest/load-manifest.js';
+import { allocatePorts } from '../dist/ports/allocate-ports.js';
+import { inspectPort } from '../dist/ports/inspect-port.js';
+import { releaseLeases, startLeasing } from '../dist/ports/port-lease.js';
+import { CLI, FIXTURES, accepts, freePorts, holdPorts, liveTree, median, project, sleep, startDevsup, timeCommand, usage, waitForPorts, waitForStatus } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const results = [];
@@ -235,6 +239,80 @@ async function benchSaveToReady() {
   record('file save → restarted service answering, beyond its start and the debounce', beyond, 'ms', undefined, { text: '≤ 150 ms', ok: (v) => v <= 150 });
 }
 
+async function benchPortsJson() {
+  const ports = await freePorts(3);
+  const dir = project(Object.fromEntries(ports.map((port, i) => [`s${i}`, { command: `node ${tiny}`, port }])));
+  const devsup = startDevsup(['up'], dir);
+  await waitForStatus(dir, 'ready');
+  // Alternated with the baseline, so both see the same load; whole commands, each a cold node.
+  const viaSocket = [], node = [];
+  for (let i = 0; i < RUNS * 3; i++) {
+    node.push(await timeCommand([process.execPath, '-e', '0'], dir));
+    viaSocket.push(await timeCommand([process.execPath, CLI, 'ports', '--json'], dir));
+  }
+  devsup.kill('SIGINT');
+  await devsup.exited;
+  rmSync(dir, { recursive: true, force: true });
+  record('devsup ports --json round trip (cold, 3 services)', median(viaSocket), 'ms', median(node), { text: '≤ 1.5× node -e 0', ok: (v, b) => v <= 1.5 * b });
+}
+
+/** One allocation of `manifest` as `devsup up` makes it (leases included), timed; everything is given back after. */
+async function timeAllocation(manifest) {
+  startLeasing();
+  const start = performance.now();
+  const allocations = await allocatePorts(manifest);
+  const elapsed = performance.now() - start;
+  await Promise.all(allocations.flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
+  releaseLeases();
+  return { elapsed, allocations };
+}
+
+async function benchAllocateDisplaced() {
+  // Overlapping ranges: 30 consecutive preferred ports and the 1,000 above each are one block of 1,030
+  // listeners, so the helper needs ~1,100 fds rather than 30,030.
+  const block = await freePorts(1030);
+  const holder = await holdPorts(block);
+  const tiny30 = (ports) => Object.fromEntries(ports.map((port, i) => [`s${i}`, { command: `node ${tiny}`, port }]));
+  const displacedDir = project(tiny30(block.slice(0, 30)));
+  const freeDir = project(tiny30(await freePorts(30)));
+  const displaced = await loadManifest({ cwd: displacedDir });
+  const free = await loadManifest({ cwd: freeDir });
+  const times = [], baseline = [];
+  for (let run = 0; run < RUNS; run++) {
+    // Baseline: the same 30 services when every preferred port is free.
+    baseline.push((await timeAllocation(free)).elapsed);
+    const { elapsed, allocations } = await timeAllocation(displaced);
+    const ports = new Set(allocations.map((allocation) => allocation.ports[0]?.port));
+    if (ports.size !== 30 || [...ports].some((port) => port === undefined || (port >= block[0] && port <= block.at(-1)))) {
+      throw new Error(`allocation went wrong: ${[...ports].join(' ')}`);
+    }
+    times.push(elapsed);
+  }
+  await holder.release();
+  rmSync(displacedDir, { recursive: true, force: true });
+  rmSync(freeDir, { recursive: true, force: true });
+  console.log(`  ${block.length} listeners held by one helper (overlapping ranges: ports ${block[0]}-${block.at(-1)}, preferred ${block[0]}-${block[29]})`);
+  record('allocate 30 ports, the 1,000 above each preferred port held', median(times), 'ms', median(baseline), { text: '≤ 100 ms', ok: (v) => v <= 100 });
+}
+
+async function benchWho() {
+  const block = await freePorts(1000);
+  const holder = await holdPorts(block);
+  const port = block.at(-1);
+  const viaCli = [], node = [], inProcess = [];
+  for (let i = 0; i < RUNS * 3; i++) {
+    node.push(await timeCommand([process.execPath, '-e', '0']));
+    viaCli.push(await timeCommand([process.execPath, CLI, 'who', String(port)]));
+    const start = performance.now();
+    const { holders } = await inspectPort(port);
+    inProcess.push(performance.now() - start);
+    if (holders[0]?.pid !== holder.pid) throw new Error(`devsup who named ${holders[0]?.pid}, not the helper ${holder.pid}`);
+  }
+  await holder.release();
+  console.log(`  with 1,000 listening sockets: \`devsup who\` ${median(viaCli).toFixed(1)} ms end to end, \`node -e 0\` ${median(node).toFixed(1)} ms; the lookup alone ${median(inProcess).toFixed(1)} ms`);
+  record("devsup who with 1,000 open sockets, beyond node's own start", median(viaCli) - median(node), 'ms', undefined, { text: '≤ 50 ms', ok: (v) => v <= 50 });
+}
+
 const only = process.argv.slice(2);
 const benches = {
   help: benchHelp,
@@ -246,6 +324,9 @@ const benches = {
   shutdown: benchShutdown,
   idleWatched: benchIdleWatched,
   save: benchSaveToReady,
+  portsJson: benchPortsJson,
+  allocate: benchAllocateDisplaced,
+  who: benchWho,
 };
 console.log(`devsup benchmark — ${RUNS} runs each, medians; node ${process.version}, ${process.platform}, ${os.cpus().length} cores`);
 for (const [name, bench] of Object.entries(benches)) if (only.length === 0 || only.includes(name)) await bench();

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from './process-identity.js';
+import { stateFolderOf } from './state-paths.js';
 
 /** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */
 export interface InstanceState {
@@ -20,13 +21,9 @@ export interface ChildRecord {
   startTime?: string;
 }
 
-export const STATE_FOLDER = '.devsup';
+export { STATE_FOLDER, stateFolderOf } from './state-paths.js';
 
-/** `.devsup/` beside the manifest: created 0700, since it will hold the control socket. */
-export function stateFolderOf(manifestDir: string): string {
-  return path.join(manifestDir, STATE_FOLDER);
-}
-
+/** `.devsup/` beside the manifest: created 0700, since it holds the control socket. */
 export function ensureStateFolder(manifestDir: string): string {
   const folder = stateFolderOf(manifestDir);
   mkdirSync(folder, { recursive: true, mode: 0o700 });

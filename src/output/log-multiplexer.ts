@@ -12,6 +12,8 @@ export interface LogMultiplexerOptions {
 
 type StreamKind = 'stdout' | 'stderr';
 type LineListener = (line: string, kind: StreamKind) => void;
+/** Whole lines of one service as raw bytes, as they pass; a block that does not end with `\n` still ends a line. */
+export type OutputListener = (service: string, lines: Buffer) => void;
 
 interface ServiceLog {
   index: number; // picks the service's colour
@@ -44,6 +46,7 @@ export class LogMultiplexer {
   private heldBytes = 0;
   private awaitingDrain = false;
   private readonly paused = new Set<NodeJS.ReadableStream>();
+  private readonly outputListeners = new Set<OutputListener>();
 
   constructor(options: LogMultiplexerOptions) {
     this.out = options.out;
@@ -94,6 +97,14 @@ export class LogMultiplexer {
     };
   }
 
+  /** Every service's output in blocks of whole raw lines (one call per chunk, no decoding). Returns an unsubscribe function. */
+  onOutput(listener: OutputListener): () => void {
+    this.outputListeners.add(listener);
+    return () => {
+      this.outputListeners.delete(listener);
+    };
+  }
+
   /** The last `n` lines (≤ 50) a service printed, for crash messages. */
   tail(service: string, n: number): string[] {
     return this.services.get(service)?.recent.last(n) ?? [];
@@ -127,7 +138,9 @@ export class LogMultiplexer {
     if (batch.count === 0) return;
     const log = this.services.get(service)!;
     this.write(prefixLines(batch, log.prefix), stream);
-    log.recent.push(batch.buf.subarray(0, batch.consumed));
+    const lines = batch.buf.subarray(0, batch.consumed);
+    log.recent.push(lines);
+    for (const listener of this.outputListeners) listener(service, lines);
     if (log.listeners.size > 0) emitLines(batch, kind, log.listeners);
   }
 

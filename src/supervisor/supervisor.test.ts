@@ -229,4 +229,16 @@ describe('Supervisor', () => {
     await waitFor(() => slow.status === 'crashed', { what: 'slow given up', describe: () => [slow.status, slow.detail, output()] });
     expect(warnings[0]).toMatch(new RegExp(`^slow: not ready after 2\\.\\d s: tcp port ${port} — 127\\.0\\.0\\.1:${port} refused the connection$`));
   });
+
+  it('starts nothing again once shutdown has begun, even for a restart under way', async () => {
+    const { supervisor, runner } = await supervise([serviceSpec('web', { command: fixtureCommand('crash-after.mjs', 600_000, 0), stopTimeoutMs: 5_000 })]);
+    await waitFor(() => runner('web').status === 'running' && runner('web').pid !== null, { what: 'web running' });
+    const firstPid = runner('web').pid!;
+    const restarting = supervisor.restartService('web');
+    await supervisor.shutdown();
+    await restarting;
+    expect(runner('web').status).toBe('stopped');
+    expect(runner('web').pid).toBeNull();
+    expect(isAlive(firstPid)).toBe(false);
+  });
 });

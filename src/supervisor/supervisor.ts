@@ -41,6 +41,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shuttingDown = false;
   private settledOnce = false;
   private restartsUnderway = 0;
+  /** Stopped by `devsup stop`: such a service may be started again, so it keeps `up` running. */
+  private readonly stoppedOnRequest = new Set<string>();
   /** Every service's current ports, as `${svc.port}` sees them. */
   private readonly ports: AssignedPorts = new Map();
 
@@ -160,6 +162,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.ports.delete(key);
     this.allocated.delete(key);
     this.selected.delete(key);
+    this.stoppedOnRequest.delete(key);
   }
 
   /**
@@ -177,9 +180,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * it depends on that does not run either; resolves once it has been started (not yet ready).
    */
   startService(key: string): void {
+    // A restart still under way when everything is being stopped must not start anything again.
+    if (this.shuttingDown) return;
     for (const name of withDependencies(this.manifest.services, [key])) {
       const runner = this.runners.get(name)!;
       this.selected.add(name);
+      this.stoppedOnRequest.delete(name);
       if (!runner.isActive && runner.status !== 'pending') runner.setStatus('pending');
     }
     this.advance();
@@ -199,6 +205,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Stops one service on purpose; it keeps its port, for a later start. Dependents keep running. */
   async stopService(key: string): Promise<void> {
+    this.stoppedOnRequest.add(key);
     await this.runners.get(key)!.stop();
   }
 
@@ -272,6 +279,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Starts every pending service whose dependencies allow it, marks blocked ones, and checks for the end. */
   private advance(): void {
+    if (this.shuttingDown) return;
     for (const key of startOrder(this.manifest.services)) {
       const runner = this.runners.get(key)!;
       if (!this.selected.has(key) || runner.status !== 'pending') continue;
@@ -291,7 +299,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.settledOnce = true;
       this.emit('settled');
     }
-    if (waiting.length > 0 || selected.some((runner) => runner.isActive)) return;
+    if (waiting.length > 0 || this.stoppedOnRequest.size > 0 || selected.some((runner) => runner.isActive)) return;
     const failed = selected.some((runner) => runner.status === 'crashed' || runner.status === 'failed');
     this.finish(failed ? 1 : 0);
   }

@@ -1,6 +1,6 @@
-import { InstanceRunningError } from '../../errors.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
+import { releaseLeases, startLeasing } from '../../ports/port-lease.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { buildReport } from '../../output/build-report.js';
 import { explainAllocations } from '../../output/explain-allocation.js';
@@ -9,13 +9,18 @@ import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
-import { ensureStateFolder, readLiveState, readState } from '../../control/state-folder.js';
+import { ensureStateFolder, readState } from '../../control/state-folder.js';
+import { takeInstanceLock } from '../../control/instance-lock.js';
+import { ignoreStateFolder } from '../../control/gitignore.js';
+import { startControlPlane } from '../../control/control-plane.js';
+import { recordLogs } from '../../output/record-logs.js';
 import { keepStateWritten } from '../../control/state-writer.js';
 import { stopLeftovers } from '../../control/leftovers.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
 import { watchForChanges } from '../watch-for-changes.js';
+import { listenForKeys } from '../interactive-keys.js';
 
 /** `devsup up [SERVICE…]`: load → allocate → supervise → show, until Ctrl-C or nothing is left to run. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -23,19 +28,22 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
-  const running = readLiveState(manifest.dir);
-  if (running) throw new InstanceRunningError(running.pid, manifest.file);
   const stateFolder = ensureStateFolder(manifest.dir);
+  const lock = await takeInstanceLock(stateFolder, manifest.file);
 
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  ignoreStateFolder(manifest.dir, warn);
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous);
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
-  const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(previous) });
+  const lastRun = previous && stickyPortsOf(previous);
+  startLeasing(); // every port this instance hands out is leased to it until it exits (port-lease.ts)
+  const allocations = await allocatePorts(manifest, { sticky: lastRun });
   explainAllocations(manifest, allocations).forEach(warn);
 
   const color = shouldColor(io.stdout, io.env);
   const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
+  const recorded = recordLogs(logs, stateFolder, warn);
   // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
   const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
   const watchdog = startWatchdog();
@@ -43,22 +51,28 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
   // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
   io.stdout.on('error', () => void supervisor.shutdown());
-  const report = () => buildReport(supervisor.manifest, supervisor, io.cwd);
+  const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
+  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
 
   supervisor.on('portChanged', showTable);
   const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
   supervisor.start(selected);
   await Promise.race([startup, supervisor.done]);
   showTable();
+  const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
   // After start-up, so watching costs the starting services nothing.
   const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: showTable });
 
   const exitCode = await supervisor.done;
+  keys.stop();
   await changes.close();
   await supervisor.shutdown();
+  releaseLeases();
+  await Promise.all([control.close(), recorded.close()]);
   flushState();
+  lock.release();
   watchdog?.close();
   removeSignalHandlers();
   return exitCode;

@@ -1,0 +1,26 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expectReply, requestInstance } from '../../control/control-client.js';
+import { isSameProcess, processStartTime } from '../../control/process-identity.js';
+import type { CliIO, ParsedArgs } from '../command-list.js';
+import { instanceFolder } from '../instance-folder.js';
+
+const POLL_MS = 20;
+
+/**
+ * `devsup down`: the same clean stop as Ctrl-C in the instance's terminal. Returns once the
+ * instance has stopped every service and its process is gone, so a script can start again at once.
+ */
+export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const folder = instanceFolder(args, io);
+  let instance: { pid: number; startTime: string | undefined } | undefined;
+  // The instance keeps the connection open until everything has stopped, then closes it as it exits.
+  for await (const reply of requestInstance(folder, { type: 'down' })) {
+    const { pid } = expectReply(reply, 'stopping', folder);
+    instance = { pid, startTime: processStartTime(pid) };
+  }
+  if (instance) {
+    while (isSameProcess(instance.pid, instance.startTime)) await sleep(POLL_MS);
+    io.stdout.write(`devsup (pid ${instance.pid}) in ${folder} has stopped.\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,92 @@
+import { didYouMean } from '../manifest/suggest.js';
+import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import type { LogRing } from '../output/log-ring.js';
+import type { PortsReport } from '../output/ports-report.js';
+import type { ServiceRunner } from '../supervisor/service-runner.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Connection, RequestHandler } from './control-server.js';
+import { followLogs } from './follow-logs.js';
+import type { ActionOutcome, ActionType, Request } from './protocol.js';
+import { waitForServices } from './wait-for-services.js';
+
+export interface ControlContext {
+  supervisor: Supervisor;
+  report(): PortsReport;
+  ring: LogRing;
+  logs: LogMultiplexer;
+  /** devsup's own messages, on the instance's stderr. */
+  warn(message: string): void;
+  /** Calls `listener` on every status change until the returned function is called. */
+  onChange(listener: () => void): () => void;
+}
+
+/** Answers the requests of DESIGN.md §2 with the running supervisor: one function per request type. */
+export function handleRequests(context: ControlContext): RequestHandler {
+  return (request, connection) => {
+    serve(request, connection, context).catch((error: unknown) => {
+      connection.send({ type: 'error', message: `devsup could not do that: ${(error as Error).message}`, exitCode: 1 });
+      connection.end();
+    });
+  };
+}
+
+async function serve(request: Request, connection: Connection, context: ControlContext): Promise<void> {
+  const unknown = 'services' in request ? unknownServiceError(request.services, [...context.supervisor.runners.keys()]) : undefined;
+  if (unknown) {
+    connection.send(unknown);
+    return connection.end();
+  }
+  switch (request.type) {
+    case 'ports':
+      connection.send({ type: 'report', report: context.report() });
+      return connection.end();
+    case 'start':
+    case 'stop':
+    case 'restart': {
+      const outcomes: ActionOutcome[] = [];
+      // One after the other: a restart of a service and of what depends on it must not interleave.
+      for (const service of request.services) outcomes.push({ service, said: await act(request.type, service, context.supervisor) });
+      connection.send({ type: 'done', outcomes });
+      return connection.end();
+    }
+    case 'logs':
+      return followLogs(request, connection, context);
+    case 'wait':
+      return waitForServices(request, connection, context);
+    case 'down':
+      // The connection stays open until the instance has stopped everything and closes its socket.
+      connection.send({ type: 'stopping', pid: process.pid });
+      context.warn('`devsup down`: stopping every service…');
+      await context.supervisor.shutdown();
+      return;
+  }
+}
+
+async function act(action: ActionType, service: string, supervisor: Supervisor): Promise<string> {
+  const runner = supervisor.runners.get(service)!;
+  const wasActive = runner.isActive;
+  switch (action) {
+    case 'start':
+      if (wasActive) return `is already ${runner.status}`;
+      supervisor.startService(service);
+      return `starting${onPort(runner)}`;
+    case 'stop':
+      if (!wasActive && runner.status !== 'pending') return `was not running (${runner.status})`;
+      await supervisor.stopService(service);
+      return runner.port === undefined ? 'stopped' : `stopped; port ${runner.port} stays reserved for it`;
+    case 'restart':
+      await supervisor.restartService(service);
+      return wasActive ? `restarted${onPort(runner)}` : `started${onPort(runner)} (it was not running)`;
+  }
+}
+
+function onPort(runner: ServiceRunner): string {
+  return runner.port === undefined ? '' : ` on port ${runner.port}`;
+}
+
+/** `unknown service "lm" — did you mean "llm"?`, as `devsup up lm` says it; exit 2. */
+function unknownServiceError(names: string[], known: string[]) {
+  const unknown = names.find((name) => !known.includes(name));
+  if (unknown === undefined) return undefined;
+  return { type: 'error' as const, message: `unknown service "${unknown}"${didYouMean(unknown, known)}`, hint: `Services: ${known.join(', ')}.`, exitCode: 2 as const };
+}

@@ -1,0 +1,55 @@
+import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import type { LogRing } from '../output/log-ring.js';
+import type { PortsReport } from '../output/ports-report.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import { handleRequests } from './control-handlers.js';
+import { listenForControl } from './control-server.js';
+import { controlSocketPath, ensureRuntimeFolder, isRuntimeSocket } from './socket-path.js';
+
+export interface ControlPlaneOptions {
+  stateFolder: string;
+  supervisor: Supervisor;
+  report(): PortsReport;
+  ring: LogRing;
+  logs: LogMultiplexer;
+  warn(message: string): void;
+}
+
+/**
+ * Opens the control socket of a running `devsup up`, so `devsup ports|port|logs|wait|restart|stop|
+ * start|down` in another terminal reach it. Without a socket (an OS that refuses one there) devsup
+ * still runs, says so, and `devsup ports` falls back to `.devsup/state.json`.
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<{ close(): Promise<void> }> {
+  const { stateFolder, supervisor } = options;
+  // One subscription for every waiting client, however many there are.
+  const changeListeners = new Set<() => void>();
+  const onSupervisorChange = () => changeListeners.forEach((listener) => listener());
+  supervisor.on('change', onSupervisorChange);
+  const context = {
+    supervisor,
+    report: options.report,
+    ring: options.ring,
+    logs: options.logs,
+    warn: options.warn,
+    onChange: (listener: () => void) => {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
+    },
+  };
+  try {
+    const socketPath = controlSocketPath(stateFolder);
+    if (isRuntimeSocket(socketPath, stateFolder)) ensureRuntimeFolder(socketPath);
+    const server = await listenForControl(socketPath, handleRequests(context));
+    return {
+      close: async () => {
+        supervisor.off('change', onSupervisorChange);
+        await server.close();
+      },
+    };
+  } catch (error) {
+    options.warn(`no control socket (${(error as Error).message}): commands from other terminals will not reach this instance.`);
+    supervisor.off('change', onSupervisorChange);
+    return { close: async () => undefined };
+  }
+}

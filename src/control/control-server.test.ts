@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DevsupError } from '../errors.js';
+import { requestInstance, requestOnce } from './control-client.js';
+import { listenForControl, type ControlServer } from './control-server.js';
+import type { Request } from './protocol.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A manifest folder with a server on its control socket; `handled` collects the requests it got. */
+async function serve(): Promise<{ dir: string; server: ControlServer; handled: Request[] }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-server-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const socketPath = path.join(dir, '.devsup', 'control.sock');
+  mkdirSync(path.dirname(socketPath), { mode: 0o700 });
+  writeFileSync(socketPath, 'left by a dead instance');
+  const handled: Request[] = [];
+  const server = await listenForControl(socketPath, (request, connection) => {
+    handled.push(request);
+    if (request.type === 'ports') connection.send({ type: 'stopping', pid: 1 });
+    if (request.type === 'logs') {
+      connection.send({ type: 'lines', lines: [{ service: 'a', text: 'one' }] });
+      connection.send({ type: 'lines', lines: [{ service: 'a', text: 'two' }] });
+    }
+    connection.end();
+  });
+  cleanups.push(() => server.close());
+  return { dir, server, handled };
+}
+
+function rawExchange(socketPath: string, text: string): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.once('close', () => resolve(answer.trim().split('\n').map((line) => JSON.parse(line))));
+    socket.once('error', reject);
+    socket.write(text);
+  });
+}
+
+describe('control server and client', () => {
+  it('replaces a stale socket file, listens with mode 0600, and removes the socket on close', async () => {
+    const { server } = await serve();
+    expect(statSync(server.path).isSocket()).toBe(true);
+    expect(statSync(server.path).mode & 0o777).toBe(0o600);
+    await server.close();
+    expect(existsSync(server.path)).toBe(false);
+  });
+
+  it('hands one checked request per connection to the handler and streams its replies', async () => {
+    const { dir, handled } = await serve();
+    const replies = [];
+    for await (const reply of requestInstance(dir, { type: 'logs', services: [], lines: 5, follow: false })) replies.push(reply);
+    expect(replies).toEqual([
+      { v: 1, type: 'lines', lines: [{ service: 'a', text: 'one' }] },
+      { v: 1, type: 'lines', lines: [{ service: 'a', text: 'two' }] },
+    ]);
+    expect(handled).toEqual([{ type: 'logs', services: [], lines: 5, follow: false }]);
+    const wrong = await requestOnce(dir, { type: 'ports' }, 'report').catch((error: unknown) => error);
+    expect(wrong).toBeInstanceOf(DevsupError);
+    expect((wrong as Error).message).toBe(`devsup in ${dir} answered "stopping" where "report" was expected.`);
+  });
+
+  it('answers a line that is no request, or has no version, with an error and never calls the handler', async () => {
+    const { server, handled } = await serve();
+    expect(await rawExchange(server.path, 'hello\n')).toEqual([{ v: 1, type: 'error', message: 'a request without a protocol version ("v").', hint: expect.any(String), exitCode: 1 }]);
+    expect(await rawExchange(server.path, '{"v":1,"type":"stop","services":"all"}\n')).toEqual([
+      { v: 1, type: 'error', message: 'bad request: "stop" needs "services": a list of service names.', exitCode: 2 },
+    ]);
+    expect(handled).toEqual([]);
+  });
+
+  it('a client finds no instance where no socket answers', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-server-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    await expect(requestOnce(dir, { type: 'ports' }, 'report')).rejects.toThrow(`devsup is not running in ${dir}`);
+  });
+});

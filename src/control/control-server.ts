@@ -1,0 +1,101 @@
+import { chmodSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import { describeVersionMismatch, encodeMessage, parseRequest, PROTOCOL_VERSION, readJsonLines, VERSION_HINT, type Reply, type Request } from './protocol.js';
+
+/** One client's connection, as a request handler sees it. */
+export interface Connection {
+  send(reply: Reply): void;
+  /** Sends nothing more and closes the connection once what was sent has gone out. */
+  end(): void;
+  /** Bytes queued for a client that does not read fast enough. */
+  readonly queuedBytes: number;
+  readonly closed: boolean;
+  onClose(listener: () => void): void;
+}
+
+export type RequestHandler = (request: Request, connection: Connection) => void;
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stops listening, closes every connection and removes the socket file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on the control socket (a Unix socket made 0600, or a named pipe) and hands each
+ * connection's one request, checked for shape and protocol version, to `handle`. The caller holds
+ * the instance lock, so a socket file already there is a dead instance's and is replaced.
+ */
+export async function listenForControl(socketPath: string, handle: RequestHandler): Promise<ControlServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveConnection(socket, handle);
+  });
+  const isPipe = process.platform === 'win32';
+  if (!isPipe) unlinkIfPresent(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // The folder (0700) already keeps others out; the mode says the same on the socket itself.
+  if (!isPipe) chmodSync(socketPath, 0o600);
+  return {
+    path: socketPath,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      if (!isPipe) unlinkIfPresent(socketPath);
+    },
+  };
+}
+
+function serveConnection(socket: net.Socket, handle: RequestHandler): void {
+  socket.on('error', () => socket.destroy()); // a client that went away mid-answer
+  const closeListeners: (() => void)[] = [];
+  socket.once('close', () => closeListeners.forEach((listener) => listener()));
+  const connection: Connection = {
+    send: (reply) => {
+      if (!socket.destroyed) socket.write(encodeMessage(reply));
+    },
+    end: () => socket.end(),
+    get queuedBytes() {
+      return socket.writableLength;
+    },
+    get closed() {
+      return socket.destroyed;
+    },
+    onClose: (listener) => closeListeners.push(listener),
+  };
+  let received = false;
+  const onChunk = readJsonLines((value) => {
+    if (received) return; // one request per connection
+    received = true;
+    const version = (value as { v?: unknown } | undefined)?.v;
+    if (version !== PROTOCOL_VERSION) {
+      const message = typeof version === 'number' ? describeVersionMismatch(process.pid, PROTOCOL_VERSION, version) : 'a request without a protocol version ("v").';
+      connection.send({ type: 'error', message, hint: VERSION_HINT, exitCode: 1 });
+      return connection.end();
+    }
+    const request = parseRequest(value);
+    if (typeof request === 'string') {
+      connection.send({ type: 'error', message: `bad request: ${request}.`, exitCode: 2 });
+      return connection.end();
+    }
+    handle(request, connection);
+  });
+  socket.on('data', onChunk);
+}
+
+function unlinkIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InstanceRunningError } from '../errors.js';
+import { LOCK_NAME, takeInstanceLock } from './instance-lock.js';
+import { processStartTime } from './process-identity.js';
+
+const folders: string[] = [];
+afterEach(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+function stateFolder(): string {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lock-'));
+  folders.push(folder);
+  return folder;
+}
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+describe('takeInstanceLock', () => {
+  it('names its owner by pid and start time, refuses a second taker naming that pid, and is free again once released', async () => {
+    const folder = stateFolder();
+    const lock = await takeInstanceLock(folder, '/p/services.yaml');
+    const file = path.join(folder, LOCK_NAME);
+    expect(readFileSync(file, 'utf8')).toBe(`${process.pid} ${processStartTime(process.pid)}\n`);
+    const refusal = await takeInstanceLock(folder, '/p/services.yaml').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(InstanceRunningError);
+    expect((refusal as InstanceRunningError).pid).toBe(process.pid);
+    expect((refusal as Error).message).toBe(`devsup is already running for /p/services.yaml (pid ${process.pid}).`);
+    lock.release();
+    expect(existsSync(file)).toBe(false);
+    (await takeInstanceLock(folder, '/p/services.yaml')).release();
+  });
+
+  it('takes over the lock of a dead owner silently', async () => {
+    const folder = stateFolder();
+    writeFileSync(path.join(folder, LOCK_NAME), `${deadPid()} 12345\n`);
+    const lock = await takeInstanceLock(folder, 'services.yaml');
+    expect(readFileSync(path.join(folder, LOCK_NAME), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+    lock.release();
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('takes over a lock whose pid now belongs to another process (its start time differs)', async () => {
+    const folder = stateFolder();
+    writeFileSync(path.join(folder, LOCK_NAME), `${process.ppid} 1\n`);
+    (await takeInstanceLock(folder, 'services.yaml')).release();
+  });
+
+  it('takes over a lock left empty by an owner that died between creating and writing it', async () => {
+    const folder = stateFolder();
+    const file = path.join(folder, LOCK_NAME);
+    writeFileSync(file, '');
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(file, past, past);
+    (await takeInstanceLock(folder, 'services.yaml')).release();
+  });
+
+  it('is not blocked by the takeover guard of a taker that died', async () => {
+    const folder = stateFolder();
+    const stale = `${deadPid()} 7\n`;
+    writeFileSync(path.join(folder, LOCK_NAME), stale);
+    const guard = path.join(folder, `${LOCK_NAME}.${createHash('sha256').update(stale).digest('hex').slice(0, 16)}.takeover`);
+    writeFileSync(guard, `${deadPid()} 9\n`);
+    (await takeInstanceLock(folder, 'services.yaml')).release();
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('release leaves a lock that is no longer its own alone', async () => {
+    const folder = stateFolder();
+    const lock = await takeInstanceLock(folder, 'services.yaml');
+    writeFileSync(path.join(folder, LOCK_NAME), '1 other\n');
+    lock.release();
+    expect(readFileSync(path.join(folder, LOCK_NAME), 'utf8')).toBe('1 other\n');
+  });
+});

@@ -1,0 +1,106 @@
+import type { LogLine } from '../output/log-ring.js';
+import type { PortsReport } from '../output/ports-report.js';
+
+/**
+ * The control protocol between `devsup up` and the commands run in another terminal: JSON lines
+ * over the control socket, one request per connection, answered by one or more messages. Every
+ * message carries `v`; `error` messages keep this shape in every version, so a client and an
+ * instance of different versions can still tell the user what is wrong.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export type Request =
+  | { type: 'ports' }
+  | { type: 'start' | 'stop' | 'restart'; services: string[] }
+  | { type: 'logs'; services: string[]; lines: number; follow: boolean }
+  | { type: 'wait'; services: string[]; timeoutMs: number }
+  | { type: 'down' };
+
+export type ActionType = 'start' | 'stop' | 'restart';
+
+/** What a start, stop or restart did to one service. */
+export interface ActionOutcome {
+  service: string;
+  /** E.g. "restarted on port 8763", "was not running". */
+  said: string;
+}
+
+export type Reply =
+  | { type: 'report'; report: PortsReport }
+  | { type: 'done'; outcomes: ActionOutcome[] }
+  /** `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does. */
+  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number }
+  | { type: 'ready'; report: PortsReport }
+  | { type: 'stopping'; pid: number }
+  | { type: 'end' }
+  | { type: 'error'; message: string; hint?: string; exitCode: 1 | 2 };
+
+export type Message<T> = T & { v: number };
+
+/** One JSON line, as sent on the socket. */
+export function encodeMessage(body: Request | Reply): string {
+  return `${JSON.stringify({ v: PROTOCOL_VERSION, ...body })}\n`;
+}
+
+/** The text of a version mismatch, from either side. */
+export function describeVersionMismatch(instancePid: number | undefined, instanceVersion: number, clientVersion: number): string {
+  const instance = instancePid === undefined ? 'the running devsup' : `the running devsup (pid ${instancePid})`;
+  return `${instance} speaks control protocol ${instanceVersion}, but this devsup speaks ${clientVersion}.`;
+}
+
+export const VERSION_HINT = 'Run the same devsup version in both terminals (e.g. `npx devsup` from the same project), or restart `devsup up` with this one.';
+
+/**
+ * Splits a stream of chunks into JSON lines and hands each parsed value on; a line that is not
+ * JSON becomes `undefined`, so the caller can answer with a clear error.
+ */
+export function readJsonLines(onValue: (value: unknown) => void): (chunk: Buffer | string) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString();
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim() !== '') onValue(parseJson(line));
+      newline = pending.indexOf('\n');
+    }
+  };
+}
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A request as received, checked field by field; a string says what is wrong with it. */
+export function parseRequest(value: unknown): Request | string {
+  if (typeof value !== 'object' || value === null) return 'a request must be a JSON object on one line';
+  const body = value as Record<string, unknown>;
+  const services = body.services;
+  const names = Array.isArray(services) && services.every((name) => typeof name === 'string') ? (services as string[]) : undefined;
+  switch (body.type) {
+    case 'ports':
+    case 'down':
+      return { type: body.type };
+    case 'start':
+    case 'stop':
+    case 'restart':
+      return names && names.length > 0 ? { type: body.type, services: names } : `"${body.type}" needs "services": a list of service names`;
+    case 'logs':
+      if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean') return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
+      return { type: 'logs', services: names, lines: body.lines, follow: body.follow };
+    case 'wait':
+      if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
+      return { type: 'wait', services: names, timeoutMs: body.timeoutMs };
+    default:
+      return `unknown request type ${JSON.stringify(body.type)}`;
+  }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}

@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogFiles, logFileOf } from './log-files.js';
+import { loggedServices, readLogTail } from './read-log-files.js';
+
+const folders: string[] = [];
+afterEach(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+function stateFolder(): string {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-logfiles-'));
+  folders.push(folder);
+  return folder;
+}
+
+describe('LogFiles', () => {
+  it('appends each service to its own file (0600), ending cut lines, and reads the tail back', async () => {
+    const folder = stateFolder();
+    const files = new LogFiles(folder, () => undefined);
+    files.write('web', Buffer.from('one\ntwo\n'));
+    files.write('db', Buffer.from('ready\n'));
+    files.write('web', Buffer.from('three without newline'));
+    await files.close();
+    expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe('one\ntwo\nthree without newline\n');
+    expect(statSync(logFileOf(folder, 'web')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(folder, 'logs')).mode & 0o777).toBe(0o700);
+    expect(loggedServices(folder)).toEqual(['db', 'web']);
+    expect(readLogTail(folder, 'web', 2)).toEqual(['two', 'three without newline']);
+
+    // A second run appends.
+    const again = new LogFiles(folder, () => undefined);
+    again.write('web', Buffer.from('four\n'));
+    await again.close();
+    expect(readLogTail(folder, 'web', 10)).toEqual(['one', 'two', 'three without newline', 'four']);
+  });
+
+  it('rotates at the size cap to SERVICE.log.1, and the tail reaches into it', async () => {
+    const folder = stateFolder();
+    const files = new LogFiles(folder, () => undefined, 100);
+    const line = (n: number) => `line ${String(n).padStart(3, '0')} ${'x'.repeat(20)}\n`; // 30 bytes
+    for (let n = 0; n < 3; n++) files.write('web', Buffer.from(line(n)));
+    await files.close(); // 90 bytes: under the cap
+    const next = new LogFiles(folder, () => undefined, 100);
+    for (let n = 3; n < 5; n++) next.write('web', Buffer.from(line(n)));
+    await next.close();
+    const file = logFileOf(folder, 'web');
+    expect(readFileSync(`${file}.1`, 'utf8')).toBe([0, 1, 2].map(line).join(''));
+    expect(readFileSync(file, 'utf8')).toBe([3, 4].map(line).join(''));
+    expect(readLogTail(folder, 'web', 3).map((text) => text.slice(0, 8))).toEqual(['line 002', 'line 003', 'line 004']);
+  });
+
+  it('cuts a burst larger than a file to its last file worth, saying what it left out', async () => {
+    const folder = stateFolder();
+    const files = new LogFiles(folder, () => undefined, 1000);
+    for (let n = 0; n < 500; n++) files.write('flood', Buffer.from(`${String(n).padStart(9, '0')}\n`)); // 10 bytes each
+    await files.close();
+    const text = readFileSync(logFileOf(folder, 'flood'), 'utf8');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\[devsup: 4000 bytes of output left out here/);
+    expect(lines.slice(1)).toEqual(Array.from({ length: 100 }, (_, i) => String(400 + i).padStart(9, '0')));
+  });
+
+  it('writes what a flood brings between flushes, in order', async () => {
+    const folder = stateFolder();
+    const files = new LogFiles(folder, () => undefined);
+    let expected = '';
+    for (let n = 0; n < 20; n++) {
+      const block = `block ${n}\n`.repeat(100);
+      expected += block;
+      files.write('web', Buffer.from(block));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await files.close();
+    expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe(expected);
+  });
+
+  it('warns once and carries on when a file cannot be written', async () => {
+    const folder = stateFolder();
+    const warnings: string[] = [];
+    const files = new LogFiles(folder, (message) => warnings.push(message));
+    // A folder where the file should be: opening it fails.
+    mkdirSync(logFileOf(folder, 'web'));
+    files.write('web', Buffer.from('lost\n'));
+    files.write('web', Buffer.from('lost too\n'));
+    files.write('db', Buffer.from('kept\n'));
+    await files.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(logFileOf(folder, 'web'));
+    expect(readLogTail(folder, 'db', 5)).toEqual(['kept']);
+  });
+});
