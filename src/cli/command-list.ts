@@ -29,8 +29,8 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground',
-    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]…',
-    options: { ...manifestOption, port: { type: 'string', multiple: true } },
+    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--reclaim]',
+    options: { ...manifestOption, port: { type: 'string', multiple: true }, reclaim: { type: 'boolean' } },
     load: () => import('./commands/up.js'),
   },
   ports: {

@@ -1,3 +1,6 @@
+import type { Manifest } from '../manifest/service-spec.js';
+import { findPortHolders } from '../ports/find-port-holder.js';
+import { readProcessTable } from '../ports/process-tree.js';
 import { stopServiceTree } from '../supervisor/stop-service-tree.js';
 import { isSameProcess } from './process-identity.js';
 import type { InstanceState } from './state-folder.js';
@@ -15,4 +18,30 @@ export async function stopLeftovers(previous: InstanceState | undefined): Promis
   const survivors = (previous.children ?? []).filter((child) => child.startTime !== undefined && isSameProcess(child.pid, child.startTime));
   await Promise.all(survivors.map((child) => stopServiceTree(child.pid, { signal: 'SIGTERM', timeoutMs: LEFTOVER_GRACE_MS })));
   return survivors.map((child) => `${child.service} (pid ${child.pid})`);
+}
+
+/**
+ * `devsup up --reclaim`: a preferred port held by a devsup child whose own instance is gone (an
+ * orphan from any folder) is freed by stopping that child's process group. A child of a running
+ * instance is left alone, and said so: that instance's `devsup down` is the way. Returns what was
+ * stopped and what was left, one sentence each.
+ */
+export async function reclaimPreferredPorts(manifest: Manifest): Promise<string[]> {
+  const preferred = manifest.services.flatMap((service) => service.ports.map((port) => port.preferred)).filter((port): port is number => port !== 'auto');
+  const said: string[] = [];
+  const table = await readProcessTable();
+  for (const port of new Set(preferred)) {
+    for (const holder of await findPortHolders(port)) {
+      if (holder.state !== 'listen' || holder.pid === undefined || !holder.devsup) continue;
+      const { service, instance, manifest: file } = holder.devsup;
+      if (instance !== undefined && isSameProcess(instance, undefined)) {
+        said.push(`port ${port} is held by service ${service} of the devsup running as pid ${instance}${file ? ` for ${file}` : ''}; stop it there (devsup down), --reclaim leaves it alone.`);
+        continue;
+      }
+      const group = table?.find((entry) => entry.pid === holder.pid)?.pgid ?? holder.pid;
+      await stopServiceTree(group, { signal: 'SIGTERM', timeoutMs: LEFTOVER_GRACE_MS });
+      said.push(`reclaimed port ${port}: stopped service ${service} (pid ${holder.pid}) left by a devsup that is gone${file ? ` (${file})` : ''}.`);
+    }
+  }
+  return said;
 }

@@ -15,7 +15,7 @@ import { ignoreStateFolder } from '../../control/gitignore.js';
 import { startControlPlane } from '../../control/control-plane.js';
 import { recordLogs } from '../../output/record-logs.js';
 import { keepStateWritten } from '../../control/state-writer.js';
-import { stopLeftovers } from '../../control/leftovers.js';
+import { reclaimPreferredPorts, stopLeftovers } from '../../control/leftovers.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
@@ -36,6 +36,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous);
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
+  if (args.values.reclaim) (await reclaimPreferredPorts(manifest)).forEach(warn);
   const lastRun = previous && stickyPortsOf(previous);
   startLeasing(); // every port this instance hands out is leased to it until it exits (port-lease.ts)
   const allocations = await allocatePorts(manifest, { sticky: lastRun });
