@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, isRunning, watchdogOf } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -8,20 +7,6 @@ import { waitFor } from '../helpers/wait-for.js';
 const session = new E2ESession();
 afterEach(() => session.cleanup());
 
-/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
-function watchdogOf(devsupPid: number): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === devsupPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('devsup-watchdog')) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
 
 async function startTree(port: number) {
   const { dir } = session.project({

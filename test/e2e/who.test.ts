@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, watchdogOf } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { parsePortTable } from '../helpers/parse-port-table.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
@@ -107,20 +107,6 @@ describe('devsup who PORT', () => {
   });
 });
 
-/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
-function watchdogOf(devsupPid: number): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === devsupPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('devsup-watchdog')) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
 
 describe.runIf(process.platform === 'linux')('a fallback away from a devsup service', () => {
   it('names the service and manifest holding the preferred port', async () => {

@@ -75,6 +75,21 @@ export function fixtureArgv(name: string, ...args: (string | number)[]): string 
  * every devsup process group and every process whose working folder lies in one of the test's temp
  * folders (services and their grandchildren run there) is SIGKILLed by pid, then the folders go.
  */
+/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
+export function watchdogOf(devsupPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === devsupPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('devsup-watchdog')) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
 export class E2ESession {
   private readonly dirs: string[] = [];
   private readonly runs: CliRun[] = [];

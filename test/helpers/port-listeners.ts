@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from '../../src/manifest/service-spec.js';
+import type { Manifest, ServiceSpec } from '../../src/manifest/service-spec.js';
+import { manifestOf, serviceSpec } from './specs.js';
 import { probePort } from '../../src/ports/probe-port.js';
 
 export interface ListenSpec {
@@ -91,31 +92,9 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
   }
 }
 
+/** A service spec for the port tests (see specs.ts for the defaults). */
 export function makeService(key: string, overrides: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    key,
-    title: key,
-    command: 'true',
-    cwd: process.cwd(),
-    env: {},
-    fileEnv: {},
-    ports: [],
-    fallback: { kind: 'scan' },
-    socket: false,
-    ready: { kind: 'tcp' },
-    readyTimeoutMs: 60_000,
-    dependsOn: [],
-    restart: 'on-failure',
-    maxRestarts: 5,
-    critical: false,
-    stopSignal: 'SIGTERM',
-    stopTimeoutMs: 5_000,
-    watch: [],
-    watchIgnore: [],
-    watchCascade: false,
-    autostart: true,
-    ...overrides,
-  };
+  return serviceSpec(key, { cwd: process.cwd(), readyTimeoutMs: 60_000, ...overrides });
 }
 
 /** A service with one port named `default`, as `port: N` gives. */
@@ -124,17 +103,5 @@ export function withPort(key: string, preferred: number | 'auto', overrides: Par
 }
 
 export function makeManifest(services: ServiceSpec[], overrides: Partial<Manifest> = {}): Manifest {
-  return {
-    file: '/tmp/services.yaml',
-    dir: '/tmp',
-    project: 'ports-test',
-    env: {},
-    fileEnv: {},
-    portRange: DEFAULT_PORT_RANGE,
-    services,
-    sources: ['/tmp/services.yaml'],
-    overridden: new Map(),
-    document: {},
-    ...overrides,
-  };
+  return manifestOf(services, { file: '/tmp/services.yaml', dir: '/tmp', project: 'ports-test', sources: ['/tmp/services.yaml'], ...overrides });
 }
