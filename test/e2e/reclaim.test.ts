@@ -7,7 +7,12 @@ import { FIXTURES } from '../helpers/temp-project.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
-afterEach(() => session.cleanup());
+// The fakes run outside the test's folders, where the session's cleanup does not look: killed here, by pid.
+const fakes: number[] = [];
+afterEach(async () => {
+  for (const pid of fakes.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  await session.cleanup();
+});
 
 /** A process that looks like a service of a devsup instance `instance`, listening on `port`. */
 async function fakeDevsupChild(port: number, instance: number): Promise<number> {
@@ -16,7 +21,7 @@ async function fakeDevsupChild(port: number, instance: number): Promise<number> 
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, PORT: String(port), DEVSUP_SERVICE: 'old', DEVSUP_INSTANCE: String(instance), DEVSUP_MANIFEST: '/elsewhere/services.yaml' },
   });
-  session.track(child.pid);
+  fakes.push(child.pid!);
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   await waitFor(() => out.includes('listening'), { what: 'fake devsup child listening' });
