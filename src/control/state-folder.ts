@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from './process-identity.js';
+import { toEnvName } from '../manifest/resolve-service.js';
 import { stateFolderOf } from './state-paths.js';
 
 /** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */
@@ -60,14 +61,10 @@ export function writeState(folder: string, state: InstanceState): void {
 export function renderPortsEnv(report: PortsReport): string {
   return report.services
     .filter((service) => service.port !== null)
-    .map((service) => `DEVSUP_${envKey(service.service)}_PORT=${service.port}\n`)
+    .map((service) => `DEVSUP_${toEnvName(service.service)}_PORT=${service.port}\n`)
     .join('');
 }
 
-/** `llm-alt` → `LLM_ALT`, as in the injected `DEVSUP_<KEY>_PORT`. */
-export function envKey(key: string): string {
-  return key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
 
 function writeAtomically(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;

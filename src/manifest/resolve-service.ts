@@ -84,7 +84,7 @@ function injectedEnv(manifest: Manifest, service: ServiceSpec, ports: AssignedPo
 }
 
 /** Upper case, anything but letters and digits → `_`. */
-function toEnvName(name: string): string {
+export function toEnvName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
