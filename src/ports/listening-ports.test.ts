@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listeningPortsOfTree } from './listening-ports.js';
+import { listeningPortsOfTree, treeListensOn } from './listening-ports.js';
 import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
 
 const started: number[] = []; // process groups and lone pids to kill after each test
@@ -57,5 +57,16 @@ describe.runIf(process.platform !== 'win32')('listeningPortsOfTree', () => {
   it('is empty for a tree that listens on nothing', async () => {
     const { shell } = await spawnShellGroup('console.log("ready " + process.pid); setInterval(() => {}, 1 << 30)');
     expect(await listeningPortsOfTree(shell)).toEqual(new Set());
+  });
+
+  it('tells whether a port is the tree\'s own: the root, a grandchild, or a stranger', async () => {
+    const port = await findFreeBlock(3);
+    const { printed: root } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port) });
+    const { shell } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port + 1) });
+    await spawnListener({ port: port + 2 });
+    expect(await treeListensOn(root, port)).toBe(true);
+    expect(await treeListensOn(shell, port + 1)).toBe(true);
+    expect(await treeListensOn(shell, port + 2)).toBe(false);
+    expect(await treeListensOn(root, port + 1)).toBe(false);
   });
 });

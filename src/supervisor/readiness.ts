@@ -2,7 +2,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadySpec } from '../manifest/service-spec.js';
-import { listeningPortsOfTree } from '../ports/listening-ports.js';
+import { listeningPortsOfTree, treeListensOn } from '../ports/listening-ports.js';
 
 export interface ReadinessTarget {
   pid: number;
@@ -74,9 +74,10 @@ function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: R
     const port = found.driftedTo ?? given;
     const connected = await canConnect(host, port);
     if (connected === true) {
-      const ours = await listeningPortsOfTree(target.pid);
+      // Tables read after the connection are sure to show its listener; services that connected at the same time share them.
+      const ours = await treeListensOn(target.pid, port, performance.now());
       // Where the OS will not tell us who listens, a connection is the best evidence we have.
-      if (ours === null || ours.has(port)) return true;
+      if (ours !== false) return true;
       return `port ${port} answers, but not from this service's processes`;
     }
     // A program that ignores PORT and binds its own default is ready there, not never.
@@ -99,7 +100,8 @@ function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: R
  * ignored PORT: "it still starts on 3000"); undefined when it listens on its own, or on nothing yet.
  */
 export async function findDriftedPort(target: Pick<ReadinessTarget, 'pid' | 'port' | 'givenPorts'>): Promise<number | undefined> {
-  const listening = await listeningPortsOfTree(target.pid);
+  // Tables up to one slow poll old will do: a bind that late is found at the next poll.
+  const listening = await listeningPortsOfTree(target.pid, performance.now() - MAX_POLL_MS);
   if (!listening || listening.size === 0) return undefined;
   const given = target.givenPorts ?? (target.port === undefined ? [] : [target.port]);
   if (given.some((port) => listening.has(port))) return undefined;
