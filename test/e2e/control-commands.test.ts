@@ -151,6 +151,8 @@ describe('devsup wait', () => {
         '  broken:',
         `    command: ${fixtureArgv('crash-after.mjs', 0, 3)}`,
         '    restart: never',
+        // Never ready, so `wait` cannot catch it "running" in the moment before it exits.
+        '    ready: { log: "never printed" }',
         '  slow:',
         `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`,
         '    ready: { log: "never printed" }',
