@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const CLI = path.join(ROOT, 'dist/cli/bin.js');
+export const CLI = path.join(ROOT, 'dist/bin/devsup.js');
 export const FIXTURES = path.join(ROOT, 'bench/fixtures');
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 

@@ -1,0 +1,21 @@
+// `npm run build`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
+// One bundle starts ~40 ms sooner than ~90 separate ES modules, because Node resolves, reads and links
+// each module file on its own (measured in issue 2). Commands stay separate chunks, loaded on use, so
+// `devsup --help` still loads almost nothing. Not minified: stack traces (DEVSUP_DEBUG=1) stay readable.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
+
+await build({
+  entryPoints: { devsup: 'dist/cli/bin.js' },
+  outdir: 'dist/bin',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies (dotenv, picomatch, tree-kill) call `require`, which ES modules lack.
+  banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
