@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv, isRunning, type PortsJson } from '../helpers/e2e-session.js';
@@ -55,14 +55,16 @@ describe('editing the manifest while devsup up runs', () => {
     expect((await exitWithin(up, 15_000)).code).toBe(0);
   });
 
-  it('restarts a client whose ${svc.port} changed with an edit of the other service', async () => {
+  it('restarts a client whose ${svc.port} changed with an edit of the other service, saved by rename', async () => {
     const base = await findFreePorts(3);
     const client = [`command: ${fixtureArgv('print-env.mjs', 'TARGET')}`, 'env: { TARGET: "http://127.0.0.1:${api.port}" }'];
     const { dir } = session.project({ 'services.yaml': manifest({ api: server(base), client }) });
     const up = session.up(dir);
     await up.waitForOutput(new RegExp(`client +\\| TARGET=http://127.0.0.1:${base}$`, 'm'), 20_000);
 
-    writeFileSync(path.join(dir, 'services.yaml'), manifest({ api: server(base + 2), client }));
+    // Saved as editors do: a new file renamed over the old one.
+    writeFileSync(path.join(dir, 'services.yaml.swp'), manifest({ api: server(base + 2), client }));
+    renameSync(path.join(dir, 'services.yaml.swp'), path.join(dir, 'services.yaml'));
     await up.waitForOutput(/services\.yaml reloaded: restarted api, client$/m, 20_000);
     await up.waitForOutput(new RegExp(`client +\\| TARGET=http://127.0.0.1:${base + 2}$`, 'm'), 20_000);
     session.interrupt(up);

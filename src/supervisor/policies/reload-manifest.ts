@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { DevsupError } from '../../errors.js';
 import type { Manifest } from '../../manifest/service-spec.js';
@@ -28,9 +28,7 @@ export async function reloadOnManifestChange(
 ): Promise<ManifestWatcher> {
   const manifest = supervisor.manifest;
   if (path.basename(manifest.file) === 'Procfile') return { close: async () => undefined };
-  const { watch } = await import('chokidar');
   const names = new Set([path.basename(manifest.file), LOCAL_FILE]);
-  const watcher = watch(manifest.dir, { depth: 0, ignoreInitial: true, ignored: (file) => file !== manifest.dir && !names.has(path.basename(file)) });
   let timer: NodeJS.Timeout | undefined;
   let applying = Promise.resolve();
   const reload = async () => {
@@ -51,14 +49,29 @@ export async function reloadOnManifestChange(
     // One reload at a time, in order: a save during a reload is applied after it.
     timer = setTimeout(() => (applying = applying.then(reload)), RELOAD_DEBOUNCE_MS);
   };
-  watcher.on('all', schedule);
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // The folder, not the files: editors save by renaming a new file over the old one. A plain
+  // fs.watch, not chokidar: output redirected to a file in this folder changes it thousands of times
+  // a second, and chokidar would re-read the folder for each change.
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(manifest.dir, { persistent: false }, (_event, name) => {
+      if (name === null || names.has(path.basename(name))) schedule();
+    });
+  } catch (error) {
+    // Out of inotify watches, say: everything runs, only edits are not picked up.
+    say(`cannot watch ${path.basename(manifest.file)} for edits (${(error as Error).message}); restart devsup to apply them.`);
+    return { close: async () => undefined };
+  }
+  watcher.on('error', (error) => {
+    say(`stopped watching ${path.basename(manifest.file)} for edits: ${error.message}`);
+    watcher.close();
+  });
   // An edit saved between loading and watching would otherwise wait for the next one.
   if ([...names].some((name) => modifiedSince(path.join(manifest.dir, name), loadedAt))) schedule();
   return {
     close: async () => {
       clearTimeout(timer);
-      await watcher.close();
+      watcher.close();
       await applying;
     },
   };
