@@ -1,5 +1,4 @@
 import net from 'node:net';
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadySpec } from '../manifest/service-spec.js';
 import { listeningPortsOfTree, treeListensOn } from '../ports/listening-ports.js';
@@ -133,8 +132,8 @@ function canConnect(host: string, port: number): Promise<true | string> {
 
 async function httpCheck(url: URL, expected: number | undefined): Promise<true | string> {
   const what = url.hostname === '127.0.0.1' || url.hostname === '[::1]' ? `http ${url.pathname}${url.search}` : `http ${url.href}`;
-  // TLS is loaded only for the rare https check.
-  const client = url.protocol === 'https:' ? await import('node:https') : http;
+  // Loaded on first use: most services are checked with tcp, and every module costs devsup memory while it idles.
+  const client = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
     const request = client.get(url, { timeout: 2_000, agent: false }, (response) => {
       response.resume();
