@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstanceRunningError } from '../errors.js';
 import { LOCK_NAME, takeInstanceLock } from './instance-lock.js';
-import { processStartTime } from './process-identity.js';
+import { processStartTime } from '../ports/process-identity.js';
 
 const folders: string[] = [];
 afterEach(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));

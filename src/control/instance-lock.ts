@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { isSameProcess, processStartTime } from '../ports/process-identity.js';
 
 export const LOCK_NAME = 'instance.lock';
 

@@ -2,7 +2,7 @@ import type { Manifest } from '../manifest/service-spec.js';
 import { findPortHolders } from '../ports/find-port-holder.js';
 import { readProcessTable } from '../ports/process-tree.js';
 import { stopServiceTree } from '../supervisor/stop-service-tree.js';
-import { isSameProcess } from './process-identity.js';
+import { isSameProcess } from '../ports/process-identity.js';
 import type { InstanceState } from './state-folder.js';
 
 /** How long a leftover may take to stop on SIGTERM before its group is killed. */

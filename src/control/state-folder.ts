@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PortsReport } from '../output/ports-report.js';
-import { isSameProcess } from './process-identity.js';
+import { isSameProcess } from '../ports/process-identity.js';
 import { toEnvName } from '../manifest/resolve-service.js';
 import { stateFolderOf } from './state-paths.js';
 
@@ -9,7 +9,7 @@ import { stateFolderOf } from './state-paths.js';
 export interface InstanceState {
   version: 1;
   pid: number;
-  startTime?: string; // see process-identity.ts
+  startTime?: string; // see ports/process-identity.ts
   startedAt: string; // ISO time, for people
   report: PortsReport;
   /** The services' processes (each leads its own group), for stopping what a killed instance left. */

@@ -1,6 +1,6 @@
 import type { PortsReport } from '../output/ports-report.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { processStartTime } from './process-identity.js';
+import { processStartTime } from '../ports/process-identity.js';
 import { writeState, type ChildRecord } from './state-folder.js';
 
 const THROTTLE_MS = 50;

@@ -11,7 +11,7 @@ import type { ServiceAllocation } from './port-types.js';
 import { probePort } from './probe-port.js';
 import { readCommandLine, readSocketTable } from './proc-net.js';
 import { readSystemPorts } from './system-ports.js';
-import { processStartTime } from '../control/process-identity.js';
+import { processStartTime } from './process-identity.js';
 import { releaseLeases, startLeasing } from './port-lease.js';
 import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
 

@@ -1,4 +1,4 @@
-import { isSameProcess } from '../control/process-identity.js';
+import { isSameProcess } from './process-identity.js';
 import { findPortHolders, suggestLookup } from './find-port-holder.js';
 import { findLease, type Lease } from './port-lease.js';
 import type { DevsupMark, PortHolder } from './port-types.js';

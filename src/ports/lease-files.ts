@@ -6,7 +6,7 @@ import path from 'node:path';
 export interface Lease {
   port: number;
   pid: number; // the devsup instance
-  startTime?: string; // of that pid, so a reused pid does not keep the lease alive (control/process-identity.ts)
+  startTime?: string; // of that pid, so a reused pid does not keep the lease alive (process-identity.ts)
   project: string;
   service: string;
   manifest?: string;

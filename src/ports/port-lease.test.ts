@@ -4,7 +4,7 @@ import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, re
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../control/process-identity.js';
+import { processStartTime } from './process-identity.js';
 import { leaseFileName } from './lease-files.js';
 import { findLease, openLeaseRegistry, releaseLeases, startLeasing, type Lease } from './port-lease.js';
 

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { isSameProcess, processStartTime } from '../control/process-identity.js';
+import { isSameProcess, processStartTime } from './process-identity.js';
 import { createLeaseFile, defaultLeaseFolder, leaseFileName, portOfLeaseFile, prepareLeaseFolder, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
 import { lockRegistry } from './registry-mutex.js';
 

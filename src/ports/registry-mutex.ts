@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unl
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSameProcess, processStartTime } from '../control/process-identity.js';
+import { isSameProcess, processStartTime } from './process-identity.js';
 
 /** Ends the critical section. */
 export type Unlock = () => Promise<void>;

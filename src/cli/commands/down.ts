@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectReply, requestInstance } from '../../control/control-client.js';
-import { isSameProcess, processStartTime } from '../../control/process-identity.js';
+import { isSameProcess, processStartTime } from '../../ports/process-identity.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 import { instanceFolder } from '../instance-folder.js';
 
