@@ -71,10 +71,12 @@ function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: R
   const host = connectHost(target.host);
   const ownedListener: Probe = async () => {
     const port = found.driftedTo ?? given;
+    const connecting = performance.now();
     const connected = await canConnect(host, port);
     if (connected === true) {
-      // Tables read after the connection are sure to show its listener; services that connected at the same time share them.
-      const ours = await treeListensOn(target.pid, port, performance.now());
+      // The listener was there before our connection arrived, so tables read since it started show it;
+      // services connecting at the same time share one read.
+      const ours = await treeListensOn(target.pid, port, connecting);
       // Where the OS will not tell us who listens, a connection is the best evidence we have.
       if (ours !== false) return true;
       return `port ${port} answers, but not from this service's processes`;
