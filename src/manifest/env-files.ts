@@ -11,8 +11,11 @@ export interface DefaultEnvFile {
   pos: SourcePosition; // where a read error (not a missing file) is reported
 }
 
-/** The variables of an `env_file` value (one path or a list; later files win), paths relative to `dir`. */
-export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: ManifestIssue[], fallback?: DefaultEnvFile): Record<string, string> {
+/**
+ * The variables of an `env_file` value (one path or a list; later files win), paths relative to `dir`.
+ * Every file looked for, found or not, is added to `seen` (absolute), for live reload to watch.
+ */
+export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: ManifestIssue[], seen: Set<string>, fallback?: DefaultEnvFile): Record<string, string> {
   const files: { file: string; pos: SourcePosition; required: boolean }[] = [];
   if (node === undefined) {
     if (fallback) files.push({ ...fallback, required: false });
@@ -23,8 +26,10 @@ export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: Ma
   }
   const env: Record<string, string> = {};
   for (const { file, pos, required } of files) {
+    const absolute = path.resolve(dir, file);
+    seen.add(absolute);
     try {
-      Object.assign(env, parse(readFileSync(path.resolve(dir, file))));
+      Object.assign(env, parse(readFileSync(absolute)));
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       if (!missing) addIssue(issues, pos, `env file "${file}" cannot be read: ${(error as Error).message}`);

@@ -22,8 +22,9 @@ export interface ManifestOrigin {
 export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: NodeJS.ProcessEnv, issues: ManifestIssue[]): Manifest {
   const { dir } = origin;
   checkKeys(root, TOP_LEVEL_KEYS, issues);
-  const fileEnv = readEnvFiles(childOf(root, 'env_file'), dir, issues, { file: '.env', pos: root.pos });
-  const services = readServices(root, dir, issues);
+  const envFiles = new Set<string>();
+  const fileEnv = readEnvFiles(childOf(root, 'env_file'), dir, issues, envFiles, { file: '.env', pos: root.pos });
+  const services = readServices(root, dir, issues, envFiles);
   for (const cycle of findCycles(services)) {
     addIssue(issues, dependencyPosition(root, cycle[0], cycle[1]), `dependency cycle: ${cycle.join(' → ')}`);
   }
@@ -33,13 +34,14 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
     project: readString(childOf(root, 'project'), 'project', issues) ?? path.basename(dir),
     env: readEnv(childOf(root, 'env'), 'env', issues),
     fileEnv,
+    envFiles: [...envFiles],
     portRange: readPortRange(childOf(root, 'port_range'), 'port_range', issues) ?? DEFAULT_PORT_RANGE,
     services,
     document: toPlain(root) as Record<string, unknown>,
   };
 }
 
-function readServices(root: MapNode, dir: string, issues: ManifestIssue[]): ServiceSpec[] {
+function readServices(root: MapNode, dir: string, issues: ManifestIssue[], envFiles: Set<string>): ServiceSpec[] {
   const node = childOf(root, 'services');
   if (node === undefined) {
     addIssue(issues, root.pos, 'missing "services": define at least one service');
@@ -51,7 +53,7 @@ function readServices(root: MapNode, dir: string, issues: ManifestIssue[]): Serv
     return [];
   }
   if (node.entries.size === 0) addIssue(issues, node.pos, 'services is empty: define at least one service');
-  const context = { dir, serviceKeys: [...node.entries.keys()], issues };
+  const context = { dir, serviceKeys: [...node.entries.keys()], issues, envFiles };
   return [...node.entries].flatMap(([key, entry]) => readService(key, entry, context) ?? []);
 }
 

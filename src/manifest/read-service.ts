@@ -23,6 +23,7 @@ export interface ServiceContext {
   dir: string; // the manifest's folder
   serviceKeys: string[];
   issues: ManifestIssue[];
+  envFiles: Set<string>; // every env file looked for, absolute
 }
 
 /** One entry of `services`, checked and completed with the defaults; undefined when it is not a map. */
@@ -56,7 +57,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     command: readCommand(map.entries.get('command'), key, entry, issues),
     cwd: readCwd(field('cwd'), dir, issues),
     env: readEnv(field('env'), 'env', issues),
-    fileEnv: readEnvFiles(field('env_file'), dir, issues),
+    fileEnv: readEnvFiles(field('env_file'), dir, issues, context.envFiles),
     ports,
     ...(portEnv !== undefined && { portEnv }),
     ...(host !== undefined && { host }),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { tempProject } from '../../test/helpers/temp-project.js';
 import { DevsupError } from '../errors.js';
@@ -50,6 +51,11 @@ const PORTS: AssignedPorts = new Map<string, Record<string, number>>([
 const BASE_ENV = { L1: 'base', L2: 'base', L3: 'base', L4: 'base', L5: 'base', PORT: '1', DEPTH: '7', UNSET: undefined };
 
 describe('resolveService', () => {
+  test('the manifest lists every env file it read, for live reload to watch', async () => {
+    const { manifest } = await loadDemo();
+    expect(manifest.envFiles).toEqual([path.join(manifest.dir, 'top.env'), path.join(manifest.dir, 'api.env')]);
+  });
+
   test('the environment is layered: base, top env file, service env file, top env, service env, injected', async () => {
     const { manifest, service } = await loadDemo();
     const { env } = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);

@@ -67,6 +67,8 @@ export interface Manifest {
   project: string;
   env: Record<string, string>; // top-level `env`, raw templates
   fileEnv: Record<string, string>; // parsed from the top-level `env_file`s
+  /** Every env file read or looked for (absolute; the top-level default `.env` too): live reload watches them. */
+  envFiles: string[];
   portRange: PortRange; // default 10000-10999
   services: ServiceSpec[]; // in declaration order
   /** Files merged into this manifest, in order: the manifest itself, then services.local.yaml if any. */

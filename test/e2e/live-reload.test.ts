@@ -70,6 +70,32 @@ describe('editing the manifest while devsup up runs', () => {
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);
   });
+
+  it('restarts only the services an edited env file feeds, the default .env and one in another folder alike', async () => {
+    const printer = (name: string) => [`command: ${fixtureArgv('print-env.mjs', name)}`];
+    const { dir } = session.project({
+      'services.yaml': manifest({ shared: printer('GREETING'), own: [...printer('LEVEL'), 'env_file: config/own.env'], other: printer('OTHER') }),
+      '.env': 'GREETING=hello\n',
+      'config/own.env': 'LEVEL=1\n',
+    });
+    const up = session.up(dir);
+    await up.waitForOutput(/own +\| LEVEL=1$/m, 20_000);
+    const before = byKey(await session.waitForPorts(dir, 'all running', (r) => r.services.every((s) => s.status === 'running')));
+
+    writeFileSync(path.join(dir, 'config/own.env'), 'LEVEL=2\n');
+    await up.waitForOutput(/own\.env reloaded: restarted own; 2 unchanged$/m, 20_000);
+    await up.waitForOutput(/own +\| LEVEL=2$/m, 20_000);
+
+    writeFileSync(path.join(dir, '.env.tmp'), 'GREETING=bonjour\n');
+    renameSync(path.join(dir, '.env.tmp'), path.join(dir, '.env'));
+    // The top-level env file feeds every service.
+    await up.waitForOutput(/\.env reloaded: restarted shared, own, other$/m, 20_000);
+    await up.waitForOutput(/shared +\| GREETING=bonjour$/m, 20_000);
+    const after = byKey(await session.portsJson(dir));
+    expect(after.other!.pid).not.toBe(before.other!.pid);
+    session.interrupt(up);
+    expect((await exitWithin(up, 15_000)).code).toBe(0);
+  });
 });
 
 describe('watch', () => {

@@ -38,6 +38,7 @@ export function manifestOf(services: ServiceSpec[], overrides: Partial<Manifest>
     project: 'test',
     env: {},
     fileEnv: {},
+    envFiles: [],
     portRange: DEFAULT_PORT_RANGE,
     services,
     sources: [`${os.tmpdir()}/services.yaml`],

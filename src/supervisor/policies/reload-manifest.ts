@@ -14,7 +14,7 @@ export interface ManifestWatcher {
 }
 
 /**
- * While `up` runs, an edit to the manifest or services.local.yaml is loaded again: an invalid
+ * While `up` runs, an edit to the manifest, services.local.yaml or an env file it reads is loaded again: an invalid
  * edit changes nothing and is reported; a valid one is applied as a difference (see
  * `Supervisor.applyManifest`) and what was done is said. `onApplied` runs after each applied edit.
  * `loadedAt` is when the manifest in force was read.
@@ -28,53 +28,106 @@ export async function reloadOnManifestChange(
 ): Promise<ManifestWatcher> {
   const manifest = supervisor.manifest;
   if (path.basename(manifest.file) === 'Procfile') return { close: async () => undefined };
-  const names = new Set([path.basename(manifest.file), LOCAL_FILE]);
   let timer: NodeJS.Timeout | undefined;
   let applying = Promise.resolve();
+  const changed = new Set<string>(); // names of the edited files, for the message
+  const folders = new FolderWatchers(schedule, say);
   const reload = async () => {
+    const edited = changed.size > 0 ? [...changed].join(', ') : path.basename(manifest.file);
+    changed.clear();
     let next: Manifest;
     try {
       next = await load();
     } catch (error) {
       if (!(error instanceof DevsupError)) throw error;
-      say(`${path.basename(manifest.file)} changed, but cannot be used; everything keeps running as it was:\n${error.message}`);
+      say(`${edited} changed, but cannot be used; everything keeps running as it was:\n${error.message}`);
       return;
     }
     const changes = await supervisor.applyManifest(next);
-    say(`${path.basename(manifest.file)} reloaded: ${describeChanges(changes)}`);
+    say(`${edited} reloaded: ${describeChanges(changes)}`);
+    folders.watch(filesOf(next)); // the edit may have named other env files
     await onApplied(changes);
   };
-  const schedule = () => {
+  function schedule(file?: string) {
+    if (file !== undefined) changed.add(path.basename(file));
     clearTimeout(timer);
     // One reload at a time, in order: a save during a reload is applied after it.
     timer = setTimeout(() => (applying = applying.then(reload)), RELOAD_DEBOUNCE_MS);
-  };
-  // The folder, not the files: editors save by renaming a new file over the old one. A plain
-  // fs.watch, not chokidar: output redirected to a file in this folder changes it thousands of times
-  // a second, and chokidar would re-read the folder for each change.
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(manifest.dir, { persistent: false }, (_event, name) => {
-      if (name === null || names.has(path.basename(name))) schedule();
-    });
-  } catch (error) {
-    // Out of inotify watches, say: everything runs, only edits are not picked up.
-    say(`cannot watch ${path.basename(manifest.file)} for edits (${(error as Error).message}); restart devsup to apply them.`);
-    return { close: async () => undefined };
   }
-  watcher.on('error', (error) => {
-    say(`stopped watching ${path.basename(manifest.file)} for edits: ${error.message}`);
-    watcher.close();
-  });
+  folders.watch(filesOf(manifest));
   // An edit saved between loading and watching would otherwise wait for the next one.
-  if ([...names].some((name) => modifiedSince(path.join(manifest.dir, name), loadedAt))) schedule();
+  for (const file of filesOf(manifest)) if (modifiedSince(file, loadedAt)) schedule(file);
   return {
     close: async () => {
       clearTimeout(timer);
-      watcher.close();
+      folders.close();
       await applying;
     },
   };
+}
+
+/** The files whose edits reload the manifest: itself, services.local.yaml, and every env file it reads. */
+function filesOf(manifest: Manifest): string[] {
+  return [manifest.file, path.join(manifest.dir, LOCAL_FILE), ...manifest.envFiles];
+}
+
+/**
+ * One plain fs.watch per folder that holds a watched file, filtered by name. The folder, not the file:
+ * editors save by renaming a new file over the old one. Not chokidar: output redirected to a file in the
+ * same folder changes it thousands of times a second, and chokidar would re-read the folder each time.
+ */
+class FolderWatchers {
+  private readonly folders = new Map<string, { names: Set<string>; watcher: FSWatcher }>();
+
+  constructor(
+    private readonly onChange: (file?: string) => void,
+    private readonly say: (message: string) => void,
+  ) {}
+
+  /** Watches exactly `files` from now on. */
+  watch(files: string[]): void {
+    const wanted = new Map<string, Set<string>>();
+    for (const file of files) {
+      const folder = path.dirname(file);
+      const names = wanted.get(folder) ?? new Set<string>();
+      wanted.set(folder, names.add(path.basename(file)));
+    }
+    for (const [folder, entry] of this.folders) {
+      if (wanted.has(folder)) continue;
+      entry.watcher.close();
+      this.folders.delete(folder);
+    }
+    for (const [folder, names] of wanted) {
+      const entry = this.folders.get(folder);
+      if (entry) entry.names = names;
+      else this.start(folder, names);
+    }
+  }
+
+  close(): void {
+    for (const { watcher } of this.folders.values()) watcher.close();
+    this.folders.clear();
+  }
+
+  private start(folder: string, names: Set<string>): void {
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(folder, { persistent: false }, (_event, name) => {
+        if (name === null) this.onChange(); // this platform does not say which file: check them all
+        else if (this.folders.get(folder)?.names.has(path.basename(name))) this.onChange(name);
+      });
+    } catch (error) {
+      // A missing folder, or no inotify watches left: everything runs, only these edits go unseen.
+      this.say(`cannot watch ${folder} for edits to ${[...names].join(', ')} (${(error as Error).message}); restart devsup to apply them.`);
+      return;
+    }
+    watcher.on('error', (error) => {
+      this.say(`stopped watching ${folder} for edits: ${error.message}`);
+      watcher.close();
+      this.folders.delete(folder);
+    });
+    this.folders.set(folder, { names, watcher });
+  }
 }
 
 function modifiedSince(file: string, time: number): boolean {
