@@ -43,6 +43,13 @@ export function releaseLeases(): void {
   leasing = undefined;
 }
 
+/** Gives back this instance's lease on `port` early: the service using it moved off it, or left the manifest. */
+export function releaseLease(port: number): void {
+  if (!leasing) return;
+  const file = path.join(leasing.folder, leaseFileName(port));
+  if (written.delete(file) && readLeaseFile(file)?.lease?.pid === process.pid) removeFile(file);
+}
+
 /** Takes the mutex, drops stale leases and reads the live ones; `close()` when the allocation is done. */
 export async function openLeaseRegistry(folder = leasing?.folder ?? defaultLeaseFolder()): Promise<LeaseRegistry> {
   const usable = prepareLeaseFolder(folder);

@@ -4,6 +4,7 @@ import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
 import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
+import { releaseLease } from '../ports/port-lease.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner } from './service-runner.js';
@@ -63,6 +64,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Records a service's allocation: its ports for `${svc.port}`, or why it got none. */
   private adopt(allocation: ServiceAllocation): void {
+    this.giveBackPorts(this.allocated.get(allocation.service) ?? [], allocation.ports);
     this.ports.set(allocation.service, portRecord(allocation.ports));
     if (allocation.failure) this.failures.set(allocation.service, allocation.failure);
     this.allocated.set(allocation.service, allocation.ports);
@@ -157,6 +159,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private forget(key: string): void {
+    this.giveBackPorts(this.runners.get(key)?.ports ?? this.allocated.get(key) ?? [], []);
     this.runners.get(key)?.removeAllListeners();
     this.runners.delete(key);
     this.ports.delete(key);
@@ -244,7 +247,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const exclude = new Set(others.flatMap((other) => other.ports.map((assignment) => assignment.port)));
     const [allocation] = await allocatePorts(this.manifest, { only: [runner.spec.key], exclude });
     if (!allocation || allocation.failure) return { failure: allocation?.failure ?? 'no port could be allocated' };
+    this.giveBackPorts(runner.ports, allocation.ports);
     return allocation.ports;
+  }
+
+  /** Leases on the ports a service no longer uses go back at once, so other devsup instances may have them. */
+  private giveBackPorts(before: PortAssignment[], after: PortAssignment[]): void {
+    const kept = new Set(after.map((assignment) => assignment.port));
+    for (const { port } of before) if (!kept.has(port)) releaseLease(port);
   }
 
   /** Records a service's new ports and restarts the running services whose command, env or url use them. */

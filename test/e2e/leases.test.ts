@@ -59,4 +59,21 @@ describe('two devsup instances on one machine', () => {
     expect(reportA.services[0]).toMatchObject({ port, restarts: 1 });
     expect(upA.stderr()).not.toMatch(MOVED);
   });
+
+  it('give back the lease of a service removed by an edit, at once, to the next instance', async () => {
+    const base = await findFreePorts(2);
+    const a = session.project({ 'services.yaml': manifest('first', [base, base + 1]) });
+    const upA = session.up(a.dir);
+    await session.waitForPorts(a.dir, 'first ready', allReady);
+    writeFileSync(path.join(a.dir, 'services.yaml'), manifest('first', [base]));
+    await upA.waitForOutput(/services\.yaml reloaded: stopped s1; 1 unchanged$/m, 20_000);
+
+    const b = session.project({ 'services.yaml': manifest('second', [base + 1]) });
+    const upB = session.up(b.dir);
+    const reportB = await session.waitForPorts(b.dir, 'second ready', allReady);
+    expect(reportB.services[0]).toMatchObject({ preferred: base + 1, port: base + 1 });
+    expect(upB.stderr()).not.toContain('leased by');
+    for (const up of [upA, upB]) session.interrupt(up);
+    for (const up of [upA, upB]) expect((await exitWithin(up, 15_000)).code).toBe(0);
+  });
 });
