@@ -214,9 +214,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Stops and starts one service again on the same port; not counted as a crash. */
   async restartService(key: string): Promise<void> {
+    await this.restartServices([key]);
+  }
+
+  /**
+   * Restarts several services together: all are stopped (dependents first) before any starts, since
+   * starting a dependent also starts its dependencies — one still stopping would be started twice.
+   */
+  async restartServices(keys: string[]): Promise<void> {
     await this.whileRestarting(async () => {
-      await this.stopService(key);
-      this.startService(key);
+      await this.stopDependentsFirst(keys, (key) => this.stopService(key));
+      for (const key of startOrder(this.manifest.services)) if (keys.includes(key)) this.startService(key);
     });
   }
 
@@ -224,16 +232,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(exitCode: 0 | 1 = 0): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    const order = startOrder(this.manifest.services);
+    await this.stopDependentsFirst([...this.runners.keys()], (key) => this.runners.get(key)!.stop());
+    this.finish(exitCode);
+  }
+
+  /** Stops `keys` at once, except that each waits for the services among them that depend on it. */
+  private async stopDependentsFirst(keys: string[], stop: (key: string) => Promise<void>): Promise<void> {
     const stopped = new Map<string, Promise<void>>();
-    // Walk from the last started: each stop waits for the stops of the services that depend on it.
-    for (const key of [...order].reverse()) {
-      const runner = this.runners.get(key)!;
+    // Walk from the last started, so a service's dependents have their promises when it is reached.
+    for (const key of startOrder(this.manifest.services).reverse()) {
+      if (!keys.includes(key)) continue;
       const dependents = this.dependentsOf(key).map((dependent) => stopped.get(dependent) ?? Promise.resolve());
-      stopped.set(key, Promise.all(dependents).then(() => runner.stop()));
+      stopped.set(key, Promise.all(dependents).then(() => stop(key)));
     }
     await Promise.all(stopped.values());
-    this.finish(exitCode);
   }
 
   /** SIGKILL to every service's tree at once (a second Ctrl-C). */
@@ -261,13 +273,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private onPortChanged(moved: ServiceRunner): void {
     this.ports.set(moved.spec.key, portRecord(moved.ports));
     this.emit('portChanged', moved);
-    for (const runner of this.runners.values()) {
-      if (runner === moved || !runner.isActive) continue;
-      if (servicesReferencedBy(this.manifest, runner.spec).has(moved.spec.key)) {
-        this.options.warn(`restarting ${runner.spec.key}: it uses the port of ${moved.spec.key}, now ${moved.port}.`);
-        void this.restartService(runner.spec.key);
-      }
-    }
+    const users = [...this.runners.values()].filter(
+      (runner) => runner !== moved && runner.isActive && servicesReferencedBy(this.manifest, runner.spec).has(moved.spec.key),
+    );
+    for (const runner of users) this.options.warn(`restarting ${runner.spec.key}: it uses the port of ${moved.spec.key}, now ${moved.port}.`);
+    if (users.length > 0) void this.restartServices(users.map((runner) => runner.spec.key));
   }
 
   private dependentsOf(key: string): string[] {

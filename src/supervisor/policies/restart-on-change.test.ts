@@ -58,15 +58,19 @@ describe('restartOnChange', () => {
   });
 
   it('with watch_cascade, restarts the services that depend on the changed one too', async () => {
-    const { dir, starts, output } = await watchProject((folder) => [
+    const { dir, said, starts, output } = await watchProject((folder) => [
       serviceSpec('lib', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, watch: ['src'], watchCascade: true }),
       serviceSpec('api', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, dependsOn: [{ service: 'lib', condition: 'started' }] }),
       serviceSpec('other', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder }),
     ]);
     await waitFor(() => starts('lib') === 1 && starts('api') === 1 && starts('other') === 1, { what: 'all started', describe: output });
     writeFileSync(path.join(dir, 'src/index.js'), 'changed');
-    // At least once: under load, one write's 'add' and 'change' events can land more than a debounce apart.
-    await waitFor(() => starts('lib') >= 2 && starts('api') >= 2, { what: 'lib and api restarted', describe: output });
+    await waitFor(() => starts('lib') === 2 && starts('api') === 2, { what: 'lib and api restarted', describe: () => [said, output()] });
+    // Once: a new file's 'add' and 'change' may land more than a debounce apart, yet the restart after
+    // the first already had the written file. A later save is the sentinel: it restarts them once more.
+    writeFileSync(path.join(dir, 'src/sentinel.js'), 'last');
+    await waitFor(() => said.length === 2 && starts('lib') === 3 && starts('api') === 3, { what: 'one more restart', describe: () => [said, output()] });
+    expect(said).toEqual(['lib: src/index.js changed: restarting', 'lib: src/sentinel.js changed: restarting']);
     expect(starts('other')).toBe(1);
   });
 });

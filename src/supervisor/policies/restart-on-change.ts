@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ServiceSpec } from '../../manifest/service-spec.js';
@@ -28,20 +29,25 @@ export async function restartOnChange(supervisor: Supervisor, services: ServiceS
     const relative = (file: string) => path.relative(service.cwd, file).split(path.sep).join('/');
     let timer: NodeJS.Timeout | undefined;
     let changed: string[] = [];
+    let created = new Set<string>(); // files added since the last restart
+    let included = new Map<string, string | undefined>(); // files the last restart found created → their stat then
     const watcher = watch(baseFolders(service), {
       ignoreInitial: true,
       ignored: (file) => ignored(relative(file)),
     });
-    watcher.on('all', (_event, file) => {
+    watcher.on('all', (event, file) => {
       const name = relative(file);
-      if (!matches(name)) return;
+      if (!matches(name) || (event === 'change' && included.has(file) && included.get(file) === statOf(file))) return;
       changed.push(name);
+      if (event === 'add') created.add(file);
       clearTimeout(timer);
       timer = setTimeout(() => {
         const files = [...new Set(changed)];
         changed = [];
+        included = new Map([...created].map((file) => [file, statOf(file)]));
+        created = new Set();
         say(service.key, `${files.length === 1 ? files[0] : `${files[0]} and ${files.length - 1} more`} changed: restarting`);
-        for (const key of [service.key, ...(service.watchCascade ? dependentsOf(services, service.key) : [])]) void supervisor.restartService(key);
+        void supervisor.restartServices([service.key, ...(service.watchCascade ? dependentsOf(services, service.key) : [])]);
       }, WATCH_DEBOUNCE_MS);
     });
     return { watcher, stop: () => clearTimeout(timer) };
@@ -54,6 +60,21 @@ export async function restartOnChange(supervisor: Supervisor, services: ServiceS
       await Promise.all(watchers.map(({ watcher }) => watcher.close()));
     },
   };
+}
+
+/**
+ * Size and mtime, to tell a late event from a new save: on a busy machine a new file's `add` and the
+ * `change` of its first write can arrive more than a debounce apart, and the restart that followed the
+ * `add` already saw the written file. Compared with the file as it was, not with the clock, which a
+ * network folder may not share. undefined when the file is gone (that is a change).
+ */
+function statOf(file: string): string | undefined {
+  try {
+    const stats = statSync(file);
+    return `${stats.size}:${stats.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A glob list as one predicate on paths relative to the service's folder; a plain folder name covers what is inside it. */
