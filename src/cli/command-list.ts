@@ -93,6 +93,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     options: { ...jsonOption },
     load: () => import('./commands/who.js'),
   },
+  init: {
+    summary: 'write a starter services.yaml (from a Procfile or package.json if there is one) and the .gitignore lines',
+    usage: 'devsup init [-f FILE]',
+    options: { ...manifestOption },
+    load: () => import('./commands/init.js'),
+  },
   check: {
     summary: 'validate the manifest, print it merged and the ports it would get; starts nothing',
     usage: 'devsup check [-f FILE] [--port SERVICE=PORT]…',

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ignoreStateFolder } from './gitignore.js';
+import { ignoreDevsupFiles, ignoreStateFolder } from './gitignore.js';
 
 const folders: string[] = [];
 afterEach(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
@@ -56,5 +56,14 @@ describe('ignoreStateFolder', () => {
     const dir = repository({ '.gitignore': 'dist\n', 'app/services.yaml': '' }, false);
     expect(run(path.join(dir, 'app'))).toEqual([]);
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('dist\n');
+  });
+});
+
+describe('ignoreDevsupFiles', () => {
+  it('adds only the lines a .gitignore lacks, recognising the ways they may already be written', () => {
+    const dir = repository({ '.gitignore': 'dist\r\n/.devsup\r\n' });
+    expect(ignoreDevsupFiles(dir)).toEqual(['services.local.yaml']);
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('dist\r\n/.devsup\r\nservices.local.yaml\n');
+    expect(ignoreDevsupFiles(dir)).toEqual([]);
   });
 });

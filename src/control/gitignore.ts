@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LOCAL_MANIFEST } from '../manifest/find-manifest.js';
 import { STATE_FOLDER } from './state-paths.js';
 
 /** Patterns that ignore a `.devsup` folder wherever it is. */
@@ -37,4 +38,21 @@ function isInsideRepository(folder: string): boolean {
     if (existsSync(path.join(current, '.git'))) return true;
     if (path.dirname(current) === current) return false;
   }
+}
+
+/**
+ * For `devsup init`: `.devsup/` and `services.local.yaml` (a developer's own overrides) in the
+ * `.gitignore` beside the manifest, created if missing. Returns the lines it added.
+ */
+export function ignoreDevsupFiles(manifestDir: string): string[] {
+  const file = path.join(manifestDir, '.gitignore');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const lines = new Set(text.split(/\r?\n/).map((line) => line.trim()));
+  const missing = [];
+  if (![...ANYWHERE, `/${STATE_FOLDER}`, `/${STATE_FOLDER}/`].some((line) => lines.has(line))) missing.push(`${STATE_FOLDER}/`);
+  if (![LOCAL_MANIFEST, `/${LOCAL_MANIFEST}`, `**/${LOCAL_MANIFEST}`].some((line) => lines.has(line))) missing.push(LOCAL_MANIFEST);
+  if (missing.length === 0) return [];
+  if (text === '') writeFileSync(file, `${missing.join('\n')}\n`);
+  else appendFileSync(file, `${text.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
+  return missing;
 }

@@ -7,7 +7,9 @@ export interface FoundManifest {
   kind: 'yaml' | 'procfile';
 }
 
-const MANIFEST_NAMES = ['services.yaml', 'services.yml'];
+export const MANIFEST_NAMES = ['services.yaml', 'services.yml'];
+/** A developer's own overrides beside the manifest, merged over it and never committed. */
+export const LOCAL_MANIFEST = 'services.local.yaml';
 
 /**
  * `-f FILE` (relative to `cwd`), else services.yaml|yml in `cwd` or the nearest parent that has one;

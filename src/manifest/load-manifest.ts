@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
-import { findManifest } from './find-manifest.js';
+import { findManifest, LOCAL_MANIFEST } from './find-manifest.js';
 import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
 import { parseYaml } from './parse-yaml.js';
@@ -15,8 +15,6 @@ export interface LoadManifestOptions {
   portOverrides?: string[]; // from `--port llm=11000` (also `svc.NAME=N` for a named port)
   env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
 }
-
-const LOCAL_MANIFEST = 'services.local.yaml';
 
 /**
  * find → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and apply

@@ -15,7 +15,8 @@ const SERVICE_KEYS = [
   'title', 'command', 'cwd', 'env', 'env_file', 'port', 'ports', 'port_env', 'host', 'fallback', 'socket', 'url', 'ready', 'ready_timeout',
   'depends_on', 'restart', 'max_restarts', 'critical', 'stop_signal', 'stop_timeout', 'watch', 'watch_ignore', 'watch_cascade', 'autostart',
 ] as const;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
 

@@ -1,13 +1,13 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { DevsupError } from '../../errors.js';
+import { LOCAL_MANIFEST } from '../../manifest/find-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import type { ManifestChanges } from '../manifest-diff.js';
 import type { Supervisor } from '../supervisor.js';
 
 /** Editors save in bursts (write, rename, chmod): one reload for all of it. */
 const RELOAD_DEBOUNCE_MS = 200;
-const LOCAL_FILE = 'services.local.yaml';
 
 export interface ManifestWatcher {
   close(): Promise<void>;
@@ -68,7 +68,7 @@ export async function reloadOnManifestChange(
 
 /** The files whose edits reload the manifest: itself, services.local.yaml, and every env file it reads. */
 function filesOf(manifest: Manifest): string[] {
-  return [manifest.file, path.join(manifest.dir, LOCAL_FILE), ...manifest.envFiles];
+  return [manifest.file, path.join(manifest.dir, LOCAL_MANIFEST), ...manifest.envFiles];
 }
 
 /**
