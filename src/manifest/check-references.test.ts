@@ -1,22 +1,19 @@
-import { afterEach, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+const newProject = tempProjects();
 
 async function problemsOf(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
-  const project = tempProject(files);
-  projects.push(project);
+  const project = newProject(files);
   const error = await loadManifest({ cwd: project.dir, env }).then(() => undefined, (thrown: unknown) => thrown);
   expect(error).toBeInstanceOf(ManifestError);
   return (error as ManifestError).message.split('\n');
 }
 
 async function loads(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const project = tempProject(files);
-  projects.push(project);
+  const project = newProject(files);
   await loadManifest({ cwd: project.dir, env });
 }
 

@@ -1,19 +1,12 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { DevsupError } from '../errors.js';
 import { findManifest } from './find-manifest.js';
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
-
-function project(files: Record<string, string>) {
-  const created = tempProject(files);
-  projects.push(created);
-  return created;
-}
+const project = tempProjects();
 
 test('services.yaml in the folder itself', () => {
   const { dir } = project({ 'services.yaml': '' });

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { describe, expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError, UsageError } from '../errors.js';
 import { loadManifest, type LoadManifestOptions } from './load-manifest.js';
 
@@ -16,14 +16,7 @@ services:
     depends_on: [tools]
 `;
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
-
-function project(files: Record<string, string>) {
-  const created = tempProject(files);
-  projects.push(created);
-  return created;
-}
+const project = tempProjects();
 
 async function failure(options: LoadManifestOptions): Promise<unknown> {
   return loadManifest(options).then(

@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { afterEach, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
 import { parseProcfile } from './procfile.js';
 import { toPlain } from './yaml-node.js';
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+const newProject = tempProjects();
 
 test('name: command lines become services with foreman ports; comments and blank lines are skipped', () => {
   const { root, issues } = parseProcfile('# the app\nweb: bundle exec puma -p $PORT\n\nworker:   node worker.js  \n  clock: node clock.js\n', 'Procfile');
@@ -31,11 +30,10 @@ test('malformed lines and repeated names are issues at their line', () => {
 });
 
 test('a Procfile is the manifest when no services.yaml exists; services.local.yaml may give ports', async () => {
-  const project = tempProject({
+  const project = newProject({
     'Procfile': 'web: node web.js --port $PORT\nworker: node worker.js\n',
     'services.local.yaml': 'services:\n  worker: { port: 6000 }\n',
   });
-  projects.push(project);
   const manifest = await loadManifest({ cwd: project.dir, env: {} });
   expect(manifest.file).toBe(path.join(project.dir, 'Procfile'));
   expect(manifest.services.map((service) => [service.key, service.command, service.ports])).toEqual([
@@ -46,8 +44,7 @@ test('a Procfile is the manifest when no services.yaml exists; services.local.ya
 });
 
 test('problems in a Procfile are reported with its name and line', async () => {
-  const project = tempProject({ 'Procfile': 'web: node web.js\nweb~1: node other.js\n' });
-  projects.push(project);
+  const project = newProject({ 'Procfile': 'web: node web.js\nweb~1: node other.js\n' });
   const error = await loadManifest({ cwd: project.dir, env: {} }).catch((thrown: unknown) => thrown);
   expect((error as ManifestError).message).toBe(
     'Procfile:2:1: invalid service name "web~1": use letters, digits, "_", "." and "-", starting with a letter or digit',

@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { describe, expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { DevsupError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
 import { resolveService, resolveUrl, type AssignedPorts } from './resolve-service.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+const newProject = tempProjects();
 
 const MANIFEST = `
 env_file: top.env
@@ -34,12 +33,11 @@ services:
 `;
 
 async function loadDemo(): Promise<{ manifest: Manifest; service: (key: string) => ServiceSpec }> {
-  const project = tempProject({
+  const project = newProject({
     'services.yaml': MANIFEST,
     'top.env': 'L1=top-file\nL2=top-file\nL3=top-file\nL4=top-file\nSHARED_VAR=from-top-file\n',
     'api.env': 'L1=service-file\nL2=service-file\nL3=service-file\nSHARED_VAR=from-service-file\n',
   });
-  projects.push(project);
   const manifest = await loadManifest({ cwd: project.dir, env: { DEPTH: '3' } });
   return { manifest, service: (key) => manifest.services.find((service) => service.key === key)! };
 }

@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { tempProject } from '../../test/helpers/temp-project.js';
+import { describe, expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
 
-const projects: { remove(): void }[] = [];
-afterEach(() => projects.splice(0).forEach((project) => project.remove()));
+const newProject = tempProjects();
 
 /** The lines of the ManifestError that loading `services.yaml` (and any other files given) throws. */
 async function problemsOf(manifest: string, files: Record<string, string> = {}): Promise<string[]> {
-  const project = tempProject({ 'services.yaml': manifest, ...files });
-  projects.push(project);
+  const project = newProject({ 'services.yaml': manifest, ...files });
   const error = await loadManifest({ cwd: project.dir, env: {} }).then(
     () => undefined,
     (thrown: unknown) => thrown,
@@ -21,8 +19,7 @@ async function problemsOf(manifest: string, files: Record<string, string> = {}):
 
 /** Loads a manifest that must be valid. */
 async function load(manifest: string, files: Record<string, string> = {}) {
-  const project = tempProject({ 'services.yaml': manifest, ...files });
-  projects.push(project);
+  const project = newProject({ 'services.yaml': manifest, ...files });
   return { project, manifest: await loadManifest({ cwd: project.dir, env: {} }) };
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -14,6 +15,17 @@ export function tempProject(files: Record<string, string>): { dir: string; write
   };
   for (const [name, text] of Object.entries(files)) write(name, text);
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** For a test file: a `tempProject` maker whose folders are removed after each test. */
+export function tempProjects(): typeof tempProject {
+  const created: { remove(): void }[] = [];
+  afterEach(() => created.splice(0).forEach((project) => project.remove()));
+  return (files) => {
+    const project = tempProject(files);
+    created.push(project);
+    return project;
+  };
 }
 
 /** `node <fixtures>/NAME args…` as a manifest command string; words are quoted only where needed, so devsup runs it without a shell. */
