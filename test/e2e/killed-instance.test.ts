@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning, watchdogOf } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, isRunning, watchdogOf } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -7,22 +7,9 @@ import { waitFor } from '../helpers/wait-for.js';
 const session = new E2ESession();
 afterEach(() => session.cleanup());
 
-
-async function startTree(port: number) {
-  const { dir } = session.project({
-    'services.yaml': ['services:', '  tree:', `    command: ${fixtureArgv('spawn-grandchild.mjs')}`, `    port: ${port}`, ''].join('\n'),
-  });
-  const up = session.up(dir);
-  const [, parent, grandchild] = await up.waitForOutput(/^tree +\| parent (\d+) grandchild (\d+)$/m, 20_000);
-  const pids = [Number(parent), Number(grandchild)];
-  pids.forEach((pid) => session.track(pid));
-  await up.waitForOutput(TABLE_HEADER, 20_000);
-  return { dir, up, pids };
-}
-
 describe('a devsup killed with SIGKILL', () => {
   it('takes its children and grandchildren with it within 2 s', async () => {
-    const { up, pids } = await startTree(await findFreePorts(1));
+    const { up, pids } = await session.upTree(await findFreePorts(1));
     expect(watchdogOf(up.child.pid!)).toBeDefined();
     process.kill(up.child.pid!, 'SIGKILL');
     await exitWithin(up, 5_000, 'devsup dies');
@@ -31,7 +18,7 @@ describe('a devsup killed with SIGKILL', () => {
 
   it('leaves nothing that the next devsup up in that folder must reclaim', async () => {
     const port = await findFreePorts(1);
-    const first = await startTree(port);
+    const first = await session.upTree(port);
     process.kill(first.up.child.pid!, 'SIGKILL');
     await exitWithin(first.up, 5_000, 'devsup dies');
     await waitFor(() => first.pids.every((pid) => !isRunning(pid)), { what: 'first tree gone', timeoutMs: 2_000 });
@@ -45,7 +32,7 @@ describe('a devsup killed with SIGKILL', () => {
 
   it('has its survivors stopped by the next devsup up in that folder, when its watchdog died too', async () => {
     const port = await findFreePorts(1);
-    const first = await startTree(port);
+    const first = await session.upTree(port);
     const watchdog = watchdogOf(first.up.child.pid!)!;
     process.kill(watchdog, 'SIGKILL');
     process.kill(first.up.child.pid!, 'SIGKILL');

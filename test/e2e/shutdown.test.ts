@@ -10,14 +10,7 @@ afterEach(() => session.cleanup());
 describe('Ctrl-C', () => {
   it('stops a child and its grandchild, then exits 0', async () => {
     const port = await findFreePorts(1);
-    const { dir } = session.project({
-      'services.yaml': ['services:', '  tree:', `    command: ${fixtureArgv('spawn-grandchild.mjs')}`, `    port: ${port}`, ''].join('\n'),
-    });
-    const up = session.up(dir);
-    const [, parent, grandchild] = await up.waitForOutput(/^tree +\| parent (\d+) grandchild (\d+)$/m, 20_000);
-    const pids = [Number(parent), Number(grandchild)];
-    pids.forEach((pid) => session.track(pid));
-    await up.waitForOutput(TABLE_HEADER, 20_000);
+    const { up, pids } = await session.upTree(port);
     expect(pids.every(isRunning)).toBe(true);
 
     session.interrupt(up);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TABLE_HEADER } from './parse-port-table.js';
 import { runCli, startCli, type CliRun } from './run-cli.js';
 import { tempProject } from './temp-project.js';
 import { waitFor } from './wait-for.js';
@@ -111,6 +112,22 @@ export class E2ESession {
     this.runs.push(run);
     if (!this.upByDir.has(dir)) this.upByDir.set(dir, run);
     return run;
+  }
+
+  /**
+   * `devsup up` of one service `tree` whose child spawns a grandchild; resolves once the table is
+   * shown, with the two pids (tracked for the cleanup).
+   */
+  async upTree(port: number): Promise<{ dir: string; up: CliRun; pids: number[] }> {
+    const { dir } = this.project({
+      'services.yaml': ['services:', '  tree:', `    command: ${fixtureArgv('spawn-grandchild.mjs')}`, `    port: ${port}`, ''].join('\n'),
+    });
+    const up = this.up(dir);
+    const [, parent, grandchild] = await up.waitForOutput(/^tree +\| parent (\d+) grandchild (\d+)$/m, 20_000);
+    const pids = [Number(parent), Number(grandchild)];
+    pids.forEach((pid) => this.track(pid));
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    return { dir, up, pids };
   }
 
   /** Sends SIGINT to the process group of a run, as a terminal's Ctrl-C does. */
