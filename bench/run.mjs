@@ -18,7 +18,7 @@ const results = [];
 const record = (name, value, unit, baseline, target) => {
   results.push({ name, value, unit, baseline, target });
   const ratio = baseline ? ` (${(value / baseline).toFixed(2)}× baseline ${baseline.toFixed(1)} ${unit})` : '';
-  console.log(`${name}: ${value.toFixed(1)} ${unit}${ratio}  target ${target.text} ${target.ok(value, baseline) ? 'OK' : 'MISSED'}`);
+  console.log(`${name}: ${value.toFixed(unit === '×' ? 2 : 1)} ${unit}${ratio}  target ${target.text} ${target.ok(value, baseline) ? 'OK' : 'MISSED'}`);
 };
 const tiny = path.join(FIXTURES, 'tiny-http.mjs');
 
