@@ -57,6 +57,17 @@ describe('devsup init', () => {
     expect(() => read(dir, 'services.yaml')).toThrow();
   });
 
+  it('says so clearly when the folder for -f does not exist, or package.json is not an object', async () => {
+    const { dir } = session.project({ 'package.json': 'null' });
+    const missing = await runCli(['init', '-f', 'no/such/folder/services.yaml'], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^cannot write no\/such\/folder\/services\.yaml: ENOENT/);
+    expect(missing.stderr).not.toContain('unexpected error');
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('an example service');
+  });
+
   it('reports a broken Procfile with its file and line, and writes nothing', async () => {
     const { dir } = session.project({ Procfile: 'web: node web.js\nthis line has no colon\n' });
     const result = await runCli(['init'], dir);

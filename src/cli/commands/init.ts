@@ -23,7 +23,11 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     throw new DevsupError(`${path.relative(io.cwd, existing) || existing} already exists: devsup init never overwrites a manifest.`, 2, 'Check it with `devsup check`, or move it away to start over.');
   }
   const { services, source } = starterServices(dir, io.cwd);
-  writeFileSync(file, renderStarterManifest(path.basename(dir), services, source), { flag: 'wx' });
+  try {
+    writeFileSync(file, renderStarterManifest(path.basename(dir), services, source), { flag: 'wx' }); // wx: never over a file made meanwhile
+  } catch (error) {
+    throw new DevsupError(`cannot write ${path.relative(io.cwd, file) || file}: ${(error as Error).message}`, 1, 'Check that the folder exists and that you may write there.');
+  }
   const list = services.map((service) => `${service.key} on port ${service.port}`).join(', ');
   io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${source === 'example' ? 'an example service' : `from your ${source}`} (${list})\n`);
   const added = ignoreDevsupFiles(dir);
@@ -49,12 +53,13 @@ function starterServices(dir: string, cwd: string): { services: StarterService[]
 
 /** `npm run dev` (or `npm start`) when package.json has that script, named after the package. */
 function packageScript(dir: string): { key: string; command: string } | undefined {
-  let pkg: { name?: unknown; scripts?: Record<string, unknown> };
+  let pkg: { name?: unknown; scripts?: Record<string, unknown> } | null;
   try {
     pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
   } catch {
     return undefined; // none, or not JSON: the example will do
   }
+  if (typeof pkg !== 'object' || pkg === null) return undefined;
   const command = typeof pkg.scripts?.dev === 'string' ? 'npm run dev' : typeof pkg.scripts?.start === 'string' ? 'npm start' : undefined;
   if (command === undefined) return undefined;
   // "@scope/my-app" → "my-app"; anything that is not a valid service name → "app".
