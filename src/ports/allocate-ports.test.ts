@@ -13,7 +13,8 @@ import { readCommandLine, readSocketTable } from './proc-net.js';
 import { readSystemPorts } from './system-ports.js';
 import { processStartTime } from './process-identity.js';
 import { releaseLeases, startLeasing } from './port-lease.js';
-import { findFreeBlock, makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
+import { makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 const held: ServiceAllocation[][] = [];
 
@@ -30,7 +31,7 @@ async function allocate(manifest: Manifest, options?: AllocateOptions): Promise<
 
 /** A port range of free ports for this test, so fallbacks do not depend on the default 10000-10999. */
 async function freeRange(size: number): Promise<Manifest['portRange']> {
-  const from = await findFreeBlock(size);
+  const from = await findFreePorts(size);
   return { from, to: from + size - 1 };
 }
 
@@ -45,7 +46,7 @@ const HOLDERS = [
 
 describe('allocatePorts: preferred ports', () => {
   it('gives free preferred ports and keeps them bound until released', async () => {
-    const base = await findFreeBlock(3);
+    const base = await findFreePorts(3);
     const web = makeService('web', { ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base + 2 }] });
     const { api, web: webPorts } = await allocate(makeManifest([withPort('api', base), web]));
     expect(api).toEqual({ service: 'api', ports: [expect.objectContaining({ name: 'default', port: base, preferred: base, source: 'preferred' })] });
@@ -56,7 +57,7 @@ describe('allocatePorts: preferred ports', () => {
   });
 
   it.each(HOLDERS)('moves off a port held on $label and names the holder', async ({ host, ipv6Only }) => {
-    const base = await findFreeBlock(2);
+    const base = await findFreePorts(2);
     const { pid } = await spawnListener({ port: base, host, ipv6Only });
     const { llm } = await allocate(makeManifest([withPort('llm', base)]));
     expect(llm?.ports[0]).toMatchObject({
@@ -80,7 +81,7 @@ describe('allocatePorts: preferred ports', () => {
   });
 
   it('gives a port two services prefer to the first; the second falls back past the ports others prefer', async () => {
-    const base = await findFreeBlock(3);
+    const base = await findFreePorts(3);
     const manifest = makeManifest([withPort('a', base), withPort('b', base), withPort('c', base + 1)]);
     const { a, b, c } = await allocate(manifest);
     expect(portOf(a)).toBe(base);
@@ -89,7 +90,7 @@ describe('allocatePorts: preferred ports', () => {
   });
 
   it("never lets a displaced service's fallback take a port a later service prefers", async () => {
-    const base = await findFreeBlock(3);
+    const base = await findFreePorts(3);
     await spawnListener({ port: base });
     const manifest = makeManifest([withPort('llm', base), withPort('alt', base + 1)]);
     const { llm, alt } = await allocate(manifest);
@@ -111,7 +112,7 @@ describe('allocatePorts: preferred ports', () => {
   });
 
   it('allocates only the services asked for and never hands out excluded ports', async () => {
-    const base = await findFreeBlock(4);
+    const base = await findFreePorts(4);
     const manifest = makeManifest([withPort('a', base), withPort('b', base + 1)]);
     const allocations = await allocatePorts(manifest, { only: ['a'], exclude: new Set([base, base + 2]) });
     held.push(allocations);
@@ -122,7 +123,7 @@ describe('allocatePorts: preferred ports', () => {
 
 describe('allocatePorts: fallbacks', () => {
   it('tries the sticky port from the last run first, when it is free', async () => {
-    const base = await findFreeBlock(8);
+    const base = await findFreePorts(8);
     await spawnListener({ port: base }, { port: base + 7 });
     const manifest = makeManifest([withPort('llm', base)]);
     const sticky = await allocate(manifest, { sticky: { llm: { default: base + 5 } } });
@@ -132,7 +133,7 @@ describe('allocatePorts: fallbacks', () => {
   });
 
   it('fails a service with fallback: none, naming the holder, and keeps nothing of it bound', async () => {
-    const base = await findFreeBlock(3);
+    const base = await findFreePorts(3);
     const { pid } = await spawnListener({ port: base });
     const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base }] });
     const { tools, both: bothPorts, other } = await allocate(
@@ -150,7 +151,7 @@ describe('allocatePorts: fallbacks', () => {
   });
 
   it('searches a fallback range and fails once it is exhausted, with no OS-assigned port after it', async () => {
-    const base = await findFreeBlock(4);
+    const base = await findFreePorts(4);
     const { pid } = await spawnListener({ port: base }, { port: base + 1 }, { port: base + 2 });
     const range = (from: number, to: number) => ({ fallback: { kind: 'range' as const, from, to } });
     const { ok, full } = await allocate(makeManifest([withPort('ok', base, range(base + 1, base + 3)), withPort('full', base, range(base + 1, base + 2))]));
@@ -162,7 +163,7 @@ describe('allocatePorts: fallbacks', () => {
   });
 
   it('goes from the scan above the preferred port to port_range, then to a port from the OS', async () => {
-    const base = await findFreeBlock(103);
+    const base = await findFreePorts(103);
     const everyPort = Array.from({ length: 103 }, (_, i) => ({ port: base + i }));
     await spawnListener(...everyPort); // the preferred port, the 100 above it, and a 2-port range
     const portRange = { from: base + 101, to: base + 102 };
@@ -190,7 +191,7 @@ describe('allocatePorts: fallbacks', () => {
   });
 
   it('fails a service whose host is not an address of this machine at once; the others get their ports', async () => {
-    const base = await findFreeBlock(2);
+    const base = await findFreePorts(2);
     await spawnListener({ port: base });
     const { bad, good } = await allocate(makeManifest([withPort('bad', base, { host: '198.51.100.7' }), withPort('good', base + 1)]));
     expect(bad).toEqual({
@@ -202,7 +203,7 @@ describe('allocatePorts: fallbacks', () => {
   });
 
   it('moves 30 services off 1,000 held ports each into port_range, each to its own port', async () => {
-    const base = await findFreeBlock(1030);
+    const base = await findFreePorts(1030);
     await spawnListener(...Array.from({ length: 1030 }, (_, i) => ({ port: base + i })));
     const portRange = await freeRange(40); // found after the block is held, so the two cannot overlap
     const services = Array.from({ length: 30 }, (_, i) => withPort(`s${i}`, base + i));
@@ -253,7 +254,7 @@ describe('allocatePorts: leases', () => {
   it("passes over ports another instance leased, even unbound, naming it; leases what it gives", async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
     startLeasing(folder);
-    const base = await findFreeBlock(4);
+    const base = await findFreePorts(4);
     const pid = await leaseToOther(base); // leased, nothing listening: a service restarting
     await spawnListener({ port: base + 2 });
     const manifest = makeManifest([withPort('web', base), withPort('api', base + 2)]);
@@ -267,7 +268,7 @@ describe('allocatePorts: leases', () => {
   it('gives back the leases of a service that cannot get all its ports', async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
     startLeasing(folder);
-    const base = await findFreeBlock(2);
+    const base = await findFreePorts(2);
     await spawnListener({ port: base + 1 });
     const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base }, { name: 'metrics', preferred: base + 1 }] });
     const { both: allocation } = await allocate(makeManifest([both]));

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnviron, parsePsEnvironment, readDevsupMark } from './devsup-mark.js';
 import { findPortHolders } from './find-port-holder.js';
-import { findFreeBlock } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 const MARK = { DEVSUP_SERVICE: 'llm', DEVSUP_INSTANCE: '41200', DEVSUP_MANIFEST: '/home/a b/services.yaml' };
 const children: ChildProcess[] = [];
@@ -59,7 +59,7 @@ describe.runIf(process.platform !== 'win32')('readDevsupMark on this machine', (
   });
 
   it.runIf(process.platform === 'linux')('marks a holder that is a devsup child', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const pid = await startMarked(MARK, port);
     expect(await findPortHolders(port)).toEqual([expect.objectContaining({ pid, devsup: { service: 'llm', instance: 41200, manifest: '/home/a b/services.yaml' } })]);
   });

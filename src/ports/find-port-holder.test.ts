@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeHolder, findHoldersOfPorts, findPortHolders, suggestLookup } from './find-port-holder.js';
-import { findFreeBlock, spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
 
 describe.runIf(process.platform === 'linux')('findPortHolders', () => {
   it("names a child's pid, command line, address and uid", async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const { pid } = await spawnListener({ port, host: '127.0.0.1' });
     expect(await findPortHolders(port)).toEqual([
       { state: 'listen', pid, command: expect.stringMatching(/node -e /), uid: process.getuid!(), address: '127.0.0.1' },
@@ -16,11 +17,11 @@ describe.runIf(process.platform === 'linux')('findPortHolders', () => {
   });
 
   it('returns nothing for a free port', async () => {
-    expect(await findPortHolders(await findFreeBlock(1))).toEqual([]);
+    expect(await findPortHolders(await findFreePorts(1))).toEqual([]);
   });
 
   it('names the holders of several ports in one call', async () => {
-    const port = await findFreeBlock(3);
+    const port = await findFreePorts(3);
     const first = await spawnListener({ port, host: '::1' });
     const second = await spawnListener({ port: port + 1, host: '::', ipv6Only: true });
     const holders = await findHoldersOfPorts([port, port + 1, port + 2]);
@@ -32,7 +33,7 @@ describe.runIf(process.platform === 'linux')('findPortHolders', () => {
   it('names the process behind the local end of an outgoing connection', async () => {
     const server = net.createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const localPort = await findFreeBlock(1);
+    const localPort = await findFreePorts(1);
     const client = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', localPort });
     await once(client, 'connect');
     try {

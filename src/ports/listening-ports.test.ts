@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeningPortsOfTree, treeListensOn } from './listening-ports.js';
-import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 const started: number[] = []; // process groups and lone pids to kill after each test
 
@@ -40,7 +41,7 @@ const LISTEN = 'require("net").createServer().listen(Number(process.env.LISTEN_P
 
 describe.runIf(process.platform !== 'win32')('listeningPortsOfTree', () => {
   it("finds a grandchild's port and not an unrelated process's", async () => {
-    const port = await findFreeBlock(2);
+    const port = await findFreePorts(2);
     const { shell, printed } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port) });
     expect(printed).not.toBe(shell);
     await spawnListener({ port: port + 1 });
@@ -48,7 +49,7 @@ describe.runIf(process.platform !== 'win32')('listeningPortsOfTree', () => {
   });
 
   it('follows a descendant that left the process group', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const escape = 'require("child_process").spawn(process.execPath, ["-e", process.env.INNER], { detached: true, stdio: "inherit" })';
     const { shell } = await spawnShellGroup(escape, { INNER: LISTEN, LISTEN_PORT: String(port) });
     expect(await listeningPortsOfTree(shell)).toEqual(new Set([port]));
@@ -60,7 +61,7 @@ describe.runIf(process.platform !== 'win32')('listeningPortsOfTree', () => {
   });
 
   it('tells whether a port is the tree\'s own: the root, a grandchild, or a stranger', async () => {
-    const port = await findFreeBlock(3);
+    const port = await findFreePorts(3);
     const { printed: root } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port) });
     const { shell } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port + 1) });
     await spawnListener({ port: port + 2 });

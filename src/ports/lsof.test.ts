@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findHoldersWithLsof, listListeningPortsWithLsof, parseLsof, parseLsofName } from './lsof.js';
-import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
 
@@ -44,14 +45,14 @@ const hasLsof = spawnSync('lsof', ['-v']).error === undefined;
 
 describe.runIf(hasLsof)('lsof on this machine', () => {
   it('names the pid and full command line of a listener', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const { pid } = await spawnListener({ port, host: '127.0.0.1' });
     const holders = await findHoldersWithLsof(port);
     expect(holders).toEqual([{ state: 'listen', pid, command: expect.stringMatching(/node -e /), address: '127.0.0.1' }]);
   });
 
   it('lists the ports of the given processes only', async () => {
-    const port = await findFreeBlock(2);
+    const port = await findFreePorts(2);
     const mine = await spawnListener({ port });
     await spawnListener({ port: port + 1 });
     expect(await listListeningPortsWithLsof([mine.pid])).toEqual(new Set([port]));

@@ -4,7 +4,8 @@ import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeEveryAddress, probePort, reserveAnyPort } from './probe-port.js';
 import { readSocketTable } from './proc-net.js';
-import { findFreeBlock, spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
 
@@ -17,7 +18,7 @@ const HOLDERS = [
 
 describe('probePort', () => {
   it('says free for a free port and leaves it bindable', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     expect(await probePort(port)).toEqual({ result: 'free' });
     const server = net.createServer().listen(port, '127.0.0.1');
     await once(server, 'listening'); // rejects if the probe left the port bound
@@ -25,14 +26,14 @@ describe('probePort', () => {
   });
 
   it.each(HOLDERS)('says busy when another process listens on $label', async ({ host, ipv6Only }) => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     await spawnListener({ port, host, ipv6Only });
     expect(await probePort(port)).toEqual({ result: 'busy', code: 'EADDRINUSE' });
     expect(await probePort(port, { host: '127.0.0.1' })).toMatchObject({ result: 'busy' });
   });
 
   it.each(HOLDERS)('probing address by address also sees a listener on $label', async ({ host, ipv6Only }) => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     await spawnListener({ port, host, ipv6Only });
     expect(await probeEveryAddress(port)).toEqual({ code: 'EADDRINUSE' });
   });
@@ -41,7 +42,7 @@ describe('probePort', () => {
     const foreign = '198.51.100.7'; // TEST-NET-2, never assigned to a machine
     const local = Object.values(os.networkInterfaces()).flat().map((info) => info?.address);
     expect(local).not.toContain(foreign);
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     expect(await probePort(port, { host: foreign })).toEqual({ result: 'badhost', code: 'EADDRNOTAVAIL' });
     await spawnListener({ port });
     expect(await probePort(port, { host: foreign })).toEqual({ result: 'badhost', code: 'EADDRNOTAVAIL' });
@@ -49,7 +50,7 @@ describe('probePort', () => {
   });
 
   it('holds the port until the reservation is released, and release is idempotent', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const { result, reservation } = await probePort(port, { host: '127.0.0.1', hold: true });
     expect(result).toBe('free');
     expect(reservation?.port).toBe(port);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPidsOfInodes, formatIPv6, parseProcNetTcp, readCommandLine, readSocketTable } from './proc-net.js';
-import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
 
@@ -52,7 +53,7 @@ describe('formatIPv6', () => {
 
 describe('reading /proc', () => {
   it('finds a real listener on ::1, the pid behind its inode and its command line', async () => {
-    const port = await findFreeBlock(1);
+    const port = await findFreePorts(1);
     const { pid } = await spawnListener({ port, host: '::1' });
     const row = (await readSocketTable())!.find((r) => r.port === port && r.state === 'listen');
     expect(row).toMatchObject({ address: '::1', uid: process.getuid!() });

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findHoldersWithSs, parseSsListeners } from './ss.js';
-import { findFreeBlock, spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
 
@@ -27,7 +28,7 @@ const hasSs = spawnSync('ss', ['-V']).error === undefined;
 
 describe.runIf(hasSs)('ss on this machine', () => {
   it('names the pid of a listener on the asked port only', async () => {
-    const port = await findFreeBlock(2);
+    const port = await findFreePorts(2);
     const { pid } = await spawnListener({ port, host: '127.0.0.1' });
     await spawnListener({ port: port + 1, host: '127.0.0.1' });
     expect(await findHoldersWithSs(port)).toEqual([{ state: 'listen', pid, command: 'node', address: '127.0.0.1' }]);

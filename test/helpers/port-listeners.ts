@@ -1,13 +1,12 @@
 /**
- * Fixtures for the port tests: real listener processes, free
- * port blocks found at run time, and hand-built manifests.
+ * Fixtures for the port tests: real listener processes and hand-built manifests
+ * (free ports found at run time come from free-port.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Manifest, ServiceSpec } from '../../src/manifest/service-spec.js';
 import { manifestOf, serviceSpec } from './specs.js';
-import { probePort } from '../../src/ports/probe-port.js';
 
 export interface ListenSpec {
   port: number;
@@ -61,26 +60,6 @@ export async function stopListeners(): Promise<void> {
       }
     }),
   );
-}
-
-// Each vitest worker draws from its own 3000 ports, so two test files running at once never race for one.
-const SLICE = 3000;
-const SLICE_START = 20000 + ((Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 4) * SLICE;
-
-/**
- * The first port of `size` consecutive ports that are all free now, between 20000 and 32000: below
- * Linux's ephemeral range (fallbacks never go there) and away from the default port range.
- */
-export async function findFreeBlock(size: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = SLICE_START + Math.floor(Math.random() * (SLICE - size));
-    let free = true;
-    for (let port = base; port < base + size && free; port++) {
-      free = (await probePort(port)).result === 'free';
-    }
-    if (free) return base;
-  }
-  throw new Error(`no block of ${size} free ports found`);
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes; fails saying what it waited for. */
