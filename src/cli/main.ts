@@ -17,7 +17,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 }
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = manifestOptionAfterCommand(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(renderHelp(rest[0]));
     return 0;
@@ -45,6 +45,23 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   return run(parsed, io);
 }
 
+/**
+ * `devsup -f FILE up`, as `docker compose -f FILE up` takes it: a leading manifest option belongs to
+ * the command after it. It becomes `--file` there, the one spelling every command shares (`logs`
+ * uses `-f` for follow).
+ */
+function manifestOptionAfterCommand(argv: string[]): string[] {
+  const [first = ''] = argv;
+  let file: string | undefined;
+  let rest: string[];
+  if (first.startsWith('--file=')) [file, rest] = [first.slice('--file='.length), argv.slice(1)];
+  else if (first === '-f' || first === '--file') [file, rest] = [argv[1], argv.slice(2)];
+  else return argv;
+  const [command, ...more] = rest;
+  if (!file || command === undefined) throw new UsageError('-f FILE needs a file and then a command, e.g. `devsup -f services.yaml up`.');
+  return [command, '--file', file, ...more];
+}
+
 function renderHelp(name?: string): string {
   const command = name === undefined ? undefined : COMMANDS[name];
   if (command) return `${command.usage}\n\n  ${command.summary}\n`;
@@ -58,7 +75,7 @@ function renderHelp(name?: string): string {
     'Commands:',
     ...lines,
     '',
-    'Options: -f FILE (manifest; default services.yaml here or in a parent folder), -h/--help, -v/--version',
+    'Options: -f FILE (the manifest, before or after the command; default services.yaml here or in a parent folder), -h/--help, -v/--version',
     'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
     '',
   ].join('\n');

@@ -1,0 +1,46 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
+import { main } from './main.js';
+
+/** Runs devsup's `main` in-process with its output captured. */
+async function run(argv: string[], cwd: string) {
+  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+  let [out, err] = ['', ''];
+  stdout.on('data', (chunk: Buffer) => (out += chunk));
+  stderr.on('data', (chunk: Buffer) => (err += chunk));
+  const io = { cwd, stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, env: {} };
+  const code = await main(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+const tempProject = tempProjects();
+const MANIFEST = 'services:\n  web:\n    command: node server.js\n';
+
+describe('main: the command line', () => {
+  it('takes -f FILE before the command, as docker compose does', async () => {
+    const { dir } = tempProject({ 'other/stack.yaml': MANIFEST });
+    for (const argv of [['-f', 'other/stack.yaml', 'check'], ['--file', 'other/stack.yaml', 'check'], ['--file=other/stack.yaml', 'check'], ['check', '-f', 'other/stack.yaml']]) {
+      const result = await run(argv, dir);
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('command: node server.js');
+    }
+  });
+
+  it('says what -f needs when the file or the command is missing: exit 2, no stack', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    for (const argv of [['-f'], ['-f', 'services.yaml'], ['--file=']]) {
+      const result = await run(argv, dir);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^-f FILE needs a file and then a command, e\.g\. `devsup -f services\.yaml up`\./);
+      expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+  });
+
+  it('suggests the nearest command for a mistyped one', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    const result = await run(['chek'], dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('unknown command "chek" — did you mean "check"?');
+  });
+});
