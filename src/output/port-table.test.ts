@@ -50,6 +50,20 @@ describe('renderPortTable', () => {
     );
   });
 
+  it('lines up the columns after a title with wide characters (CJK, emoji), coloured or not', () => {
+    const report: PortsReport = {
+      ...designExample,
+      services: [service({ service: 'ja', title: '日本語サーバー', port: 8000, pid: 10 }), service({ service: 'static', title: 'Static ✨', port: 8001, pid: 11 })],
+    };
+    const expected = [
+      'SERVICE         PORT  PREFERRED  STATUS   PID  RESTARTS  URL',
+      '日本語サーバー  8000  8000       ready    10   0         http://localhost:8000',
+      'Static ✨       8001  8001       ready    11   0         http://localhost:8001',
+    ].join('\n');
+    expect(renderPortTable(report, { color: false })).toBe(expected);
+    expect(stripAnsi(renderPortTable(report, { color: true }))).toBe(expected);
+  });
+
   it('explains siblings, notes and unknown holders, prints - for missing values and details last', () => {
     const report: PortsReport = {
       ...designExample,

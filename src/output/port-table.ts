@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { columnWidths, padCell } from './columns.js';
 import { describeMark } from '../ports/devsup-mark.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import type { PortsReport, ServiceReport } from './ports-report.js';
@@ -32,7 +33,7 @@ export function renderPortTable(report: PortsReport, options: { color: boolean }
   const withLastRun = report.services.some((service) => service.lastRun !== undefined);
   const headers = withLastRun ? [...HEADERS, LAST_RUN_HEADER] : HEADERS;
   const rows = [headers, ...report.services.map((service) => (withLastRun ? [...renderCells(service), renderLastRun(service)] : renderCells(service)))];
-  const widths = headers.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const widths = columnWidths(rows);
   widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN], STATUS_MIN_WIDTH);
   const lines = rows.map((row, index) => {
     const status = index === 0 ? undefined : report.services[index - 1].status;
@@ -89,10 +90,7 @@ function renderLastRun(service: ServiceReport): string {
 /** Cells padded to their column's width, two spaces apart; the last column is not padded. */
 function joinCells(cells: string[], widths: number[], paint: (cell: string, column: number) => string): string {
   return cells
-    .map((cell, column) => {
-      const padding = column === cells.length - 1 ? '' : ' '.repeat(widths[column] - cell.length);
-      return paint(cell, column) + padding;
-    })
+    .map((cell, column) => (column === cells.length - 1 ? paint(cell, column) : padCell(paint(cell, column), widths[column]!)))
     .join(GAP);
 }
 

@@ -5,6 +5,7 @@ import { allocatePorts } from '../../ports/allocate-ports.js';
 import type { ServiceAllocation } from '../../ports/port-types.js';
 import { explainAllocations } from '../../output/explain-allocation.js';
 import { isSecretName, MASK } from '../../output/secrets.js';
+import { columnWidths, padCell } from '../../output/columns.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
@@ -62,6 +63,6 @@ function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]
       rows.push([allocation.ports.length > 1 ? `${title} (${port.name})` : title, String(port.port), String(port.preferred ?? 'auto'), plan]);
     }
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+  const widths = columnWidths(rows);
+  return rows.map((row) => row.map((cell, column) => padCell(cell, widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
