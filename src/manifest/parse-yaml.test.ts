@@ -24,6 +24,16 @@ describe('parseYaml', () => {
     expect(issues.every((issue) => issue.file === 'x.yaml' && issue.line >= 2 && issue.message.startsWith('invalid YAML: '))).toBe(true);
   });
 
+  test('the common syntax mistakes say what to do', () => {
+    const messages = (text: string) => parseYaml(text, 'services.yaml').issues.map(formatIssue);
+    expect(messages('services:\n  web:\n    command: node -e "x: y"\n')).toEqual([
+      'services.yaml:3:14: invalid YAML: Nested mappings are not allowed in compact mappings — this value holds ": ", which YAML reads as a new key: put the whole value in quotes (command: \'node -e "a: b"\') or write it as a list',
+    ]);
+    expect(messages('services:\n  web:\n    command: echo hi\n     port: 3\n')[0]).toMatch(/^services\.yaml:3:14: invalid YAML: .* — check the indentation of the line below: it is deeper than its neighbours$/);
+    expect(messages('services:\n  web:\n    command: @x\n')).toEqual(['services.yaml:3:14: invalid YAML: Plain value cannot start with reserved character @ — put the value in quotes']);
+    expect(messages('services:\n\tweb: {}\n')[0]).toMatch(/^services\.yaml:2:1: invalid YAML: Tabs are not allowed as indentation — indent with spaces$/);
+  });
+
   test('several documents are refused', () => {
     const { issues } = parseYaml('a: 1\n---\nb: 2\n', 'services.yaml');
     expect(issues.map((issue) => issue.message)).toEqual(['only one YAML document is allowed: remove the "---" separator']);

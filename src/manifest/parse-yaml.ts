@@ -16,7 +16,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const issues: ManifestIssue[] = doc.errors.map((error) => ({ ...at(error.pos[0]), message: describeYamlError(error, doc) }));
+  const issues: ManifestIssue[] = doc.errors.map((error) => ({ ...at(error.pos[0]), message: describeYamlError(error, doc, text) }));
   // Follow-up problems of a syntactically broken file would only confuse.
   if (issues.length > 0 || doc.contents === null) return { root: undefined, issues };
 
@@ -80,7 +80,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   return { root: convert(doc.contents, at(0)), issues };
 }
 
-function describeYamlError(error: YAMLError, doc: Document): string {
+function describeYamlError(error: YAMLError, doc: Document, text: string): string {
   if (error.code === 'DUPLICATE_KEY') {
     let key = '';
     visit(doc, {
@@ -91,5 +91,26 @@ function describeYamlError(error: YAMLError, doc: Document): string {
     return `duplicate key "${key}"`;
   }
   if (error.code === 'MULTIPLE_DOCS') return 'only one YAML document is allowed: remove the "---" separator';
-  return `invalid YAML: ${error.message}`;
+  return `invalid YAML: ${error.message}${yamlHint(error, text)}`;
+}
+
+/**
+ * What to do about the syntax errors people make in a manifest. The commonest: a command such as
+ * `node -e "a: b"` holds ": ", which YAML reads as the start of a nested map.
+ */
+function yamlHint(error: YAMLError, text: string): string {
+  const lineEnd = text.indexOf('\n', error.pos[0]);
+  const restOfLine = text.slice(error.pos[0], lineEnd === -1 ? undefined : lineEnd);
+  switch (error.code) {
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return /:(\s|$)/.test(restOfLine)
+        ? ` — this value holds ": ", which YAML reads as a new key: put the whole value in quotes (command: 'node -e "a: b"') or write it as a list`
+        : ' — check the indentation of the line below: it is deeper than its neighbours';
+    case 'BAD_SCALAR_START':
+      return ' — put the value in quotes';
+    case 'TAB_AS_INDENT':
+      return ' — indent with spaces';
+    default:
+      return '';
+  }
 }
