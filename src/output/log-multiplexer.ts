@@ -110,6 +110,12 @@ export class LogMultiplexer {
     return this.services.get(service)?.recent.last(n) ?? [];
   }
 
+  /** Forgets a service's recent lines as a new run of it starts, so a crash shows that run's lines alone. */
+  startRun(service: string): void {
+    this.addKey(service);
+    this.services.get(service)!.recent = new RecentLines();
+  }
+
   /** Adds a key (width of the prefix column is recomputed for lines written after). */
   addKey(key: string): void {
     if (this.services.has(key)) return;

@@ -177,6 +177,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       return this.setStatus('failed', (error as Error).message);
     }
     this.launchedWith = resolved;
+    this.context.logs.startRun(this.spec.key);
     const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env, listenFd, listenName: this.spec.key });
     this.child = child;
     this.pid = child.pid ?? null;
