@@ -8,14 +8,14 @@ import { toPlain } from './yaml-node.js';
 
 const newProject = tempProjects();
 
-test('name: command lines become services with foreman ports; comments and blank lines are skipped', () => {
+test('name: command lines become services with foreman ports; only web is waited for until it listens; comments and blank lines are skipped', () => {
   const { root, issues } = parseProcfile('# the app\nweb: bundle exec puma -p $PORT\n\nworker:   node worker.js  \n  clock: node clock.js\n', 'Procfile');
   expect(issues).toEqual([]);
   expect(toPlain(root)).toEqual({
     services: {
       web: { command: 'bundle exec puma -p $PORT', port: 5000 },
-      worker: { command: 'node worker.js', port: 5100 },
-      clock: { command: 'node clock.js', port: 5200 },
+      worker: { command: 'node worker.js', port: 5100, ready: 'none' },
+      clock: { command: 'node clock.js', port: 5200, ready: 'none' },
     },
   });
 });

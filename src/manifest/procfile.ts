@@ -4,9 +4,14 @@ import { emptyMap, scalarNode, type MapNode } from './yaml-node.js';
 const FIRST_PORT = 5000;
 const PORT_STEP = 100; // foreman's spacing: 5000, 5100, 5200…
 
+/** The one process type expected to listen on its PORT (Heroku routes HTTP traffic to `web` alone). */
+const LISTENING_PROCESS = 'web';
+
 /**
  * A Procfile (`name: command` lines, `#` comments) as the manifest tree it stands for: one service
- * per line, preferred ports given out in order as foreman does. `file` is the name issues use.
+ * per line, preferred ports given out in order as foreman does. Every process gets its PORT, but only
+ * `web` is waited for until it listens; a worker or clock never does, and is `running` from the start
+ * (else it would hold up the table and be restarted when the wait timed out). `file` is the name issues use.
  */
 export function parseProcfile(text: string, file: string): { root: MapNode; issues: ManifestIssue[] } {
   const issues: ManifestIssue[] = [];
@@ -30,6 +35,7 @@ export function parseProcfile(text: string, file: string): { root: MapNode; issu
     const service = emptyMap(keyPos);
     service.entries.set('command', { keyPos, node: scalarNode(command, { file, line, column: raw.indexOf(command, keyPos.column + name.length) + 1 }) });
     service.entries.set('port', { keyPos, node: scalarNode(FIRST_PORT + PORT_STEP * services.entries.size, keyPos) });
+    if (name !== LISTENING_PROCESS) service.entries.set('ready', { keyPos, node: scalarNode('none', keyPos) });
     services.entries.set(name, { keyPos, node: service });
   });
   return { root, issues };

@@ -5,6 +5,8 @@ export interface StarterService {
   key: string;
   command: string;
   port: number;
+  /** `none` for a process that need not listen (a Procfile's worker). */
+  ready?: 'none';
 }
 
 /** Where the services came from, said in the file's first comment. */
@@ -29,6 +31,7 @@ export function renderStarterManifest(project: string, services: StarterService[
   ];
   for (const service of services) {
     lines.push(`  ${scalar(service.key)}:`, `    command: ${scalar(service.command)}`, `    port: ${service.port}`);
+    if (service.ready) lines.push(`    ready: ${service.ready}                      # running once started: it need not listen on its port`);
   }
   lines.push(
     '    # ready: { http: /health }       # ready when this answers 2xx/3xx; by default when the port accepts',

@@ -35,7 +35,7 @@ describe('devsup init', () => {
     const result = await runCli(['init'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('from your Procfile (web on port 5000, worker on port 5100)');
-    expect(read(dir, 'services.yaml')).toMatch(/ {2}web:\n {4}command: node web\.js --port \$PORT\n {4}port: 5000\n {2}worker:\n {4}command: python worker\.py\n {4}port: 5100\n/);
+    expect(read(dir, 'services.yaml')).toMatch(/ {2}web:\n {4}command: node web\.js --port \$PORT\n {4}port: 5000\n {2}worker:\n {4}command: python worker\.py\n {4}port: 5100\n {4}ready: none +# running once started: it need not listen on its port\n/);
     expect(read(dir, '.gitignore')).toBe('node_modules\n.devsup/\nservices.local.yaml\n');
     expect((await runCli(['check'], dir)).code).toBe(0);
   });

@@ -7,13 +7,15 @@ const session = new E2ESession();
 afterEach(() => session.cleanup());
 
 describe('a Procfile without services.yaml', () => {
-  it('gives its processes ports 5000, 5100 as foreman does (or explains the fallback when taken)', async () => {
+  it('gives its processes ports 5000, 5100 as foreman does (or explains the fallback when taken), and waits for web alone to listen', async () => {
     const free = { 5000: await isPortFree(5000), 5100: await isPortFree(5100) };
     const { dir } = session.project({
-      Procfile: ['# two web processes', `web: ${fixtureCommand('http-server.mjs')}`, `worker: ${fixtureCommand('http-server.mjs')}`, ''].join('\n'),
+      // A worker that never listens: it must not hold up the table, nor be restarted for not listening.
+      Procfile: ['# a web process and a worker', `web: ${fixtureCommand('http-server.mjs')}`, `worker: ${fixtureCommand('crash-after.mjs', 600_000, 0)}`, ''].join('\n'),
     });
     const up = session.up(dir);
-    const report = await session.waitForPorts(dir, 'both ready', (r) => r.services.length === 2 && r.services.every((s) => s.status === 'ready'));
+    const report = await session.waitForPorts(dir, 'web ready, worker running', (r) => r.services.length === 2 && r.services[0]!.status === 'ready' && r.services[1]!.status === 'running');
+    await up.waitForOutput(/^SERVICE +PORT/m, 10_000);
     const [web, worker] = report.services;
     expect(web).toMatchObject({ service: 'web', preferred: 5000 });
     expect(worker).toMatchObject({ service: 'worker', preferred: 5100 });

@@ -42,8 +42,8 @@ function starterServices(dir: string, cwd: string): { services: StarterService[]
   if (existsSync(procfile)) {
     const { root, issues } = parseProcfile(readFileSync(procfile, 'utf8'), path.relative(cwd, procfile));
     if (issues.length > 0) throw new ManifestError(issues);
-    const processes = (toPlain(root) as { services: Record<string, { command: string; port: number }> }).services;
-    const services = Object.entries(processes).map(([key, { command, port }]) => ({ key, command, port }));
+    const processes = (toPlain(root) as { services: Record<string, StarterService> }).services;
+    const services = Object.entries(processes).map(([key, process]) => ({ ...process, key }));
     if (services.length > 0) return { services, source: 'Procfile' };
   }
   const script = packageScript(dir);
