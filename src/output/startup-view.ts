@@ -54,7 +54,7 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     return;
   }
   supervisor.on('change', tell);
-  await new Promise<void>((resolve) => supervisor.once('settled', resolve));
+  await supervisor.whenSettled();
 }
 
 async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer): Promise<void> {

@@ -23,7 +23,7 @@ export interface SupervisorOptions {
 
 interface SupervisorEvents {
   change: [ServiceRunner];
-  /** Every selected service is ready, running, finished, failed or blocked: time for the table. */
+  /** Every selected service is ready, running, finished, failed or blocked (again): time for the table. */
   settled: [];
   /** A service moved to a new port: time for the table again. */
   portChanged: [ServiceRunner];
@@ -40,7 +40,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private finish!: (code: number) => void;
   private selected = new Set<string>();
   private shuttingDown = false;
-  private settledOnce = false;
+  /** Whether, at the last check, nothing selected was starting, restarting or waiting to start. */
+  private settled = false;
   private restartsUnderway = 0;
   /** Stopped by `devsup stop`: such a service may be started again, so it keeps `up` running. */
   private readonly stoppedOnRequest = new Set<string>();
@@ -228,6 +229,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
+  /** Resolves once every selected service has settled (at once if they have): after start-up, or after an edit was applied. */
+  whenSettled(): Promise<void> {
+    return this.settled ? Promise.resolve() : new Promise((resolve) => this.once('settled', resolve));
+  }
+
   /** Stops every service, dependents before their dependencies; resolves when all are gone. */
   async shutdown(exitCode: 0 | 1 = 0): Promise<void> {
     if (this.shuttingDown) return;
@@ -315,10 +321,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const selected = [...this.runners.values()].filter((runner) => this.selected.has(runner.spec.key));
     const waiting = selected.filter((runner) => runner.status === 'pending' && dependencyVerdict(runner.spec, this.runners).kind !== 'blocked');
     const settled = selected.every((runner) => runner.status !== 'starting' && runner.status !== 'restarting') && waiting.length === 0;
-    if (settled && !this.settledOnce) {
-      this.settledOnce = true;
-      this.emit('settled');
-    }
+    const justSettled = settled && !this.settled;
+    this.settled = settled;
+    if (justSettled) this.emit('settled');
     if (waiting.length > 0 || this.stoppedOnRequest.size > 0 || selected.some((runner) => runner.isActive)) return;
     const failed = selected.some((runner) => runner.status === 'crashed' || runner.status === 'failed');
     this.finish(failed ? 1 : 0);
