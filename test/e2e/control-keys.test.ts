@@ -81,3 +81,31 @@ describe('interactive keys', () => {
     expect((await exitWithin(up, 15_000)).code).toBe(0);
   });
 });
+
+describe('the startup view on a terminal', () => {
+  /** `devsup up` on a pty of `columns` columns until its table is out; returns everything it printed. */
+  async function upOnTerminal(columns: number): Promise<string> {
+    const { dir } = session.project({ 'services.yaml': manifest(await findFreePorts(1)) });
+    const up = `stty cols ${columns} rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} up`;
+    const child = spawn('script', ['-qfec', up, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', TERM: 'xterm-256color' } });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await session.waitForPorts(dir, 'web ready', (r) => r.services[0]?.status === 'ready');
+    await waitFor(() => TABLE_HEADER.test(out.replace(/\r/g, '')), { what: 'the table', timeoutMs: 20_000, describe: () => out.slice(-1500) });
+    expect((await runCli(['down'], dir)).code).toBe(0);
+    expect(await exited).toBe(0);
+    return out.replace(/\r/g, '');
+  }
+
+  it.skipIf(!hasScript)('draws the task list on a terminal of known width', async () => {
+    const out = await upOnTerminal(100);
+    expect(out).toMatch(/✔ web: ready on port \d+/);
+  });
+
+  it.skipIf(!hasScript)('prints plain lines on a terminal that reports no width, instead of one character per line', async () => {
+    const out = await upOnTerminal(0);
+    expect(out).toMatch(/^web +\| ready on port \d+$/m);
+    expect(out.split('\n').filter((line) => /^\s*\S\s*$/.test(line)).length).toBeLessThan(3);
+  });
+});

@@ -58,7 +58,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
 
   supervisor.on('portChanged', showTable);
-  const startup = showStartup(supervisor, logs, io.stdout.isTTY === true, selected);
+  // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
+  const drawable = io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0;
+  const startup = showStartup(supervisor, logs, drawable, selected);
   supervisor.start(selected);
   await Promise.race([startup, supervisor.done]);
   showTable();
