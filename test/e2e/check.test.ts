@@ -48,4 +48,12 @@ describe('devsup check', () => {
     expect(existsSync(path.join(dir, MARKER))).toBe(false);
     expect(await isPortFree(base + 3)).toBe(true);
   });
+
+  it('says that no service has a port, rather than printing an empty table', async () => {
+    const { dir } = session.project({ 'services.yaml': 'services:\n  worker:\n    command: node worker.js\n' });
+    const result = await runCli(['check'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('\nNo service has a port.\n');
+    expect(result.stdout).not.toMatch(/^SERVICE +PORT/m);
+  });
 });

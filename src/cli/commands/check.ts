@@ -63,6 +63,7 @@ function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]
       rows.push([allocation.ports.length > 1 ? `${title} (${port.name})` : title, String(port.port), String(port.preferred ?? 'auto'), plan]);
     }
   }
+  if (rows.length === 1) return 'No service has a port.\n';
   const widths = columnWidths(rows);
   return rows.map((row) => row.map((cell, column) => padCell(cell, widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
