@@ -50,7 +50,14 @@ describe('parseTemplate and renderTemplate', () => {
 
   test('syntax errors name the problem', () => {
     expect(render('--port ${port')).toBe('error: unclosed "${" in "--port ${port"');
-    expect(render('x ${a b} y')).toBe('error: invalid reference "${a b}"');
-    expect(render('${}')).toBe('error: invalid reference "${}"');
+    const forms = 'use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}';
+    expect(render('x ${a b} y')).toBe(`error: invalid reference "\${a b}": ${forms}`);
+    expect(render('${}')).toBe(`error: invalid reference "\${}": ${forms}`);
+    // The near misses say what was meant.
+    expect(render('${api.prot}')).toBe('error: invalid reference "${api.prot}" — did you mean "${api.port}"?');
+    expect(render('${api.ulr}')).toBe('error: invalid reference "${api.ulr}" — did you mean "${api.url}"?');
+    for (const shellForm of ['${LEVEL-info}', '${LEVEL:=info}', '${LEVEL:info}']) {
+      expect(render(shellForm)).toBe(`error: invalid reference "${shellForm}": a default is written \${LEVEL:-info}`);
+    }
   });
 });

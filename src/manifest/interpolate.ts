@@ -3,6 +3,7 @@
  * time, rendered after ports are allocated. Only `${` and `$$` are special, so a shell's `$HOME`
  * in a command string passes through untouched.
  */
+import { suggest } from './suggest.js';
 
 export type Reference =
   | { kind: 'port'; service?: string; name?: string } // no service: this one; no name: its primary port
@@ -34,7 +35,7 @@ export function parseTemplate(template: string): ParsedTemplate {
       if (close === -1) return { error: `unclosed "\${" in "${template}"` };
       const text = template.slice(dollar, close + 1);
       const ref = parseReference(template.slice(dollar + 2, close));
-      if (ref === undefined) return { error: `invalid reference "${text}"` };
+      if (ref === undefined) return { error: describeInvalidReference(text, template.slice(dollar + 2, close)) };
       if (literal !== '') parts.push(literal);
       parts.push({ ref, text });
       literal = '';
@@ -59,6 +60,16 @@ export function parseReference(body: string): Reference | undefined {
   const other = /^(.+)\.(port|url)$/s.exec(body);
   if (other) return other[2] === 'port' ? { kind: 'port', service: other[1] } : { kind: 'url', service: other[1] };
   return undefined;
+}
+
+/** What is wrong with `${body}`, with the nearest valid spelling when there is one (`${api.prot}` → `${api.port}`). */
+function describeInvalidReference(text: string, body: string): string {
+  const dotted = /^(.+)\.([^.]+)$/s.exec(body);
+  const field = dotted ? suggest(dotted[2]!, ['port', 'url']) : undefined;
+  if (dotted && field) return `invalid reference "${text}" — did you mean "\${${dotted[1]}.${field}}"?`;
+  const variable = /^([A-Za-z_][A-Za-z0-9_]*)(?::[-=?+]?|[-=?+])(.*)$/s.exec(body); // shell forms: ${VAR-x} ${VAR:=x} ${VAR:x}
+  if (variable) return `invalid reference "${text}": a default is written \${${variable[1]}:-${variable[2]}}`;
+  return `invalid reference "${text}": use \${port}, \${ports.NAME}, \${SERVICE.port}, \${SERVICE.ports.NAME}, \${SERVICE.url}, \${VAR} or \${VAR:-default}`;
 }
 
 export function renderTemplate(parts: TemplatePart[], lookup: (ref: Reference, text: string) => string): string {

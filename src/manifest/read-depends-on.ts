@@ -5,6 +5,13 @@ import { addIssue, readChoice, reportWrong } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
 
 const CONDITIONS: readonly DependencyCondition[] = ['started', 'ready', 'completed'];
+/** docker compose's conditions, which people bring along: each has a devsup name. */
+const COMPOSE_CONDITIONS: Record<string, DependencyCondition> = {
+  service_started: 'started',
+  service_healthy: 'ready',
+  healthy: 'ready',
+  service_completed_successfully: 'completed',
+};
 
 /** `depends_on`: a list of services (each `ready`), or a map service → started | ready | completed. */
 export function readDependsOn(node: YamlNode | undefined, service: string, serviceKeys: string[], issues: ManifestIssue[]): Dependency[] {
@@ -16,7 +23,9 @@ export function readDependsOn(node: YamlNode | undefined, service: string, servi
     }
   } else if (node?.kind === 'map') {
     for (const [name, entry] of node.entries) {
-      const condition = readChoice(entry.node, `depends_on.${name}`, CONDITIONS, issues);
+      const composeHint = composeConditionHint(entry.node);
+      if (composeHint) addIssue(issues, entry.node.pos, `depends_on.${name} ${composeHint}`);
+      const condition = composeHint ? undefined : readChoice(entry.node, `depends_on.${name}`, CONDITIONS, issues);
       written.push({ name, condition: condition ?? 'ready', pos: entry.keyPos });
     }
   } else if (node !== undefined) {
@@ -31,4 +40,16 @@ export function readDependsOn(node: YamlNode | undefined, service: string, servi
     else dependencies.push({ service: name, condition });
   }
   return dependencies;
+}
+
+/** For docker compose's spelling (`service_healthy`, or `{condition: …}`): what devsup calls it. */
+function composeConditionHint(node: YamlNode): string | undefined {
+  const written = node.kind === 'map' ? node.entries.get('condition')?.node : node;
+  const value = written?.kind === 'scalar' && typeof written.value === 'string' ? written.value : undefined;
+  const devsupName = value === undefined ? undefined : COMPOSE_CONDITIONS[value];
+  if (node.kind === 'map') {
+    const example = devsupName ?? 'ready';
+    return `takes the condition itself, not a map: write "${example}" (started, ready or completed)${devsupName ? ` — docker compose's ${value} is "${devsupName}" here` : ''}`;
+  }
+  return devsupName && `must be "started", "ready" or "completed": docker compose's ${value} is "${devsupName}" here`;
 }

@@ -7,6 +7,13 @@ test('suggests the closest candidate for a likely typo', () => {
   expect(suggest('tols', ['tools', 'llm'])).toBe('tools');
 });
 
+test('counts two neighbouring letters swapped as one typo, so short words get their suggestion', () => {
+  expect(suggest('wbe', ['web', 'api'])).toBe('web');
+  expect(suggest('ulr', ['port', 'url'])).toBe('url');
+  expect(suggest('prot', ['port', 'url'])).toBe('port');
+  expect(suggest('bew', ['web'])).toBeUndefined(); // the ends swapped: two typos in three letters
+});
+
 test('suggests nothing when no candidate is close', () => {
   expect(suggest('database', ['tools', 'llm'])).toBeUndefined();
   expect(didYouMean('zzz', ['port'])).toBe('');

@@ -6,13 +6,21 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    const [a, b] = [word.toLowerCase(), candidate.toLowerCase()];
+    const d = isSwap(a, b) ? 1 : distance(a, b);
     if (d < bestDistance && d <= limit) {
       best = candidate;
       bestDistance = d;
     }
   }
   return best;
+}
+
+/** Whether `a` is `b` with two neighbouring letters swapped ("ulr", "url"): one typo, though Levenshtein counts two. */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const differ = [...a].flatMap((char, i) => (char === b[i] ? [] : [i]));
+  return differ.length === 2 && differ[1] === differ[0]! + 1 && a[differ[0]!] === b[differ[1]!] && a[differ[1]!] === b[differ[0]!];
 }
 
 /** ` — did you mean "x"?`, or nothing when no candidate is close. */

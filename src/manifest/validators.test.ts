@@ -207,15 +207,30 @@ describe('depends_on', () => {
       'services:\n' +
         '  tools: { command: x }\n' +
         '  llm: { command: x, depends_on: [tols, llm, tools, tools] }\n' +
-        '  ui: { command: x, depends_on: { tools: healthy } }\n' +
+        '  ui: { command: x, depends_on: { tools: soon } }\n' +
         '  db: { command: x, depends_on: tools }\n',
     );
     expect(problems).toEqual([
       'services.yaml:3:35: "llm" depends on "tols", which is not defined — did you mean "tools"?',
       'services.yaml:3:41: "llm" depends on itself',
       'services.yaml:3:53: "tools" is listed twice in depends_on',
-      'services.yaml:4:42: depends_on.tools must be "started", "ready" or "completed", not "healthy"',
+      'services.yaml:4:42: depends_on.tools must be "started", "ready" or "completed", not "soon"',
       'services.yaml:5:33: depends_on must be a list of services or a map of service → "started", "ready" or "completed", not "tools"',
+    ]);
+  });
+
+  test("docker compose's conditions are named in devsup's words", async () => {
+    const problems = await problemsOf(
+      'services:\n' +
+        '  db: { command: x }\n' +
+        '  migrate: { command: x, depends_on: { db: service_healthy } }\n' +
+        '  api: { command: x, depends_on: { migrate: { condition: service_completed_successfully } } }\n' +
+        '  ui: { command: x, depends_on: { api: { restart: true } } }\n',
+    );
+    expect(problems).toEqual([
+      'services.yaml:3:44: depends_on.db must be "started", "ready" or "completed": docker compose\'s service_healthy is "ready" here',
+      'services.yaml:4:45: depends_on.migrate takes the condition itself, not a map: write "completed" (started, ready or completed) — docker compose\'s service_completed_successfully is "completed" here',
+      'services.yaml:5:40: depends_on.api takes the condition itself, not a map: write "ready" (started, ready or completed)',
     ]);
   });
 
