@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const OUTPUT = 'dist/bin/devsup.js';
 const SOURCES = ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
@@ -18,8 +19,13 @@ function newestChange(entry) {
   return Math.max(stat.mtimeMs, ...readdirSync(entry).map((name) => newestChange(path.join(entry, name))));
 }
 
-const upToDate = existsSync(OUTPUT) && statSync(OUTPUT).mtimeMs > Math.max(...SOURCES.map(newestChange));
-if (!upToDate) {
+/** Whether the build in `root` is newer than every file it is built from. */
+export function isBuildUpToDate(root) {
+  const output = path.join(root, OUTPUT);
+  return existsSync(output) && statSync(output).mtimeMs > Math.max(...SOURCES.map((source) => newestChange(path.join(root, source))));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !isBuildUpToDate('.')) {
   // Through the npm that runs this script (npm_execpath), so the build is exactly `npm run build`.
   const npm = process.env.npm_execpath;
   const result = npm
