@@ -1,4 +1,4 @@
-import type { Manifest } from '../manifest/service-spec.js';
+import type { Manifest, PortRange } from '../manifest/service-spec.js';
 import { describeHolder } from '../ports/find-port-holder.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 
@@ -42,3 +42,29 @@ function explainAssignment(label: string, assignment: PortAssignment, manifest: 
       return `${label}: port ${preferred} is ${displaced.detail}; using ${given} instead.`;
   }
 }
+
+/**
+ * A `port_range` or `fallback: "A-B"` that reaches into the OS's ephemeral range, where devsup gives
+ * no fallbacks (the OS hands those ports to outgoing connections and `listen(0)`): one sentence
+ * each, so "no free port in 40000-40100" never leaves a user guessing why.
+ */
+export function explainEphemeralOverlaps(manifest: Manifest, ephemeral: PortRange): string[] {
+  const ranges: { what: string; range: PortRange }[] = [];
+  if (manifest.services.some((service) => service.fallback.kind === 'scan' && service.ports.length > 0)) ranges.push({ what: 'port_range', range: manifest.portRange });
+  for (const service of manifest.services) {
+    if (service.fallback.kind === 'range') ranges.push({ what: `the fallback range of ${service.key}`, range: service.fallback });
+  }
+  const lines: string[] = [];
+  for (const { what, range } of ranges) {
+    if (range.to < ephemeral.from || range.from > ephemeral.to) continue;
+    const name = `${what} ${range.from}-${range.to}`;
+    const os = `the OS's ephemeral range ${ephemeral.from}-${ephemeral.to}, whose ports the OS hands to outgoing connections, so devsup gives no fallback there`;
+    const usable = [
+      range.from < ephemeral.from ? `${range.from}-${ephemeral.from - 1}` : undefined,
+      range.to > ephemeral.to ? `${ephemeral.to + 1}-${range.to}` : undefined,
+    ].filter((part) => part !== undefined);
+    lines.push(usable.length === 0 ? `${name} lies inside ${os}: choose a range outside it, e.g. 10000-10999.` : `${name} overlaps ${os}: only ${usable.join(' and ')} of it is used.`);
+  }
+  return lines;
+}
+

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { PortRange } from '../manifest/service-spec.js';
 import { readToolOutput } from './run-tool.js';
 
-/** What the OS says about ports, read once per allocation. */
+/** What the OS says about ports. */
 export interface SystemPorts {
   ephemeral: PortRange; // where the OS picks ports for `listen(0)` and outgoing connections
   unprivilegedStart: number; // the lowest port a non-root user may bind
@@ -12,7 +12,15 @@ export interface SystemPorts {
 const DEFAULT_EPHEMERAL: PortRange = { from: 49152, to: 65535 };
 const DEFAULT_UNPRIVILEGED_START = 1024;
 
-export async function readSystemPorts(): Promise<SystemPorts> {
+let read: Promise<SystemPorts> | undefined;
+
+/** Read once per process: these settings hardly change while devsup runs, and on macOS and Windows each read runs a tool. */
+export function readSystemPorts(): Promise<SystemPorts> {
+  read ??= readNow();
+  return read;
+}
+
+async function readNow(): Promise<SystemPorts> {
   if (process.platform === 'linux') return readLinuxPorts();
   if (process.platform === 'win32') {
     const output = await readToolOutput('netsh', ['int', 'ipv4', 'show', 'dynamicport', 'tcp']);

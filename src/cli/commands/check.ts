@@ -3,7 +3,8 @@ import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
 import type { ServiceAllocation } from '../../ports/port-types.js';
-import { explainAllocations } from '../../output/explain-allocation.js';
+import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
+import { readSystemPorts } from '../../ports/system-ports.js';
 import { isSecretName, MASK } from '../../output/secrets.js';
 import { columnWidths, padCell } from '../../output/columns.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
@@ -16,7 +17,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
   io.stdout.write(renderMergedManifest(manifest));
   io.stdout.write(`\n${renderPlannedPorts(manifest, allocations)}`);
-  const notes = explainAllocations(manifest, allocations);
+  const notes = [...explainAllocations(manifest, allocations), ...explainEphemeralOverlaps(manifest, (await readSystemPorts()).ephemeral)];
   if (notes.length > 0) io.stdout.write(`\n${notes.join('\n')}\n`);
   io.stdout.write(`\n${manifest.file} is valid.\n`);
   return 0;

@@ -3,7 +3,8 @@ import { allocatePorts } from '../../ports/allocate-ports.js';
 import { releaseLeases, startLeasing } from '../../ports/port-lease.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { buildReport } from '../../output/build-report.js';
-import { explainAllocations } from '../../output/explain-allocation.js';
+import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
+import { readSystemPorts } from '../../ports/system-ports.js';
 import { renderPortTable } from '../../output/port-table.js';
 import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
@@ -41,6 +42,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   startLeasing(); // every port this instance hands out is leased to it until it exits (port-lease.ts)
   const allocations = await allocatePorts(manifest, { sticky: lastRun });
   explainAllocations(manifest, allocations).forEach(warn);
+  const neededRange = allocations.some((allocation) => allocation.failure || allocation.ports.some((port) => port.source === 'range' || port.source === 'os'));
+  if (neededRange) explainEphemeralOverlaps(manifest, (await readSystemPorts()).ephemeral).forEach(warn);
 
   const color = shouldColor(io.stdout, io.env);
   const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
