@@ -19,6 +19,8 @@ export interface CommandEntry {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
+  familiarOptions?: Record<string, string>;
   /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */
   load(): Promise<{ run: RunCommand }>;
 }
@@ -31,6 +33,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'start the services (and what they depend on) or all, in the foreground',
     usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--reclaim]',
     options: { ...manifestOption, port: { type: 'string', multiple: true }, reclaim: { type: 'boolean' } },
+    familiarOptions: Object.fromEntries(
+      ['-d', '--detach', '--daemon', '-D'].map((option) => [
+        option,
+        'devsup up stays in the foreground, where Ctrl-C stops it. In the background: `devsup up > devsup.log 2>&1 &`, then `devsup wait SERVICE…`, and `devsup down` to stop.',
+      ]),
+    ),
     load: () => import('./commands/up.js'),
   },
   ports: {

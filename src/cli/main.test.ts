@@ -43,4 +43,15 @@ describe('main: the command line', () => {
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toContain('unknown command "chek" — did you mean "check"?');
   });
+
+  it('answers `up -d` (docker compose) with how to run devsup in the background', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    for (const option of ['-d', '--detach']) {
+      const result = await run(['up', option], dir);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `Unknown option '${option}'.\ndevsup up stays in the foreground, where Ctrl-C stops it. In the background: \`devsup up > devsup.log 2>&1 &\`, then \`devsup wait SERVICE…\`, and \`devsup down\` to stop.\n`,
+      );
+    }
+  });
 });

@@ -39,7 +39,10 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}.`, `Usage: ${command.usage}`);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
+    throw new UsageError(`${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
   const { run } = await command.load();
   return run(parsed, io);
