@@ -9,7 +9,7 @@ export interface ChangeHandlers {
   note(service: string, text: string): void;
   /** devsup's own message, on stderr. */
   warn(message: string): void;
-  /** After a manifest edit was applied and what it started has settled: show the table again. */
+  /** After a manifest edit was applied: time for the table again. */
   applied(): void;
 }
 
@@ -25,20 +25,13 @@ export async function watchForChanges(
   handlers: ChangeHandlers,
 ): Promise<{ close(): Promise<void> }> {
   let files: ChangeWatcher = await restartOnChange(supervisor, supervisor.selectedServices(), handlers.note);
-  // The table of the latest edit only, once what it started is ready: not one of half-started services.
-  let latestEdit = 0;
-  let closed = false;
   const manifest = await reloadOnManifestChange(supervisor, () => loadManifest(loadOptions), loadedAt, handlers.warn, async () => {
     await files.close();
     files = await restartOnChange(supervisor, supervisor.selectedServices(), handlers.note);
-    const edit = ++latestEdit;
-    void supervisor.whenSettled().then(() => {
-      if (edit === latestEdit && !closed) handlers.applied();
-    });
+    handlers.applied();
   });
   return {
     close: async () => {
-      closed = true;
       await manifest.close();
       await files.close();
     },

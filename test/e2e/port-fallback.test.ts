@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
-import { parsePortTable } from '../helpers/parse-port-table.js';
+import { parsePortTable, TABLE_HEADER } from '../helpers/parse-port-table.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -145,5 +145,24 @@ describe('fallback: none with the preferred port held', () => {
     expect(existsSync(portsFile), `${portsFile} written`).toBe(true);
     const report = JSON.parse(readFileSync(portsFile, 'utf8')) as PortsJson;
     expect(report.services.find((s) => s.service === 'strict')).toMatchObject({ status: 'failed', pid: null, preferred: base });
+  });
+});
+
+describe('a child that ignores PORT', () => {
+  it('is ready on the port it uses, shown in one table once it is ready, and devsup says so once', async () => {
+    const base = await findFreePorts(2);
+    const { dir } = session.project({ 'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('ignore-port.mjs', base + 1)}`, `    port: ${base}`, ''].join('\n') });
+    const up = session.up(dir);
+    const report = await session.waitForPorts(dir, 'web ready', (r) => r.services[0]?.status === 'ready');
+    expect(report.services[0]).toMatchObject({ port: base + 1, preferred: base });
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    const table = parsePortTable(up.stdout(), 1);
+    expect(table.rows[0]).toMatchObject({ PORT: String(base + 1), STATUS: 'ready' });
+    expect(table.notes).toEqual([`! ${base}: listens on ${base + 1}, not on the PORT=${base} it was given`]);
+    // No earlier table of it still starting: the drift is in the start-up table.
+    expect(up.stdout().split('\n').filter((line) => TABLE_HEADER.test(line))).toHaveLength(1);
+    expect(up.stderr().match(/ignored PORT/g)).toHaveLength(1);
+    session.interrupt(up);
+    expect((await exitWithin(up, 15_000)).code).toBe(0);
   });
 });
