@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { columnWidths, padCell } from './columns.js';
+import { columnWidths, padding } from './columns.js';
 import { describeMark } from '../ports/devsup-mark.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import type { PortsReport, ServiceReport } from './ports-report.js';
@@ -90,7 +90,7 @@ function renderLastRun(service: ServiceReport): string {
 /** Cells padded to their column's width, two spaces apart; the last column is not padded. */
 function joinCells(cells: string[], widths: number[], paint: (cell: string, column: number) => string): string {
   return cells
-    .map((cell, column) => (column === cells.length - 1 ? paint(cell, column) : padCell(paint(cell, column), widths[column]!)))
+    .map((cell, column) => paint(cell, column) + (column === cells.length - 1 ? '' : padding(cell, widths[column]!)))
     .join(GAP);
 }
 

@@ -6,7 +6,7 @@ import type { ServiceAllocation } from '../../ports/port-types.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
 import { isSecretName, MASK } from '../../output/secrets.js';
-import { columnWidths, padCell } from '../../output/columns.js';
+import { columnWidths, padding } from '../../output/columns.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
@@ -66,5 +66,5 @@ function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]
   }
   if (rows.length === 1) return 'No service has a port.\n';
   const widths = columnWidths(rows);
-  return rows.map((row) => row.map((cell, column) => padCell(cell, widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return rows.map((row) => row.map((cell, column) => cell + padding(cell, widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
