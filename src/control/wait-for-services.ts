@@ -1,3 +1,4 @@
+import { formatDuration } from '../manifest/durations.js';
 import { dependencyVerdict } from '../supervisor/dependency-gate.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { ControlContext } from './control-handlers.js';
@@ -15,7 +16,7 @@ export function waitForServices(request: Extract<Request, { type: 'wait' }>, con
   let stopWatching = () => {};
   const timer = setTimeout(() => {
     const waiting = request.services.map((service) => describe(service, context)).filter((text) => text !== undefined);
-    finish({ type: 'error', message: `timed out after ${formatSeconds(request.timeoutMs)} waiting for ${waiting.join('; ')}.`, exitCode: 1 });
+    finish({ type: 'error', message: `timed out after ${formatDuration(request.timeoutMs)} waiting for ${waiting.join('; ')}.`, exitCode: 1 });
   }, request.timeoutMs);
   const finish = (reply: Parameters<Connection['send']>[0]) => {
     clearTimeout(timer);
@@ -54,8 +55,4 @@ function verdictOf(runner: ServiceRunner | undefined, context: ControlContext): 
 function describe(service: string, context: ControlContext): string | undefined {
   const verdict = verdictOf(context.supervisor.runners.get(service), context);
   return verdict.kind === 'ready' ? undefined : `${service} (${verdict.why})`;
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }

@@ -10,3 +10,8 @@ export function parseDuration(value: string | number): number | undefined {
   if (!match) return undefined;
   return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
 }
+
+/** A duration for messages: `0.3 s`, `1 s`, `2.5 s` under ten seconds (a tenth at most), whole seconds above. */
+export function formatDuration(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
+}

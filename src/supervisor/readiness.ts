@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../manifest/durations.js';
 import type { ReadySpec } from '../manifest/service-spec.js';
 import { listeningPortsOfTree, treeListensOn } from '../ports/listening-ports.js';
 
@@ -52,7 +53,7 @@ export async function waitUntilReady(
     const elapsed = Date.now() - started;
     target.onProgress?.(outcome, elapsed);
     if (elapsed >= timeoutMs) {
-      throw new ReadinessTimeout(`not ready after ${formatSeconds(elapsed)}: ${describeProbe(spec, target)} — ${lastSeen}`);
+      throw new ReadinessTimeout(`not ready after ${formatDuration(elapsed)}: ${describeProbe(spec, target)} — ${lastSeen}`);
     }
     await sleep(Math.min(interval, timeoutMs - elapsed), undefined, { signal });
     interval = Math.min(interval * 1.5, MAX_POLL_MS);
@@ -169,7 +170,7 @@ function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: num
       if (pattern.test(line)) finish();
     });
     const timer = setTimeout(
-      () => finish(new ReadinessTimeout(`not ready after ${formatSeconds(timeoutMs)}: no output line matched /${pattern.source}/`)),
+      () => finish(new ReadinessTimeout(`not ready after ${formatDuration(timeoutMs)}: no output line matched /${pattern.source}/`)),
       timeoutMs,
     );
     if (signal.aborted) onAbort();
@@ -183,6 +184,3 @@ function describeProbe(spec: ReadySpec, target: ReadinessTarget): string {
   return `tcp port ${target.port}`;
 }
 
-export function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
-}
