@@ -38,6 +38,8 @@ export function describeProgress(runner: ServiceRunner): string {
 export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, tty: boolean, services: string[]): Promise<void> {
   const said = new Map<string, { gist: string; at: number }>();
   const tell = (runner: ServiceRunner) => {
+    // Left out of this run (not named, or `autostart: false`), it is stopped from the start: nothing to tell.
+    if (runner.status === 'stopped' && !said.has(runner.spec.key)) return;
     const text = describeProgress(runner);
     // A wait's "…, 4 s" ticks every second: a line when what it sees changes, or every 10 s.
     const gist = text.replace(/, \d+ s$/, '');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts, isPortFree } from '../helpers/free-port.js';
+import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -37,6 +38,9 @@ describe('devsup up SERVICE…', () => {
     }
     expect(await isPortFree(base + 2)).toBe(true);
     expect(up.stdout()).not.toMatch(/^other +\| listening/m);
+    // A service left out of this run has nothing to tell: not "stopped", which it never was.
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    expect(up.stdout()).not.toMatch(/^other +\|/m);
     expect(up.stdout()).toMatch(/^tools +\| listening/m);
   });
 });
