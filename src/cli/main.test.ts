@@ -54,4 +54,11 @@ describe('main: the command line', () => {
       );
     }
   });
+
+  it("ends node's own option messages with one full stop", async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    const result = await run(['logs', '-n', '-5'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/'-n-XYZ'\.\nUsage: devsup logs/);
+  });
 });

@@ -42,7 +42,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
     const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
-    throw new UsageError(`${message}.`, familiar ?? `Usage: ${command.usage}`);
+    throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
   const { run } = await command.load();
   return run(parsed, io);
