@@ -5,7 +5,8 @@ import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
 import { readReady } from './read-ready.js';
-import type { RestartPolicy, ServiceSpec } from './service-spec.js';
+import { toEnvName } from './resolve-service.js';
+import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
 } from './validators.js';
@@ -51,6 +52,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   if (readyTimeoutMs === 0) addIssue(issues, field('ready_timeout')!.pos, 'ready_timeout must be more than 0');
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
+  checkReplacedEnv(field('env'), { ports, portEnv, host }, issues);
 
   return {
     key,
@@ -78,6 +80,27 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
   };
+}
+
+/**
+ * An `env` entry that devsup's own variables replace (they are set last, DESIGN.md §5): its value would
+ * never reach the child, so `env: {PORT: 3000}` is a mistake to point out, not to ignore.
+ */
+function checkReplacedEnv(env: YamlNode | undefined, service: { ports: NamedPortSpec[]; portEnv?: string; host?: string }, issues: ManifestIssue[]): void {
+  if (env?.kind !== 'map') return;
+  const replaced = new Map<string, string>([
+    ['DEVSUP_SERVICE', 'use another name'],
+    ['DEVSUP_INSTANCE', 'use another name'],
+    ['DEVSUP_MANIFEST', 'use another name'],
+  ]);
+  if (service.ports.length > 0) replaced.set('PORT', 'give the preferred port as `port: N` instead');
+  if (service.portEnv !== undefined) replaced.set(service.portEnv, 'remove it: port_env sets it to the port');
+  for (const { name } of service.ports) if (name !== 'default') replaced.set(`PORT_${toEnvName(name)}`, `give the preferred port under \`ports: {${name}: N}\` instead`);
+  if (service.host !== undefined) replaced.set('HOST', 'set the address once, as `host`');
+  for (const [name, entry] of env.entries) {
+    const advice = replaced.get(name);
+    if (advice) addIssue(issues, entry.keyPos, `env.${name} is set by devsup, which replaces this value before the service sees it: ${advice}`);
+  }
 }
 
 /** A string runs through the shell, a list without; either must say something. */

@@ -24,7 +24,6 @@ services:
     env_file: api.env
     env:
       L1: service-env
-      PORT: "0"
       OWN_PORT: "\${port}"
       TOOLS_PORT: "\${tools.port}"
       FROM_FILE: "\${SHARED_VAR}"

@@ -201,6 +201,31 @@ describe('ready', () => {
   });
 });
 
+describe('env', () => {
+  test("names devsup sets itself are mistakes: their values would never reach the service", async () => {
+    const problems = await problemsOf(
+      'services:\n' +
+        '  api:\n' +
+        '    command: x\n' +
+        '    ports: { http: 8080, metrics: 9090 }\n' +
+        '    port_env: GRADIO_SERVER_PORT\n' +
+        '    host: 127.0.0.1\n' +
+        '    env: { PORT: 3000, PORT_METRICS: 9100, GRADIO_SERVER_PORT: 7860, HOST: 0.0.0.0, DEVSUP_SERVICE: x, LOG_LEVEL: info }\n' +
+        '  worker:\n' +
+        '    command: x\n' +
+        '    env: { PORT: 3000 }\n',
+    );
+    const lead = 'is set by devsup, which replaces this value before the service sees it:';
+    expect(problems).toEqual([
+      `services.yaml:7:12: env.PORT ${lead} give the preferred port as \`port: N\` instead`,
+      `services.yaml:7:24: env.PORT_METRICS ${lead} give the preferred port under \`ports: {metrics: N}\` instead`,
+      `services.yaml:7:44: env.GRADIO_SERVER_PORT ${lead} remove it: port_env sets it to the port`,
+      `services.yaml:7:70: env.HOST ${lead} set the address once, as \`host\``,
+      `services.yaml:7:85: env.DEVSUP_SERVICE ${lead} use another name`,
+    ]);
+  });
+});
+
 describe('depends_on', () => {
   test('unknown services, self-dependencies, conditions and duplicates', async () => {
     const problems = await problemsOf(
