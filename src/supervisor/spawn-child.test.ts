@@ -16,6 +16,11 @@ describe('splitPlainCommand', () => {
     expect(splitPlainCommand('node examples/llm-server.js --model phi4 --port 10501')).toEqual(['node', 'examples/llm-server.js', '--model', 'phi4', '--port', '10501']);
   });
 
+  it('leaves every string to cmd.exe on Windows, where npm and npx are .cmd scripts', () => {
+    expect(splitPlainCommand('npm run dev', 'win32')).toBeUndefined();
+    expect(splitPlainCommand('npm run dev', 'darwin')).toEqual(['npm', 'run', 'dev']);
+  });
+
   it('leaves shell syntax to the shell', () => {
     for (const command of ['npm run dev && echo done', 'echo $HOME', 'FOO=1 node app.js', 'node "my app.js"', 'ls *.js', 'a | b']) {
       expect(splitPlainCommand(command), command).toBeUndefined();

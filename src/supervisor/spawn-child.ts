@@ -29,9 +29,13 @@ export interface SpawnOptions {
 // real program.
 const SHELL_SYNTAX = /["'`$\\|&;<>(){}*?[\]~!#\n\t]/;
 
-/** A command string that needs no shell, split into argv; undefined when it needs one. */
-export function splitPlainCommand(command: string): string[] | undefined {
-  if (SHELL_SYNTAX.test(command)) return undefined;
+/**
+ * A command string that needs no shell, split into argv; undefined when it needs one. On Windows
+ * every string needs cmd.exe, as foreman's and concurrently's do: `npm`, `npx` and `yarn` are .cmd
+ * scripts there, which Node will not start without a shell.
+ */
+export function splitPlainCommand(command: string, platform: NodeJS.Platform = process.platform): string[] | undefined {
+  if (platform === 'win32' || SHELL_SYNTAX.test(command)) return undefined;
   const words = command.trim().split(/ +/);
   // `FOO=1 node app.js` sets a variable for the command: shell syntax too.
   return words[0] && !words[0].includes('=') ? words : undefined;
