@@ -175,6 +175,13 @@ describe('--port overrides', () => {
     const { dir } = project({ 'services.yaml': 'services:\n  api: { command: x, ports: { http: 1, metrics: 2 } }\n' });
     const error = await failure({ cwd: dir, env: {}, portOverrides: ['api.metric=3'] });
     expect((error as UsageError).message).toBe('--port api.metric=3: service "api" has no port named "metric" — did you mean "metrics"?');
+    expect((error as UsageError).hint).toBe('Its ports: http, metrics.');
+  });
+
+  test('a name for the one port of a service says how to give that port', async () => {
+    const { dir } = project({ 'services.yaml': DEMO });
+    const error = await failure({ cwd: dir, env: {}, portOverrides: ['llm.http=3'] });
+    expect((error as UsageError).hint).toBe('It has one port, unnamed: --port llm=N.');
   });
 
   test('service keys with dots are matched whole first', async () => {

@@ -62,13 +62,16 @@ function setPort(service: MapNode, key: string, name: string | undefined, value:
     const portName = name ?? [...ports.entries.keys()][0];
     const entry = ports.entries.get(portName);
     if (entry === undefined) {
-      throw new UsageError(`--port ${override}: service "${key}" has no port named "${portName}"${didYouMean(portName, ports.entries.keys())}`);
+      const names = [...ports.entries.keys()];
+      throw new UsageError(`--port ${override}: service "${key}" has no port named "${portName}"${didYouMean(portName, names)}`, `Its ports: ${names.join(', ')}.`);
     }
     entry.node = node;
     overridden.set(`services.${key}.ports.${portName}`, 'cli');
     return;
   }
-  if (name !== undefined && name !== 'default') throw new UsageError(`--port ${override}: service "${key}" has no port named "${name}"`);
+  if (name !== undefined && name !== 'default') {
+    throw new UsageError(`--port ${override}: service "${key}" has no port named "${name}"`, `It has one port, unnamed: --port ${key}=N.`);
+  }
   const existing = service.entries.get('port');
   if (existing) existing.node = node;
   else service.entries.set('port', { keyPos: node.pos, node });
