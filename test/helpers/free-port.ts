@@ -16,7 +16,7 @@ export function isPortFree(port: number): Promise<boolean> {
 // back however the process ends. A port found free in one's own slice therefore cannot be taken by
 // a test file running at the same time in another worker (CI saw exactly that: ports found free by
 // one file were bound by another a moment later, and the holder failed with EADDRINUSE).
-const TEST_PORTS = { from: 20_000, sliceSize: 3_000, slices: 4 } as const;
+const TEST_PORTS = { from: 20_000, sliceSize: 2_000, slices: 6 } as const;
 // devsup scans up to 100 ports above a taken preferred one; keep that much of each slice spare
 // above the last run handed out, so a test's fallbacks stay inside its own slice.
 const FALLBACK_ROOM = 101;
