@@ -20,6 +20,8 @@ const TEST_PORTS = { from: 20_000, sliceSize: 2_000, slices: 6 } as const;
 // devsup scans up to 100 ports above a taken preferred one; keep that much of each slice spare
 // above the last run handed out, so a test's fallbacks stay inside its own slice.
 const FALLBACK_ROOM = 101;
+/** How often a process that found every slice taken tries again. */
+const CLAIM_RETRY_MS = 200;
 
 export interface PortSlice {
   from: number;
@@ -52,7 +54,7 @@ export async function claimSlice(timeoutMs = 120_000): Promise<PortSlice> {
       }
     }
     if (Date.now() > deadline) throw new Error(`every test port slice from ${from} is held by another process`);
-    await sleep(200);
+    await sleep(CLAIM_RETRY_MS);
   }
 }
 
