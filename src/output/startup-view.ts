@@ -35,7 +35,9 @@ export function describeProgress(runner: ServiceRunner): string {
  * the log stream per change. After startup, later changes (a restart that became ready again, a
  * crash) are told as plain lines in both cases. Resolves when every service has settled.
  */
-export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, tty: boolean, services: string[]): Promise<void> {
+export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, out: NodeJS.WriteStream, services: string[]): Promise<void> {
+  // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
+  const tty = out.isTTY === true && (out.columns ?? 0) > 0;
   const said = new Map<string, { gist: string; at: number }>();
   const tell = (runner: ServiceRunner) => {
     // Left out of this run (not named, or `autostart: false`), it is stopped from the start: nothing to tell.

@@ -8,6 +8,7 @@ import { readSystemPorts } from '../../ports/system-ports.js';
 import { renderPortTable } from '../../output/port-table.js';
 import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
+import { TableSchedule } from '../../output/table-schedule.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
 import { ensureStateFolder, readState } from '../../control/state-folder.js';
@@ -57,32 +58,18 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   io.stdout.on('error', () => void supervisor.shutdown());
   const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
-  // After a port moved or an edit was applied: one table, once what that started has settled — not a
-  // picture of services half-started, and none before the start-up table, which shows it all anyway.
-  let startupShown = false;
-  let tableDue = false;
-  const showTableWhenSettled = () => {
-    if (!startupShown || tableDue) return;
-    tableDue = true;
-    void supervisor.whenSettled().then(() => {
-      tableDue = false;
-      showTable();
-    });
-  };
+  const tables = new TableSchedule(supervisor, showTable);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
   const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
 
-  supervisor.on('portChanged', showTableWhenSettled);
-  // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
-  const drawable = io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0;
-  const startup = showStartup(supervisor, logs, drawable, selected);
+  supervisor.on('portChanged', tables.showWhenSettled);
+  const startup = showStartup(supervisor, logs, io.stdout, selected);
   supervisor.start(selected);
   await Promise.race([startup, supervisor.done]);
-  startupShown = true;
-  showTable();
+  tables.showStartupTable();
   const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
   // After start-up, so watching costs the starting services nothing.
-  const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: showTableWhenSettled });
+  const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: tables.showWhenSettled });
 
   const exitCode = await supervisor.done;
   keys.stop();
