@@ -44,6 +44,7 @@ function verdictOf(runner: ServiceRunner | undefined, context: ControlContext): 
   const { status, detail } = runner;
   if (status === 'ready' || status === 'running' || status === 'exited') return { kind: 'ready' };
   if (status === 'crashed' || status === 'failed') return { kind: 'failed', why: detail ? `${status} (${detail})` : status };
+  if (context.supervisor.staysStopped(runner.spec.key)) return { kind: 'failed', why: `it is stopped; \`devsup start ${runner.spec.key}\` starts it` };
   if (status === 'pending') {
     const verdict = dependencyVerdict(runner.spec, context.supervisor.runners);
     if (verdict.kind === 'blocked') return { kind: 'failed', why: verdict.detail };

@@ -98,6 +98,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     await this.spawnRun();
   }
 
+  /** Leaves the service out of this run (not named, or `autostart: false`): stopped from the start, its planned port released. */
+  leaveOut(): void {
+    this.stopRequested = true;
+    void this.releaseReservations();
+    this.setStatus('stopped');
+  }
+
   /** Marks the service as unable to start, e.g. for lack of a port. */
   fail(reason: string): void {
     void this.releaseReservations();

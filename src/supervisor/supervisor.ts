@@ -199,12 +199,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private prepare(runner: ServiceRunner): void {
     const key = runner.spec.key;
     if (!this.selected.has(key)) {
-      void runner.stop(); // releases its planned port; it keeps the number for `${svc.port}` and a later start
+      runner.leaveOut(); // it keeps the port's number for `${svc.port}` and a later start
       return;
     }
     const failure = this.failures.get(key);
     this.failures.delete(key);
     if (failure) runner.fail(failure);
+  }
+
+  /** Whether a stopped service stays so until asked (`devsup start`): left out of this run, or stopped on purpose, and no restart under way. */
+  staysStopped(key: string): boolean {
+    const stopped = this.runners.get(key)?.status === 'stopped';
+    return stopped && this.restartsUnderway === 0 && (!this.selected.has(key) || this.stoppedOnRequest.has(key));
   }
 
   /** Stops one service on purpose; it keeps its port, for a later start. Dependents keep running. */
@@ -324,7 +330,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const justSettled = settled && !this.settled;
     this.settled = settled;
     if (justSettled) this.emit('settled');
-    if (waiting.length > 0 || this.stoppedOnRequest.size > 0 || selected.some((runner) => runner.isActive)) return;
+    // Nothing selected (every service has autostart: false): devsup waits for `devsup start`.
+    if (selected.length === 0 || waiting.length > 0 || this.stoppedOnRequest.size > 0 || selected.some((runner) => runner.isActive)) return;
     const failed = selected.some((runner) => runner.status === 'crashed' || runner.status === 'failed');
     this.finish(failed ? 1 : 0);
   }

@@ -140,6 +140,24 @@ describe('devsup wait', () => {
     expect(wait.stdout()).toBe(`web is ready on port ${port}\n`);
   });
 
+  it('exits 1 at once for a service that stays stopped until started (autostart: false), and waits for it once started', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  lazy:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, '    autostart: false', ''].join('\n'),
+    });
+    // Nothing starts by itself, and `up` stays for `devsup start` rather than ending at once.
+    const up = session.up(dir);
+    await session.waitForPorts(dir, 'up running', (r) => r.services[0]?.status === 'stopped');
+    expect(up.stderr()).toContain('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one');
+    const stopped = await runCli(['wait', 'lazy', '--timeout', '30s'], dir);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toBe('lazy will not be ready: it is stopped; `devsup start lazy` starts it.\n');
+    expect((await runCli(['start', 'lazy'], dir)).code).toBe(0);
+    const ready = await runCli(['wait', 'lazy', '--timeout', '30s'], dir);
+    expect(ready.code, ready.stderr).toBe(0);
+    expect(ready.stdout).toBe(`lazy is ready on port ${port}\n`);
+  });
+
   it('exits 1 as soon as a service crashed, and on timeout naming what it waited for', async () => {
     const port = await findFreePorts(1);
     const { dir } = session.project({

@@ -65,6 +65,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   supervisor.on('portChanged', tables.showWhenSettled);
   const startup = showStartup(supervisor, logs, io.stdout, selected);
   supervisor.start(selected);
+  if (selected.length === 0) warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
   await Promise.race([startup, supervisor.done]);
   tables.showStartupTable();
   const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
