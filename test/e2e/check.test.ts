@@ -56,4 +56,15 @@ describe('devsup check', () => {
     expect(result.stdout).toContain('\nNo service has a port.\n');
     expect(result.stdout).not.toMatch(/^SERVICE +PORT/m);
   });
+
+  it('marks an overridden map or list on its key line, where it starts, not after it', async () => {
+    const { dir } = session.project({
+      'services.yaml': 'services:\n  web:\n    command: node web.js\n',
+      'services.local.yaml': 'services:\n  web:\n    env: { DEBUG: "1" }\n  extra:\n    command: [node, extra.js]\n',
+    });
+    const result = await runCli(['check'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ {4}env: # ← services\.local\.yaml\n {6}DEBUG: "1"\n/m);
+    expect(result.stdout).toMatch(/^ {2}extra: # ← services\.local\.yaml\n {4}command:/m);
+  });
 });

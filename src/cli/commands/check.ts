@@ -35,10 +35,18 @@ function renderMergedManifest(manifest: Manifest): string {
     }
   }
   for (const [dotted, origin] of manifest.overridden) {
-    const node = document.getIn(splitOverriddenPath(dotted, manifest), true) as Node | undefined;
-    if (node) node.comment = ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`;
+    markOverridden(document, splitOverriddenPath(dotted, manifest), ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`);
   }
   return document.toString({ lineWidth: 0 });
+}
+
+/** The comment on a value's own line: after a scalar, or after the key of a map or list (else it would trail the whole block). */
+function markOverridden(document: Document, keyPath: string[], comment: string): void {
+  const parent = document.getIn(keyPath.slice(0, -1), true);
+  const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === keyPath.at(-1)) : undefined;
+  if (!pair) return;
+  const target = (isScalar(pair.value) ? pair.value : pair.key) as Node;
+  target.comment = comment;
 }
 
 /** `services.api.v2.port` → `['services', 'api.v2', 'port']`: service keys may contain dots. */
