@@ -84,22 +84,26 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
 
 /**
  * An `env` entry that devsup's own variables replace (they are set last, DESIGN.md §5): its value would
- * never reach the child, so `env: {PORT: 3000}` is a mistake to point out, not to ignore.
+ * never reach the child, so `env: {PORT: 3000}` is a mistake to point out, not to ignore. Spelling out
+ * what devsup sets anyway (`PORT: ${port}`) is harmless and passes.
  */
 function checkReplacedEnv(env: YamlNode | undefined, service: { ports: NamedPortSpec[]; portEnv?: string; host?: string }, issues: ManifestIssue[]): void {
   if (env?.kind !== 'map') return;
-  const replaced = new Map<string, string>([
-    ['DEVSUP_SERVICE', 'use another name'],
-    ['DEVSUP_INSTANCE', 'use another name'],
-    ['DEVSUP_MANIFEST', 'use another name'],
+  const replaced = new Map<string, { advice: string; same?: string }>([
+    ['DEVSUP_SERVICE', { advice: 'use another name' }],
+    ['DEVSUP_INSTANCE', { advice: 'use another name' }],
+    ['DEVSUP_MANIFEST', { advice: 'use another name' }],
   ]);
-  if (service.ports.length > 0) replaced.set('PORT', 'give the preferred port as `port: N` instead');
-  if (service.portEnv !== undefined) replaced.set(service.portEnv, 'remove it: port_env sets it to the port');
-  for (const { name } of service.ports) if (name !== 'default') replaced.set(`PORT_${toEnvName(name)}`, `give the preferred port under \`ports: {${name}: N}\` instead`);
-  if (service.host !== undefined) replaced.set('HOST', 'set the address once, as `host`');
+  if (service.ports.length > 0) replaced.set('PORT', { advice: 'give the preferred port as `port: N` instead', same: '${port}' });
+  if (service.portEnv !== undefined) replaced.set(service.portEnv, { advice: 'remove it: port_env sets it to the port', same: '${port}' });
+  for (const { name } of service.ports) {
+    if (name !== 'default') replaced.set(`PORT_${toEnvName(name)}`, { advice: `give the preferred port under \`ports: {${name}: N}\` instead`, same: `\${ports.${name}}` });
+  }
+  if (service.host !== undefined) replaced.set('HOST', { advice: 'set the address once, as `host`', same: service.host });
   for (const [name, entry] of env.entries) {
-    const advice = replaced.get(name);
-    if (advice) addIssue(issues, entry.keyPos, `env.${name} is set by devsup, which replaces this value before the service sees it: ${advice}`);
+    const rule = replaced.get(name);
+    const value = entry.node.kind === 'scalar' ? String(entry.node.value) : undefined;
+    if (rule && value !== rule.same) addIssue(issues, entry.keyPos, `env.${name} is set by devsup, which replaces this value before the service sees it: ${rule.advice}`);
   }
 }
 

@@ -213,7 +213,12 @@ describe('env', () => {
         '    env: { PORT: 3000, PORT_METRICS: 9100, GRADIO_SERVER_PORT: 7860, HOST: 0.0.0.0, DEVSUP_SERVICE: x, LOG_LEVEL: info }\n' +
         '  worker:\n' +
         '    command: x\n' +
-        '    env: { PORT: 3000 }\n',
+        '    env: { PORT: 3000 }\n' +
+        '  explicit:\n' +
+        '    command: x\n' +
+        '    ports: { http: 8081, admin: 8082 }\n' +
+        '    host: 127.0.0.1\n' +
+        '    env: { PORT: "${port}", PORT_ADMIN: "${ports.admin}", HOST: 127.0.0.1 }\n',
     );
     const lead = 'is set by devsup, which replaces this value before the service sees it:';
     expect(problems).toEqual([
