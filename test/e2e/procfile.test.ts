@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession } from '../helpers/e2e-session.js';
+import os from 'node:os';
 import { isPortFree } from '../helpers/free-port.js';
+import { runCli } from '../helpers/run-cli.js';
 import { fixtureCommand } from '../helpers/temp-project.js';
 
 const session = new E2ESession();
@@ -8,7 +10,9 @@ afterEach(() => session.cleanup());
 
 describe('a Procfile without services.yaml', () => {
   it('gives its processes ports 5000, 5100 as foreman does (or explains the fallback when taken), and waits for web alone to listen', async () => {
-    const free = { 5000: await isPortFree(5000), 5100: await isPortFree(5100) };
+    // Free for this run: unbound, and not leased to a devsup already running elsewhere on this machine.
+    const usable = async (port: number) => (await isPortFree(port)) && JSON.parse((await runCli(['who', String(port), '--json'], os.tmpdir())).stdout).lease === null;
+    const free = { 5000: await usable(5000), 5100: await usable(5100) };
     const { dir } = session.project({
       // A worker that never listens: it must not hold up the table, nor be restarted for not listening.
       Procfile: ['# a web process and a worker', `web: ${fixtureCommand('http-server.mjs')}`, `worker: ${fixtureCommand('crash-after.mjs', 600_000, 0)}`, ''].join('\n'),
