@@ -13,7 +13,8 @@ export type Request =
   | { type: 'ports' }
   | { type: 'start' | 'stop' | 'restart'; services: string[] }
   | { type: 'logs'; services: string[]; lines: number; follow: boolean }
-  | { type: 'wait'; services: string[]; timeoutMs: number }
+  /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
+  | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   | { type: 'down' };
 
 export type ActionType = 'start' | 'stop' | 'restart';
@@ -95,7 +96,7 @@ export function parseRequest(value: unknown): Request | string {
       return { type: 'logs', services: names, lines: body.lines, follow: body.follow };
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
-      return { type: 'wait', services: names, timeoutMs: body.timeoutMs };
+      return { type: 'wait', services: names, timeoutMs: body.timeoutMs, ...(isCount(body.askedMs) && { askedMs: body.askedMs }) };
     default:
       return `unknown request type ${JSON.stringify(body.type)}`;
   }

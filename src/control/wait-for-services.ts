@@ -16,7 +16,7 @@ export function waitForServices(request: Extract<Request, { type: 'wait' }>, con
   let stopWatching = () => {};
   const timer = setTimeout(() => {
     const waiting = request.services.map((service) => describe(service, context)).filter((text) => text !== undefined);
-    finish({ type: 'error', message: `timed out after ${formatDuration(request.timeoutMs)} waiting for ${waiting.join('; ')}.`, exitCode: 1 });
+    finish({ type: 'error', message: `timed out after ${formatDuration(request.askedMs ?? request.timeoutMs)} waiting for ${waiting.join('; ')}.`, exitCode: 1 });
   }, request.timeoutMs);
   const finish = (reply: Parameters<Connection['send']>[0]) => {
     clearTimeout(timer);

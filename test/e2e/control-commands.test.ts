@@ -140,6 +140,18 @@ describe('devsup wait', () => {
     expect(wait.stdout()).toBe(`web is ready on port ${port}\n`);
   });
 
+  it('names the whole --timeout when it runs out, though part of it went on waiting for up to start', async () => {
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  slow:', `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`, '    ready: { log: "never printed" }', ''].join('\n'),
+    });
+    const wait = startCli(['wait', 'slow', '--timeout', '3s'], dir);
+    expect((await runCli(['ports'], dir)).code).toBe(1); // up is not there yet: wait looks for it
+    session.up(dir);
+    const result = await exitWithin(wait, 30_000, 'devsup wait');
+    expect(result.code).toBe(1);
+    expect(wait.stderr()).toMatch(/^timed out after 3 s waiting for slow \(starting/);
+  });
+
   it('exits 1 at once for a service that stays stopped until started (autostart: false), and waits for it once started', async () => {
     const port = await findFreePorts(1);
     const { dir } = session.project({

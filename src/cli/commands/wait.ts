@@ -23,7 +23,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const reply = await requestOnce(folder, { type: 'wait', services, timeoutMs: Math.max(0, deadline - Date.now()) }, 'ready');
+      const reply = await requestOnce(folder, { type: 'wait', services, timeoutMs: Math.max(0, deadline - Date.now()), askedMs: timeoutMs }, 'ready');
       for (const entry of reply.report.services.filter((candidate) => services.includes(candidate.service))) {
         io.stdout.write(`${entry.service} is ${entry.status}${entry.port === null ? '' : ` on port ${entry.port}`}\n`);
       }
