@@ -54,11 +54,11 @@ export function explainEphemeralOverlaps(manifest: Manifest, ephemeral: PortRang
   for (const service of manifest.services) {
     if (service.fallback.kind === 'range') ranges.push({ what: `the fallback range of ${service.key}`, range: service.fallback });
   }
+  const os = `the OS's ephemeral range ${ephemeral.from}-${ephemeral.to}, whose ports the OS hands to outgoing connections, so devsup gives no fallback there`;
   const lines: string[] = [];
   for (const { what, range } of ranges) {
     if (range.to < ephemeral.from || range.from > ephemeral.to) continue;
     const name = `${what} ${range.from}-${range.to}`;
-    const os = `the OS's ephemeral range ${ephemeral.from}-${ephemeral.to}, whose ports the OS hands to outgoing connections, so devsup gives no fallback there`;
     const usable = [
       range.from < ephemeral.from ? `${range.from}-${ephemeral.from - 1}` : undefined,
       range.to > ephemeral.to ? `${ephemeral.to + 1}-${range.to}` : undefined,
