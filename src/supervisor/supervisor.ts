@@ -188,6 +188,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.shuttingDown) return;
     for (const name of withDependencies(this.manifest.services, [key])) {
       const runner = this.runners.get(name)!;
+      // A dependency that runs, or finished its work (a one-shot migration), is left as it is.
+      if (name !== key && (runner.isActive || runner.status === 'pending' || runner.status === 'exited')) continue;
       this.selected.add(name);
       this.stoppedOnRequest.delete(name);
       if (!runner.isActive && runner.status !== 'pending') runner.setStatus('pending');
@@ -244,8 +246,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(exitCode: 0 | 1 = 0): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    // A stop on request is clean, but it does not make a service that crashed for good a success.
+    const failed = [...this.runners.values()].some((runner) => this.selected.has(runner.spec.key) && (runner.status === 'crashed' || runner.status === 'failed'));
     await this.stopDependentsFirst([...this.runners.keys()], (key) => this.runners.get(key)!.stop());
-    this.finish(exitCode);
+    this.finish(failed ? 1 : exitCode);
   }
 
   /** Stops `keys` at once, except that each waits for the services among them that depend on it. */
