@@ -60,9 +60,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/port.js'),
   },
   restart: {
-    summary: 'restart services of the running instance, each on the port it has',
-    usage: 'devsup restart SERVICE… [-f FILE]',
-    options: { ...manifestOption },
+    summary: 'restart services of the running instance, each on the port it has (--preferred: back on its preferred port, when free)',
+    usage: 'devsup restart SERVICE… [--preferred] [-f FILE]',
+    options: { ...manifestOption, preferred: { type: 'boolean' } },
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('restart') })),
   },
   stop: {

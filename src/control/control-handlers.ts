@@ -2,6 +2,7 @@ import { didYouMean } from '../manifest/suggest.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { LogRing } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
+import { refreshHolders } from '../output/refresh-holders.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Connection, RequestHandler } from './control-server.js';
@@ -38,14 +39,15 @@ async function serve(request: Request, connection: Connection, context: ControlC
   }
   switch (request.type) {
     case 'ports':
-      connection.send({ type: 'report', report: context.report() });
+      connection.send({ type: 'report', report: await refreshHolders(context.report()) });
       return connection.end();
     case 'start':
     case 'stop':
     case 'restart': {
       const outcomes: ActionOutcome[] = [];
       // One after the other: a restart of a service and of what depends on it must not interleave.
-      for (const service of request.services) outcomes.push({ service, said: await act(request.type, service, context.supervisor) });
+      const preferred = request.type === 'restart' && request.preferred === true;
+      for (const service of request.services) outcomes.push({ service, said: await act(request.type, service, context.supervisor, preferred) });
       connection.send({ type: 'done', outcomes });
       return connection.end();
     }
@@ -62,7 +64,7 @@ async function serve(request: Request, connection: Connection, context: ControlC
   }
 }
 
-async function act(action: ActionType, service: string, supervisor: Supervisor): Promise<string> {
+async function act(action: ActionType, service: string, supervisor: Supervisor, preferred: boolean): Promise<string> {
   const runner = supervisor.runners.get(service)!;
   const wasActive = runner.isActive;
   switch (action) {
@@ -74,9 +76,12 @@ async function act(action: ActionType, service: string, supervisor: Supervisor):
       if (!wasActive && runner.status !== 'pending') return `was not running (${runner.status})`;
       await supervisor.stopService(service);
       return runner.port === undefined ? 'stopped' : `stopped; port ${runner.port} stays reserved for it`;
-    case 'restart':
-      await supervisor.restartService(service);
-      return wasActive ? `restarted${onPort(runner)}` : `started${onPort(runner)} (it was not running)`;
+    case 'restart': {
+      const kept = await supervisor.restartService(service, { preferred });
+      const current = supervisor.runners.get(service)!;
+      const where = !preferred || current.port === undefined ? onPort(current) : kept ? ` on port ${current.port}: ${kept}` : ` on its preferred port ${current.port}`;
+      return wasActive ? `restarted${where}` : `started${where} (it was not running)`;
+    }
   }
 }
 

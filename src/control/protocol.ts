@@ -11,7 +11,9 @@ export const PROTOCOL_VERSION = 1;
 
 export type Request =
   | { type: 'ports' }
-  | { type: 'start' | 'stop' | 'restart'; services: string[] }
+  | { type: 'start' | 'stop'; services: string[] }
+  /** `preferred`: move each service back to its preferred ports when they are free. */
+  | { type: 'restart'; services: string[]; preferred?: boolean }
   | { type: 'logs'; services: string[]; lines: number; follow: boolean }
   /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
@@ -90,7 +92,9 @@ export function parseRequest(value: unknown): Request | string {
     case 'start':
     case 'stop':
     case 'restart':
-      return names && names.length > 0 ? { type: body.type, services: names } : `"${body.type}" needs "services": a list of service names`;
+      if (!names || names.length === 0) return `"${body.type}" needs "services": a list of service names`;
+      if (body.type === 'restart' && body.preferred === true) return { type: 'restart', services: names, preferred: true };
+      return { type: body.type, services: names };
     case 'logs':
       if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean') return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
       return { type: 'logs', services: names, lines: body.lines, follow: body.follow };

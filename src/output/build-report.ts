@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
 import { resolveUrl, type AssignedPorts } from '../manifest/resolve-service.js';
 import type { PortAssignment } from '../ports/port-types.js';
+import { isSameProcess } from '../ports/process-identity.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { holderOf, type PortsReport, type ServiceReport } from './ports-report.js';
 
@@ -62,13 +63,18 @@ function displacementFields(assignment: PortAssignment | undefined): Partial<Ser
   if (!displaced) return ephemeral ? { note: ephemeral } : {};
   const extra = ephemeral ? { note: ephemeral } : {};
   switch (displaced.kind) {
-    case 'process':
-      return { holder: holderOf(displaced.holder), ...extra };
+    case 'process': {
+      const holder = holderOf(displaced.holder);
+      // A holder that has exited since must not be named as holding the port now.
+      if (holder.pid !== null && !isSameProcess(holder.pid, undefined)) holder.exited = true;
+      return { holder, ...extra };
+    }
     case 'sibling':
       return { sibling: displaced.service, ...extra };
     case 'forbidden':
       return { note: `permission denied (privileged or reserved by the OS)${ephemeral ? `; ${ephemeral}` : ''}` };
     case 'lease':
+    case 'unbindable':
       return { note: `${displaced.detail}${ephemeral ? `; ${ephemeral}` : ''}` };
   }
 }

@@ -40,6 +40,8 @@ function explainAssignment(label: string, assignment: PortAssignment, manifest: 
       return `${label}: port ${preferred} may not be bound here (permission denied: a port below 1024 needs privileges, or the OS reserves it); using ${given} instead.`;
     case 'lease':
       return `${label}: port ${preferred} is ${displaced.detail}; using ${given} instead.`;
+    case 'unbindable':
+      return `${label}: port ${preferred}: ${displaced.detail}; using ${given} instead.`;
   }
 }
 

@@ -66,7 +66,7 @@ export function renderPortsJson(report: PortsReport): string {
       pid: s.pid,
       restarts: s.restarts,
       url: s.url,
-      holder: s.holder && { pid: s.holder.pid, command: s.holder.command, devsup: s.holder.devsup },
+      holder: s.holder && { pid: s.holder.pid, command: s.holder.command, devsup: s.holder.devsup, exited: s.holder.exited, freeNow: s.holder.freeNow, now: s.holder.now },
       sibling: s.sibling,
       note: s.note,
       lastRun: s.lastRun,
@@ -108,9 +108,13 @@ function explainDisplacement(service: ServiceReport): string | undefined {
   if (!isDisplaced(service)) return undefined;
   const preferred = service.preferred;
   if (service.holder?.pid != null) {
-    const command = service.holder.command ? `: ${service.holder.command}` : '';
+    const holder = `pid ${service.holder.pid}${service.holder.command ? `: ${service.holder.command}` : ''}`;
     const devsup = service.holder.devsup ? ` (${describeMark(service.holder.devsup)})` : '';
-    return `${preferred} is held by pid ${service.holder.pid}${command}${devsup}`;
+    if (!service.holder.exited) return `${preferred} is held by ${holder}${devsup}`;
+    const { now } = service.holder;
+    if (now) return `${preferred} is held by pid ${now.pid ?? '?'}${now.command ? `: ${now.command}` : ''} now (${holder} held it at start)`;
+    const after = service.holder.freeNow ? `free now — \`devsup restart ${service.service} --preferred\` moves ${service.service} back` : 'that process has exited since';
+    return `${preferred} was held by ${holder}${devsup} at start; ${after}`;
   }
   if (service.sibling) return `${preferred} is preferred by ${service.sibling}, which came first`;
   if (service.note) return `${preferred}: ${service.note}`;

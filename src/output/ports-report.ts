@@ -24,13 +24,23 @@ export interface ServiceReport {
   restarts: number;
   url: string | null;
   /** Only when a foreign process held `preferred`; extra `devsup` when that process is another devsup instance's service. */
-  holder?: { pid: number | null; command: string | null; devsup?: DevsupMark };
+  holder?: HolderReport;
   sibling?: string; // extra: the sibling service that had `preferred` first
   note?: string; // extra: why `port` differs from `preferred` when no holder is known (forbidden, leased, ephemeral, TIME_WAIT)
   lastRun?: 'same' | 'new'; // extra: whether `port` is the one this service had last run; absent on a first run
   lastRunPort?: number; // extra: last run's port, when it was another one
 }
 
-export function holderOf(holder: PortHolder | undefined): ServiceReport['holder'] {
+/** Who held the preferred port when the service got its port, and (extra) what is true of it now. */
+export interface HolderReport {
+  pid: number | null;
+  command: string | null;
+  devsup?: DevsupMark;
+  exited?: boolean; // extra: that process has exited since
+  freeNow?: boolean; // extra, with `exited`: whether the preferred port is free now
+  now?: { pid: number | null; command: string | null }; // extra, with `exited`: who holds it now
+}
+
+export function holderOf(holder: PortHolder | undefined): HolderReport {
   return { pid: holder?.pid ?? null, command: holder?.command ?? null, ...(holder?.devsup ? { devsup: holder.devsup } : {}) };
 }

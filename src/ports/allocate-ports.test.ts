@@ -16,16 +16,12 @@ import { releaseLeases, startLeasing } from './port-lease.js';
 import { makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
 import { findFreePorts } from '../../test/helpers/free-port.js';
 
-const held: ServiceAllocation[][] = [];
-
 afterEach(async () => {
-  await Promise.all(held.splice(0).flat().flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
   await stopListeners();
 });
 
 async function allocate(manifest: Manifest, options?: AllocateOptions): Promise<Record<string, ServiceAllocation>> {
   const allocations = await allocatePorts(manifest, options);
-  held.push(allocations);
   return Object.fromEntries(allocations.map((allocation) => [allocation.service, allocation]));
 }
 
@@ -45,14 +41,12 @@ const HOLDERS = [
 ];
 
 describe('allocatePorts: preferred ports', () => {
-  it('gives free preferred ports and keeps them bound until released', async () => {
+  it('gives free preferred ports and leaves them unbound: a port whose service is not running refuses connections', async () => {
     const base = await findFreePorts(3);
     const web = makeService('web', { ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base + 2 }] });
     const { api, web: webPorts } = await allocate(makeManifest([withPort('api', base), web]));
     expect(api).toEqual({ service: 'api', ports: [expect.objectContaining({ name: 'default', port: base, preferred: base, source: 'preferred' })] });
     expect(webPorts?.ports.map(({ name, port }) => [name, port])).toEqual([['http', base + 1], ['metrics', base + 2]]);
-    expect((await probePort(base)).result).toBe('busy');
-    await api!.ports[0]!.reservation!.release();
     expect((await probePort(base)).result).toBe('free');
   });
 
@@ -96,7 +90,6 @@ describe('allocatePorts: preferred ports', () => {
     const { llm, alt } = await allocate(manifest);
     expect(portOf(llm)).toBe(base + 2);
     expect(alt?.ports[0]).toMatchObject({ port: base + 1, source: 'preferred' });
-    await Promise.all(held.splice(0).flat().map((allocation) => allocation.ports[0]?.reservation?.release()));
     const alone = await allocate(manifest, { only: ['llm'] }); // alt is not started, its port stays free for it
     expect(portOf(alone.llm)).toBe(base + 2);
   });
@@ -115,11 +108,36 @@ describe('allocatePorts: preferred ports', () => {
     const base = await findFreePorts(4);
     const manifest = makeManifest([withPort('a', base), withPort('b', base + 1)]);
     const allocations = await allocatePorts(manifest, { only: ['a'], exclude: new Set([base, base + 2]) });
-    held.push(allocations);
     expect(allocations).toHaveLength(1);
     expect(allocations[0]?.ports[0]).toMatchObject({ port: base + 3, displacedBy: { kind: 'lease' } });
   });
 });
+
+describe('allocatePorts: after a failed bind', () => {
+  it('never hands a service the port it just failed to bind, and says why', async () => {
+    const base = await findFreePorts(3);
+    const { web } = await allocate(makeManifest([withPort('web', base)]), { unbindable: new Map([[base, 'web could not bind it']]) });
+    expect(web?.ports[0]).toMatchObject({ port: base + 1, displacedBy: { kind: 'unbindable', detail: 'web could not bind it' } });
+  });
+
+  it('tries ports with TIME_WAIT connections last for a service that cannot bind them', async () => {
+    const base = await findFreePorts(4);
+    await leaveTimeWait(base + 1);
+    const manifest = makeManifest([withPort('web', base)]);
+    const unbindable = new Map([[base, 'TIME_WAIT']]);
+    expect(portOf((await allocate(manifest, { unbindable })).web)).toBe(base + 1);
+    expect(portOf((await allocate(manifest, { unbindable, deferTimeWait: true })).web)).toBe(base + 2);
+  });
+});
+
+/** Leaves TIME_WAIT connections on `port` (the server closes first) and nothing listening. */
+async function leaveTimeWait(port: number): Promise<void> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').once('close', () => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await waitFor(async () => (await readSocketTable())?.some((row) => row.port === port && row.state === 'time-wait') ?? false, `TIME_WAIT on ${port}`);
+}
 
 describe('allocatePorts: fallbacks', () => {
   it('tries the sticky port from the last run first, when it is free', async () => {
@@ -182,7 +200,6 @@ describe('allocatePorts: fallbacks', () => {
     expect(a).not.toBe(b);
     for (const port of [a, b]) expect(port).toSatisfy((p: number) => p >= portRange.from && p <= portRange.to);
     expect(first.a?.ports[0]).toMatchObject({ source: 'range', preferred: undefined, displacedBy: undefined });
-    await Promise.all(held.splice(0).flat().map((allocation) => allocation.ports[0]?.reservation?.release()));
     const again = await allocate(manifest);
     expect([portOf(again.a), portOf(again.b)]).toEqual([a, b]);
     const sticky = portRange.from + ((a - portRange.from + 25) % 50);

@@ -1,6 +1,6 @@
 import type { Manifest, NamedPortSpec, ServiceSpec } from '../manifest/service-spec.js';
 import { describeBadHost, describeDisplacement, describeExhausted, describeNoFallback } from './allocation-messages.js';
-import { listFallbackCandidates } from './fallback-candidates.js';
+import { listFallbackCandidates, type Candidate } from './fallback-candidates.js';
 import { findHoldersOfPorts } from './find-port-holder.js';
 import type { DisplacedBy, PortAssignment, PortReservation, ServiceAllocation } from './port-types.js';
 import { openLeaseRegistry, type LeaseRegistry } from './port-lease.js';
@@ -12,13 +12,23 @@ export interface AllocateOptions {
   only?: string[]; // allocate these services only (default: all)
   sticky?: Record<string, Record<string, number>>; // last run's ports: service → name → port, tried first for fallbacks and `auto`
   exclude?: Set<number>; // ports that must not be handed out (e.g. held by this instance already)
+  /** Ports the service just failed to bind, with why: never handed to it again in this allocation. */
+  unbindable?: Map<number, string>;
+  /** The service cannot bind a port that has TIME_WAIT connections (no SO_REUSEADDR): try such ports last. */
+  deferTimeWait?: boolean;
+  /** Preferred ports or nothing: a service whose preferred port is taken fails, saying by whom (`restart --preferred`). */
+  preferredOnly?: boolean;
 }
 
 interface Slot {
   spec: NamedPortSpec;
   assignment?: PortAssignment;
+  /** Held while the allocation runs, so no later candidate of this run probes it free. */
+  reservation?: PortReservation;
   displacedBy?: DisplacedBy;
 }
+
+type FallbackCandidate = Extract<Candidate, { port: number }>;
 
 interface Draft {
   service: ServiceSpec;
@@ -34,15 +44,17 @@ interface Run {
   preferredByAny: Set<number>;
   lowest: number; // the lowest port a fallback may have: no privileged ports unless we are root
   listening: Set<number>; // LISTEN ports seen once before pass B: busy candidates are skipped without a bind
+  timeWait: Set<number>; // ports with TIME_WAIT connections, seen at the same time
   leases: LeaseRegistry; // other instances' leases; every port given here is leased to this one
 }
 
 /**
  * Gives every service its ports. Pass A hands out preferred ports in declaration order; pass B finds
- * fallbacks, so one service's fallback never takes a port another service prefers. Every port is
- * returned still bound (`reservation`): the caller releases it right before spawning the child.
- * All of it runs inside the machine-wide lease mutex, so two instances never hand out one port; the
- * leases outlive the reservations, covering the child's start and its restarts (port-lease.ts).
+ * fallbacks, so one service's fallback never takes a port another service prefers. All of it runs
+ * inside the machine-wide lease mutex, so two instances never hand out one port; the leases last as
+ * long as the instance, covering the child's start and its restarts (port-lease.ts). The probe
+ * sockets are closed before this returns: a port whose service is not running must refuse
+ * connections as a free port does, so the runner probes it again right before each spawn instead.
  */
 export async function allocatePorts(manifest: Manifest, options: AllocateOptions = {}): Promise<ServiceAllocation[]> {
   const drafts: Draft[] = manifest.services
@@ -52,6 +64,7 @@ export async function allocatePorts(manifest: Manifest, options: AllocateOptions
   try {
     return await allocateDrafts(drafts, await startRun(manifest, options, leases));
   } finally {
+    await Promise.all(drafts.flatMap((draft) => draft.slots.map((slot) => slot.reservation?.release())));
     await leases.close();
   }
 }
@@ -64,6 +77,7 @@ async function allocateDrafts(drafts: Draft[], run: Run): Promise<ServiceAllocat
       // One read of the TCP tables serves both the holder names and the skipping of busy candidates.
       const table = await readSocketTable();
       run.listening = new Set(table?.filter((row) => row.state === 'listen').map((row) => row.port));
+      run.timeWait = new Set(table?.filter((row) => row.state === 'time-wait').map((row) => row.port));
       await nameHolders(waiting, table);
       for (const draft of waiting) await takeFallbacks(draft, run);
     }
@@ -87,6 +101,7 @@ async function startRun(manifest: Manifest, options: AllocateOptions, leases: Le
     preferredByAny: new Set(preferred.filter((port): port is number => port !== 'auto')),
     lowest: process.getuid?.() === 0 ? 1 : Math.max(system.unprivilegedStart, 1),
     listening: new Set(),
+    timeWait: new Set(),
     leases,
   };
 }
@@ -98,7 +113,9 @@ async function takePreferredPorts(draft: Draft, run: Run): Promise<void> {
     if (port === 'auto') continue;
     const sibling = run.given.get(port);
     const leased = run.leases.leasedTo(port);
-    if (sibling !== undefined) slot.displacedBy = { kind: 'sibling', service: sibling };
+    const unbindable = run.options.unbindable?.get(port);
+    if (unbindable !== undefined) slot.displacedBy = { kind: 'unbindable', detail: unbindable };
+    else if (sibling !== undefined) slot.displacedBy = { kind: 'sibling', service: sibling };
     else if (run.options.exclude?.has(port)) slot.displacedBy = { kind: 'lease', detail: 'in use by this devsup instance' };
     else if (leased) slot.displacedBy = { kind: 'lease', detail: leased };
     if (slot.displacedBy) continue;
@@ -128,6 +145,7 @@ async function takeFallbacks(draft: Draft, run: Run): Promise<void> {
     if (slot.assignment) continue;
     const { name, preferred } = slot.spec;
     const cause = preferred === 'auto' ? undefined : describeDisplacement(preferred, slot.displacedBy!);
+    if (preferred !== 'auto' && run.options.preferredOnly) return failDraft(draft, run, `its preferred ${describeDisplacement(preferred, slot.displacedBy!)}`);
     if (preferred !== 'auto' && service.fallback.kind === 'none') {
       const label = name === 'default' ? 'port' : `${name} port`;
       return failDraft(draft, run, describeNoFallback(service.key, label, preferred, slot.displacedBy!));
@@ -142,6 +160,14 @@ async function takeFallbacks(draft: Draft, run: Run): Promise<void> {
 async function findFallback(draft: Draft, slot: Slot, run: Run): Promise<boolean | 'badhost'> {
   const { service } = draft;
   const tried = new Set<number>();
+  const deferred: FallbackCandidate[] = [];
+  const tryPort = async ({ port, source }: FallbackCandidate): Promise<boolean | 'badhost'> => {
+    const outcome = await probePort(port, { host: service.host, hold: true });
+    if (outcome.result === 'badhost') return 'badhost';
+    if (!outcome.reservation || !(await claim(outcome.reservation, run, service.key))) return false;
+    assign(slot, run, service.key, outcome.reservation, source);
+    return true;
+  };
   for (const candidate of listFallbackCandidates({
     project: run.manifest.project,
     service: service.key,
@@ -152,19 +178,28 @@ async function findFallback(draft: Draft, slot: Slot, run: Run): Promise<boolean
     sticky: run.options.sticky?.[service.key]?.[slot.spec.name],
   })) {
     if (candidate.source === 'os') {
+      const found = await tryEach(deferred.splice(0), tryPort);
+      if (found !== false) return found;
       const reservation = await reserveOsPort(service.host, run, service.key);
       if (reservation) assign(slot, run, service.key, reservation, 'os');
       return reservation !== undefined;
     }
-    const { port, source } = candidate;
-    if (tried.has(port) || !mayFallBackTo(port, run)) continue;
-    tried.add(port);
-    const outcome = await probePort(port, { host: service.host, hold: true });
-    if (outcome.result === 'badhost') return 'badhost';
-    if (outcome.reservation && (await claim(outcome.reservation, run, service.key))) {
-      assign(slot, run, service.key, outcome.reservation, source);
-      return true;
+    if (tried.has(candidate.port) || !mayFallBackTo(candidate.port, run)) continue;
+    tried.add(candidate.port);
+    if (run.options.deferTimeWait && run.timeWait.has(candidate.port)) deferred.push(candidate);
+    else {
+      const found = await tryPort(candidate);
+      if (found !== false) return found;
     }
+  }
+  return tryEach(deferred, tryPort);
+}
+
+/** The first answer other than false, trying `candidates` one after the other. */
+async function tryEach<T>(candidates: T[], attempt: (candidate: T) => Promise<boolean | 'badhost'>): Promise<boolean | 'badhost'> {
+  for (const candidate of candidates) {
+    const found = await attempt(candidate);
+    if (found !== false) return found;
   }
   return false;
 }
@@ -179,6 +214,7 @@ function mayFallBackTo(port: number, run: Run): boolean {
     !run.preferredByAny.has(port) &&
     !run.given.has(port) &&
     !run.options.exclude?.has(port) &&
+    !run.options.unbindable?.has(port) &&
     !run.listening.has(port) &&
     !run.leases.leasedTo(port)
   );
@@ -212,7 +248,8 @@ async function reserveOsPort(host: string | undefined, run: Run, service: string
 function assign(slot: Slot, run: Run, service: string, reservation: PortReservation, source: PortAssignment['source']): void {
   const { port } = reservation;
   const preferred = slot.spec.preferred === 'auto' ? undefined : slot.spec.preferred;
-  slot.assignment = { name: slot.spec.name, port, preferred, source, displacedBy: slot.displacedBy, reservation };
+  slot.assignment = { name: slot.spec.name, port, preferred, source, displacedBy: slot.displacedBy };
+  slot.reservation = reservation;
   run.given.set(port, service);
 }
 
@@ -227,5 +264,5 @@ async function failDraft(draft: Draft, run: Run, failure: string): Promise<void>
 
 async function releaseDraft(draft: Draft, run: Run): Promise<void> {
   for (const slot of draft.slots) if (slot.assignment) run.leases.drop(slot.assignment.port);
-  await Promise.all(draft.slots.map((slot) => slot.assignment?.reservation?.release()));
+  await Promise.all(draft.slots.map((slot) => slot.reservation?.release()));
 }

@@ -18,6 +18,8 @@ export function describeDisplacement(port: number, displacedBy: DisplacedBy): st
         : `port ${port} is reserved by the OS${process.platform === 'win32' ? ' (see `netsh interface ipv4 show excludedportrange protocol=tcp`)' : ''}`;
     case 'lease':
       return `port ${port} is ${displacedBy.detail}`;
+    case 'unbindable':
+      return `port ${port}: ${displacedBy.detail}`;
   }
 }
 

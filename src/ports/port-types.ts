@@ -22,7 +22,7 @@ export interface DevsupMark {
   manifest?: string; // absolute path of its manifest
 }
 
-/** A probe socket kept bound so nothing can take the port before the child is spawned. */
+/** A probe socket kept bound: during an allocation, or handed to a `socket: true` child as fd 3. */
 export interface PortReservation {
   port: number;
   /** Closes the probe socket; resolves once the port is bindable again. Safe to call twice. */
@@ -36,7 +36,8 @@ export type DisplacedBy =
   | { kind: 'process'; holder?: PortHolder } // a process outside this instance (holder when the OS tells)
   | { kind: 'sibling'; service: string } // another service of this manifest prefers it and came first
   | { kind: 'forbidden' } // privileged or reserved by the OS
-  | { kind: 'lease'; detail: string }; // leased by another devsup instance
+  | { kind: 'lease'; detail: string } // leased by another devsup instance
+  | { kind: 'unbindable'; detail: string }; // the service itself just failed to bind it (e.g. TIME_WAIT without SO_REUSEADDR)
 
 export interface PortAssignment {
   name: string; // 'default' for `port:`, else the key in `ports:`
@@ -44,7 +45,6 @@ export interface PortAssignment {
   preferred?: number; // undefined for `auto`
   source: 'preferred' | 'scan' | 'range' | 'sticky' | 'os';
   displacedBy?: DisplacedBy; // set when `port !== preferred`
-  reservation?: PortReservation;
 }
 
 /** The result of allocation for one service: its ports, or why it could not get one. */

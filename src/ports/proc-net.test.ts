@@ -59,5 +59,8 @@ describe('reading /proc', () => {
     expect(row).toMatchObject({ address: '::1', uid: process.getuid!() });
     expect(findPidsOfInodes(new Set([row!.inode]))).toEqual(new Map([[row!.inode, pid]]));
     expect(readCommandLine(pid)).toMatch(/^\S*node -e /);
+    // Its inline script has newlines; every message shows a command line on one line.
+    expect(readCommandLine(pid)).not.toMatch(/\n/);
+    expect(readCommandLine(pid)).toContain("const net = require('node:net'); const specs");
   });
 });

@@ -131,7 +131,8 @@ export function listPids(): number[] {
 export function readCommandLine(pid: number): string | undefined {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    if (argv.length > 0) return argv.join(' ');
+    // One line, as every message and table shows it: an inline script (`node -e "…"`) may hold newlines.
+    if (argv.length > 0) return argv.join(' ').replace(/\s*\n\s*/g, ' ');
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || undefined;
   } catch {
     return undefined;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
-import type { PortAssignment } from '../ports/port-types.js';
+import type { PortAssignment, PortReservation } from '../ports/port-types.js';
 import { decideAfterExit, describeExit } from './policies/restart-on-failure.js';
 import { explainPortConflict, findAddressInUse, MAX_PORT_MOVES } from './policies/reassign-port-on-conflict.js';
 import { DRIFT_GRACE_MS, findDriftedPort, ReadinessTimeout, waitUntilReady } from './readiness.js';
@@ -11,6 +11,7 @@ import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
 import { probePort } from '../ports/probe-port.js';
+import type { AllocateOptions } from '../ports/allocate-ports.js';
 import type { Watchdog } from './watchdog.js';
 
 export interface RunnerContext {
@@ -22,8 +23,11 @@ export interface RunnerContext {
   /** Kills the services' groups should devsup itself be killed. */
   watchdog?: Watchdog;
   /** New ports for this service, its own having been taken by another process; or why there are none. */
-  reassignPorts(runner: ServiceRunner): Promise<PortAssignment[] | { failure: string }>;
+  reassignPorts(runner: ServiceRunner, avoid: MoveOptions): Promise<PortAssignment[] | { failure: string }>;
 }
+
+/** What a move must avoid: ports the service could not bind, and (after such a failure) TIME_WAIT ports. */
+export type MoveOptions = Pick<AllocateOptions, 'unbindable' | 'deferTimeWait'>;
 
 interface RunnerEvents {
   change: [];
@@ -63,6 +67,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   private stopWatchingForBindErrors: (() => void) | undefined;
   private readyThisRun = false;
   private portMoves = 0;
+  /** Ports this service failed to bind since it was last ready, though a probe calls them free. */
+  private readonly unbindablePorts = new Map<number, string>();
+  /** It once failed on a port that held only TIME_WAIT connections: such ports come last for it. */
+  private defersTimeWait = false;
 
   constructor(
     readonly spec: ServiceSpec,
@@ -101,13 +109,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   /** Leaves the service out of this run (not named, or `autostart: false`): stopped from the start, its planned port released. */
   leaveOut(): void {
     this.stopRequested = true;
-    void this.releaseReservations();
     this.setStatus('stopped');
   }
 
   /** Marks the service as unable to start, e.g. for lack of a port. */
   fail(reason: string): void {
-    void this.releaseReservations();
     this.setStatus('failed', reason);
   }
 
@@ -116,11 +122,17 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.stopRequested = true;
     clearTimeout(this.restartTimer);
     this.readinessAbort?.abort(new Error('stopping'));
-    await this.releaseReservations();
     const { child, runEnded } = this;
     if (child?.pid !== undefined) await stopServiceTree(child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
     await runEnded;
     if (this.status !== 'failed' && this.status !== 'crashed' && this.status !== 'exited') this.setStatus('stopped');
+  }
+
+  /** New ports for a stopped service (back to its preferred ones): services that use the old ones must follow. */
+  moveTo(ports: PortAssignment[]): void {
+    this.ports = ports;
+    this.driftedFrom = undefined;
+    this.emit('portChanged');
   }
 
   /** SIGKILL to the whole tree now (a second Ctrl-C). */
@@ -130,49 +142,47 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (this.child?.pid !== undefined) await killTreeNow(this.child.pid);
   }
 
-  private async releaseReservations(): Promise<void> {
-    await Promise.all(this.ports.map((port) => port.reservation?.release()));
+  /**
+   * Starts one run. Its ports are probed again first (see takePorts); with `socket: true` the probe
+   * socket of the first port is handed to the child as fd 3 and closed right after (kept open,
+   * devsup would accept, and steal, the child's connections).
+   */
+  private async spawnRun(): Promise<void> {
+    if (this.spec.socket && process.platform === 'win32') {
+      return this.setStatus('failed', 'socket handoff (socket: true) needs Linux or macOS: Node cannot pass a socket to a child on Windows');
+    }
+    const taken = await this.takePorts();
+    if (taken === undefined) return;
+    if (!this.stopRequested) this.launch(taken.listenSocket?.fd());
+    await taken.listenSocket?.release();
   }
 
   /**
-   * Starts one run. The probe socket that held the port is closed first — or, with `socket: true`,
-   * handed to the child as fd 3 and closed right after (kept open, devsup would accept, and steal,
-   * the child's connections).
+   * Probes the service's ports right before it spawns: nothing holds them while the service is not
+   * running (a reserved port that accepted connections would look up to every health check), so a
+   * stranger may have bound one since allocation or the last run. Then the service moves, as after a
+   * lost race. Undefined when it could not get ports and has failed.
    */
-  private async spawnRun(): Promise<void> {
-    if (!this.spec.socket) {
-      await this.releaseReservations();
-      if (!this.stopRequested) this.launch();
-      return;
-    }
-    const listenFd = await this.takeListenSocket();
-    if (listenFd !== undefined && !this.stopRequested) this.launch(listenFd);
-    await this.releaseReservations();
-  }
-
-  /** The listening socket for a `socket: true` service: the one held since allocation, or bound again for a later run. */
-  private async takeListenSocket(): Promise<number | undefined> {
-    if (process.platform === 'win32') {
-      this.setStatus('failed', 'socket handoff (socket: true) needs Linux or macOS: Node cannot pass a socket to a child on Windows');
+  private async takePorts(moves = 0): Promise<{ listenSocket?: PortReservation } | undefined> {
+    const probes = await Promise.all(this.ports.map((assignment, i) => probePort(assignment.port, { host: this.spec.host, hold: this.spec.socket && i === 0 })));
+    const takenAt = probes.findIndex((probe) => probe.result !== 'free');
+    if (takenAt === -1) return { listenSocket: probes[0]?.reservation };
+    await Promise.all(probes.map((probe) => probe.reservation?.release()));
+    const port = this.ports[takenAt]!.port;
+    const conflict = (await explainPortConflict(port, undefined))?.text ?? `it is ${probes[takenAt]!.result === 'forbidden' ? 'forbidden' : 'in use'} now`;
+    if (moves >= MAX_PORT_MOVES) {
+      this.setStatus('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
       return undefined;
     }
-    const primary = this.ports[0]!;
-    const held = primary.reservation?.fd();
-    if (held !== undefined) return held;
-    const probe = await probePort(primary.port, { host: this.spec.host, hold: true });
-    if (probe.reservation) {
-      this.ports = [{ ...primary, reservation: probe.reservation }, ...this.ports.slice(1)];
-      return probe.reservation.fd();
-    }
-    // Taken between two runs: move, as any service whose port was taken does.
-    const moved = await this.context.reassignPorts(this);
+    const moved = await this.context.reassignPorts(this, { unbindable: this.unbindablePorts, deferTimeWait: this.defersTimeWait });
     if ('failure' in moved) {
-      this.setStatus('failed', `port ${primary.port} was taken, and no other port could be had: ${moved.failure}`);
+      this.setStatus('failed', `port ${port} was taken since devsup chose it (${conflict}), and no other port could be had: ${moved.failure}`);
       return undefined;
     }
     this.ports = moved;
+    this.context.warn(`${this.spec.key}: port ${port} was taken since devsup chose it (${conflict}); moving to port ${this.port}.`);
     this.emit('portChanged');
-    return moved[0]?.reservation?.fd();
+    return this.takePorts(moves + 1);
   }
 
   private launch(listenFd?: number): void {
@@ -225,6 +235,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         if (abort.signal.aborted) return;
         this.readyThisRun = true;
         this.portMoves = 0;
+        this.unbindablePorts.clear();
         this.stopWatchingForBindErrors?.();
         if (driftedTo !== undefined) this.noteDrift(driftedTo);
         else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http') this.checkDriftLater(pid, 0);
@@ -295,7 +306,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.ports = [{ ...this.ports[0]!, port: actual }, ...this.ports.slice(1)];
     this.context.warn(
       `${this.spec.key} ignored PORT=${given} and listens on ${actual}; the table shows ${actual}. ` +
-        'Make it use $PORT (Vite: --strictPort; gradio: GRADIO_SERVER_PORT; or `port_env` for the variable it reads).',
+        'Make it listen on $PORT: give the port on its command line (Vite: `vite --port ${port} --strictPort`; Flask: `flask run --port ${port}`; ' +
+        'Django: `manage.py runserver ${port}`), or name the variable it reads with `port_env` (gradio: GRADIO_SERVER_PORT).',
     );
     this.emit('portChanged');
   }
@@ -330,21 +342,25 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const key = this.spec.key;
     if (this.spec.socket && this.addressInUseLine) {
       // Its "address in use" is its own socket on fd 3, which it ignored: another port would not help.
-      this.setStatus('failed', `it bound port ${port} itself instead of using the socket on fd 3 (${conflict}); make it listen on fd 3 (LISTEN_FDS) or drop socket: true`);
+      this.setStatus('failed', `it bound port ${port} itself instead of using the socket on fd 3 (${conflict.text}); make it listen on fd 3 (LISTEN_FDS) or drop socket: true`);
       return true;
     }
     if (this.portMoves >= MAX_PORT_MOVES) {
-      this.setStatus('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
+      this.setStatus('failed', `port ${port} was taken (${conflict.text}), after ${MAX_PORT_MOVES} moves in a row`);
       return true;
     }
-    const moved = await this.context.reassignPorts(this);
+    // A port devsup's probe calls free but the program cannot bind (TIME_WAIT without SO_REUSEADDR)
+    // must not be handed back to it: the move would land where it just failed.
+    if (!conflict.held) this.unbindablePorts.set(port, `${key} could not bind it (${conflict.text})`);
+    if (conflict.timeWaitOnly) this.defersTimeWait = true;
+    const moved = await this.context.reassignPorts(this, { unbindable: this.unbindablePorts, deferTimeWait: this.defersTimeWait });
     if ('failure' in moved) {
-      this.setStatus('failed', `port ${port} was taken (${conflict}), and no other port could be had: ${moved.failure}`);
+      this.setStatus('failed', `port ${port} was taken (${conflict.text}), and no other port could be had: ${moved.failure}`);
       return true;
     }
     this.portMoves += 1;
     this.ports = moved;
-    this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict}); moving to port ${this.port}. Not counted as a crash.`);
+    this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict.text}); moving to port ${this.port}. Not counted as a crash.`);
     this.emit('portChanged'); // first: the next launch reads its PORT from what the supervisor records
     await this.spawnRun();
     return true;

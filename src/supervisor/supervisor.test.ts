@@ -197,7 +197,12 @@ describe('Supervisor', () => {
     await waitFor(() => stubborn.status === 'ready', { what: 'stubborn ready', describe: () => [stubborn.status, output(), warnings] });
     expect(stubborn.port).toBe(actual);
     expect(stubborn.driftedFrom).toBe(given);
-    expect(warnings.filter((warning) => warning.startsWith(`stubborn ignored PORT=${given} and listens on ${actual}`))).toHaveLength(1);
+    const said = warnings.filter((warning) => warning.startsWith(`stubborn ignored PORT=${given} and listens on ${actual}`));
+    expect(said).toHaveLength(1);
+    // Flags that really make each tool use the port: Vite's --strictPort alone does not.
+    expect(said[0]).toContain('Vite: `vite --port ${port} --strictPort`');
+    expect(said[0]).toContain('Flask: `flask run --port ${port}`');
+    expect(said[0]).toContain('`port_env` (gradio: GRADIO_SERVER_PORT)');
   });
 
   it.runIf(process.platform !== 'win32')('hands a socket: true service its listening socket as fd 3, with LISTEN_PID its own pid', async () => {

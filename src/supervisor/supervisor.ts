@@ -7,7 +7,7 @@ import { allocatePorts } from '../ports/allocate-ports.js';
 import { releaseLease } from '../ports/port-lease.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
-import { ServiceRunner } from './service-runner.js';
+import { ServiceRunner, type MoveOptions } from './service-runner.js';
 import type { Watchdog } from './watchdog.js';
 import { dependencyVerdict } from './dependency-gate.js';
 
@@ -77,7 +77,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       warn: this.options.warn,
       watchdog: this.options.watchdog,
       resolve: () => this.resolve(spec),
-      reassignPorts: (moving) => this.reassignPorts(moving),
+      reassignPorts: (moving, avoid) => this.reassignPorts(moving, avoid),
     });
     runner.on('change', () => this.onRunnerChange(runner));
     runner.on('portChanged', () => this.onPortChanged(runner));
@@ -221,20 +221,41 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await this.runners.get(key)!.stop();
   }
 
-  /** Stops and starts one service again on the same port; not counted as a crash. */
-  async restartService(key: string): Promise<void> {
-    await this.restartServices([key]);
+  /**
+   * Stops and starts one service again on the same port; not counted as a crash. With `preferred`,
+   * on its preferred ports when they are free; then the answer says why it kept the ones it has.
+   */
+  async restartService(key: string, options: { preferred?: boolean } = {}): Promise<string | undefined> {
+    return (await this.restartServices([key], options)).get(key);
   }
 
   /**
    * Restarts several services together: all are stopped (dependents first) before any starts, since
    * starting a dependent also starts its dependencies — one still stopping would be started twice.
+   * Returns, per service that could not go back to its preferred ports, why.
    */
-  async restartServices(keys: string[]): Promise<void> {
+  async restartServices(keys: string[], options: { preferred?: boolean } = {}): Promise<Map<string, string>> {
+    const kept = new Map<string, string>();
     await this.whileRestarting(async () => {
       await this.stopDependentsFirst(keys, (key) => this.stopService(key));
+      for (const key of options.preferred ? keys : []) {
+        const why = await this.returnToPreferredPorts(this.runners.get(key)!);
+        if (why !== undefined) kept.set(key, why);
+      }
       for (const key of startOrder(this.manifest.services)) if (keys.includes(key)) this.startService(key);
     });
+    return kept;
+  }
+
+  /** Gives a stopped service its preferred ports again when all are free; else says who holds one. */
+  private async returnToPreferredPorts(runner: ServiceRunner): Promise<string | undefined> {
+    if (runner.ports.every((assignment) => assignment.preferred === undefined || assignment.port === assignment.preferred)) return undefined;
+    const exclude = new Set([...this.runners.values()].filter((other) => other !== runner).flatMap((other) => other.ports.map((assignment) => assignment.port)));
+    const [allocation] = await allocatePorts(this.manifest, { only: [runner.spec.key], exclude, preferredOnly: true });
+    if (!allocation || allocation.failure) return allocation?.failure ?? 'its preferred port could not be had';
+    this.giveBackPorts(runner.ports, allocation.ports);
+    runner.moveTo(allocation.ports);
+    return undefined;
   }
 
   /** Resolves once every selected service has settled (at once if they have): after start-up, or after an edit was applied. */
@@ -270,10 +291,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** New ports for a service whose own were taken: allocated as at start, never one another service of ours has. */
-  private async reassignPorts(runner: ServiceRunner): Promise<PortAssignment[] | { failure: string }> {
+  private async reassignPorts(runner: ServiceRunner, avoid: MoveOptions): Promise<PortAssignment[] | { failure: string }> {
     const others = [...this.runners.values()].filter((other) => other !== runner);
     const exclude = new Set(others.flatMap((other) => other.ports.map((assignment) => assignment.port)));
-    const [allocation] = await allocatePorts(this.manifest, { only: [runner.spec.key], exclude });
+    const [allocation] = await allocatePorts(this.manifest, { only: [runner.spec.key], exclude, ...avoid });
     if (!allocation || allocation.failure) return { failure: allocation?.failure ?? 'no port could be allocated' };
     this.giveBackPorts(runner.ports, allocation.ports);
     return allocation.ports;

@@ -13,7 +13,6 @@ import type { CliIO, ParsedArgs } from '../command-list.js';
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
   const allocations = await allocatePorts(manifest);
-  await Promise.all(allocations.flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
   io.stdout.write(renderMergedManifest(manifest));
   io.stdout.write(`\n${renderPlannedPorts(manifest, allocations)}`);

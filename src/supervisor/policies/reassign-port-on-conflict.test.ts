@@ -32,7 +32,7 @@ describe('explainPortConflict', () => {
     const holder = net.createServer().listen(port);
     await once(holder, 'listening');
     try {
-      expect(await explainPortConflict(port, undefined)).toMatch(new RegExp(`^it is held by pid ${process.pid}: `));
+      expect((await explainPortConflict(port, undefined))?.text).toMatch(new RegExp(`^it is held by pid ${process.pid}: `));
     } finally {
       holder.close();
     }
@@ -41,6 +41,6 @@ describe('explainPortConflict', () => {
   it('says nothing for a free port unless the output complained: a plain crash keeps its port', async () => {
     const port = await findFreePorts(1);
     expect(await explainPortConflict(port, undefined)).toBeUndefined();
-    expect(await explainPortConflict(port, 'Error: listen EADDRINUSE :::1')).toBe('it said: Error: listen EADDRINUSE :::1');
+    expect(await explainPortConflict(port, 'Error: listen EADDRINUSE :::1')).toEqual({ text: 'it said: Error: listen EADDRINUSE :::1', held: false, timeWaitOnly: false });
   });
 });
