@@ -3,6 +3,7 @@ import { findPortHolders } from '../ports/find-port-holder.js';
 import { readProcessTable } from '../ports/process-tree.js';
 import { stopServiceTree } from '../supervisor/stop-service-tree.js';
 import { isSameProcess } from '../ports/process-identity.js';
+import { findMarkedProcesses, stopMarkedProcesses } from '../ports/marked-processes.js';
 import type { InstanceState } from './state-folder.js';
 
 /** How long a leftover may take to stop on SIGTERM before its group is killed. */
@@ -11,13 +12,21 @@ const LEFTOVER_GRACE_MS = 2_000;
 /**
  * Stops the processes a previous instance in this folder left running when it was killed (the
  * watchdog normally gets there first; on Windows it is this). A process counts only if its pid AND
- * start time match the record — never by name. Returns one "service (pid N)" per process stopped.
+ * start time match the record — never by name — or, for one that left its service's process group,
+ * if it carries that instance's mark and started after it (Linux). Returns one "service (pid N)"
+ * per process stopped.
  */
-export async function stopLeftovers(previous: InstanceState | undefined): Promise<string[]> {
+export async function stopLeftovers(previous: InstanceState | undefined, manifestFile: string): Promise<string[]> {
   if (!previous || isSameProcess(previous.pid, previous.startTime)) return [];
   const survivors = (previous.children ?? []).filter((child) => child.startTime !== undefined && isSameProcess(child.pid, child.startTime));
   await Promise.all(survivors.map((child) => stopServiceTree(child.pid, { signal: 'SIGTERM', timeoutMs: LEFTOVER_GRACE_MS })));
-  return survivors.map((child) => `${child.service} (pid ${child.pid})`);
+  // Without a start time the mark alone could match a much older process: those are left alone.
+  const escaped = previous.startTime === undefined ? [] : findMarkedProcesses({ instance: previous.pid, instanceStart: previous.startTime, manifest: manifestFile });
+  await stopMarkedProcesses(escaped, 'SIGTERM', LEFTOVER_GRACE_MS);
+  return [
+    ...survivors.map((child) => `${child.service} (pid ${child.pid})`),
+    ...escaped.map((entry) => `${entry.service} (pid ${entry.pid}, outside its process group)`),
+  ];
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ServiceStatus } from './service-status.js';
 import { spawnChild, type ChildExit, type SpawnedChild } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
 import { probePort } from '../ports/probe-port.js';
+import { findMarkedProcesses, ownStartTime, stopMarkedProcesses, type MarkedProcess } from '../ports/marked-processes.js';
 import type { AllocateOptions } from '../ports/allocate-ports.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -117,15 +118,25 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.setStatus('failed', reason);
   }
 
-  /** Stops the service on purpose: `stop_signal`, `stop_timeout`, then the whole tree is killed. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the service on purpose: `stop_signal`, `stop_timeout`, then the whole tree is killed — and,
+   * unless the caller sweeps for everyone at once (`sweepEscaped: false`), the processes that left
+   * its group and tree but carry its mark.
+   */
+  async stop(options: { sweepEscaped?: boolean } = {}): Promise<void> {
     this.stopRequested = true;
     clearTimeout(this.restartTimer);
     this.readinessAbort?.abort(new Error('stopping'));
     const { child, runEnded } = this;
     if (child?.pid !== undefined) await stopServiceTree(child.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
     await runEnded;
+    if (options.sweepEscaped !== false && this.launchedWith) await this.stopEscaped(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }));
     if (this.status !== 'failed' && this.status !== 'crashed' && this.status !== 'exited') this.setStatus('stopped');
+  }
+
+  /** Processes of this service that left its process group (`setsid … &`, a daemon): stopped as the group was. */
+  async stopEscaped(marked: MarkedProcess[]): Promise<void> {
+    await stopMarkedProcesses(marked, this.spec.stopSignal, this.spec.stopTimeoutMs);
   }
 
   /** New ports for a stopped service (back to its preferred ones): services that use the old ones must follow. */
@@ -135,11 +146,12 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.emit('portChanged');
   }
 
-  /** SIGKILL to the whole tree now (a second Ctrl-C). */
+  /** SIGKILL to the whole tree now (a second Ctrl-C), and to the processes that left it. */
   async kill(): Promise<void> {
     this.stopRequested = true;
     clearTimeout(this.restartTimer);
     if (this.child?.pid !== undefined) await killTreeNow(this.child.pid);
+    await stopMarkedProcesses(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }), 'SIGKILL', 0);
   }
 
   /**

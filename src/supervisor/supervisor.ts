@@ -5,6 +5,7 @@ import { resolveService, servicesReferencedBy, type AssignedPorts, type Resolved
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
 import { releaseLease } from '../ports/port-lease.js';
+import { findMarkedProcesses, ownStartTime, stopMarkedProcesses } from '../ports/marked-processes.js';
 import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner, type MoveOptions } from './service-runner.js';
@@ -20,6 +21,9 @@ export interface SupervisorOptions {
   extraEnv?: Record<string, string>;
   watchdog?: Watchdog;
 }
+
+/** Escaped processes of a service no longer in the manifest get the default stop_timeout. */
+const ORPHAN_GRACE_MS = 5_000;
 
 interface SupervisorEvents {
   change: [ServiceRunner];
@@ -269,7 +273,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.shuttingDown = true;
     // A stop on request is clean, but it does not make a service that crashed for good a success.
     const failed = [...this.runners.values()].some((runner) => this.selected.has(runner.spec.key) && (runner.status === 'crashed' || runner.status === 'failed'));
-    await this.stopDependentsFirst([...this.runners.keys()], (key) => this.runners.get(key)!.stop());
+    await this.stopDependentsFirst([...this.runners.keys()], (key) => this.runners.get(key)!.stop({ sweepEscaped: false }));
+    // One look for every service's escaped processes, rather than one per service.
+    const escaped = findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime() });
+    const orphans = escaped.filter((entry) => !this.runners.has(entry.service)); // of services an edit removed
+    await Promise.all([
+      ...[...this.runners.values()].map((runner) => runner.stopEscaped(escaped.filter((entry) => entry.service === runner.spec.key))),
+      stopMarkedProcesses(orphans, 'SIGTERM', ORPHAN_GRACE_MS),
+    ]);
     this.finish(failed ? 1 : exitCode);
   }
 

@@ -36,7 +36,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   ignoreStateFolder(manifest.dir, warn);
   const previous = readState(manifest.dir);
-  const leftovers = await stopLeftovers(previous);
+  const leftovers = await stopLeftovers(previous, manifest.file);
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
   if (args.values.reclaim) (await reclaimPreferredPorts(manifest)).forEach(warn);
   const lastRun = previous && stickyPortsOf(previous);
