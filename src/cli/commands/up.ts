@@ -30,10 +30,10 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
-  const stateFolder = ensureStateFolder(manifest.dir);
-  const lock = await takeInstanceLock(stateFolder, manifest.file);
-
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  const stateFolder = ensureStateFolder(manifest.dir);
+  const lock = await takeInstanceLock(stateFolder, manifest.file, warn);
+
   ignoreStateFolder(manifest.dir, warn);
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous);
@@ -59,7 +59,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const tables = new TableSchedule(supervisor, showTable);
-  const flushState = keepStateWritten(stateFolder, supervisor, report);
+  const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
   const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
 
   supervisor.on('portChanged', tables.showWhenSettled);
