@@ -40,7 +40,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
   if (args.values.reclaim) (await reclaimPreferredPorts(manifest)).forEach(warn);
   const lastRun = previous && stickyPortsOf(previous);
-  startLeasing(); // every port this instance hands out is leased to it until it exits (port-lease.ts)
+  startLeasing(warn); // every port this instance hands out is leased to it until it exits (port-lease.ts)
   const allocations = await allocatePorts(manifest, { sticky: lastRun });
   explainAllocations(manifest, allocations).forEach(warn);
   const neededRange = allocations.some((allocation) => allocation.failure || allocation.ports.some((port) => port.source === 'range' || port.source === 'os'));
