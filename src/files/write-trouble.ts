@@ -10,19 +10,16 @@ export class WriteTrouble {
 
   constructor(private readonly warn: (message: string) => void) {}
 
-  failed(file: string, error: unknown, consequence: string): void {
+  /** `label`: what to call the file in the message, when not its path ("lease files in /tmp/x"). */
+  failed(file: string, error: unknown, consequence: string, label = shownPath(file)): void {
     if (this.failing.has(file)) return;
     this.failing.add(file);
-    this.warn(
-      error instanceof RefusedFileError
-        ? `not writing ${shownPath(file)}: ${error.problem}; remove it.`
-        : `could not write ${shownPath(file)}: ${reasonOf(error)}; ${consequence}.`,
-    );
+    this.warn(error instanceof RefusedFileError ? `not writing ${label}: ${error.problem}; remove it.` : `could not write ${label}: ${reasonOf(error)}; ${consequence}.`);
   }
 
-  /** `note`: what the failure cost, said with the recovery ("; 1200 bytes of output were lost"). */
-  worked(file: string, note = ''): void {
-    if (this.failing.delete(file)) this.warn(`writing ${shownPath(file)} again${note}.`);
+  /** `note`: what the failure cost, said with the recovery (" (1200 bytes of its output could not be written…)"). */
+  worked(file: string, note = '', label = shownPath(file)): void {
+    if (this.failing.delete(file)) this.warn(`writing ${label} again${note}.`);
   }
 
   isFailing(file: string): boolean {

@@ -130,12 +130,12 @@ function takeLease(folder: string, port: number, owner: LeaseOwner, trouble: Wri
     try {
       createLeaseFile(file, lease);
       written.add(file);
-      trouble.worked(folder);
+      trouble.worked(folder, '', `lease files in ${folder}`);
       return true;
     } catch (error) {
       // Full disk, folder removed under us…: allocate without a lease rather than not at all.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        trouble.failed(folder, error, 'ports are handed out without a lease until it works again, so another devsup could pick the same one');
+        trouble.failed(folder, error, 'ports are handed out without a lease until it works again, so another devsup could pick the same one', `lease files in ${folder}`);
         return true;
       }
     }
