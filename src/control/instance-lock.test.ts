@@ -90,4 +90,16 @@ describe('takeInstanceLock', () => {
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(lstatSync(path.join(folder, LOCK_NAME)).isSymbolicLink()).toBe(true);
   });
+
+  it('release leaves a lock replaced by a symlink alone, without throwing', async () => {
+    const folder = stateFolder();
+    const lock = await takeInstanceLock(folder, 'services.yaml', () => undefined);
+    const victim = path.join(stateFolder(), 'victim');
+    writeFileSync(victim, 'precious\n');
+    rmSync(path.join(folder, LOCK_NAME));
+    symlinkSync(victim, path.join(folder, LOCK_NAME));
+    expect(() => lock.release()).not.toThrow();
+    expect(lstatSync(path.join(folder, LOCK_NAME)).isSymbolicLink()).toBe(true);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+  });
 });

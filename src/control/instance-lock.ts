@@ -114,7 +114,11 @@ function parseOwner(raw: string): LockOwner | undefined {
 }
 
 function releaseLock(file: string, content: string): void {
-  if (readOrUndefined(file) === content) unlinkQuietly(file);
+  try {
+    if (readOrUndefined(file) === content) unlinkQuietly(file);
+  } catch {
+    // replaced by something not ours (a link): left alone, and never a reason to fail on the way out
+  }
 }
 
 /** The file's content, never through a symlink: one at the lock's name is refused, not followed. */

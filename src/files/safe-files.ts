@@ -150,7 +150,7 @@ export function kindOf(stat: Stats, file?: string): string {
   return stat.isFile() ? 'a file' : 'a device';
 }
 
-export function linkTarget(file: string): string {
+function linkTarget(file: string): string {
   try {
     return readlinkSync(file);
   } catch {

@@ -22,10 +22,6 @@ export class WriteTrouble {
     if (this.failing.delete(file)) this.warn(`writing ${label} again${note}.`);
   }
 
-  isFailing(file: string): boolean {
-    return this.failing.has(file);
-  }
-
   /** Runs `write`; false (and said once) when it failed. */
   attempt(file: string, write: () => void, consequence: string): boolean {
     try {
