@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,19 @@ describe('ignoreStateFolder', () => {
     expect(run(path.join(dir, 'apps/web'))).toEqual([]);
   });
 
+  it('does not write through a .gitignore that is a symlink, and says so', () => {
+    const dir = repository({ 'elsewhere/gitignore': 'dist\n' });
+    symlinkSync(path.join(dir, 'elsewhere/gitignore'), path.join(dir, '.gitignore'));
+    expect(run(dir)).toEqual([`not adding .devsup/ to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add .devsup/ to it yourself.`]);
+    expect(readFileSync(path.join(dir, 'elsewhere/gitignore'), 'utf8')).toBe('dist\n');
+  });
+
+  it('says so, and throws nothing, when the line cannot be added', () => {
+    const dir = repository({});
+    mkdirSync(path.join(dir, '.gitignore'));
+    expect(run(dir)).toEqual([`could not add .devsup/ to ${path.join(dir, '.gitignore')}: it is a folder; add it yourself.`]);
+  });
+
   it('does not touch a .gitignore in a parent folder outside any repository', () => {
     const dir = repository({ '.gitignore': 'dist\n', 'app/services.yaml': '' }, false);
     expect(run(path.join(dir, 'app'))).toEqual([]);
@@ -60,10 +73,24 @@ describe('ignoreStateFolder', () => {
 });
 
 describe('ignoreDevsupFiles', () => {
+  const fail = (message: string) => expect.fail(message);
   it('adds only the lines a .gitignore lacks, recognising the ways they may already be written', () => {
     const dir = repository({ '.gitignore': 'dist\r\n/.devsup\r\n' });
-    expect(ignoreDevsupFiles(dir)).toEqual(['services.local.yaml']);
+    expect(ignoreDevsupFiles(dir, fail)).toEqual(['services.local.yaml']);
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('dist\r\n/.devsup\r\nservices.local.yaml\n');
-    expect(ignoreDevsupFiles(dir)).toEqual([]);
+    expect(ignoreDevsupFiles(dir, fail)).toEqual([]);
+  });
+
+  it('creates a missing .gitignore, but writes nothing through a symlink, even a dangling one', () => {
+    const dir = repository({});
+    expect(ignoreDevsupFiles(dir, fail)).toEqual(['.devsup/', 'services.local.yaml']);
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('.devsup/\nservices.local.yaml\n');
+    rmSync(path.join(dir, '.gitignore'));
+    symlinkSync(path.join(dir, 'nowhere'), path.join(dir, '.gitignore'));
+    const said: string[] = [];
+    expect(ignoreDevsupFiles(dir, (message) => said.push(message))).toEqual([]);
+    expect(said).toEqual([`not adding .devsup/ and services.local.yaml to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add them to it yourself.`]);
+    expect(existsSync(path.join(dir, 'nowhere'))).toBe(false);
+    expect(lstatSync(path.join(dir, '.gitignore')).isSymbolicLink()).toBe(true);
   });
 });

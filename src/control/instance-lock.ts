@@ -1,8 +1,9 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
+import { readRegularFile, reasonOf, RefusedFileError, shownPath, writeFully } from '../files/safe-files.js';
 import { isSameProcess, processStartTime } from '../ports/process-identity.js';
 
 export const LOCK_NAME = 'instance.lock';
@@ -26,10 +27,22 @@ interface LockOwner {
  * its owner by pid and start time. A live owner means "already running" (exit 1, naming its pid);
  * the lock of a dead owner is taken over silently. Taking over is serialised by a guard file
  * named after the stale content, so two new instances racing for one stale lock cannot both win,
- * and neither can delete the fresh lock of the other.
+ * and neither can delete the fresh lock of the other. A lock that cannot be written (a full disk)
+ * is said and done without: it guards against a mistake, and must not keep devsup from running.
+ * One that is a symlink is refused (DevsupError), never followed.
  */
-export async function takeInstanceLock(stateFolder: string, manifestFile: string): Promise<InstanceLock> {
+export async function takeInstanceLock(stateFolder: string, manifestFile: string, warn: (message: string) => void): Promise<InstanceLock> {
   const file = path.join(stateFolder, LOCK_NAME);
+  try {
+    return await lockOrFail(file, manifestFile);
+  } catch (error) {
+    if (error instanceof DevsupError) throw error;
+    warn(`could not write ${shownPath(file)}: ${reasonOf(error)}; devsup runs without it, so a second \`devsup up\` here would not be stopped.`);
+    return { release: () => undefined };
+  }
+}
+
+async function lockOrFail(file: string, manifestFile: string): Promise<InstanceLock> {
   const content = `${process.pid} ${processStartTime(process.pid) ?? '-'}\n`;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusively(file, content)) {
@@ -74,19 +87,23 @@ function removeStaleLock(file: string, raw: string): boolean {
   return true;
 }
 
+/** False when anything (a file, a link) has the name; throws when it cannot be made or written (leaving no file). */
 function createExclusively(file: string, content: string): boolean {
   let fd: number;
   try {
-    fd = openSync(file, 'wx', 0o600);
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
   try {
-    writeSync(fd, content);
-  } finally {
+    writeFully(fd, Buffer.from(content));
+  } catch (error) {
     closeSync(fd);
+    unlinkQuietly(file); // ours, made a moment ago: left empty, it would only be taken over later
+    throw error;
   }
+  closeSync(fd);
   return true;
 }
 
@@ -97,21 +114,27 @@ function parseOwner(raw: string): LockOwner | undefined {
 }
 
 function releaseLock(file: string, content: string): void {
-  if (readOrUndefined(file) === content) unlinkQuietly(file);
+  try {
+    if (readOrUndefined(file) === content) unlinkQuietly(file);
+  } catch {
+    // replaced by something not ours (a link): left alone, and never a reason to fail on the way out
+  }
 }
 
+/** The file's content, never through a symlink: one at the lock's name is refused, not followed. */
 function readOrUndefined(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file)?.toString('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    if (!(error instanceof RefusedFileError)) throw error;
+    const shown = shownPath(file);
+    throw new DevsupError(`not using ${shown}: ${error.problem}.`, 1, `Remove it (rm ${shown}) and run again.`);
   }
 }
 
 function isOlderThan(file: string, ms: number): boolean {
   try {
-    return Date.now() - statSync(file).mtimeMs > ms;
+    return Date.now() - lstatSync(file).mtimeMs > ms;
   } catch {
     return false;
   }

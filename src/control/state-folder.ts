@@ -1,5 +1,9 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DevsupError } from '../errors.js';
+import { preparePrivateFolder, type FolderProblem } from '../files/own-folder.js';
+import { readRegularFile, reasonOf, shownPath, writeFileAtomically } from '../files/safe-files.js';
+import type { WriteTrouble } from '../files/write-trouble.js';
+import { logsFolderOf } from '../output/log-files.js';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from '../ports/process-identity.js';
 import { toEnvName } from '../manifest/resolve-service.js';
@@ -24,18 +28,32 @@ export interface ChildRecord {
 
 export { STATE_FOLDER, stateFolderOf } from './state-paths.js';
 
-/** `.devsup/` beside the manifest: created 0700, since it holds the control socket. */
+/**
+ * `.devsup/` beside the manifest, and its `logs/`: created 0700, since they hold the control
+ * socket and the services' output. One that is a symlink, not a folder, another user's or open to
+ * others is refused before anything starts: devsup neither writes through it nor chmods it.
+ */
 export function ensureStateFolder(manifestDir: string): string {
   const folder = stateFolderOf(manifestDir);
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  chmodSync(folder, 0o700);
+  for (const each of [folder, logsFolderOf(folder)]) {
+    let found: FolderProblem | undefined;
+    try {
+      found = preparePrivateFolder(each);
+    } catch (error) {
+      throw new DevsupError(`cannot create ${shownPath(each)}: ${reasonOf(error)}.`, 1, 'Check that you may write in that folder, and that its disk is not full.');
+    }
+    if (found) {
+      const why = found.kind === 'open' ? 'it holds the control socket and the logs' : 'devsup keeps its state only in a folder of its own';
+      throw new DevsupError(`${found.problem}: ${why}.`, 1, found.fix);
+    }
+  }
   return folder;
 }
 
 /** The state of the instance that last ran here, whether or not it still runs. */
 export function readState(manifestDir: string): InstanceState | undefined {
   try {
-    const state = JSON.parse(readFileSync(path.join(stateFolderOf(manifestDir), 'state.json'), 'utf8')) as InstanceState;
+    const state = JSON.parse(readRegularFile(path.join(stateFolderOf(manifestDir), 'state.json'))?.toString('utf8') ?? '') as InstanceState;
     return state.version === 1 && typeof state.pid === 'number' ? state : undefined;
   } catch {
     return undefined;
@@ -49,13 +67,21 @@ export function readLiveState(manifestDir: string): InstanceState | undefined {
 }
 
 /**
- * Writes state.json, ports.json and ports.env, each atomically (write then rename), so a reader
- * never sees half a file.
+ * Writes state.json, ports.json and ports.env, each atomically (a new file renamed over the old),
+ * so a reader never sees half a file. A file that cannot be written (a full disk) is said once
+ * through `trouble`, never thrown: the services run on. False when one failed.
  */
-export function writeState(folder: string, state: InstanceState): void {
-  writeAtomically(path.join(folder, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-  writeAtomically(path.join(folder, 'ports.json'), JSON.stringify(state.report, null, 2) + '\n');
-  writeAtomically(path.join(folder, 'ports.env'), renderPortsEnv(state.report));
+export function writeState(folder: string, state: InstanceState, trouble: WriteTrouble): boolean {
+  const files: [string, string][] = [
+    ['state.json', JSON.stringify(state, null, 2) + '\n'],
+    ['ports.json', JSON.stringify(state.report, null, 2) + '\n'],
+    ['ports.env', renderPortsEnv(state.report)],
+  ];
+  const results = files.map(([name, text]) => {
+    const file = path.join(folder, name);
+    return trouble.attempt(file, () => writeFileAtomically(file, text), 'devsup and the services run on, and devsup tries again every second');
+  });
+  return results.every(Boolean);
 }
 
 export function renderPortsEnv(report: PortsReport): string {
@@ -65,9 +91,3 @@ export function renderPortsEnv(report: PortsReport): string {
     .join('');
 }
 
-
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode: 0o600 });
-  renameSync(temporary, file);
-}

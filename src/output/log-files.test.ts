@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,10 +8,28 @@ import { loggedServices, readLogTail } from './read-log-files.js';
 const folders: string[] = [];
 afterEach(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
+/** A state folder with its logs folder, as ensureStateFolder makes them. */
 function stateFolder(): string {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-logfiles-'));
   folders.push(folder);
+  mkdirSync(path.join(folder, 'logs'), { mode: 0o700 });
   return folder;
+}
+
+/** Resolves once LogFiles has flushed (every 250 ms) and `file` holds `text`. */
+async function waitForText(file: string, text: string): Promise<void> {
+  for (let waited = 0; !readOr(file).includes(text); waited += 25) {
+    if (waited > 5_000) throw new Error(`${file} never held ${JSON.stringify(text)}: ${JSON.stringify(readOr(file))}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 describe('LogFiles', () => {
@@ -24,7 +42,6 @@ describe('LogFiles', () => {
     await files.close();
     expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe('one\ntwo\nthree without newline\n');
     expect(statSync(logFileOf(folder, 'web')).mode & 0o777).toBe(0o600);
-    expect(statSync(path.join(folder, 'logs')).mode & 0o777).toBe(0o700);
     expect(loggedServices(folder)).toEqual(['db', 'web']);
     expect(readLogTail(folder, 'web', 2)).toEqual(['two', 'three without newline']);
 
@@ -75,18 +92,49 @@ describe('LogFiles', () => {
     expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe(expected);
   });
 
-  it('warns once and carries on when a file cannot be written', async () => {
+  it('warns once while a file cannot be opened, drops its output from it, and notes the loss once it can', async () => {
     const folder = stateFolder();
     const warnings: string[] = [];
     const files = new LogFiles(folder, (message) => warnings.push(message));
     // A folder where the file should be: opening it fails.
     mkdirSync(logFileOf(folder, 'web'));
     files.write('web', Buffer.from('lost\n'));
-    files.write('web', Buffer.from('lost too\n'));
     files.write('db', Buffer.from('kept\n'));
+    await waitForText(logFileOf(folder, 'db'), 'kept\n');
+    files.write('web', Buffer.from('lost too\n'));
+    files.write('db', Buffer.from('kept too\n'));
+    await waitForText(logFileOf(folder, 'db'), 'kept too\n');
+    expect(warnings).toEqual([`not writing ${logFileOf(folder, 'web')}: it is a folder; remove it.`]);
+    rmSync(logFileOf(folder, 'web'), { recursive: true });
+    files.write('web', Buffer.from('written\n'));
     await files.close();
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(logFileOf(folder, 'web'));
-    expect(readLogTail(folder, 'db', 5)).toEqual(['kept']);
+    expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe('[devsup: 14 bytes of output lost here: it is a folder]\nwritten\n');
+    expect(warnings[1]).toBe(`writing ${logFileOf(folder, 'web')} again (14 bytes of its output could not be written, and the file says where).`);
+    expect(readLogTail(folder, 'db', 5)).toEqual(['kept', 'kept too']);
+  });
+
+  it('never writes through a symlink at a log file, and never reads through one', async () => {
+    const folder = stateFolder();
+    const victim = path.join(folder, 'victim');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync(victim, logFileOf(folder, 'web'));
+    const warnings: string[] = [];
+    const files = new LogFiles(folder, (message) => warnings.push(message));
+    files.write('web', Buffer.from('output\n'));
+    await files.close();
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(lstatSync(logFileOf(folder, 'web')).isSymbolicLink()).toBe(true);
+    expect(warnings).toEqual([`not writing ${logFileOf(folder, 'web')}: it is a symlink to ${victim}; remove it.`]);
+    expect(loggedServices(folder)).toEqual(['web']);
+    expect(() => readLogTail(folder, 'web', 5)).toThrow(`not reading ${logFileOf(folder, 'web')}: it is a symlink to ${victim}; remove it.`);
+  });
+
+  it('lists no services of a logs folder that is a symlink', () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-logfiles-'));
+    folders.push(folder);
+    const elsewhere = stateFolder();
+    writeFileSync(path.join(elsewhere, 'logs', 'shadow.log'), 'secret\n');
+    symlinkSync(path.join(elsewhere, 'logs'), path.join(folder, 'logs'));
+    expect(() => loggedServices(folder)).toThrow(/^not reading .*\/logs: it is a symlink to /);
   });
 });

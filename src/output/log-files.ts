@@ -1,6 +1,8 @@
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writev, writevSync } from 'node:fs';
+import { closeSync, constants, fstatSync, renameSync, writev, writevSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { openRegularFile, reasonOf } from '../files/safe-files.js';
+import { WriteTrouble } from '../files/write-trouble.js';
 
 /** A log file is rotated to `SERVICE.log.1` (replacing the previous one) once it would pass this size. */
 export const LOG_FILE_MAX_BYTES = 5 * 1024 * 1024;
@@ -25,36 +27,52 @@ export function logFileOf(stateFolder: string, service: string): string {
 
 interface ServiceFile {
   file: string;
-  fd: number | undefined; // undefined once the file could not be opened or written
+  fd: number | undefined; // undefined until opened, and while it cannot be (tried again at each flush)
   bytes: number; // size of the current file, writes under way included
   pending: Buffer[];
   head: number; // pending blocks before it were cut
   pendingBytes: number;
   skipped: number;
+  lost: number; // output that could not be written, noted in the file once writing works again
+  lostReason: string;
+  midLine: boolean; // a failed write stopped inside a line
   writing: Promise<void> | undefined;
 }
+
+/** What one write carries: its blocks, and how many leading bytes are devsup's notes. */
+interface Batch {
+  buffers: Buffer[];
+  size: number;
+  notes: number;
+  skipped: number;
+}
+
+const CONSEQUENCE = 'its output stays in memory for `devsup logs`, and devsup tries again at the next output';
 
 /**
  * `.devsup/logs/SERVICE.log`: each service's raw output, appended across runs and rotated at
  * LOG_FILE_MAX_BYTES (one older file kept), so `devsup logs` works after the instance is gone.
  * Writes are asynchronous, one under way per service: a slow disk never holds a service back.
+ * A file is never opened through a symlink. While one cannot be written (a full disk), its
+ * output is dropped from it, said once, and noted in it when writing works again.
  */
 export class LogFiles {
   private readonly files = new Map<string, ServiceFile>();
+  private readonly trouble: WriteTrouble;
   private timer: NodeJS.Timeout | undefined;
 
+  /** The logs folder must exist: ensureStateFolder makes and checks it. */
   constructor(
     private readonly stateFolder: string,
-    private readonly warn: (message: string) => void,
+    warn: (message: string) => void,
     private readonly maxBytes = LOG_FILE_MAX_BYTES,
   ) {
-    mkdirSync(logsFolderOf(stateFolder), { recursive: true, mode: 0o700 });
+    this.trouble = new WriteTrouble(warn);
   }
 
   /** Queues a block of whole lines (see LogMultiplexer.onOutput). */
   write(service: string, lines: Buffer): void {
-    const entry = this.files.get(service) ?? this.open(service);
-    if (entry.fd === undefined) return;
+    const entry = this.files.get(service) ?? this.add(service);
     this.queue(entry, lines);
     if (lines[lines.length - 1] !== NEWLINE) this.queue(entry, NEWLINE_BYTES);
     while (entry.pending.length - entry.head > 1 && entry.pendingBytes - entry.pending[entry.head]!.length >= this.maxBytes) {
@@ -70,16 +88,24 @@ export class LogFiles {
     clearTimeout(this.timer);
     await Promise.all([...this.files.values()].map((entry) => entry.writing));
     for (const entry of this.files.values()) {
-      const buffers = this.take(entry);
-      if (entry.fd === undefined) continue;
+      const batch = this.prepare(entry);
+      if (!batch) continue;
+      const progress = { written: 0 };
       try {
-        if (buffers.length > 0) writeAllSync(entry.fd, buffers);
+        writeAllSync(entry.fd!, batch.buffers, progress);
+        this.worked(entry);
       } catch (error) {
-        this.warn(`could not write ${entry.file}: ${(error as Error).message}`);
+        this.failed(entry, batch, progress.written, error);
       }
-      closeSync(entry.fd);
     }
+    for (const entry of this.files.values()) if (entry.fd !== undefined) closeSync(entry.fd);
     this.files.clear();
+  }
+
+  private add(service: string): ServiceFile {
+    const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, lost: 0, lostReason: '', midLine: false, writing: undefined };
+    this.files.set(service, entry);
+    return entry;
   }
 
   private queue(entry: ServiceFile, block: Buffer): void {
@@ -87,54 +113,59 @@ export class LogFiles {
     entry.pendingBytes += block.length;
   }
 
-  private open(service: string): ServiceFile {
-    const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, writing: undefined };
-    this.files.set(service, entry);
-    this.openFile(entry);
-    return entry;
-  }
-
-  private openFile(entry: ServiceFile): void {
-    try {
-      entry.fd = openSync(entry.file, 'a', 0o600);
-      entry.bytes = fstatSync(entry.fd).size;
-    } catch (error) {
-      this.fail(entry, error as Error);
-    }
-  }
-
   private flushAll(): void {
     this.timer = undefined;
     for (const entry of this.files.values()) {
-      if (entry.writing || entry.fd === undefined || entry.pendingBytes === 0) continue;
-      const buffers = this.take(entry);
-      const fd = entry.fd;
-      entry.writing = writeAll(fd, buffers).then(
-        () => {
+      if (entry.writing || entry.pendingBytes === 0) continue;
+      const batch = this.prepare(entry);
+      if (!batch) continue;
+      const progress = { written: 0 };
+      entry.writing = writeAll(entry.fd!, batch.buffers, progress)
+        .then(
+          () => this.worked(entry),
+          (error: unknown) => this.failed(entry, batch, progress.written, error),
+        )
+        .finally(() => {
           entry.writing = undefined;
           // Blocks that came while this write was under way.
           if (entry.pendingBytes > 0) this.timer ??= setTimeout(() => this.flushAll(), FLUSH_MS).unref();
-        },
-        (error: Error) => {
-          entry.writing = undefined;
-          this.fail(entry, error);
-        },
-      );
+        });
     }
   }
 
-  /** The queued blocks (after a note of what a burst cut), rotating first when they would pass the size cap. */
-  private take(entry: ServiceFile): Buffer[] {
-    const buffers = entry.pending.slice(entry.head);
-    if (entry.skipped > 0) buffers.unshift(Buffer.from(`[devsup: ${entry.skipped} bytes of output left out here: a burst larger than a log file]\n`));
-    const size = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+  /** The queued blocks with the notes they need, the file open (and rotated) for them; undefined when it cannot be opened. */
+  private prepare(entry: ServiceFile): Batch | undefined {
+    const notes: Buffer[] = [];
+    if (entry.lost > 0) notes.push(Buffer.from(`${entry.midLine ? '\n' : ''}[devsup: ${entry.lost} bytes of output lost here: ${entry.lostReason}]\n`));
+    if (entry.skipped > 0) notes.push(Buffer.from(`[devsup: ${entry.skipped} bytes of output left out here: a burst larger than a log file]\n`));
+    const buffers = [...notes, ...entry.pending.slice(entry.head)];
+    const batch = { buffers, size: sumOf(buffers), notes: sumOf(notes), skipped: entry.skipped };
     entry.pending = [];
     entry.head = 0;
     entry.pendingBytes = 0;
     entry.skipped = 0;
-    if (entry.fd !== undefined && entry.bytes > 0 && entry.bytes + size > this.maxBytes) this.rotate(entry);
-    entry.bytes += size;
-    return buffers;
+    if (batch.size === 0) return undefined;
+    if (entry.fd === undefined) this.open(entry);
+    if (entry.fd !== undefined && entry.bytes > 0 && entry.bytes + batch.size > this.maxBytes) {
+      this.rotate(entry);
+      this.open(entry);
+    }
+    if (entry.fd === undefined) {
+      this.failed(entry, batch, 0, undefined);
+      return undefined;
+    }
+    entry.bytes += batch.size;
+    return batch;
+  }
+
+  private open(entry: ServiceFile): void {
+    try {
+      entry.fd = openRegularFile(entry.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, { mine: true });
+      entry.bytes = fstatSync(entry.fd).size;
+    } catch (error) {
+      this.trouble.failed(entry.file, error, CONSEQUENCE);
+      entry.lostReason ||= reasonOf(error);
+    }
   }
 
   /** Called only with no write under way, so every byte of the old file is in it before it becomes `.1`. */
@@ -145,27 +176,48 @@ export class LogFiles {
       renameSync(entry.file, `${entry.file}.1`);
     } catch (error) {
       // Removed by hand: the new file starts afresh all the same.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return this.fail(entry, error as Error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.trouble.failed(entry.file, error, CONSEQUENCE);
     }
-    this.openFile(entry);
   }
 
-  private fail(entry: ServiceFile, error: Error): void {
-    if (entry.fd !== undefined) closeSync(entry.fd);
-    entry.fd = undefined;
-    this.warn(`stopped writing ${entry.file}: ${error.message}`);
+  private worked(entry: ServiceFile): void {
+    const lost = entry.lost;
+    entry.lost = 0;
+    entry.lostReason = '';
+    entry.midLine = false;
+    this.trouble.worked(entry.file, lost > 0 ? ` (${lost} bytes of its output could not be written, and the file says where)` : '');
+  }
+
+  /** Counts what did not reach the file (`error` undefined: it could not be opened, so nothing did). */
+  private failed(entry: ServiceFile, batch: Batch, written: number, error: unknown): void {
+    if (error !== undefined) {
+      this.trouble.failed(entry.file, error, CONSEQUENCE);
+      entry.lostReason ||= reasonOf(error);
+      entry.bytes -= batch.size - written;
+      if (written > 0) entry.midLine = byteAt(batch.buffers, written - 1) !== NEWLINE;
+    }
+    // Notes that reached the file told their loss; else it adds up with everything this batch carried.
+    entry.lost = written >= batch.notes ? batch.size - written : entry.lost + batch.skipped + batch.size - batch.notes;
   }
 }
 
-/** writev until every byte is written: a regular file may take fewer bytes than asked. */
-async function writeAll(fd: number, buffers: Buffer[]): Promise<void> {
+/** writev until every byte is written (a regular file may take fewer bytes than asked); `progress` counts them. */
+async function writeAll(fd: number, buffers: Buffer[], progress: { written: number }): Promise<void> {
   let rest = buffers;
-  while (rest.length > 0) rest = remainder(rest, (await writevAsync(fd, rest)).bytesWritten);
+  while (rest.length > 0) {
+    const { bytesWritten } = await writevAsync(fd, rest);
+    progress.written += bytesWritten;
+    rest = remainder(rest, bytesWritten);
+  }
 }
 
-function writeAllSync(fd: number, buffers: Buffer[]): void {
+function writeAllSync(fd: number, buffers: Buffer[], progress: { written: number }): void {
   let rest = buffers;
-  while (rest.length > 0) rest = remainder(rest, writevSync(fd, rest));
+  while (rest.length > 0) {
+    const written = writevSync(fd, rest);
+    progress.written += written;
+    rest = remainder(rest, written);
+  }
 }
 
 function remainder(buffers: Buffer[], written: number): Buffer[] {
@@ -173,4 +225,17 @@ function remainder(buffers: Buffer[], written: number): Buffer[] {
   let index = 0;
   while (index < buffers.length && left >= buffers[index]!.length) left -= buffers[index++]!.length;
   return index < buffers.length ? [buffers[index]!.subarray(left), ...buffers.slice(index + 1)] : [];
+}
+
+function sumOf(buffers: Buffer[]): number {
+  return buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+}
+
+function byteAt(buffers: Buffer[], index: number): number | undefined {
+  let left = index;
+  for (const buffer of buffers) {
+    if (left < buffer.length) return buffer[left];
+    left -= buffer.length;
+  }
+  return undefined;
 }

@@ -270,7 +270,7 @@ describe('allocatePorts: leases', () => {
 
   it("passes over ports another instance leased, even unbound, naming it; leases what it gives", async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
-    startLeasing(folder);
+    startLeasing((message) => expect.fail(message), folder);
     const base = await findFreePorts(4);
     const pid = await leaseToOther(base); // leased, nothing listening: a service restarting
     await spawnListener({ port: base + 2 });
@@ -284,7 +284,7 @@ describe('allocatePorts: leases', () => {
 
   it('gives back the leases of a service that cannot get all its ports', async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
-    startLeasing(folder);
+    startLeasing((message) => expect.fail(message), folder);
     const base = await findFreePorts(2);
     await spawnListener({ port: base + 1 });
     const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base }, { name: 'metrics', preferred: base + 1 }] });

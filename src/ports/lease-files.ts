@@ -1,6 +1,7 @@
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removeQuietly, writeFully } from '../files/safe-files.js';
 
 /** One lease: a port some devsup instance handed out, for as long as that instance runs. */
 export interface Lease {
@@ -25,33 +26,6 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 const MAX_LEASE_BYTES = 4096;
 const FILE_NAME = /^(\d+)-[\w.-]+\.lease$/;
-
-/**
- * One folder for the whole machine, shared by every user: /tmp (sticky, like /tmp itself) on Unix —
- * not os.tmpdir(), which is per user on macOS and under TMPDIR — and ProgramData on Windows.
- */
-export function defaultLeaseFolder(): string {
-  if (process.platform === 'win32') return path.join(process.env.ProgramData ?? os.tmpdir(), 'devsup', 'ports');
-  return '/tmp/devsup-ports';
-}
-
-/**
- * Creates the folder (mode 1777: everyone may add leases, only a file's owner may remove it) and
- * checks it is safe to use: a real folder, not a symlink planted by someone, and not one where
- * others could delete or replace our files. False when it cannot be used.
- */
-export function prepareLeaseFolder(folder: string): boolean {
-  try {
-    if (mkdirSync(folder, { recursive: true, mode: 0o1777 }) !== undefined) chmodSync(folder, 0o1777); // the umask cut the mode
-    const stat = lstatSync(folder);
-    if (!stat.isDirectory()) return false;
-    if (process.platform === 'win32') return true;
-    const othersMayWrite = (stat.mode & 0o022) !== 0;
-    return !othersMayWrite || (stat.mode & 0o1000) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 /** The port a lease file is for, from its name `PORT-OWNER.lease`; undefined for other files. */
 export function portOfLeaseFile(name: string): number | undefined {
@@ -110,14 +84,17 @@ function parseLease(text: string, port: number | undefined): Lease | undefined {
 /**
  * Creates a lease file atomically: O_EXCL fails if anything — a file, or a symlink planted by
  * someone — already has the name. Readable by all (other users' allocators must see it), writable
- * by its owner only. Throws the open error (EEXIST when taken).
+ * by its owner only. Throws the open error (EEXIST when taken), or the write error (a full disk)
+ * once the unwritten file is gone again: left, it would block the port for a while as unreadable.
  */
 export function createLeaseFile(file: string, lease: Lease): void {
   const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o644);
   try {
-    const bytes = Buffer.from(JSON.stringify(lease));
-    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-  } finally {
+    writeFully(fd, Buffer.from(JSON.stringify(lease)));
+  } catch (error) {
     closeSync(fd);
+    removeQuietly(file);
+    throw error;
   }
+  closeSync(fd);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTime } from './process-identity.js';
 import { leaseFileName } from './lease-files.js';
-import { findLease, openLeaseRegistry, releaseLeases, startLeasing, type Lease } from './port-lease.js';
+import { findLease, openLeaseRegistry, releaseLeases, startLeasing, warnAboutLeaseFolder, type Lease } from './port-lease.js';
 
 const OWNER = { project: 'alpha', service: 'web', manifest: '/srv/alpha/services.yaml' };
 const NOBODY = 65534;
@@ -14,11 +14,16 @@ const asRoot = process.getuid?.() === 0;
 
 let root: string;
 let folder: string;
+let said: string[];
+const warn = (message: string) => said.push(message);
 const sleepers: ChildProcess[] = [];
+const uid = process.getuid!();
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-test-'));
   folder = path.join(root, 'ports');
+  said = [];
+  warnAboutLeaseFolder(warn);
 });
 
 afterEach(async () => {
@@ -72,7 +77,7 @@ async function leasedTo(port: number): Promise<string | undefined> {
 
 describe('the lease registry', () => {
   it('creates a sticky shared folder and a lease file only its owner may write', async () => {
-    startLeasing(folder);
+    startLeasing(warn, folder);
     expect(await take(20001)).toBe(true);
     expect(statSync(folder).mode & 0o7777).toBe(0o1777);
     const file = path.join(folder, leaseFileName(20001));
@@ -94,7 +99,7 @@ describe('the lease registry', () => {
   });
 
   it('refuses a port another live instance of this user leased', async () => {
-    startLeasing(folder);
+    startLeasing(warn, folder);
     const pid = await startSleeper();
     const file = writeLease(leaseFileName(20005), { port: 20005, pid, startTime: processStartTime(pid) });
     expect(await take(20005)).toBe(false);
@@ -102,7 +107,7 @@ describe('the lease registry', () => {
   });
 
   it('reclaims the lease of a dead instance, and of a pid now used by another process', async () => {
-    startLeasing(folder);
+    startLeasing(warn, folder);
     const dead = writeLease(leaseFileName(20006), { port: 20006, pid: await deadPid() });
     const reused = writeLease('20007-4242.lease', { port: 20007, pid: await startSleeper(), startTime: '1' });
     expect(await leasedTo(20006)).toBeUndefined();
@@ -122,7 +127,7 @@ describe('the lease registry', () => {
   });
 
   it('replaces its own lease from an earlier allocation, and releases only its own', async () => {
-    startLeasing(folder);
+    startLeasing(warn, folder);
     expect(await take(20009)).toBe(true);
     expect(await take(20009)).toBe(true);
     const pid = await startSleeper();
@@ -132,7 +137,7 @@ describe('the lease registry', () => {
   });
 
   it('does not follow a symlink planted under a lease name', async () => {
-    startLeasing(folder);
+    startLeasing(warn, folder);
     mkdirSync(folder, { recursive: true });
     const target = path.join(root, 'target');
     writeFileSync(target, 'precious');
@@ -146,27 +151,85 @@ describe('the lease registry', () => {
     expect(lstatSync(path.join(folder, leaseFileName(20012))).isFile()).toBe(true);
   });
 
-  it('uses no folder that is a symlink or that anyone may clean out', async () => {
-    startLeasing(folder);
+  it('creates the shared folder 1777 whatever the umask, and says nothing of a folder fit to share', async () => {
+    const umask = process.umask(0o077);
+    try {
+      startLeasing(warn, folder);
+      expect(await take(20013)).toBe(true);
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(folder).mode & 0o7777).toBe(0o1777);
+    expect(said).toEqual([]);
+  });
+
+  it('leases in a per-user folder beside one that is a symlink, saying so once; its leases count', async () => {
     const real = path.join(root, 'real');
     mkdirSync(real);
     symlinkSync(real, folder);
-    expect(await take(20013)).toBe(true); // allocation goes on, without a lease
+    startLeasing(warn, folder);
+    expect(await take(20014)).toBe(true);
+    expect(await take(20015)).toBe(true);
+    const personal = `${folder}-${uid}`;
+    expect(said).toEqual([`${folder} is a symlink owned by uid ${uid}: cross-user port leases are off (this user's instances lease in ${personal}); remove it, or set DEVSUP_LEASE_DIR.`]);
     expect(readdirSync(real)).toEqual([]);
+    expect(readdirSync(personal).sort()).toEqual([leaseFileName(20014), leaseFileName(20015)].sort());
+    expect(statSync(personal).mode & 0o7777).toBe(0o700);
 
-    const open = path.join(root, 'open');
-    mkdirSync(open);
-    chmodSync(open, 0o777);
-    startLeasing(open);
-    const registry = await openLeaseRegistry(open);
-    expect(registry.take(20014, OWNER)).toBe(true);
-    await registry.close();
-    expect(readdirSync(open)).toEqual([]);
+    const pid = await startSleeper(); // another instance of this user, leasing there too
+    writeFileSync(path.join(personal, '20016-4242.lease'), JSON.stringify({ port: 20016, pid, startTime: processStartTime(pid), project: 'beta', service: 'api', createdAt: '' }));
+    expect(await leasedTo(20016)).toBe(`leased by devsup pid ${pid} for project beta (service api)`);
+    expect(findLease(20016, folder)).toMatchObject({ pid });
+    expect(said).toHaveLength(1);
+  });
+
+  it('does not share a folder that others may clean out (writable, not sticky)', async () => {
+    mkdirSync(folder);
+    chmodSync(folder, 0o777);
+    startLeasing(warn, folder);
+    expect(await take(20017)).toBe(true);
+    expect(readdirSync(folder)).toEqual([]);
+    expect(readdirSync(`${folder}-${uid}`)).toEqual([leaseFileName(20017)]);
+    expect(said).toEqual([
+      `${folder} may be written by other users, who could remove leases: it is not sticky (mode 0777): cross-user port leases are off (this user's instances lease in ${folder}-${uid}); have its owner make it sticky (chmod 1777), or set DEVSUP_LEASE_DIR.`,
+    ]);
+  });
+
+  it('leases nothing, saying why, when the per-user folder will not do either', async () => {
+    writeFileSync(folder, '');
+    symlinkSync(root, `${folder}-${uid}`);
+    startLeasing(warn, folder);
+    expect(await take(20018)).toBe(true); // allocation goes on, without a lease
+    expect(readdirSync(root).sort()).toEqual(['ports', `ports-${uid}`]);
+    expect(said).toEqual([
+      `${folder} is not a folder (owned by uid ${uid}), and ${folder}-${uid} is a symlink to ${root}: port leases are off, so two devsup instances may hand out one port; remove it, or set DEVSUP_LEASE_DIR.`,
+    ]);
+  });
+
+  describe.runIf(asRoot)("another user's folder (as root)", () => {
+    it('is shared when sticky and world-writable, and not otherwise', async () => {
+      mkdirSync(folder);
+      chmodSync(folder, 0o1777);
+      chownSync(folder, NOBODY, NOBODY);
+      startLeasing(warn, folder);
+      expect(await take(20019)).toBe(true);
+      expect(readdirSync(folder)).toEqual([leaseFileName(20019)]);
+      releaseLeases();
+
+      chmodSync(folder, 0o755);
+      startLeasing(warn, folder);
+      expect(await take(20020)).toBe(true);
+      expect(readdirSync(`${folder}-${uid}`)).toEqual([leaseFileName(20020)]);
+      expect(said).toEqual([
+        `${folder} belongs to uid ${NOBODY} and is not a shared sticky folder (mode 0755): cross-user port leases are off (this user's instances lease in ${folder}-${uid}); have its owner make it shared (chmod 1777) or remove it, or set DEVSUP_LEASE_DIR.`,
+      ]);
+      expect(statSync(folder).mode & 0o7777).toBe(0o755);
+    });
   });
 
   describe.runIf(asRoot)("another user's files (as root)", () => {
     it('never rewrites or removes them, even a stale one under our name', async () => {
-      startLeasing(folder);
+      startLeasing(warn, folder);
       const dead = await deadPid();
       const ours = writeLease(leaseFileName(20015), { port: 20015, pid: dead });
       const theirs = writeLease(`20016-${NOBODY}.lease`, { port: 20016, pid: dead });
@@ -182,7 +245,7 @@ describe('the lease registry', () => {
     });
 
     it("refuses another user's symlink under our name, and ignores a lease whose pid is not its owner's", async () => {
-      startLeasing(folder);
+      startLeasing(warn, folder);
       mkdirSync(folder, { recursive: true });
       const target = path.join(root, 'target');
       writeFileSync(target, 'precious');

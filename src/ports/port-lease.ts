@@ -1,7 +1,9 @@
 import { lstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { WriteTrouble } from '../files/write-trouble.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
-import { createLeaseFile, defaultLeaseFolder, leaseFileName, portOfLeaseFile, prepareLeaseFolder, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
+import { createLeaseFile, leaseFileName, portOfLeaseFile, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
+import { chooseLeaseFolder, configuredLeaseFolder } from './lease-folder.js';
 import { lockRegistry } from './registry-mutex.js';
 
 export type { Lease } from './lease-files.js';
@@ -24,16 +26,29 @@ export interface LeaseRegistry {
 /** A young file without a readable lease is being written; an old one was left half-written by a killed owner. */
 const UNREADABLE_GRACE_MS = 5_000;
 
+type Warn = (message: string) => void;
+
 /** Set by `devsup up` through startLeasing: only an instance leases; `check` and library use only respect leases. */
-let leasing: { folder: string } | undefined;
+let leasing: { folder: string; trouble: WriteTrouble } | undefined;
+/** Who hears that the lease folder cannot be used (once per process). */
+let warnings: Warn = () => undefined;
 /** Every lease file this process wrote, for releaseLeases. */
 const written = new Set<string>();
 let ownStartTime: string | undefined;
 
-/** From now on, ports this process allocates are leased to it until releaseLeases (or its death). */
-export function startLeasing(folder = defaultLeaseFolder()): void {
-  leasing = { folder };
+/**
+ * From now on, ports this process allocates are leased to it until releaseLeases (or its death).
+ * `warn` hears when the folder cannot be used, and when a lease cannot be written (a full disk).
+ */
+export function startLeasing(warn: Warn, folder = configuredLeaseFolder()): void {
+  warnings = warn;
+  leasing = { folder, trouble: new WriteTrouble(warn) };
   ownStartTime ??= processStartTime(process.pid);
+}
+
+/** For commands that only read leases (`check`, `who`): who hears that the lease folder cannot be used. */
+export function warnAboutLeaseFolder(warn: Warn): void {
+  warnings = warn;
 }
 
 /** Removes this instance's leases (on a clean exit); a killed instance's are reclaimed by the next allocator. */
@@ -45,27 +60,32 @@ export function releaseLeases(): void {
 
 /** Gives back this instance's lease on `port` early: the service using it moved off it, or left the manifest. */
 export function releaseLease(port: number): void {
-  if (!leasing) return;
-  const file = path.join(leasing.folder, leaseFileName(port));
-  if (written.delete(file) && readLeaseFile(file)?.lease?.pid === process.pid) removeFile(file);
+  for (const file of written) {
+    if (portOfLeaseFile(path.basename(file)) !== port) continue;
+    written.delete(file);
+    if (readLeaseFile(file)?.lease?.pid === process.pid) removeFile(file);
+  }
 }
 
-/** Takes the mutex, drops stale leases and reads the live ones; `close()` when the allocation is done. */
-export async function openLeaseRegistry(folder = leasing?.folder ?? defaultLeaseFolder()): Promise<LeaseRegistry> {
-  const usable = prepareLeaseFolder(folder);
-  const close = await lockRegistry(folder, usable);
+/**
+ * Takes the mutex, drops stale leases and reads the live ones; `close()` when the allocation is done.
+ * Leases live in `folder`, or in the per-user folder beside it when it cannot be used (lease-folder.ts).
+ */
+export async function openLeaseRegistry(folder = leasing?.folder ?? configuredLeaseFolder()): Promise<LeaseRegistry> {
+  const used = chooseLeaseFolder(folder, warnings);
+  const close = await lockRegistry(used ?? folder, used !== undefined);
   let others: Map<number, string>;
   try {
-    others = usable ? collectLeases(folder) : new Map();
+    others = used ? collectLeases(used) : new Map();
   } catch (error) {
     await close(); // a lock left held would stall every allocation on the machine
     throw error;
   }
   return {
     leasedTo: (port) => others.get(port),
-    take: (port, owner) => !leasing || leasing.folder !== folder || !usable || takeLease(path.join(folder, leaseFileName(port)), port, owner),
+    take: (port, owner) => !leasing || leasing.folder !== folder || !used || takeLease(used, port, owner, leasing.trouble),
     drop: (port) => {
-      const file = path.join(folder, leaseFileName(port));
+      const file = path.join(used ?? folder, leaseFileName(port));
       if (written.delete(file)) removeFile(file);
     },
     close,
@@ -73,10 +93,11 @@ export async function openLeaseRegistry(folder = leasing?.folder ?? defaultLease
 }
 
 /** The live lease of another process on `port` (for `devsup who`), without the mutex: reading only. */
-export function findLease(port: number, folder = leasing?.folder ?? defaultLeaseFolder()): Lease | undefined {
-  for (const name of listFiles(folder)) {
+export function findLease(port: number, folder = leasing?.folder ?? configuredLeaseFolder()): Lease | undefined {
+  const used = chooseLeaseFolder(folder, warnings);
+  for (const name of used ? listFiles(used) : []) {
     if (portOfLeaseFile(name) !== port) continue;
-    const found = readLeaseFile(path.join(folder, name));
+    const found = readLeaseFile(path.join(used!, name));
     if (found?.lease && judge(found) === 'live') return found.lease;
   }
   return undefined;
@@ -102,16 +123,21 @@ function collectLeases(folder: string): Map<number, string> {
   return leases;
 }
 
-function takeLease(file: string, port: number, owner: LeaseOwner): boolean {
+function takeLease(folder: string, port: number, owner: LeaseOwner, trouble: WriteTrouble): boolean {
+  const file = path.join(folder, leaseFileName(port));
   const lease: Lease = { port, pid: process.pid, ...(ownStartTime ? { startTime: ownStartTime } : {}), ...owner, createdAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       createLeaseFile(file, lease);
       written.add(file);
+      trouble.worked(folder, '', `lease files in ${folder}`);
       return true;
     } catch (error) {
       // Full disk, folder removed under us…: allocate without a lease rather than not at all.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return true;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        trouble.failed(folder, error, 'ports are handed out without a lease until it works again, so another devsup could pick the same one', `lease files in ${folder}`);
+        return true;
+      }
     }
     if (!mayReplace(file)) return false;
     removeFile(file);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { removeQuietly, writeFully } from '../files/safe-files.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 
 /** Ends the critical section. */
@@ -53,12 +54,7 @@ export async function lockWithFile(file: string, waitMs = WAIT_MS): Promise<Unlo
   const mine = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
   for (;;) {
     try {
-      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-      writeSync(fd, mine);
-      closeSync(fd);
-      return async () => {
-        if (readOwner(file) === mine) unlinkSync(file);
-      };
+      return ownLock(openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644), file, mine);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) return async () => undefined;
     }
@@ -72,6 +68,21 @@ export async function lockWithFile(file: string, waitMs = WAIT_MS): Promise<Unlo
     }
     await sleep(2 + Math.random() * 8);
   }
+}
+
+/** Writes the owner into the lock just made. A full disk: no lock left behind, and on without the mutex, as when it is stuck. */
+function ownLock(fd: number, file: string, mine: string): Unlock {
+  try {
+    writeFully(fd, Buffer.from(mine));
+  } catch {
+    closeSync(fd);
+    removeQuietly(file);
+    return async () => undefined;
+  }
+  closeSync(fd);
+  return async () => {
+    if (readOwner(file) === mine) unlinkSync(file);
+  };
 }
 
 /** The lock's content, never through a symlink or from a FIFO someone planted. */

@@ -2,6 +2,7 @@ import { Document, isMap, isScalar, type Node } from 'yaml';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
+import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import type { ServiceAllocation } from '../../ports/port-types.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
@@ -12,6 +13,7 @@ import type { CliIO, ParsedArgs } from '../command-list.js';
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
+  warnAboutLeaseFolder((message) => io.stderr.write(`devsup: ${message}\n`));
   const allocations = await allocatePorts(manifest);
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
   io.stdout.write(renderMergedManifest(manifest));

@@ -30,7 +30,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const list = services.map((service) => `${service.key} on port ${service.port}`).join(', ');
   io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${source === 'example' ? 'an example service' : `from your ${source}`} (${list})\n`);
-  const added = ignoreDevsupFiles(dir);
+  const added = ignoreDevsupFiles(dir, (message) => io.stderr.write(`devsup: ${message}\n`));
   if (added.length > 0) io.stdout.write(`added ${added.join(' and ')} to ${path.relative(io.cwd, path.join(dir, '.gitignore'))}\n`);
   io.stdout.write('Next: `devsup check` shows what it would do, `devsup up` starts it.\n');
   return 0;

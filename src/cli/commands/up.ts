@@ -30,17 +30,17 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
-  const stateFolder = ensureStateFolder(manifest.dir);
-  const lock = await takeInstanceLock(stateFolder, manifest.file);
-
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  const stateFolder = ensureStateFolder(manifest.dir);
+  const lock = await takeInstanceLock(stateFolder, manifest.file, warn);
+
   ignoreStateFolder(manifest.dir, warn);
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous, manifest.file);
   if (leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous!.pid}, which was killed.`);
   if (args.values.reclaim) (await reclaimPreferredPorts(manifest)).forEach(warn);
   const lastRun = previous && stickyPortsOf(previous);
-  startLeasing(); // every port this instance hands out is leased to it until it exits (port-lease.ts)
+  startLeasing(warn); // every port this instance hands out is leased to it until it exits (port-lease.ts)
   const allocations = await allocatePorts(manifest, { sticky: lastRun });
   explainAllocations(manifest, allocations).forEach(warn);
   const neededRange = allocations.some((allocation) => allocation.failure || allocation.ports.some((port) => port.source === 'range' || port.source === 'os'));
@@ -59,7 +59,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const tables = new TableSchedule(supervisor, showTable);
-  const flushState = keepStateWritten(stateFolder, supervisor, report);
+  const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
   const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
 
   supervisor.on('portChanged', tables.showWhenSettled);

@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { inspectPort } from '../../ports/inspect-port.js';
+import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import { isFree, renderWho, renderWhoJson } from '../../output/render-who.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 
@@ -11,6 +12,7 @@ const USAGE = 'Usage: devsup who PORT [--json]';
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const port = parsePort(args.positionals);
+  warnAboutLeaseFolder((message) => io.stderr.write(`devsup: ${message}\n`));
   const inspection = await inspectPort(port);
   io.stdout.write(`${args.values.json ? renderWhoJson(inspection) : renderWho(inspection)}\n`);
   return isFree(inspection) ? 1 : 0;
