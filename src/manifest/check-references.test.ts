@@ -89,3 +89,17 @@ test('template syntax errors are reported at the string', async () => {
     'services.yaml:2:50: invalid reference "${a b}": use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}',
   ]);
 });
+
+test('in a string command, a reference where its value could not be quoted is refused at load time', async () => {
+  const manifest = [
+    'services:',
+    '  a: { command: "cat <<EOF\\n${X}\\nEOF" }',
+    '  b: { command: "echo \\\\${X}" }',
+    '  c: { command: [sh, -c, "echo \\\\${X}"] }',
+    '',
+  ].join('\n');
+  expect(await problemsOf({ 'services.yaml': manifest }, { X: 'x' })).toEqual([
+    'services.yaml:2:17: "${X}": devsup cannot follow the shell\'s quoting after a here-document ("<<"); pass the value in env (NAME: "${…}") and write "$NAME" in the command',
+    'services.yaml:3:17: "${X}": a backslash right before it would undo the quoting of its value; remove the backslash',
+  ]);
+});

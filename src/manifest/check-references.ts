@@ -1,6 +1,7 @@
 import type { ManifestIssue } from '../errors.js';
 import { parseTemplate, type Reference } from './interpolate.js';
 import type { ServiceSpec } from './service-spec.js';
+import { findShellContexts } from './shell-context.js';
 import { didYouMean } from './suggest.js';
 import { addIssue } from './validators.js';
 import { childOf, type YamlNode } from './yaml-node.js';
@@ -9,6 +10,7 @@ interface Scope {
   owner: ServiceSpec; // the service the template is rendered for
   field: 'command' | 'env' | 'url';
   topLevel: boolean; // the top-level `env`, rendered once per service
+  shell?: boolean; // a string command
 }
 
 /**
@@ -32,16 +34,21 @@ export function checkReferences(
       addIssue(found, node.pos, parsed.error);
       return;
     }
+    // A string command runs through a shell: each value must sit where it can be quoted.
+    const contexts = scope.shell ? findShellContexts(parsed.parts) : [];
+    let index = 0;
     for (const part of parsed.parts) {
       if (typeof part === 'string') continue;
-      const problem = describeProblem(part.ref, scope, byKey, topFileEnv, processEnv);
+      const context = contexts[index++];
+      const problem = describeProblem(part.ref, scope, byKey, topFileEnv, processEnv) ?? (context && 'unsupported' in context ? context.unsupported : undefined);
       if (problem !== undefined) addIssue(found, node.pos, `"${part.text}": ${problem}`);
     }
   };
   for (const owner of services) {
     const service = childOf(childOf(root, 'services'), owner.key);
     const command = childOf(service, 'command');
-    for (const node of command?.kind === 'list' ? command.items : command ? [command] : []) check(node, { owner, field: 'command', topLevel: false });
+    if (command?.kind === 'list') for (const node of command.items) check(node, { owner, field: 'command', topLevel: false });
+    else if (command) check(command, { owner, field: 'command', topLevel: false, shell: true });
     for (const { env, topLevel } of [{ env: childOf(root, 'env'), topLevel: true }, { env: childOf(service, 'env'), topLevel: false }]) {
       if (env?.kind === 'map') for (const { node } of env.entries.values()) check(node, { owner, field: 'env', topLevel });
     }

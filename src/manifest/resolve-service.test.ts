@@ -104,6 +104,38 @@ describe('resolveService', () => {
   });
 });
 
+describe('values in a string command', () => {
+  const HOSTILE = `it's "$(touch x)"`;
+
+  async function loadQuoting(): Promise<Manifest> {
+    const project = newProject({
+      'services.yaml': [
+        'services:',
+        '  str: { command: "echo ${X} \\"[${X}]\\" \'${X}\' --port ${port}", port: 8000, env: { E: "${X}" } }',
+        '  list: { command: [echo, "${X}", "[${X}]"] }',
+        '',
+      ].join('\n'),
+    });
+    return loadManifest({ cwd: project.dir, env: { X: HOSTILE } });
+  }
+
+  test('are one shell word each, quoted for where they sit; a list and env take them as they are', async () => {
+    const manifest = await loadQuoting();
+    const ports: AssignedPorts = new Map([['str', { default: 8001 }]]);
+    const [str, list] = manifest.services.map((service) => resolveService(manifest, service, ports, { X: HOSTILE }, 'linux'));
+    expect(str!.command).toBe(`echo 'it'\\''s "$(touch x)"' "[it's \\"\\$(touch x)\\"]" 'it'\\''s "$(touch x)"' --port 8001`);
+    expect(str!.env.E).toBe(HOSTILE);
+    expect(list!.command).toEqual(['echo', HOSTILE, `[${HOSTILE}]`]);
+  });
+
+  test('are quoted for cmd.exe on Windows', async () => {
+    const manifest = await loadQuoting();
+    const ports: AssignedPorts = new Map([['str', { default: 8001 }]]);
+    const { command } = resolveService(manifest, manifest.services[0]!, ports, { X: 'a&b' }, 'win32');
+    expect(command).toBe(`echo ^"a^&b^" "[a&b]" '^"a^&b^"' --port ^"8001^"`);
+  });
+});
+
 describe('resolveUrl', () => {
   test('a url template, the default for a service with a port, none without', async () => {
     const { manifest, service } = await loadDemo();

@@ -1,6 +1,8 @@
 import { DevsupError } from '../errors.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
+import { findShellContexts } from './shell-context.js';
+import { quoteForShell } from './shell-quote.js';
 
 /** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
 export type AssignedPorts = Map<string, Record<string, number>>;
@@ -14,16 +16,24 @@ export interface ResolvedService {
 
 /**
  * The child's command and full environment: `baseEnv`, then the top-level env files, the service's env
- * files, the top-level `env`, the service's `env`, then the injected variables (later wins).
+ * files, the top-level `env`, the service's `env`, then the injected variables (later wins). In a
+ * string command each value is one shell word, quoted for the shell of `platform`; a list and `env`
+ * reach no shell and take values as they are.
  */
-export function resolveService(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): ResolvedService {
+export function resolveService(
+  manifest: Manifest,
+  service: ServiceSpec,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): ResolvedService {
   const render = renderer(manifest, service, ports, baseEnv);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv, service.fileEnv);
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
   Object.assign(env, injectedEnv(manifest, service, ports));
-  const command = typeof service.command === 'string' ? render(service.command) : service.command.map(render);
+  const command = typeof service.command === 'string' ? render(service.command, platform) : service.command.map((word) => render(word));
   const url = resolveUrl(manifest, service, ports, baseEnv);
   return { command, env, ...(url !== undefined && { url }) };
 }
@@ -96,8 +106,11 @@ function primaryPort(service: ServiceSpec, ports: AssignedPorts): number | undef
   return (first === undefined ? undefined : record[first]) ?? Object.values(record)[0];
 }
 
-/** Renders templates for `service`; references were checked at load time, so a failure here means ports are missing. */
-function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv): (template: string) => string {
+/**
+ * Renders templates for `service`, with values quoted for the shell of `platform` when given (a string
+ * command). References were checked at load time, so a failure here means ports are missing.
+ */
+function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv): (template: string, platform?: NodeJS.Platform) => string {
   const fail = (text: string, why: string): never => {
     throw new DevsupError(`service "${service.key}": cannot resolve "${text}": ${why}`, 1);
   };
@@ -114,8 +127,16 @@ function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts
     const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
     return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);
   };
-  return (template) => {
+  return (template, platform) => {
     const parsed = parseTemplate(template);
-    return 'error' in parsed ? fail(template, parsed.error) : renderTemplate(parsed.parts, lookup);
+    if ('error' in parsed) return fail(template, parsed.error);
+    if (platform === undefined) return renderTemplate(parsed.parts, lookup);
+    const contexts = findShellContexts(parsed.parts, platform);
+    return renderTemplate(parsed.parts, (ref, text, index) => {
+      const context = contexts[index]!;
+      if ('unsupported' in context) return fail(text, context.unsupported);
+      const quoted = quoteForShell(lookup(ref, text), context, platform);
+      return typeof quoted === 'string' ? quoted : fail(text, quoted.error);
+    });
   };
 }
