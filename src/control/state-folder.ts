@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from '../ports/process-identity.js';
-import { toEnvName } from '../manifest/resolve-service.js';
+import { toEnvName } from '../manifest/injected-env.js';
 import { stateFolderOf } from './state-paths.js';
 
 /** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */

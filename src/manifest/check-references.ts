@@ -1,4 +1,5 @@
 import type { ManifestIssue } from '../errors.js';
+import { INSTANCE_MARKS, portVariables } from './injected-env.js';
 import { parseTemplate, type Reference } from './interpolate.js';
 import type { ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
@@ -15,8 +16,8 @@ interface Scope {
 
 /**
  * Checks every `${…}` of `command`, `env` and `url` at load time, so nothing starts with a reference
- * that cannot be resolved once ports are allocated. `topFileEnv` and `processEnv` answer `${VAR}`
- * after the service's own env files.
+ * that cannot be resolved once ports are allocated. `${VAR}` is first a variable devsup injects
+ * (`${PORT}` of a service with a port), then the service's env files, `topFileEnv` and `processEnv`.
  */
 export function checkReferences(
   root: YamlNode,
@@ -72,8 +73,12 @@ function describeProblem(
   processEnv: NodeJS.ProcessEnv,
 ): string | undefined {
   if (ref.kind === 'var') {
-    if (ref.fallback !== undefined || ref.name in owner.fileEnv || ref.name in topFileEnv || processEnv[ref.name] !== undefined) return undefined;
-    return `${ref.name} is not set in the environment or an env file; give a default with \${${ref.name}:-value}`;
+    const injected = injectedNames(owner, field, byKey);
+    if (ref.fallback !== undefined || injected.has(ref.name) || ref.name in owner.fileEnv || ref.name in topFileEnv || processEnv[ref.name] !== undefined) return undefined;
+    if (ref.name === 'PORT') {
+      return `service "${owner.key}" has no port, so devsup sets no PORT for it (and none is set in the environment or an env file): give it one with "port: N" or "port: auto"`;
+    }
+    return `${ref.name} is not set in the environment or an env file; give a default with \${${ref.name}:-value}${didYouMean(ref.name, injected)}`;
   }
   const target = ref.service === undefined ? owner : byKey.get(ref.service);
   if (target === undefined) return `unknown service "${ref.service}"${didYouMean(ref.service!, byKey.keys())}`;
@@ -89,4 +94,13 @@ function describeProblem(
   }
   if (ref.name !== undefined && !names.includes(ref.name)) return `service "${target.key}" has no port named "${ref.name}"${didYouMean(ref.name, names)}`;
   return undefined;
+}
+
+/** What devsup sets in `owner`'s environment, which `${NAME}` means there; a url is rendered outside `up` too. */
+function injectedNames(owner: ServiceSpec, field: Scope['field'], byKey: Map<string, ServiceSpec>): Set<string> {
+  const portOwners = [...byKey.values()].filter((service) => service.ports.length > 0).map((service) => service.key);
+  const names = portVariables(owner, portOwners).add('DEVSUP_SERVICE');
+  if (owner.host !== undefined) names.add('HOST');
+  if (field !== 'url') for (const name of INSTANCE_MARKS) names.add(name);
+  return names;
 }

@@ -5,7 +5,7 @@ import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
 import { readReady } from './read-ready.js';
-import { toEnvName } from './resolve-service.js';
+import { toEnvName } from './injected-env.js';
 import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
