@@ -78,3 +78,20 @@ describe('${PORT} and the other injected variables in a command', () => {
     expect(result.stderr).not.toContain('${PORT:-value}');
   });
 });
+
+describe('${…} in cwd', () => {
+  it('is resolved at load time, with DEVSUP_SERVICE as the child gets it; a port there is a manifest error', async () => {
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', '    command: pwd > here', '    cwd: "${APPS}/${DEVSUP_SERVICE}"', '    restart: never', ''].join('\n'),
+      'apps/web/keep': '',
+    });
+    const up = session.up(dir, [], { APPS: 'apps', DEVSUP_SERVICE: 'x' });
+    expect((await exitWithin(up, 20_000)).code, up.stderr()).toBe(0);
+    expect(readFileSync(path.join(dir, 'apps/web/here'), 'utf8')).toBe(`${path.join(dir, 'apps/web')}\n`);
+
+    const { dir: other } = session.project({ 'services.yaml': 'services:\n  web: { command: x, port: 8080, cwd: "apps/${PORT}" }\n' });
+    const result = await runCli(['check'], other);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('services.yaml:2:39: "${PORT}": cwd cannot depend on a port: the folder is checked before ports are allocated');
+  });
+});
