@@ -28,7 +28,7 @@ export function findShellContexts(parts: TemplatePart[], platform: NodeJS.Platfo
   const contexts: ShellContext[] = [];
   for (const part of parts) {
     if (typeof part === 'string') tokens.push(...part);
-    else tokens.push(contexts.push({ unsupported: '' }) - 1);
+    else tokens.push(contexts.push({ unsupported: 'devsup could not tell where it sits' }) - 1); // until the lexer places it
   }
   if (platform === 'win32') placeForCmd(tokens, contexts);
   else new ShLexer(contexts).script(tokens, 0, 0, false);
