@@ -6,7 +6,7 @@ import type { WriteTrouble } from '../files/write-trouble.js';
 import { logsFolderOf } from '../output/log-files.js';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from '../ports/process-identity.js';
-import { toEnvName } from '../manifest/resolve-service.js';
+import { toEnvName } from '../manifest/injected-env.js';
 import { stateFolderOf } from './state-paths.js';
 
 /** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */

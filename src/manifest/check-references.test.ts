@@ -89,3 +89,39 @@ test('template syntax errors are reported at the string', async () => {
     'services.yaml:2:50: invalid reference "${a b}": use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}',
   ]);
 });
+
+test('in a string command, a reference where its value could not be quoted is refused at load time', async () => {
+  const manifest = [
+    'services:',
+    '  a: { command: "cat <<EOF\\n${X}\\nEOF" }',
+    '  b: { command: "echo \\\\${X}" }',
+    '  c: { command: [sh, -c, "echo \\\\${X}"] }',
+    '',
+  ].join('\n');
+  expect(await problemsOf({ 'services.yaml': manifest }, { X: 'x' })).toEqual([
+    'services.yaml:2:17: "${X}": devsup cannot follow the shell\'s quoting after a here-document ("<<"); pass the value in env (NAME: "${…}") and write "$NAME" in the command',
+    'services.yaml:3:17: "${X}": a backslash right before it would undo the quoting of its value; remove the backslash',
+  ]);
+});
+
+test('the variables devsup injects need no default; ${PORT} on a service without a port asks for one', async () => {
+  const manifest = [
+    'services:',
+    '  web:',
+    '    command: "serve ${PORT} ${PORT_ADMIN} ${WEB_PORT} ${HOST} ${DEVSUP_SERVICE} ${DEVSUP_DB_PORT} ${DEVSUP_INSTANCE} ${DEVSUP_MANIFEST}"',
+    '    ports: { http: 1, admin: 2 }',
+    '    port_env: WEB_PORT',
+    '    host: 127.0.0.1',
+    '    env: { SELF: "${PORT}" }',
+    '    url: "http://x:${PORT}/${DEVSUP_INSTANCE}"',
+    '  db: { command: x, port: 3 }',
+    '  worker: { command: "work ${PORT} ${HOST} ${DEVSUP_DB_PROT}" }',
+    '',
+  ].join('\n');
+  expect(await problemsOf({ 'services.yaml': manifest })).toEqual([
+    'services.yaml:8:10: "${DEVSUP_INSTANCE}": DEVSUP_INSTANCE is not set in the environment or an env file; give a default with ${DEVSUP_INSTANCE:-value}',
+    'services.yaml:10:22: "${PORT}": service "worker" has no port, so devsup sets no PORT for it (and none is set in the environment or an env file): give it one with "port: N" or "port: auto"',
+    'services.yaml:10:22: "${HOST}": HOST is not set in the environment or an env file; give a default with ${HOST:-value}',
+    'services.yaml:10:22: "${DEVSUP_DB_PROT}": DEVSUP_DB_PROT is not set in the environment or an env file; give a default with ${DEVSUP_DB_PROT:-value} — did you mean "DEVSUP_DB_PORT"?',
+  ]);
+});

@@ -1,6 +1,8 @@
 import type { ManifestIssue } from '../errors.js';
+import { INSTANCE_MARKS, portVariables } from './injected-env.js';
 import { parseTemplate, type Reference } from './interpolate.js';
 import type { ServiceSpec } from './service-spec.js';
+import { findShellContexts } from './shell-context.js';
 import { didYouMean } from './suggest.js';
 import { addIssue } from './validators.js';
 import { childOf, type YamlNode } from './yaml-node.js';
@@ -9,12 +11,13 @@ interface Scope {
   owner: ServiceSpec; // the service the template is rendered for
   field: 'command' | 'env' | 'url';
   topLevel: boolean; // the top-level `env`, rendered once per service
+  shell?: boolean; // a string command
 }
 
 /**
  * Checks every `${…}` of `command`, `env` and `url` at load time, so nothing starts with a reference
- * that cannot be resolved once ports are allocated. `topFileEnv` and `processEnv` answer `${VAR}`
- * after the service's own env files.
+ * that cannot be resolved once ports are allocated. `${VAR}` is first a variable devsup injects
+ * (`${PORT}` of a service with a port), then the service's env files, `topFileEnv` and `processEnv`.
  */
 export function checkReferences(
   root: YamlNode,
@@ -32,16 +35,21 @@ export function checkReferences(
       addIssue(found, node.pos, parsed.error);
       return;
     }
+    // A string command runs through a shell: each value must sit where it can be quoted.
+    const contexts = scope.shell ? findShellContexts(parsed.parts) : [];
+    let index = 0;
     for (const part of parsed.parts) {
       if (typeof part === 'string') continue;
-      const problem = describeProblem(part.ref, scope, byKey, topFileEnv, processEnv);
+      const context = contexts[index++];
+      const problem = describeProblem(part.ref, scope, byKey, topFileEnv, processEnv) ?? (context && 'unsupported' in context ? context.unsupported : undefined);
       if (problem !== undefined) addIssue(found, node.pos, `"${part.text}": ${problem}`);
     }
   };
   for (const owner of services) {
     const service = childOf(childOf(root, 'services'), owner.key);
     const command = childOf(service, 'command');
-    for (const node of command?.kind === 'list' ? command.items : command ? [command] : []) check(node, { owner, field: 'command', topLevel: false });
+    if (command?.kind === 'list') for (const node of command.items) check(node, { owner, field: 'command', topLevel: false });
+    else if (command) check(command, { owner, field: 'command', topLevel: false, shell: true });
     for (const { env, topLevel } of [{ env: childOf(root, 'env'), topLevel: true }, { env: childOf(service, 'env'), topLevel: false }]) {
       if (env?.kind === 'map') for (const { node } of env.entries.values()) check(node, { owner, field: 'env', topLevel });
     }
@@ -65,8 +73,12 @@ function describeProblem(
   processEnv: NodeJS.ProcessEnv,
 ): string | undefined {
   if (ref.kind === 'var') {
-    if (ref.fallback !== undefined || ref.name in owner.fileEnv || ref.name in topFileEnv || processEnv[ref.name] !== undefined) return undefined;
-    return `${ref.name} is not set in the environment or an env file; give a default with \${${ref.name}:-value}`;
+    const injected = injectedNames(owner, field, byKey);
+    if (ref.fallback !== undefined || injected.has(ref.name) || ref.name in owner.fileEnv || ref.name in topFileEnv || processEnv[ref.name] !== undefined) return undefined;
+    if (ref.name === 'PORT') {
+      return `service "${owner.key}" has no port, so devsup sets no PORT for it (and none is set in the environment or an env file): give it one with "port: N" or "port: auto"`;
+    }
+    return `${ref.name} is not set in the environment or an env file; give a default with \${${ref.name}:-value}${didYouMean(ref.name, injected)}`;
   }
   const target = ref.service === undefined ? owner : byKey.get(ref.service);
   if (target === undefined) return `unknown service "${ref.service}"${didYouMean(ref.service!, byKey.keys())}`;
@@ -82,4 +94,13 @@ function describeProblem(
   }
   if (ref.name !== undefined && !names.includes(ref.name)) return `service "${target.key}" has no port named "${ref.name}"${didYouMean(ref.name, names)}`;
   return undefined;
+}
+
+/** What devsup sets in `owner`'s environment, which `${NAME}` means there; a url is rendered outside `up` too. */
+function injectedNames(owner: ServiceSpec, field: Scope['field'], byKey: Map<string, ServiceSpec>): Set<string> {
+  const portOwners = [...byKey.values()].filter((service) => service.ports.length > 0).map((service) => service.key);
+  const names = portVariables(owner, portOwners).add('DEVSUP_SERVICE');
+  if (owner.host !== undefined) names.add('HOST');
+  if (field !== 'url') for (const name of INSTANCE_MARKS) names.add(name);
+  return names;
 }

@@ -72,6 +72,8 @@ function describeInvalidReference(text: string, body: string): string {
   return `invalid reference "${text}": use \${port}, \${ports.NAME}, \${SERVICE.port}, \${SERVICE.ports.NAME}, \${SERVICE.url}, \${VAR} or \${VAR:-default}`;
 }
 
-export function renderTemplate(parts: TemplatePart[], lookup: (ref: Reference, text: string) => string): string {
-  return parts.map((part) => (typeof part === 'string' ? part : lookup(part.ref, part.text))).join('');
+/** `lookup` also gets the reference's number among the template's references (0 for the first). */
+export function renderTemplate(parts: TemplatePart[], lookup: (ref: Reference, text: string, index: number) => string): string {
+  let index = 0;
+  return parts.map((part) => (typeof part === 'string' ? part : lookup(part.ref, part.text, index++))).join('');
 }

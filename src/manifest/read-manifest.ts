@@ -3,7 +3,7 @@ import type { ManifestIssue, SourcePosition } from '../errors.js';
 import { findCycles } from './dependency-graph.js';
 import { readEnvFiles } from './env-files.js';
 import { checkReferences } from './check-references.js';
-import { readService } from './read-service.js';
+import { readService, type ServiceContext } from './read-service.js';
 import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from './service-spec.js';
 import { addIssue, checkKeys, readEnv, readPortRange, readString, reportWrong } from './validators.js';
 import { childOf, toPlain, type MapNode } from './yaml-node.js';
@@ -24,7 +24,7 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
   checkKeys(root, TOP_LEVEL_KEYS, issues);
   const envFiles = new Set<string>();
   const fileEnv = readEnvFiles(childOf(root, 'env_file'), dir, issues, envFiles, { file: '.env', pos: root.pos });
-  const services = readServices(root, dir, issues, envFiles);
+  const services = readServices(root, { dir, issues, envFiles, topFileEnv: fileEnv, processEnv });
   for (const cycle of findCycles(services)) {
     addIssue(issues, dependencyPosition(root, cycle[0], cycle[1]), `dependency cycle: ${cycle.join(' → ')}`);
   }
@@ -41,7 +41,8 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
   };
 }
 
-function readServices(root: MapNode, dir: string, issues: ManifestIssue[], envFiles: Set<string>): ServiceSpec[] {
+function readServices(root: MapNode, shared: Omit<ServiceContext, 'serviceKeys'>): ServiceSpec[] {
+  const { issues } = shared;
   const node = childOf(root, 'services');
   if (node === undefined) {
     addIssue(issues, root.pos, 'missing "services": define at least one service');
@@ -53,7 +54,7 @@ function readServices(root: MapNode, dir: string, issues: ManifestIssue[], envFi
     return [];
   }
   if (node.entries.size === 0) addIssue(issues, node.pos, 'services is empty: define at least one service');
-  const context = { dir, serviceKeys: [...node.entries.keys()], issues, envFiles };
+  const context = { ...shared, serviceKeys: [...node.entries.keys()] };
   return [...node.entries].flatMap(([key, entry]) => readService(key, entry, context) ?? []);
 }
 

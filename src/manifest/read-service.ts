@@ -5,7 +5,8 @@ import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
 import { readReady } from './read-ready.js';
-import { toEnvName } from './resolve-service.js';
+import { renderCwd, type CwdScope } from './render-cwd.js';
+import { toEnvName } from './injected-env.js';
 import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
@@ -26,6 +27,8 @@ export interface ServiceContext {
   serviceKeys: string[];
   issues: ManifestIssue[];
   envFiles: Set<string>; // every env file looked for, absolute
+  topFileEnv: Record<string, string>; // with processEnv, what `${VAR}` in cwd reads
+  processEnv: NodeJS.ProcessEnv;
 }
 
 /** One entry of `services`, checked and completed with the defaults; undefined when it is not a map. */
@@ -53,14 +56,15 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
   checkReplacedEnv(field('env'), { ports, portEnv, host }, issues);
+  const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
 
   return {
     key,
     title: readString(field('title'), 'title', issues) ?? key,
     command: readCommand(map.entries.get('command'), key, entry, issues),
-    cwd: readCwd(field('cwd'), dir, issues),
+    cwd: readCwd(field('cwd'), dir, { ...context, key, ports, portEnv, host, fileEnv }, issues),
     env: readEnv(field('env'), 'env', issues),
-    fileEnv: readEnvFiles(field('env_file'), dir, issues, context.envFiles),
+    fileEnv,
     ports,
     ...(portEnv !== undefined && { portEnv }),
     ...(host !== undefined && { host }),
@@ -127,12 +131,19 @@ function readCommand(command: MapEntry | undefined, key: string, service: MapEnt
   return '';
 }
 
-/** An existing folder, relative to the manifest's; the manifest's folder by default. */
-function readCwd(node: YamlNode | undefined, dir: string, issues: ManifestIssue[]): string {
-  const cwd = readString(node, 'cwd', issues);
-  if (cwd === undefined) return dir;
+/** An existing folder, relative to the manifest's; the manifest's folder by default. `${VAR}` is resolved now, so the folder can be checked. */
+function readCwd(node: YamlNode | undefined, dir: string, scope: CwdScope, issues: ManifestIssue[]): string {
+  const template = readString(node, 'cwd', issues);
+  if (template === undefined) return dir;
+  const rendered = renderCwd(template, scope);
+  if ('errors' in rendered) {
+    for (const error of rendered.errors) addIssue(issues, node!.pos, error);
+    return dir;
+  }
+  const { cwd } = rendered;
   const absolute = path.resolve(dir, cwd);
   const stats = statSync(absolute, { throwIfNoEntry: false });
-  if (!stats?.isDirectory()) addIssue(issues, node!.pos, `cwd "${cwd}" ${stats ? 'is not a folder' : 'does not exist'}`);
+  const named = cwd === template ? `"${cwd}"` : `"${cwd}" (from "${template}")`;
+  if (!stats?.isDirectory()) addIssue(issues, node!.pos, `cwd ${named} ${stats ? 'is not a folder' : 'does not exist'}`);
   return absolute;
 }

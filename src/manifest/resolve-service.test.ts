@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { DevsupError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
-import { resolveService, resolveUrl, type AssignedPorts } from './resolve-service.js';
+import { resolveService, resolveUrl, servicesReferencedBy, type AssignedPorts } from './resolve-service.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
 
 const newProject = tempProjects();
@@ -101,6 +101,72 @@ describe('resolveService', () => {
     expect(() => resolveService(manifest, service('api.v2'), partial, {})).toThrow(
       new DevsupError('service "api.v2": cannot resolve "${tools.port}": no port assigned to service "tools"', 1),
     );
+  });
+});
+
+describe('the variables devsup injects, in command and env', () => {
+  test('are what the child gets, before env files and the environment', async () => {
+    const project = newProject({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        '    command: "serve ${PORT:-3000} ${PORT_ADMIN} ${WEB_PORT} ${HOST} ${DEVSUP_SERVICE} ${DEVSUP_DB_PORT} ${DEVSUP_INSTANCE}"',
+        '    ports: { http: 8000, admin: 8001 }',
+        '    port_env: WEB_PORT',
+        '    host: 127.0.0.1',
+        '    env_file: web.env',
+        '    env: { SELF: "${PORT}" }',
+        '  db: { command: x, port: 5432 }',
+        '  worker: { command: "work ${PORT:-none}" }',
+        '',
+      ].join('\n'),
+      'web.env': 'PORT=2\nHOST=0.0.0.0\n',
+    });
+    const outside = { PORT: '1', PORT_ADMIN: '1', WEB_PORT: '1', HOST: '1', DEVSUP_SERVICE: '1', DEVSUP_DB_PORT: '1', DEVSUP_INSTANCE: '1' };
+    const manifest = await loadManifest({ cwd: project.dir, env: outside });
+    const [web, , worker] = manifest.services;
+    const ports: AssignedPorts = new Map<string, Record<string, number>>([['web', { http: 8002, admin: 8003 }], ['db', { default: 5433 }]]);
+    const extraEnv = { DEVSUP_INSTANCE: '999', DEVSUP_MANIFEST: manifest.file };
+    const resolved = resolveService(manifest, web!, ports, outside, { platform: 'linux', extraEnv });
+    expect(resolved.command).toBe('serve 8002 8003 8002 127.0.0.1 web 5433 999');
+    expect(resolved.env).toMatchObject({ SELF: '8002', PORT: '8002', DEVSUP_INSTANCE: '999' });
+    // Without a port of its own, ${PORT} is the environment's, as any variable.
+    expect(resolveService(manifest, worker!, ports, outside, { platform: 'linux' }).command).toBe('work 1');
+    expect(resolveService(manifest, worker!, ports, {}, { platform: 'linux' }).command).toBe('work none');
+    // ${DEVSUP_DB_PORT} follows db when it moves.
+    expect(servicesReferencedBy(manifest, web!)).toEqual(new Set(['db']));
+  });
+});
+
+describe('values in a string command', () => {
+  const HOSTILE = `it's "$(touch x)"`;
+
+  async function loadQuoting(): Promise<Manifest> {
+    const project = newProject({
+      'services.yaml': [
+        'services:',
+        '  str: { command: "echo ${X} \\"[${X}]\\" \'${X}\' --port ${port}", port: 8000, env: { E: "${X}" } }',
+        '  list: { command: [echo, "${X}", "[${X}]"] }',
+        '',
+      ].join('\n'),
+    });
+    return loadManifest({ cwd: project.dir, env: { X: HOSTILE } });
+  }
+
+  test('are one shell word each, quoted for where they sit; a list and env take them as they are', async () => {
+    const manifest = await loadQuoting();
+    const ports: AssignedPorts = new Map([['str', { default: 8001 }]]);
+    const [str, list] = manifest.services.map((service) => resolveService(manifest, service, ports, { X: HOSTILE }, { platform: 'linux' }));
+    expect(str!.command).toBe(`echo 'it'\\''s "$(touch x)"' "[it's \\"\\$(touch x)\\"]" 'it'\\''s "$(touch x)"' --port 8001`);
+    expect(str!.env.E).toBe(HOSTILE);
+    expect(list!.command).toEqual(['echo', HOSTILE, `[${HOSTILE}]`]);
+  });
+
+  test('are quoted for cmd.exe on Windows', async () => {
+    const manifest = await loadQuoting();
+    const ports: AssignedPorts = new Map([['str', { default: 8001 }]]);
+    const { command } = resolveService(manifest, manifest.services[0]!, ports, { X: 'a&b' }, { platform: 'win32' });
+    expect(command).toBe(`echo ^"a^&b^" "[a&b]" '^"a^&b^"' --port ^"8001^"`);
   });
 });
 

@@ -1,6 +1,9 @@
 import { DevsupError } from '../errors.js';
+import { injectedEnv, primaryPort, toEnvName } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
+import { findShellContexts } from './shell-context.js';
+import { quoteForShell } from './shell-quote.js';
 
 /** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
 export type AssignedPorts = Map<string, Record<string, number>>;
@@ -12,18 +15,34 @@ export interface ResolvedService {
   url?: string;
 }
 
+export interface ResolveOptions {
+  /** Whose shell quotes a string command: cmd.exe on Windows, sh elsewhere. */
+  platform?: NodeJS.Platform;
+  /** Set for every child after the injected variables, e.g. DEVSUP_INSTANCE and DEVSUP_MANIFEST. */
+  extraEnv?: Record<string, string>;
+}
+
 /**
  * The child's command and full environment: `baseEnv`, then the top-level env files, the service's env
- * files, the top-level `env`, the service's `env`, then the injected variables (later wins).
+ * files, the top-level `env`, the service's `env`, then the injected variables and `extraEnv` (later
+ * wins). `${VAR}` of an injected variable is the child's value. In a string command each value is one
+ * shell word, quoted for its shell; a list and `env` reach no shell and take values as they are.
  */
-export function resolveService(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): ResolvedService {
-  const render = renderer(manifest, service, ports, baseEnv);
+export function resolveService(
+  manifest: Manifest,
+  service: ServiceSpec,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+  { platform = process.platform, extraEnv = {} }: ResolveOptions = {},
+): ResolvedService {
+  const injected = { ...injectedEnv(manifest, service, ports), ...extraEnv };
+  const render = renderer(manifest, service, ports, baseEnv, injected);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv, service.fileEnv);
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
-  Object.assign(env, injectedEnv(manifest, service, ports));
-  const command = typeof service.command === 'string' ? render(service.command) : service.command.map(render);
+  Object.assign(env, injected);
+  const command = typeof service.command === 'string' ? render(service.command, platform) : service.command.map((word) => render(word));
   const url = resolveUrl(manifest, service, ports, baseEnv);
   return { command, env, ...(url !== undefined && { url }) };
 }
@@ -45,7 +64,13 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
     const parsed = parseTemplate(template);
     if ('error' in parsed) continue;
     for (const part of parsed.parts) {
-      if (typeof part === 'string' || part.ref.kind === 'var') continue;
+      if (typeof part === 'string') continue;
+      if (part.ref.kind === 'var') {
+        const { name } = part.ref;
+        const owner = manifest.services.find((other) => name === `DEVSUP_${toEnvName(other.key)}_PORT` && other.ports.length > 0);
+        if (owner !== undefined && owner.key !== service.key) referenced.add(owner.key);
+        continue;
+      }
       const { kind, service: other } = part.ref;
       if (other === undefined || other === service.key) continue;
       referenced.add(other);
@@ -59,51 +84,27 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
 /** The service's `url`, by default `http://localhost:${port}` for a service with a port, else none. */
 export function resolveUrl(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
   const template = service.url ?? (service.ports.length > 0 ? 'http://localhost:${port}' : undefined);
-  return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv)(template);
+  return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
 }
 
-/** `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE` and every `DEVSUP_<KEY>_PORT`. */
-function injectedEnv(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
-  const env: Record<string, string> = {};
-  const primary = primaryPort(service, ports);
-  if (primary !== undefined) {
-    env.PORT = String(primary);
-    if (service.portEnv !== undefined) env[service.portEnv] = String(primary);
-  }
-  const own = ports.get(service.key) ?? {};
-  for (const { name } of service.ports) {
-    if (name !== 'default' && own[name] !== undefined) env[`PORT_${toEnvName(name)}`] = String(own[name]);
-  }
-  if (service.host !== undefined) env.HOST = service.host;
-  env.DEVSUP_SERVICE = service.key;
-  for (const other of manifest.services) {
-    const port = primaryPort(other, ports);
-    if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
-  }
-  return env;
-}
-
-/** Upper case, anything but letters and digits → `_`. */
-export function toEnvName(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
-
-function primaryPort(service: ServiceSpec, ports: AssignedPorts): number | undefined {
-  const record = ports.get(service.key);
-  if (record === undefined) return undefined;
-  // Look the first declared name up: integer-like names would come first in the record's own order.
-  const first = service.ports[0]?.name;
-  return (first === undefined ? undefined : record[first]) ?? Object.values(record)[0];
-}
-
-/** Renders templates for `service`; references were checked at load time, so a failure here means ports are missing. */
-function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv): (template: string) => string {
+/**
+ * Renders templates for `service`: `${VAR}` of a variable devsup injects is its `injected` value; values
+ * are quoted for the shell of `platform` when given (a string command). References were checked at
+ * load time, so a failure here means ports are missing.
+ */
+function renderer(
+  manifest: Manifest,
+  service: ServiceSpec,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv,
+  injected: Record<string, string>,
+): (template: string, platform?: NodeJS.Platform) => string {
   const fail = (text: string, why: string): never => {
     throw new DevsupError(`service "${service.key}": cannot resolve "${text}": ${why}`, 1);
   };
   const lookup = (ref: Reference, text: string): string => {
     if (ref.kind === 'var') {
-      const value = service.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
+      const value = injected[ref.name] ?? service.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
       // As in the shell, `:-` also replaces an empty value.
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);
@@ -114,8 +115,16 @@ function renderer(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts
     const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
     return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);
   };
-  return (template) => {
+  return (template, platform) => {
     const parsed = parseTemplate(template);
-    return 'error' in parsed ? fail(template, parsed.error) : renderTemplate(parsed.parts, lookup);
+    if ('error' in parsed) return fail(template, parsed.error);
+    if (platform === undefined) return renderTemplate(parsed.parts, lookup);
+    const contexts = findShellContexts(parsed.parts, platform);
+    return renderTemplate(parsed.parts, (ref, text, index) => {
+      const context = contexts[index]!;
+      if ('unsupported' in context) return fail(text, context.unsupported);
+      const quoted = quoteForShell(lookup(ref, text), context, platform);
+      return typeof quoted === 'string' ? quoted : fail(text, quoted.error);
+    });
   };
 }

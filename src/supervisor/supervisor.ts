@@ -95,8 +95,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** A service's command and full environment with the current manifest and ports. */
   private resolve(spec: ServiceSpec): ResolvedService {
-    const resolved = resolveService(this.manifest, spec, this.ports);
-    return { ...resolved, env: { ...resolved.env, ...this.options.extraEnv } };
+    return resolveService(this.manifest, spec, this.ports, process.env, { extraEnv: this.options.extraEnv });
   }
 
   /**

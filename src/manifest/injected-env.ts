@@ -1,0 +1,56 @@
+/**
+ * The variables devsup sets in every child, after everything else: their values once ports are
+ * allocated, and their names for load-time checks (`${PORT}` in a command means the child's PORT).
+ */
+import type { AssignedPorts } from './resolve-service.js';
+import type { ServiceSpec } from './service-spec.js';
+
+/** Set from `up`'s own process for every child (cli/commands/up.ts): known only once it runs. */
+export const INSTANCE_MARKS = ['DEVSUP_INSTANCE', 'DEVSUP_MANIFEST'] as const;
+
+/** `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE` and every `DEVSUP_<KEY>_PORT`. */
+export function injectedEnv(manifest: { services: ServiceSpec[] }, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
+  const env: Record<string, string> = {};
+  const primary = primaryPort(service, ports);
+  if (primary !== undefined) {
+    env.PORT = String(primary);
+    if (service.portEnv !== undefined) env[service.portEnv] = String(primary);
+  }
+  const own = ports.get(service.key) ?? {};
+  for (const { name } of service.ports) {
+    if (name !== 'default' && own[name] !== undefined) env[`PORT_${toEnvName(name)}`] = String(own[name]);
+  }
+  if (service.host !== undefined) env.HOST = service.host;
+  env.DEVSUP_SERVICE = service.key;
+  for (const other of manifest.services) {
+    const port = primaryPort(other, ports);
+    if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
+  }
+  return env;
+}
+
+/**
+ * The names of the injected variables that hold a port of `service` (`PORT`, the `port_env` variable,
+ * `PORT_<NAME>`) or of one of `portOwners` (`DEVSUP_<KEY>_PORT`).
+ */
+export function portVariables(service: Pick<ServiceSpec, 'ports' | 'portEnv'>, portOwners: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  if (service.ports.length > 0) names.add('PORT');
+  if (service.portEnv !== undefined) names.add(service.portEnv);
+  for (const { name } of service.ports) if (name !== 'default') names.add(`PORT_${toEnvName(name)}`);
+  for (const key of portOwners) names.add(`DEVSUP_${toEnvName(key)}_PORT`);
+  return names;
+}
+
+/** Upper case, anything but letters and digits → `_`. */
+export function toEnvName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+export function primaryPort(service: ServiceSpec, ports: AssignedPorts): number | undefined {
+  const record = ports.get(service.key);
+  if (record === undefined) return undefined;
+  // Look the first declared name up: integer-like names would come first in the record's own order.
+  const first = service.ports[0]?.name;
+  return (first === undefined ? undefined : record[first]) ?? Object.values(record)[0];
+}
