@@ -20,7 +20,13 @@ export interface ControlPlaneOptions {
  * start|down` in another terminal reach it. Without a socket (an OS that refuses one there) devsup
  * still runs, says so, and `devsup ports` falls back to `.devsup/state.json`.
  */
-export async function startControlPlane(options: ControlPlaneOptions): Promise<{ close(): Promise<void> }> {
+export interface ControlPlane {
+  close(): Promise<void>;
+  /** Opens the socket again after its file was removed (a `git clean -fdx` while devsup runs). */
+  reopen(): Promise<void>;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { stateFolder, supervisor } = options;
   // One subscription for every waiting client, however many there are.
   const changeListeners = new Set<() => void>();
@@ -46,10 +52,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<{
         supervisor.off('change', onSupervisorChange);
         await server.close();
       },
+      reopen: async () => {
+        if (isRuntimeSocket(socketPath, stateFolder)) ensureRuntimeFolder(socketPath);
+        await server.reopen();
+      },
     };
   } catch (error) {
     options.warn(`no control socket (${(error as Error).message}): commands from other terminals will not reach this instance.`);
     supervisor.off('change', onSupervisorChange);
-    return { close: async () => undefined };
+    return { close: async () => undefined, reopen: async () => undefined };
   }
 }

@@ -19,6 +19,11 @@ export interface ControlServer {
   readonly path: string;
   /** Stops listening, closes every connection and removes the socket file. */
   close(): Promise<void>;
+  /**
+   * Listens on the path again (its socket file was removed): later clients reach the new socket,
+   * while the connections already open (a `logs -f`) go on.
+   */
+  reopen(): Promise<void>;
 }
 
 /**
@@ -28,29 +33,41 @@ export interface ControlServer {
  */
 export async function listenForControl(socketPath: string, handle: RequestHandler): Promise<ControlServer> {
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serveConnection(socket, handle);
-  });
   const isPipe = process.platform === 'win32';
-  if (!isPipe) unlinkIfPresent(socketPath);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = async (): Promise<net.Server> => {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      serveConnection(socket, handle);
     });
-  });
-  // The folder (0700) already keeps others out; the mode says the same on the socket itself.
-  if (!isPipe) chmodSync(socketPath, 0o600);
+    if (!isPipe) unlinkIfPresent(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // The folder (0700) already keeps others out; the mode says the same on the socket itself.
+    if (!isPipe) chmodSync(socketPath, 0o600);
+    return server;
+  };
+  let current = await listen();
+  const closing: Promise<void>[] = [];
+  const closeServer = (server: net.Server) => closing.push(new Promise((resolve) => server.close(() => resolve())));
   return {
     path: socketPath,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closeServer(current);
       for (const socket of sockets) socket.destroy();
-      await closed;
+      await Promise.all(closing);
       if (!isPipe) unlinkIfPresent(socketPath);
+    },
+    reopen: async () => {
+      // Closed first: closing a Unix socket server removes the file at its path, which would be the new one.
+      // It takes no new connections; the open ones (a `logs -f`) go on until their clients finish.
+      closeServer(current);
+      current = await listen();
     },
   };
 }

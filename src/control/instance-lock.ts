@@ -15,6 +15,8 @@ const RETRY_MS = 10;
 
 export interface InstanceLock {
   release(): void;
+  /** Writes the lock again after `.devsup/` was removed under the running instance. */
+  restore(): void;
 }
 
 interface LockOwner {
@@ -38,7 +40,7 @@ export async function takeInstanceLock(stateFolder: string, manifestFile: string
   } catch (error) {
     if (error instanceof DevsupError) throw error;
     warn(`could not write ${shownPath(file)}: ${reasonOf(error)}; devsup runs without it, so a second \`devsup up\` here would not be stopped.`);
-    return { release: () => undefined };
+    return { release: () => undefined, restore: () => undefined };
   }
 }
 
@@ -53,6 +55,13 @@ async function lockOrFail(file: string, manifestFile: string): Promise<InstanceL
         release: () => {
           process.off('exit', release);
           release();
+        },
+        restore: () => {
+          try {
+            createExclusively(file, content);
+          } catch {
+            // the folder is gone again, or full: the instance name still keeps the rule (instance-name.ts)
+          }
         },
       };
     }

@@ -37,6 +37,7 @@ interface ServiceFile {
   lostReason: string;
   midLine: boolean; // a failed write stopped inside a line
   writing: Promise<void> | undefined;
+  reopen: boolean; // the folder was removed and made again: open the file anew at the next write
 }
 
 /** What one write carries: its blocks, and how many leading bytes are devsup's notes. */
@@ -102,8 +103,13 @@ export class LogFiles {
     this.files.clear();
   }
 
+  /** After the logs folder was removed (and made again): each file is opened anew at its next write. */
+  reopen(): void {
+    for (const entry of this.files.values()) entry.reopen = true;
+  }
+
   private add(service: string): ServiceFile {
-    const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, lost: 0, lostReason: '', midLine: false, writing: undefined };
+    const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, lost: 0, lostReason: '', midLine: false, writing: undefined, reopen: false };
     this.files.set(service, entry);
     return entry;
   }
@@ -145,6 +151,8 @@ export class LogFiles {
     entry.pendingBytes = 0;
     entry.skipped = 0;
     if (batch.size === 0) return undefined;
+    if (entry.reopen && entry.fd !== undefined) closeSync(entry.fd);
+    if (entry.reopen) [entry.fd, entry.reopen] = [undefined, false];
     if (entry.fd === undefined) this.open(entry);
     if (entry.fd !== undefined && entry.bytes > 0 && entry.bytes + batch.size > this.maxBytes) {
       this.rotate(entry);

@@ -6,6 +6,8 @@ export interface RecordedLogs {
   ring: LogRing;
   /** Stops recording and flushes the log files. */
   close(): Promise<void>;
+  /** The logs folder was removed and made again: the files are opened anew. */
+  reopen(): void;
 }
 
 /**
@@ -25,5 +27,6 @@ export function recordLogs(logs: LogMultiplexer, stateFolder: string, warn: (mes
       unsubscribe();
       await files.close();
     },
+    reopen: () => files.reopen(),
   };
 }

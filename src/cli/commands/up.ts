@@ -13,8 +13,11 @@ import { Supervisor } from '../../supervisor/supervisor.js';
 import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
 import { ensureStateFolder, readState } from '../../control/state-folder.js';
 import { takeInstanceLock } from '../../control/instance-lock.js';
+import { holdInstanceName } from '../../control/instance-name.js';
 import { ignoreStateFolder } from '../../control/gitignore.js';
 import { startControlPlane } from '../../control/control-plane.js';
+import { keepStateFolder } from '../../control/keep-state-folder.js';
+import { controlSocketPath } from '../../control/socket-path.js';
 import { recordLogs } from '../../output/record-logs.js';
 import { keepStateWritten } from '../../control/state-writer.js';
 import { reclaimPreferredPorts, stopLeftovers } from '../../control/leftovers.js';
@@ -31,6 +34,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  // Kept outside .devsup/ as well: a `git clean -fdx` must not let a second instance start.
+  const name = await holdInstanceName(manifest.file, warn);
   const stateFolder = ensureStateFolder(manifest.dir);
   const lock = await takeInstanceLock(stateFolder, manifest.file, warn);
 
@@ -61,6 +66,14 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const tables = new TableSchedule(supervisor, showTable);
   const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
   const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
+  const stateKeeper = keepStateFolder(manifest.dir, controlSocketPath(stateFolder), async () => {
+    ensureStateFolder(manifest.dir);
+    lock.restore();
+    await control.reopen();
+    recorded.reopen();
+    flushState();
+    warn(`${stateFolder} was removed while devsup ran: made it again (lock, control socket, state and log files).`);
+  }, warn);
 
   supervisor.on('portChanged', tables.showWhenSettled);
   const startup = showStartup(supervisor, logs, io.stdout, selected);
@@ -73,6 +86,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: tables.showWhenSettled });
 
   const exitCode = await supervisor.done;
+  stateKeeper.close();
   keys.stop();
   await changes.close();
   await supervisor.shutdown();
@@ -80,6 +94,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   await Promise.all([control.close(), recorded.close()]);
   flushState();
   lock.release();
+  await name.release();
   watchdog?.close();
   removeSignalHandlers();
   return exitCode;
