@@ -172,6 +172,37 @@ describe('the control socket', () => {
       await new Promise((resolve) => newer.close(resolve));
     }
   });
+
+  it('answers 8 MiB without a newline with an error and closes before reading them all; devsup stays small and serves the next', async () => {
+    const { dir } = session.project({ 'services.yaml': server(await findFreePorts(1)) });
+    const up = session.up(dir);
+    await ready(dir);
+    const socket = net.connect(path.join(dir, '.devsup', 'control.sock'));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('error', () => undefined); // writing fails once devsup has closed the connection: that is the point
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // One 64 KiB piece at a time, each counted once the OS took it: what devsup could have read.
+    const piece = Buffer.alloc(64 * 1024, '{');
+    let taken = 0;
+    const writeNext = () => {
+      if (taken >= 8 * 1024 * 1024) return;
+      socket.write(piece, (error) => {
+        if (error || socket.destroyed) return; // a write cut short by the close reports no error
+        taken += piece.length;
+        writeNext();
+      });
+    };
+    writeNext();
+    await closed;
+    expect(JSON.parse(answer)).toEqual({ v: 1, type: 'error', message: 'request too large: at most 1 MiB per line.', exitCode: 2 });
+    expect(taken).toBeLessThan(4 * 1024 * 1024); // 1 MiB read, the rest what the OS buffers
+    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${up.child.pid}/status`, 'utf8'))![1]);
+    expect(rssKb).toBeLessThan(200 * 1024);
+    const ports = await runCli(['ports'], dir);
+    expect(ports.code, ports.stderr).toBe(0);
+    expect(ports.stdout).toMatch(/^web +\d+ /m);
+  });
 });
 
 describe('.gitignore', () => {
