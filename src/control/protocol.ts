@@ -29,8 +29,11 @@ export interface ActionOutcome {
 export type Reply =
   | { type: 'report'; report: PortsReport }
   | { type: 'done'; outcomes: ActionOutcome[] }
-  /** `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does. */
-  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number }
+  /**
+   * `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does;
+   * `kept`: how many lines the services that have fewer than asked for have in all.
+   */
+  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number> }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
   | { type: 'end' }

@@ -82,6 +82,26 @@ export class LogFiles {
     this.files.clear();
   }
 
+  /**
+   * Resolves once everything queued for `services` is in their files and no write is under way, so
+   * `devsup logs -n` can read them whole in the same tick: no line missing, none there twice.
+   */
+  async flush(services: string[]): Promise<void> {
+    const entries = services.flatMap((service) => this.files.get(service) ?? []);
+    // Another write may start while one is awaited; the rest is written at once, not waited for.
+    while (entries.some((entry) => entry.writing)) await Promise.all(entries.map((entry) => entry.writing));
+    for (const entry of entries) {
+      if (entry.pendingBytes === 0) continue;
+      const buffers = this.take(entry);
+      if (entry.fd === undefined) continue;
+      try {
+        writeAllSync(entry.fd, buffers);
+      } catch (error) {
+        this.fail(entry, error as Error);
+      }
+    }
+  }
+
   private queue(entry: ServiceFile, block: Buffer): void {
     entry.pending.push(block);
     entry.pendingBytes += block.length;

@@ -60,7 +60,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const tables = new TableSchedule(supervisor, showTable);
   const flushState = keepStateWritten(stateFolder, supervisor, report);
-  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
+  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, logs, warn });
 
   supervisor.on('portChanged', tables.showWhenSettled);
   const startup = showStartup(supervisor, logs, io.stdout, selected);
