@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { endQuietlyWhenReaderGoes, main } from './main.js';
 
+endQuietlyWhenReaderGoes(process.stdout);
+endQuietlyWhenReaderGoes(process.stderr);
 process.exitCode = await main(process.argv.slice(2));

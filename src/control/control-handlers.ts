@@ -14,6 +14,10 @@ export interface ControlContext {
   supervisor: Supervisor;
   report(): PortsReport;
   ring: LogRing;
+  /** The state folder, whose logs/ hold what the ring no longer does. */
+  logFolder: string;
+  /** Resolves once those files hold everything printed so far (read them in the same tick). */
+  flushLogFiles(services: string[]): Promise<void>;
   logs: LogMultiplexer;
   /** devsup's own messages, on the instance's stderr. */
   warn(message: string): void;

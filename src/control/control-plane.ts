@@ -11,6 +11,7 @@ export interface ControlPlaneOptions {
   supervisor: Supervisor;
   report(): PortsReport;
   ring: LogRing;
+  flushLogFiles(services: string[]): Promise<void>;
   logs: LogMultiplexer;
   warn(message: string): void;
 }
@@ -36,6 +37,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     supervisor,
     report: options.report,
     ring: options.ring,
+    logFolder: stateFolder,
+    flushLogFiles: options.flushLogFiles,
     logs: options.logs,
     warn: options.warn,
     onChange: (listener: () => void) => {

@@ -77,6 +77,36 @@ describe('control server and client', () => {
     expect(handled).toEqual([]);
   });
 
+  it('answers a request line over 1 MiB with an error, closes that connection, and serves the next', async () => {
+    const { dir, server, handled } = await serve();
+    const socket = net.connect(server.path);
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined); // the write fails once the server has closed: that is the point
+    socket.write(Buffer.alloc(8 * 1024 * 1024, 'a'));
+    await closed;
+    expect(JSON.parse(answer)).toEqual({ v: 1, type: 'error', message: 'request too large: at most 1 MiB per line.', exitCode: 2 });
+    expect(handled).toEqual([]);
+    await expect(requestOnce(dir, { type: 'ports' }, 'stopping')).resolves.toEqual({ v: 1, type: 'stopping', pid: 1 });
+  });
+
+  it('keeps nothing a client sends after its request: a following client stays connected however much more it sends', async () => {
+    const { dir, server } = await serve();
+    const held = await listenForControl(path.join(dir, '.devsup', 'held.sock'), () => undefined); // answers nothing, closes nothing, as `logs -f`
+    cleanups.push(() => held.close());
+    const socket = net.connect(held.path);
+    cleanups.push(() => void socket.destroy());
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    await new Promise((resolve) => socket.write(`${JSON.stringify({ v: 1, type: 'logs', services: [], lines: 1, follow: true })}\n`, resolve));
+    // Taken by the OS only once the server has read all but a socket buffer of it.
+    await new Promise((resolve) => socket.write(Buffer.alloc(2 * 1024 * 1024, 'a'), resolve));
+    await rawExchange(server.path, '{"v":1,"type":"ports"}\n'); // a round trip, so an answer to the first would have come by now
+    expect(answer).toBe('');
+    expect(socket.destroyed).toBe(false);
+  });
+
   it('a client finds no instance where no socket answers', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-server-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import { describeVersionMismatch, encodeMessage, parseRequest, PROTOCOL_VERSION, readJsonLines, VERSION_HINT, type Reply, type Request } from './protocol.js';
+import { describeVersionMismatch, encodeMessage, MAX_REQUEST_LINE_BYTES, parseRequest, PROTOCOL_VERSION, readJsonLines, VERSION_HINT, type Reply, type Request } from './protocol.js';
 
 /** One client's connection, as a request handler sees it. */
 export interface Connection {
@@ -93,6 +93,7 @@ function serveConnection(socket: net.Socket, handle: RequestHandler): void {
   const onChunk = readJsonLines((value) => {
     if (received) return; // one request per connection
     received = true;
+    socket.off('data', onChunk); // whatever follows the request is read and dropped, never kept
     const version = (value as { v?: unknown } | undefined)?.v;
     if (version !== PROTOCOL_VERSION) {
       const message = typeof version === 'number' ? describeVersionMismatch(process.pid, PROTOCOL_VERSION, version) : 'a request without a protocol version ("v").';
@@ -105,8 +106,15 @@ function serveConnection(socket: net.Socket, handle: RequestHandler): void {
       return connection.end();
     }
     handle(request, connection);
-  });
+  }, { maxLineBytes: MAX_REQUEST_LINE_BYTES, onTooLarge: () => refuseTooLarge(socket, connection) });
   socket.on('data', onChunk);
+}
+
+/** Reads no further, answers, and closes once the answer is out, so the client learns why. */
+function refuseTooLarge(socket: net.Socket, connection: Connection): void {
+  socket.pause();
+  connection.send({ type: 'error', message: `request too large: at most ${MAX_REQUEST_LINE_BYTES / 1024 / 1024} MiB per line.`, exitCode: 2 });
+  socket.end(() => socket.destroy());
 }
 
 function unlinkIfPresent(file: string): void {

@@ -1,4 +1,5 @@
 import type { LogLine } from '../output/log-ring.js';
+import { readLogTail } from '../output/read-log-files.js';
 import type { ControlContext } from './control-handlers.js';
 import type { Connection } from './control-server.js';
 import type { Request } from './protocol.js';
@@ -7,14 +8,29 @@ import type { Request } from './protocol.js';
 const FOLLOWER_QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
- * `devsup logs`: the last N lines of each service from the ring, then with `follow` every new line.
- * Snapshot and subscription happen in the same tick, so no line is lost or sent twice between them.
- * New lines are sent in one message per tick.
+ * `devsup logs`: the last N lines of each service, then with `follow` every new line. The ring
+ * holds the recent ones; a service with fewer there than asked gets the older ones from its log
+ * files. Snapshot and subscription happen in the same tick, so no line is lost or sent twice
+ * between them. New lines are sent in one message per tick.
  */
-export function followLogs(request: Extract<Request, { type: 'logs' }>, connection: Connection, context: ControlContext): void {
+export async function followLogs(request: Extract<Request, { type: 'logs' }>, connection: Connection, context: ControlContext): Promise<void> {
   const keys = [...context.supervisor.runners.keys()];
   const services = request.services.length > 0 ? request.services : keys;
-  connection.send({ type: 'lines', lines: context.ring.last(services, request.lines), keys });
+  let recent = context.ring.last(services, request.lines);
+  const short = services.filter((service) => textsOf(recent, service).length < request.lines);
+  if (short.length > 0) {
+    await context.flushLogFiles(short);
+    // In the tick the files were completed in: the ring and they hold the same newest lines.
+    recent = context.ring.last(services, request.lines);
+  }
+  const kept: Record<string, number> = {};
+  const older = short.flatMap((service) => {
+    const fromFiles = readOlderLines(context.logFolder, service, recent, request.lines);
+    if (fromFiles.kept < request.lines) kept[service] = fromFiles.kept;
+    return fromFiles.lines;
+  });
+  // Older than the ring, each service's lines come as a block: the files keep no order across services.
+  connection.send({ type: 'lines', lines: [...older, ...recent], keys, ...(Object.keys(kept).length > 0 && { kept }) });
   if (!request.follow) {
     connection.send({ type: 'end' });
     return connection.end();
@@ -40,4 +56,21 @@ export function followLogs(request: Extract<Request, { type: 'logs' }>, connecti
     }),
   );
   connection.onClose(() => unsubscribes.forEach((unsubscribe) => unsubscribe()));
+}
+
+/**
+ * The lines of `service` before those the ring holds, from its log files (which end with the
+ * ring's lines, just flushed), and how many it has in all; `n` lines at most with the ring's.
+ * Files that do not end so (edited by hand, or not writable) are not used: the ring alone is.
+ */
+function readOlderLines(logFolder: string, service: string, recent: LogLine[], n: number): { lines: LogLine[]; kept: number } {
+  const inRing = textsOf(recent, service);
+  const tail = readLogTail(logFolder, service, n);
+  const olderCount = tail.length - inRing.length;
+  if (olderCount < 0 || inRing.some((text, index) => tail[olderCount + index] !== text)) return { lines: [], kept: inRing.length };
+  return { lines: tail.slice(0, olderCount).map((text) => ({ service, text })), kept: tail.length };
+}
+
+function textsOf(lines: LogLine[], service: string): string[] {
+  return lines.filter((line) => line.service === service).map((line) => line.text);
 }

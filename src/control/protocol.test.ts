@@ -17,6 +17,41 @@ describe('control protocol', () => {
     expect(values).toEqual([{ a: 1 }, { b: 2 }, undefined, { c: 3 }]);
   });
 
+  it('keeps a multi-byte character whole when a chunk ends inside it', () => {
+    const values: unknown[] = [];
+    const push = readJsonLines((value) => values.push(value));
+    const line = Buffer.from('{"text":"…é"}\n');
+    push(line.subarray(0, 10));
+    push(line.subarray(10));
+    expect(values).toEqual([{ text: '…é' }]);
+  });
+
+  it('stops at a line longer than its limit, says so once, and reads nothing after it', () => {
+    const values: unknown[] = [];
+    let tooLarge = 0;
+    const push = readJsonLines((value) => values.push(value), { maxLineBytes: 16, onTooLarge: () => (tooLarge += 1) });
+    push('{"a":"01234567"}\n{"b":'); // 16 bytes, then the start of the next line
+    push('"0123456789');
+    expect(tooLarge).toBe(0);
+    push('0"}\n{"c":1}\n');
+    expect(tooLarge).toBe(1);
+    push('{"d":1}\n');
+    expect(values).toEqual([{ a: '01234567' }]);
+    expect(tooLarge).toBe(1);
+  });
+
+  it('reads a long line in many chunks in linear time: 16 MiB in 64 KiB chunks', () => {
+    const lengths: number[] = [];
+    const push = readJsonLines((value) => lengths.push((value as string).length));
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const started = Date.now();
+    push('"');
+    for (let i = 0; i < 256; i++) push(chunk);
+    push('"\n');
+    expect(lengths).toEqual([16 * 1024 * 1024]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
   it('accepts each request type with its fields', () => {
     expect(parseRequest({ v: 1, type: 'ports' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });

@@ -31,8 +31,11 @@ export interface ActionOutcome {
 export type Reply =
   | { type: 'report'; report: PortsReport }
   | { type: 'done'; outcomes: ActionOutcome[] }
-  /** `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does. */
-  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number }
+  /**
+   * `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does;
+   * `kept`: how many lines the services that have fewer than asked for have in all.
+   */
+  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number> }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
   | { type: 'end' }
@@ -53,21 +56,51 @@ export function describeVersionMismatch(instancePid: number | undefined, instanc
 
 export const VERSION_HINT = 'Run the same devsup version in both terminals (e.g. `npx devsup` from the same project), or restart `devsup up` with this one.';
 
+/** The instance reads at most this much of a request line: a client cannot make it hold more. */
+export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
+
+const NEWLINE = 0x0a;
+
+/** A limit on one line's length, for the side that must not buffer without bound. */
+export interface LineLimit {
+  maxLineBytes: number;
+  /** Called once when a line passes the limit; nothing more is read after it. */
+  onTooLarge(): void;
+}
+
 /**
  * Splits a stream of chunks into JSON lines and hands each parsed value on; a line that is not
- * JSON becomes `undefined`, so the caller can answer with a clear error.
+ * JSON becomes `undefined`, so the caller can answer with a clear error. The pieces of an
+ * unfinished line are kept as they came and joined once, so a long line costs linear time, and a
+ * character split between chunks is decoded whole.
  */
-export function readJsonLines(onValue: (value: unknown) => void): (chunk: Buffer | string) => void {
-  let pending = '';
+export function readJsonLines(onValue: (value: unknown) => void, limit?: LineLimit): (chunk: Buffer | string) => void {
+  let pieces: Buffer[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  const exceeds = (bytes: number) => limit !== undefined && pendingBytes + bytes > limit.maxLineBytes;
+  const stop = () => {
+    stopped = true;
+    pieces = [];
+    limit!.onTooLarge();
+  };
   return (chunk) => {
-    pending += chunk.toString();
-    let newline = pending.indexOf('\n');
-    while (newline !== -1) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
+    if (stopped) return;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let newline = buf.indexOf(NEWLINE); newline !== -1; newline = buf.indexOf(NEWLINE, start)) {
+      if (exceeds(newline - start)) return stop();
+      pieces.push(buf.subarray(start, newline));
+      const line = Buffer.concat(pieces).toString('utf8');
+      pieces = [];
+      pendingBytes = 0;
+      start = newline + 1;
       if (line.trim() !== '') onValue(parseJson(line));
-      newline = pending.indexOf('\n');
     }
+    if (start === buf.length) return;
+    if (exceeds(buf.length - start)) return stop();
+    pieces.push(buf.subarray(start));
+    pendingBytes += buf.length - start;
   };
 }
 

@@ -4,6 +4,7 @@ import { resolveUrl, type AssignedPorts } from '../manifest/resolve-service.js';
 import type { PortAssignment } from '../ports/port-types.js';
 import { isSameProcess } from '../ports/process-identity.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { maskSecrets } from '../secrets.js';
 import { holderOf, type PortsReport, type ServiceReport } from './ports-report.js';
 
 /** Each service's ports in the previous run (service → port name → port), from `.devsup/state.json`. */
@@ -36,9 +37,18 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
     Object.assign(report, displacementFields(primary));
     if (lastRun && primary) Object.assign(report, compareWithLastRun(primary, lastRun[runner.spec.key]));
     if (runner.driftedFrom !== undefined) report.note = `listens on ${report.port}, not on the PORT=${runner.driftedFrom} it was given`;
-    return report;
+    return maskReportSecrets(report);
   });
   return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), services };
+}
+
+/** The report feeds the table, `ports --json`, ports.json and state.json: masked here, it is masked in all of them. */
+function maskReportSecrets(report: ServiceReport): ServiceReport {
+  const masked = { ...report, url: report.url === null ? null : maskSecrets(report.url) };
+  if (report.detail !== undefined) masked.detail = maskSecrets(report.detail);
+  if (report.note !== undefined) masked.note = maskSecrets(report.note);
+  if (report.holder?.command) masked.holder = { ...report.holder, command: maskSecrets(report.holder.command) };
+  return masked;
 }
 
 /** The service's URL, or null where it cannot be made: its own port, or one it refers to, was never assigned. */

@@ -2,6 +2,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { LogFiles, logFileOf } from './log-files.js';
 import { loggedServices, readLogTail } from './read-log-files.js';
 
@@ -90,6 +91,24 @@ describe('LogFiles', () => {
     }
     await files.close();
     expect(readFileSync(logFileOf(folder, 'web'), 'utf8')).toBe(expected);
+  });
+
+  it('flush writes what is queued at once, after a write under way, and the files take more after it', async () => {
+    const folder = stateFolder();
+    const files = new LogFiles(folder, () => undefined);
+    const file = logFileOf(folder, 'web');
+    files.write('web', Buffer.from('one\n'));
+    await files.flush(['web', 'never-printed']);
+    expect(readFileSync(file, 'utf8')).toBe('one\n'); // long before the 250 ms flush
+    const big = `${'x'.repeat(99)}\n`.repeat(30_000);
+    files.write('web', Buffer.from(big));
+    await waitFor(() => statSync(file).size > 4, { what: 'the timed write under way' });
+    files.write('web', Buffer.from('two\n'));
+    await files.flush(['web']);
+    expect(readFileSync(file, 'utf8')).toBe(`one\n${big}two\n`);
+    files.write('web', Buffer.from('three\n'));
+    await files.close();
+    expect(readFileSync(file, 'utf8')).toBe(`one\n${big}two\nthree\n`);
   });
 
   it('warns once while a file cannot be opened, drops its output from it, and notes the loss once it can', async () => {

@@ -88,19 +88,20 @@ export class LogFiles {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     await Promise.all([...this.files.values()].map((entry) => entry.writing));
-    for (const entry of this.files.values()) {
-      const batch = this.prepare(entry);
-      if (!batch) continue;
-      const progress = { written: 0 };
-      try {
-        writeAllSync(entry.fd!, batch.buffers, progress);
-        this.worked(entry);
-      } catch (error) {
-        this.failed(entry, batch, progress.written, error);
-      }
-    }
+    for (const entry of this.files.values()) this.writeNow(entry);
     for (const entry of this.files.values()) if (entry.fd !== undefined) closeSync(entry.fd);
     this.files.clear();
+  }
+
+  /**
+   * Resolves once everything queued for `services` is in their files and no write is under way, so
+   * `devsup logs -n` can read them whole in the same tick: no line missing, none there twice.
+   */
+  async flush(services: string[]): Promise<void> {
+    const entries = services.flatMap((service) => this.files.get(service) ?? []);
+    // Another write may start while one is awaited; the rest is written at once, not waited for.
+    while (entries.some((entry) => entry.writing)) await Promise.all(entries.map((entry) => entry.writing));
+    for (const entry of entries) this.writeNow(entry);
   }
 
   /** After the logs folder was removed (and made again): each file is opened anew at its next write. */
@@ -112,6 +113,19 @@ export class LogFiles {
     const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, lost: 0, lostReason: '', midLine: false, writing: undefined, reopen: false };
     this.files.set(service, entry);
     return entry;
+  }
+
+  /** Writes what is queued for `entry` synchronously; no write may be under way. */
+  private writeNow(entry: ServiceFile): void {
+    const batch = this.prepare(entry);
+    if (!batch) return;
+    const progress = { written: 0 };
+    try {
+      writeAllSync(entry.fd!, batch.buffers, progress);
+      this.worked(entry);
+    } catch (error) {
+      this.failed(entry, batch, progress.written, error);
+    }
   }
 
   private queue(entry: ServiceFile, block: Buffer): void {

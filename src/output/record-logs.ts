@@ -4,6 +4,8 @@ import { LogRing } from './log-ring.js';
 
 export interface RecordedLogs {
   ring: LogRing;
+  /** Resolves once the log files of `services` hold all they printed (see LogFiles.flush). */
+  flushFiles(services: string[]): Promise<void>;
   /** Stops recording and flushes the log files. */
   close(): Promise<void>;
   /** The logs folder was removed and made again: the files are opened anew. */
@@ -23,6 +25,7 @@ export function recordLogs(logs: LogMultiplexer, stateFolder: string, warn: (mes
   });
   return {
     ring,
+    flushFiles: (services) => files.flush(services),
     close: async () => {
       unsubscribe();
       await files.close();

@@ -40,6 +40,12 @@ describe('renderWho', () => {
     expect(isFree(devsupChild)).toBe(false);
   });
 
+  it('masks the secrets in a command line, as text and as JSON', () => {
+    const leaky = inspection({ holders: [{ state: 'listen', pid: 7, command: 'node app.js --api-key s3cret https://u:pw@x.io', addresses: ['::1'] }] });
+    expect(renderWho(leaky, now)).toContain('port 10500 is held by pid 7: node app.js --api-key •••••• https://••••••@x.io\n');
+    expect(JSON.parse(renderWhoJson(leaky)).holders[0].command).toBe('node app.js --api-key •••••• https://••••••@x.io');
+  });
+
   it('says when a devsup service outlived its instance', () => {
     const orphan = inspection({ holders: [{ state: 'listen', pid: 7, addresses: ['::1'], devsup: { service: 'web', instance: 6, running: false } }] });
     expect(renderWho(orphan, now)).toBe(['port 10500 is held by pid 7', '  address:   ::1', '  devsup:    service web, left running by devsup pid 6, which is gone'].join('\n'));

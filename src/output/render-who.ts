@@ -1,5 +1,6 @@
 import type { HolderInfo, PortInspection } from '../ports/inspect-port.js';
 import { describeLease } from '../ports/port-lease.js';
+import { maskSecrets } from '../secrets.js';
 
 /** Whether `devsup who` says "free" (exit 1): nothing holds the port. A TIME_WAIT-only port is free. */
 export function isFree(inspection: PortInspection): boolean {
@@ -35,7 +36,7 @@ function renderHolder(port: number, holder: HolderInfo, now: Date): string[] {
   if (holder.pid === undefined) {
     lines.push(`port ${port} is held by a process${owner ? ` of ${owner}` : ''} that the OS will not name to this user`);
   } else {
-    const name = `pid ${holder.pid}${holder.command ? `: ${holder.command}` : ''}`;
+    const name = `pid ${holder.pid}${holder.command ? `: ${maskSecrets(holder.command)}` : ''}`;
     lines.push(
       holder.state === 'listen'
         ? `port ${port} is held by ${name}`
@@ -89,7 +90,7 @@ export function renderWhoJson(inspection: PortInspection): string {
       holders: inspection.holders.map((holder) => ({
         state: holder.state,
         pid: holder.pid ?? null,
-        command: holder.command ?? null,
+        command: holder.command === undefined ? null : maskSecrets(holder.command),
         user: holder.user ?? null,
         uid: holder.uid ?? null,
         since: holder.startedAt?.toISOString() ?? null,

@@ -66,6 +66,12 @@ describe('describeHolder', () => {
     expect(describeHolder({ state: 'listen', pid: 3907 }, 10500)).toBe('pid 3907');
   });
 
+  it('masks the secrets a command line carries', () => {
+    expect(describeHolder({ state: 'listen', pid: 3907, command: 'API_TOKEN=s3cret node app.js --password hunter2 postgres://u:pw@db/app' }, 10500)).toBe(
+      'pid 3907: API_TOKEN=•••••• node app.js --password •••••• postgres://••••••@db/app',
+    );
+  });
+
   it('says when only the kernel holds the port', () => {
     expect(describeHolder({ state: 'time-wait' }, 10500)).toBe('the kernel (TIME_WAIT only)');
   });

@@ -5,6 +5,7 @@ import type { PortHolder } from './port-types.js';
 import { userNameOf } from './process-facts.js';
 import { findPidsOfInodes, readCommandLine, readSocketTable, type SocketRow } from './proc-net.js';
 import { findHoldersWithSs } from './ss.js';
+import { maskSecrets } from '../secrets.js';
 
 /** Who holds `port`: listeners first, else the local ends of connections, else TIME_WAIT; [] when nothing visible. */
 export async function findPortHolders(port: number): Promise<PortHolder[]> {
@@ -88,7 +89,7 @@ export function describeHolder(holder: PortHolder | undefined, port: number): st
     const owner = holder?.uid === undefined ? '' : holder.user ? ` of user ${holder.user} (uid ${holder.uid})` : ` (uid ${holder.uid})`;
     return `a process${owner} the OS will not name; try \`${suggestLookup(port)}\``;
   }
-  const name = holder.command ? `pid ${holder.pid}: ${holder.command}` : `pid ${holder.pid}`;
+  const name = holder.command ? `pid ${holder.pid}: ${maskSecrets(holder.command)}` : `pid ${holder.pid}`;
   if (holder.devsup) return `${name} (${describeMark(holder.devsup)})`;
   if (holder.state === 'connection') return `${name} (the local end of a connection, not a listener)`;
   if (/ControlCenter/.test(holder.command ?? '')) {

@@ -62,6 +62,9 @@ describe('waitUntilReady', () => {
     await expect(waitUntilReady({ kind: 'http', path: '/health', status: 204 }, target(child.pid!, port), 500, never)).rejects.toThrow(
       /^not ready after 0\.\d s: http \/health on port \d+ — http \/health → 200$/,
     );
+    await expect(waitUntilReady({ kind: 'http', path: '/health?token=s3cret', status: 204 }, target(child.pid!, port), 500, never)).rejects.toThrow(
+      /^not ready after 0\.\d s: http \/health\?token=•••••• on port \d+ — http \/health\?token=•••••• → 200$/,
+    );
   });
 
   it('tcp: a child that ignores PORT is ready on the port it really listens on', async () => {
@@ -110,6 +113,10 @@ describe('waitUntilReady', () => {
     await expect(waiting).rejects.toThrow(new ReadinessTimeout('not ready after 0.3 s: no output line matched /ready/'));
     await expect(waitUntilReady({ kind: 'exec', command: 'exit 3' }, target(process.pid), 300, never)).rejects.toThrow(
       /^not ready after 0\.\d s: exec `exit 3` — `exit 3` exited with code 3$/,
+    );
+    // A command line it quotes shows no secret.
+    await expect(waitUntilReady({ kind: 'exec', command: "API_TOKEN=s3cret sh -c 'exit 3'" }, target(process.pid), 300, never)).rejects.toThrow(
+      /^not ready after 0\.\d s: exec `API_TOKEN=•••••• sh -c 'exit 3'` — `API_TOKEN=•••••• sh -c 'exit 3'` exited with code 3$/,
     );
   });
 

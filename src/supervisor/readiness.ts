@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../manifest/durations.js';
 import type { ReadySpec } from '../manifest/service-spec.js';
 import { listeningPortsOfTree, treeListensOn } from '../ports/listening-ports.js';
+import { maskSecrets } from '../secrets.js';
 
 export interface ReadinessTarget {
   pid: number;
@@ -134,7 +135,7 @@ function canConnect(host: string, port: number): Promise<true | string> {
 }
 
 async function httpCheck(url: URL, expected: number | undefined): Promise<true | string> {
-  const what = url.hostname === '127.0.0.1' || url.hostname === '[::1]' ? `http ${url.pathname}${url.search}` : `http ${url.href}`;
+  const what = maskSecrets(url.hostname === '127.0.0.1' || url.hostname === '[::1]' ? `http ${url.pathname}${url.search}` : `http ${url.href}`);
   // Loaded on first use: most services are checked with tcp, and every module costs devsup memory while it idles.
   const client = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
@@ -153,7 +154,7 @@ async function runExecProbe(command: string, target: ReadinessTarget): Promise<t
   // Loaded on first use: most manifests have no exec probe, and execa is costly to import.
   const { execa } = await import('execa');
   const result = await execa(command, { shell: true, cwd: target.cwd, env: target.env, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
-  return result.exitCode === 0 ? true : `\`${command}\` exited with code ${result.exitCode ?? result.signal}`;
+  return result.exitCode === 0 ? true : `\`${maskSecrets(command)}\` exited with code ${result.exitCode ?? result.signal}`;
 }
 
 function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -179,8 +180,8 @@ function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: num
 }
 
 function describeProbe(spec: ReadySpec, target: ReadinessTarget): string {
-  if (spec.kind === 'http') return `http ${spec.path} on port ${target.port}`;
-  if (spec.kind === 'exec') return `exec \`${spec.command}\``;
+  if (spec.kind === 'http') return `http ${maskSecrets(spec.path)} on port ${target.port}`;
+  if (spec.kind === 'exec') return `exec \`${maskSecrets(spec.command)}\``;
   return `tcp port ${target.port}`;
 }
 

@@ -49,6 +49,38 @@ describe('devsup check', () => {
     expect(await isPortFree(base + 3)).toBe(true);
   });
 
+  it('masks secrets by name and by value everywhere in the document', async () => {
+    const names = ['OPENAI_KEY', 'STRIPE_KEY', 'SIGNING_KEY', 'ENCRYPTION_KEY', 'SSH_KEY', 'PASS', 'PASSPHRASE', 'BEARER', 'DB_PWD', 'SESSION_SECRET', 'SENTRY_DSN'];
+    const secret = (index: number) => `leak${index}x9`;
+    const { dir } = session.project({
+      'services.yaml': [
+        'env:',
+        `  GLOBAL_TOKEN: ${secret(90)}`,
+        'services:',
+        '  web:',
+        `    command: API_TOKEN=${secret(91)} node web.js --password ${secret(92)} --key=${secret(93)}`,
+        '    url: http://admin:' + secret(94) + '@localhost:${port}',
+        '    port: 3000',
+        '    env:',
+        ...names.map((name, index) => `      ${name}: ${secret(index)}`),
+        `      DATABASE_URL: postgres://u:${secret(95)}@db.local:5432/app`,
+        `      WEBHOOK_URL: https://hooks.example.com/in?token=${secret(96)}&channel=dev`,
+        `      UPSTREAM_HEADER: Bearer ${secret(97)}`,
+        '  worker:',
+        `    command: [node, worker.js, --api-token, ${secret(98)}, --url, "https://u:${secret(99)}@x.example"]`,
+        '',
+      ].join('\n'),
+    });
+    const result = await runCli(['check'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/leak\d+x9/);
+    // What is not secret stays readable.
+    expect(result.stdout).toContain('postgres://••••••@db.local:5432/app');
+    expect(result.stdout).toContain('&channel=dev');
+    expect(result.stdout).toContain('node web.js --password ••••••');
+    for (const name of names) expect(result.stdout).toContain(`${name}: ••••••`);
+  });
+
   it('says that no service has a port, rather than printing an empty table', async () => {
     const { dir } = session.project({ 'services.yaml': 'services:\n  worker:\n    command: node worker.js\n' });
     const result = await runCli(['check'], dir);

@@ -39,6 +39,11 @@ function listeningTcpInodes(): Set<string> {
   return inodes;
 }
 
+/** All a process has read through read(2) and its kin, sockets included (Linux /proc/PID/io). */
+function bytesReadBy(pid: number): number {
+  return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+}
+
 function socketInodesOf(pid: number): string[] {
   return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
     try {
@@ -171,6 +176,29 @@ describe('the control socket', () => {
     } finally {
       await new Promise((resolve) => newer.close(resolve));
     }
+  });
+
+  it('answers 8 MiB without a newline with an error and closes before reading them all; devsup stays small and serves the next', async () => {
+    const { dir } = session.project({ 'services.yaml': server(await findFreePorts(1)) });
+    const up = session.up(dir);
+    await ready(dir);
+    const pid = up.child.pid!;
+    const readBefore = bytesReadBy(pid);
+    const socket = net.connect(path.join(dir, '.devsup', 'control.sock'));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('error', () => undefined); // the write fails once devsup has closed the connection: that is the point
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // One write: the OS takes what devsup reads and holds the rest, so the answer is read before the write fails.
+    socket.write(Buffer.alloc(8 * 1024 * 1024, '{'));
+    await closed;
+    expect(answer).toBe(`${JSON.stringify({ v: 1, type: 'error', message: 'request too large: at most 1 MiB per line.', exitCode: 2 })}\n`);
+    expect(bytesReadBy(pid) - readBefore).toBeLessThan(4 * 1024 * 1024); // about 1 MiB of the 8
+    const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    expect(rssKb).toBeLessThan(200 * 1024);
+    const ports = await runCli(['ports'], dir);
+    expect(ports.code, ports.stderr).toBe(0);
+    expect(ports.stdout).toMatch(/^web +\d+ /m);
   });
 });
 

@@ -6,7 +6,7 @@ import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import type { ServiceAllocation } from '../../ports/port-types.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
-import { isSecretName, MASK } from '../../output/secrets.js';
+import { isSecretName, MASK, maskSecretArgs, maskSecrets } from '../../secrets.js';
 import { columnWidths, padding } from '../../output/columns.js';
 import type { CliIO, ParsedArgs } from '../command-list.js';
 
@@ -26,19 +26,19 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 
 /** The merged document as YAML; overridden values carry a `# ← services.local.yaml` or `# ← --port` comment; secrets are masked. */
 function renderMergedManifest(manifest: Manifest): string {
-  const document = new Document(manifest.document);
-  const envPaths = [['env'], ...manifest.services.map((service) => ['services', service.key, 'env'])];
-  for (const envPath of envPaths) {
-    const env = document.getIn(envPath, true);
-    if (!isMap(env)) continue;
-    for (const pair of env.items) {
-      if (isScalar(pair.key) && isSecretName(String(pair.key.value)) && isScalar(pair.value)) pair.value.value = MASK;
-    }
-  }
+  const document = new Document(maskDocument(manifest.document));
   for (const [dotted, origin] of manifest.overridden) {
     markOverridden(document, splitOverriddenPath(dotted, manifest), ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`);
   }
   return document.toString({ lineWidth: 0 });
+}
+
+/** Every string masked by value, a command list's flag values too, and every `env` value whose name looks secret masked whole. */
+function maskDocument(value: unknown, inEnv = false): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.every((item) => typeof item === 'string') ? maskSecretArgs(value) : value.map((item) => maskDocument(item));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, inEnv && isSecretName(key) ? MASK : maskDocument(item, key === 'env')]));
 }
 
 /** The comment on a value's own line: after a scalar, or after the key of a map or list (else it would trail the whole block). */

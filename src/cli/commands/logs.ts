@@ -20,6 +20,8 @@ const DEFAULT_LINES = 100;
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const lines = parseCount(args.values.lines as string | undefined);
+  // Only a count the user gave is worth a word when fewer lines exist: the default is no request for more.
+  const asked = args.values.lines !== undefined;
   const follow = args.values.follow === true;
   const folder = instanceFolder(args, io);
   const printer = linePrinter(io);
@@ -32,17 +34,19 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       const batch = expectReply(reply, 'lines', folder);
       if (batch.keys) printer.setKeys(batch.keys, args.positionals.length > 0 ? args.positionals : batch.keys);
       if (batch.dropped) io.stderr.write(`devsup: ${batch.dropped} lines left out: this terminal did not keep up.\n`);
-      if (!printer.print(batch.lines)) await once(io.stdout, 'drain').catch(() => (readerGone = true));
+      const drained = printer.print(batch.lines);
+      if (asked) sayWhatIsKept(batch.kept ?? {}, io);
+      if (!drained) await once(io.stdout, 'drain').catch(() => (readerGone = true));
     }
     return 0;
   } catch (error) {
     if (!(error instanceof NoInstanceError)) throw error;
-    return printFromFiles(folder, args.positionals, lines, follow, io, printer);
+    return printFromFiles(folder, args.positionals, { lines, asked }, follow, io, printer);
   }
 }
 
 /** After the instance has stopped: each service's last lines from its log file, one service after the other. */
-function printFromFiles(folder: string, names: string[], lines: number, follow: boolean, io: CliIO, printer: LinePrinter): number {
+function printFromFiles(folder: string, names: string[], { lines, asked }: { lines: number; asked: boolean }, follow: boolean, io: CliIO, printer: LinePrinter): number {
   const stateFolder = stateFolderOf(folder);
   const logged = loggedServices(stateFolder);
   if (logged.length === 0) throw new NoInstanceError(folder);
@@ -51,9 +55,22 @@ function printFromFiles(folder: string, names: string[], lines: number, follow: 
   }
   const services = names.length > 0 ? names : logged;
   printer.setKeys(logged, services);
-  for (const service of services) printer.print(readLogTail(stateFolder, service, lines).map((text) => ({ service, text })));
+  const kept: Record<string, number> = {};
+  for (const service of services) {
+    const tail = readLogTail(stateFolder, service, lines);
+    printer.print(tail.map((text) => ({ service, text })));
+    if (tail.length < lines) kept[service] = tail.length;
+  }
+  if (asked) sayWhatIsKept(kept, io);
   if (follow) io.stderr.write(`devsup: not running in ${folder}, so nothing more will come; these lines are from its log files.\n`);
   return 0;
+}
+
+/** `-n` asked for more lines than a service has, in memory and in its log files together. */
+function sayWhatIsKept(kept: Record<string, number>, io: CliIO): void {
+  for (const [service, count] of Object.entries(kept)) {
+    io.stderr.write(count === 0 ? `devsup: ${service} has no lines kept.\n` : `devsup: ${service} has ${count.toLocaleString('en-US')} line${count === 1 ? '' : 's'} kept; showing all of them.\n`);
+  }
 }
 
 interface LinePrinter {

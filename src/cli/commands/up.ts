@@ -65,7 +65,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const tables = new TableSchedule(supervisor, showTable);
   const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
-  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, logs, warn });
+  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, logs, warn });
   const stateKeeper = keepStateFolder(manifest.dir, controlSocketPath(stateFolder), async () => {
     ensureStateFolder(manifest.dir);
     lock.restore();
