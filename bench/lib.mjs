@@ -1,11 +1,14 @@
 // Helpers for bench/run.mjs: projects in temp folders, port polling, process accounting.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The build's own readers of /proc, so the bench counts processes exactly as devsup does.
+import { listPids } from '../dist/ports/proc-net.js';
+import { readProcStat } from '../dist/ports/proc-stat.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = path.join(ROOT, 'dist/bin/devsup.js');
@@ -104,13 +107,9 @@ export async function waitForStatus(cwd, status) {
 /** Pids of live (non-zombie) processes whose parent is in `roots`, transitively, plus the roots. */
 export function liveTree(roots) {
   const table = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.push({ pid: Number(name), state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]) });
-    } catch {}
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid);
+    if (stat) table.push(stat);
   }
   const tree = new Set(roots);
   let grew = true;
@@ -127,9 +126,8 @@ export function usage(pid) {
   try {
     cpuMs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   } catch {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    const stat = readProcStat(pid);
+    cpuMs = ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS;
   }
   const rssKb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
   return { cpuMs, rssMb: rssKb / 1024 };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readProcStat } from '../ports/proc-stat.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { KeyCommands, KEYS_HINT, type KeyAction } from './key-commands.js';
 
@@ -55,13 +55,8 @@ export function listenForKeys(supervisor: Supervisor, out: NodeJS.WritableStream
 /** Whether devsup's process group is the terminal's foreground group (Linux: /proc; macOS: ps; Windows has no jobs). */
 function isForegroundJob(): boolean {
   if (process.platform === 'win32') return true;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[2] === fields[5]; // pgrp, tpgid
-  } catch {
-    // No /proc: ask ps.
-  }
+  const stat = readProcStat('self');
+  if (stat) return stat.pgid === stat.tpgid;
   try {
     const [pgid, tpgid] = execFileSync('ps', ['-o', 'pgid=,tpgid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split(/\s+/);
     return pgid !== undefined && pgid === tpgid;

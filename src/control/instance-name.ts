@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
+import { readProcOwner } from '../ports/proc-stat.js';
 
 const ATTEMPTS = 50;
 const RETRY_MS = 10;
@@ -76,9 +76,6 @@ function askHolder(address: string): Promise<number | undefined> {
 /** Whether `pid` runs as this user (Linux /proc); a name squatted by another user must not stop us. */
 function isOurs(pid: number): boolean {
   if (process.platform !== 'linux' || process.getuid === undefined) return true;
-  try {
-    return statSync(`/proc/${pid}`).uid === process.getuid();
-  } catch {
-    return true;
-  }
+  const owner = readProcOwner(pid);
+  return owner === undefined || owner === process.getuid();
 }

@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { WriteTrouble } from '../files/write-trouble.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
+import { readProcOwner } from './proc-stat.js';
 import { createLeaseFile, leaseFileName, portOfLeaseFile, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
 import { chooseLeaseFolder, configuredLeaseFolder } from './lease-folder.js';
 import { lockRegistry } from './registry-mutex.js';
@@ -165,16 +166,8 @@ function judge(found: LeaseFile, running = new Map<string, boolean>()): 'own' | 
   const key = `${lease.pid} ${lease.startTime}`;
   if (!running.has(key)) running.set(key, isSameProcess(lease.pid, lease.startTime));
   if (!running.get(key)) return 'stale';
-  if (process.platform === 'linux' && procOwner(lease.pid) !== found.uid) return 'forged';
+  if (process.platform === 'linux' && readProcOwner(lease.pid) !== found.uid) return 'forged';
   return 'live';
-}
-
-function procOwner(pid: number): number | undefined {
-  try {
-    return statSync(`/proc/${pid}`).uid;
-  } catch {
-    return undefined;
-  }
 }
 
 function ownerOf(file: string): number | undefined {

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { readDevsupMark, readDevsupMarkFromProc } from './devsup-mark.js';
 import { parseTasklistVerbose } from './netstat.js';
 import type { DevsupMark } from './port-types.js';
+import { readProcOwner, readProcStat } from './proc-stat.js';
 import { readCommandLine } from './proc-net.js';
 import { readToolOutput } from './run-tool.js';
 
@@ -31,13 +32,11 @@ function readProcFacts(pid: number): ProcessFacts {
   const facts: ProcessFacts = {};
   const command = readCommandLine(pid);
   if (command) facts.command = command;
-  try {
-    facts.uid = statSync(`/proc/${pid}`).uid;
-    const user = userNameOf(facts.uid);
-    if (user) facts.user = user;
-  } catch {
-    return facts; // gone meanwhile
-  }
+  const uid = readProcOwner(pid);
+  if (uid === undefined) return facts; // gone meanwhile
+  facts.uid = uid;
+  const user = userNameOf(facts.uid);
+  if (user) facts.user = user;
   const startedAt = readProcStartTime(pid);
   if (startedAt) facts.startedAt = startedAt;
   const devsup = readDevsupMarkFromProc(pid);
@@ -54,13 +53,12 @@ let bootSeconds: number | undefined;
 function readProcStartTime(pid: number): Date | undefined {
   try {
     bootSeconds ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    if (!Number.isFinite(bootSeconds) || !Number.isFinite(ticks)) return undefined;
-    return new Date((bootSeconds + ticks / USER_HZ) * 1000);
   } catch {
     return undefined;
   }
+  const ticks = Number(readProcStat(pid)?.startTicks);
+  if (!Number.isFinite(bootSeconds) || !Number.isFinite(ticks)) return undefined;
+  return new Date((bootSeconds + ticks / USER_HZ) * 1000);
 }
 
 let passwd: Map<number, string> | undefined;

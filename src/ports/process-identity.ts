@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { readProcStat } from './proc-stat.js';
 
 /**
  * A pid plus something that changes when the pid is reused, so a stale state file can never make
@@ -7,13 +7,9 @@ import { execFileSync } from 'node:child_process';
  * Linux: start time in clock ticks since boot (field 22 of /proc/PID/stat); elsewhere `ps -o lstart=`.
  */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    if (process.platform === 'linux' || process.platform === 'win32') return undefined;
-  }
+  const stat = readProcStat(pid);
+  if (stat) return stat.startTicks;
+  if (process.platform === 'linux' || process.platform === 'win32') return undefined;
   try {
     return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
   } catch {
@@ -36,10 +32,5 @@ export function isSameProcess(pid: number, startTime: string | undefined): boole
 
 /** Exited but not yet reaped (Linux; elsewhere assumed not). */
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] === 'Z';
-  } catch {
-    return false;
-  }
+  return readProcStat(pid)?.state === 'Z';
 }

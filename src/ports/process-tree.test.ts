@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectTree, parseProcStat, parsePsTable, readProcessTable } from './process-tree.js';
-
-describe('parseProcStat', () => {
-  it('counts fields after the last parenthesis, whatever the command name holds', () => {
-    expect(parseProcStat('4242 (node) S 4200 4242 4200 0 -1 4194560')).toEqual({ pid: 4242, ppid: 4200, pgid: 4242, zombie: false });
-    expect(parseProcStat('77 (my (odd) name) R 1 70 70 0')).toEqual({ pid: 77, ppid: 1, pgid: 70, zombie: false });
-    expect(parseProcStat('78 (node) Z 1 70 70 0')).toEqual({ pid: 78, ppid: 1, pgid: 70, zombie: true });
-    expect(parseProcStat('garbage')).toBeUndefined();
-  });
-});
+import { collectTree, parsePsTable, readProcessTable } from './process-tree.js';
 
 describe('parsePsTable', () => {
   it('reads pid, ppid, pgid and state columns', () => {

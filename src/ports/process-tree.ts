@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { listPids } from './proc-net.js';
+import { readProcStat } from './proc-stat.js';
 import { readToolOutput } from './run-tool.js';
 
 export interface ProcessEntry {
@@ -27,26 +27,10 @@ function readProcStats(): ProcessEntry[] | null {
   }
   const entries: ProcessEntry[] = [];
   for (const pid of pids) {
-    try {
-      const entry = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      if (entry) entries.push(entry);
-    } catch {
-      // exited during the scan
-    }
+    const stat = readProcStat(pid); // undefined: exited during the scan
+    if (stat) entries.push({ pid: stat.pid, ppid: stat.ppid, pgid: stat.pgid, zombie: stat.state === 'Z' });
   }
   return entries;
-}
-
-/**
- * `/proc/<pid>/stat`: `pid (comm) state ppid pgrp …`. The command name may contain spaces and
- * parentheses, so the fields are counted from the last `)`.
- */
-export function parseProcStat(text: string): ProcessEntry | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const [state, ppid, pgid] = text.slice(close + 2).split(' ');
-  const ids = { pid: Number.parseInt(text, 10), ppid: Number(ppid), pgid: Number(pgid) };
-  return Object.values(ids).every(Number.isInteger) ? { ...ids, zombie: state === 'Z' } : undefined;
 }
 
 /** `ps -A -o pid=,ppid=,pgid=,stat=`: three numbers and the state a line. */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning, type PortsJson } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
+import { isAlive } from '../helpers/wait-for.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 
@@ -86,7 +87,7 @@ describe('commands on a running instance', () => {
     expect(restart).toEqual({ code: 0, stdout: `web: restarted on port ${port}\n`, stderr: '' });
     const restarted = await session.waitForPorts(dir, 'web ready again', (r) => service(r, 'web').status === 'ready' && service(r, 'web').pid !== firstPid);
     expect(service(restarted, 'web')).toMatchObject({ port, restarts: 0 });
-    expect(isRunning(firstPid)).toBe(false);
+    expect(isAlive(firstPid)).toBe(false);
 
     const secondPid = service(restarted, 'web').pid!;
     const stop = await runCli(['stop', 'web', 'worker'], dir);
@@ -94,7 +95,7 @@ describe('commands on a running instance', () => {
     expect(stop.stdout).toBe(`web: stopped; port ${port} stays reserved for it\nworker: stopped\n`);
     const stopped = await session.portsJson(dir);
     expect(service(stopped, 'web')).toMatchObject({ status: 'stopped', pid: null, port });
-    expect(isRunning(secondPid)).toBe(false);
+    expect(isAlive(secondPid)).toBe(false);
     // Nothing runs now, and yet the instance waits for a start.
     expect(up.child.exitCode).toBeNull();
     expect((await runCli(['stop', 'web'], dir)).stdout).toBe('web: was not running (stopped)\n');
@@ -211,8 +212,8 @@ describe('devsup down', () => {
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toBe(`devsup (pid ${up.child.pid}) in ${dir} has stopped.\n`);
     // Returned only after the instance was gone.
-    expect(isRunning(up.child.pid!)).toBe(false);
-    for (const pid of pids) expect(isRunning(pid), `service pid ${pid}`).toBe(false);
+    expect(isAlive(up.child.pid!)).toBe(false);
+    for (const pid of pids) expect(isAlive(pid), `service pid ${pid}`).toBe(false);
     expect((await exitWithin(up, 10_000)).code).toBe(0);
     expect(up.stderr()).toContain('devsup: `devsup down`: stopping every service…');
     expect(existsSync(path.join(dir, '.devsup', 'control.sock'))).toBe(false);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning, watchdogOf } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, watchdogOf } from '../helpers/e2e-session.js';
 import { runCli } from '../helpers/run-cli.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -17,7 +17,7 @@ async function upWithEscapee() {
   await up.waitForOutput(/^daemon +\| escaped \d+$/m, 20_000);
   const escaped = Number(readFileSync(path.join(dir, 'escaped.pid'), 'utf8'));
   session.track(escaped);
-  expect(isRunning(escaped)).toBe(true);
+  expect(isAlive(escaped)).toBe(true);
   return { dir, up, escaped };
 }
 
@@ -26,13 +26,13 @@ describe.runIf(process.platform === 'linux')("a process that left its service's 
     const { dir, up, escaped } = await upWithEscapee();
     expect((await runCli(['down'], dir)).code).toBe(0);
     await exitWithin(up, 15_000);
-    await waitFor(() => !isRunning(escaped), { what: `escaped pid ${escaped} gone` });
+    await waitFor(() => !isAlive(escaped), { what: `escaped pid ${escaped} gone` });
   });
 
   it('is stopped by devsup stop SERVICE, while the instance runs on', async () => {
     const { dir, up, escaped } = await upWithEscapee();
     expect((await runCli(['stop', 'daemon'], dir)).code).toBe(0);
-    await waitFor(() => !isRunning(escaped), { what: `escaped pid ${escaped} gone` });
+    await waitFor(() => !isAlive(escaped), { what: `escaped pid ${escaped} gone` });
     expect(up.child.exitCode).toBeNull();
   });
 
@@ -40,7 +40,7 @@ describe.runIf(process.platform === 'linux')("a process that left its service's 
     const { up, escaped } = await upWithEscapee();
     process.kill(up.child.pid!, 'SIGKILL');
     await exitWithin(up, 5_000, 'devsup dies');
-    await waitFor(() => !isRunning(escaped), { what: `escaped pid ${escaped} gone`, timeoutMs: 2_000 });
+    await waitFor(() => !isAlive(escaped), { what: `escaped pid ${escaped} gone`, timeoutMs: 2_000 });
   });
 
   it('is stopped by the next devsup up when devsup and its watchdog were both killed', async () => {
@@ -48,10 +48,10 @@ describe.runIf(process.platform === 'linux')("a process that left its service's 
     process.kill(watchdogOf(up.child.pid!)!, 'SIGKILL');
     process.kill(up.child.pid!, 'SIGKILL');
     await exitWithin(up, 5_000, 'devsup dies');
-    expect(isRunning(escaped)).toBe(true);
+    expect(isAlive(escaped)).toBe(true);
     const second = session.up(dir);
     await second.waitForOutput(/^daemon +\| escaped \d+$/m, 20_000);
-    expect(isRunning(escaped)).toBe(false);
+    expect(isAlive(escaped)).toBe(false);
     expect(second.stderr()).toContain(`(pid ${escaped}, outside its process group)`);
   });
 });

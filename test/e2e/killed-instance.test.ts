@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, isRunning, watchdogOf } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, watchdogOf } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -13,7 +13,7 @@ describe('a devsup killed with SIGKILL', () => {
     expect(watchdogOf(up.child.pid!)).toBeDefined();
     process.kill(up.child.pid!, 'SIGKILL');
     await exitWithin(up, 5_000, 'devsup dies');
-    await waitFor(() => pids.every((pid) => !isRunning(pid)), { what: 'child and grandchild gone', timeoutMs: 2_000, describe: () => pids.filter(isRunning) });
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'child and grandchild gone', timeoutMs: 2_000, describe: () => pids.filter(isAlive) });
   });
 
   it('leaves nothing that the next devsup up in that folder must reclaim', async () => {
@@ -21,7 +21,7 @@ describe('a devsup killed with SIGKILL', () => {
     const first = await session.upTree(port);
     process.kill(first.up.child.pid!, 'SIGKILL');
     await exitWithin(first.up, 5_000, 'devsup dies');
-    await waitFor(() => first.pids.every((pid) => !isRunning(pid)), { what: 'first tree gone', timeoutMs: 2_000 });
+    await waitFor(() => first.pids.every((pid) => !isAlive(pid)), { what: 'first tree gone', timeoutMs: 2_000 });
 
     const second = session.up(first.dir);
     await second.waitForOutput(TABLE_HEADER, 20_000);
@@ -37,12 +37,12 @@ describe('a devsup killed with SIGKILL', () => {
     process.kill(watchdog, 'SIGKILL');
     process.kill(first.up.child.pid!, 'SIGKILL');
     await exitWithin(first.up, 5_000, 'devsup dies');
-    expect(first.pids.every(isRunning)).toBe(true);
+    expect(first.pids.every(isAlive)).toBe(true);
 
     const second = session.up(first.dir);
     await second.waitForOutput(TABLE_HEADER, 20_000);
     expect(second.stderr()).toContain(`stopped tree (pid ${first.pids[0]}): left running by devsup pid ${first.up.child.pid}, which was killed.`);
-    expect(first.pids.some(isRunning)).toBe(false);
+    expect(first.pids.some(isAlive)).toBe(false);
     // The survivor held the port; the new instance got it back rather than a fallback.
     expect(second.stdout()).toMatch(new RegExp(`^tree +${port} +${port} +ready`, 'm'));
     session.interrupt(second);

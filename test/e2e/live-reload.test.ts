@@ -1,10 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning, type PortsJson } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { parsePortTable, TABLE_HEADER } from '../helpers/parse-port-table.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -33,8 +33,8 @@ describe('editing the manifest while devsup up runs', () => {
     expect([after.keep!.pid, after.keep!.port]).toEqual([before.keep!.pid, base]);
     expect(after.change!.port).toBe(base + 1);
     expect(after.add!.port).toBe(base + 3);
-    expect(isRunning(before.drop!.pid!)).toBe(false);
-    expect(isRunning(before.change!.pid!)).toBe(false);
+    expect(isAlive(before.drop!.pid!)).toBe(false);
+    expect(isAlive(before.change!.pid!)).toBe(false);
     // The table again, once the edit's services are ready: not a picture of them half-started.
     await waitFor(() => up.stdout().split('\n').filter((line) => TABLE_HEADER.test(line)).length === 2, { what: 'a second table', timeoutMs: 10_000, describe: () => up.stdout() });
     const table = parsePortTable(up.stdout(), 3);

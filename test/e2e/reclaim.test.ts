@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv} from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { FIXTURES } from '../helpers/temp-project.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 // The fakes run outside the test's folders, where the session's cleanup does not look: killed here, by pid.
 const fakes: number[] = [];
 afterEach(async () => {
-  for (const pid of fakes.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of fakes.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   await session.cleanup();
 });
 
@@ -45,7 +45,7 @@ describe('devsup up --reclaim', () => {
     const up = session.up(dir, ['--reclaim']);
     await up.waitForOutput(TABLE_HEADER, 20_000);
     expect(up.stderr()).toContain(`reclaimed port ${port}: stopped service old (pid ${orphan}) left by a devsup that is gone (/elsewhere/services.yaml).`);
-    expect(isRunning(orphan)).toBe(false);
+    expect(isAlive(orphan)).toBe(false);
     expect(up.stdout()).toMatch(new RegExp(`^web +${port} +${port} +ready`, 'm'));
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);
@@ -58,7 +58,7 @@ describe('devsup up --reclaim', () => {
     const up = session.up(dir, ['--reclaim']);
     await up.waitForOutput(TABLE_HEADER, 20_000);
     expect(up.stderr()).toContain(`port ${port} is held by service old of the devsup running as pid ${process.pid} for /elsewhere/services.yaml; stop it there (devsup down), --reclaim leaves it alone.`);
-    expect(isRunning(child)).toBe(true);
+    expect(isAlive(child)).toBe(true);
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);
 
@@ -66,7 +66,7 @@ describe('devsup up --reclaim', () => {
     const second = session.project({ 'services.yaml': manifest(port + 1) });
     const plain = session.up(second.dir);
     await plain.waitForOutput(TABLE_HEADER, 20_000);
-    expect(isRunning(orphan)).toBe(true);
+    expect(isAlive(orphan)).toBe(true);
     expect(plain.stderr()).toContain(`port ${port + 1} is held by pid ${orphan}`);
     session.interrupt(plain);
     expect((await exitWithin(plain, 15_000)).code).toBe(0);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { E2ESession, fixtureArgv} from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -25,7 +25,7 @@ describe('restarts', () => {
       })
     ).services[0]!;
     expect(after).toMatchObject({ port, preferred: port, restarts: 1, status: 'ready' });
-    await waitFor(() => !isRunning(firstPid), { what: `killed pid ${firstPid} gone` });
+    await waitFor(() => !isAlive(firstPid), { what: `killed pid ${firstPid} gone` });
     const answer = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     expect(Number(answer.trim())).toBe(after.pid);
   });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv} from '../helpers/e2e-session.js';
 import { findFreePorts, isPortFree } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -11,12 +11,12 @@ describe('Ctrl-C', () => {
   it('stops a child and its grandchild, then exits 0', async () => {
     const port = await findFreePorts(1);
     const { up, pids } = await session.upTree(port);
-    expect(pids.every(isRunning)).toBe(true);
+    expect(pids.every(isAlive)).toBe(true);
 
     session.interrupt(up);
     const { code } = await exitWithin(up, 15_000, 'devsup exits after SIGINT');
     expect(code).toBe(0);
-    await waitFor(() => pids.every((pid) => !isRunning(pid)), { what: 'child and grandchild gone', describe: () => pids.filter(isRunning) });
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'child and grandchild gone', describe: () => pids.filter(isAlive) });
     expect(await isPortFree(port)).toBe(true);
   });
 
@@ -43,7 +43,7 @@ describe('Ctrl-C', () => {
     const { code } = await exitWithin(up, 15_000, 'devsup exits after SIGINT');
     const elapsed = Date.now() - signalled;
     expect(code).toBe(0);
-    expect(isRunning(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     // 500 ms of grace, not the default 5 s.
     expect(elapsed).toBeLessThan(4_500);
   });
@@ -65,7 +65,7 @@ describe('Ctrl-C', () => {
     // Well inside the 60 s of grace: only the second Ctrl-C can have ended it.
     const { code } = await exitWithin(up, 15_000, 'devsup exits after a second SIGINT');
     expect(code).toBe(0);
-    expect(isRunning(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(up.stderr()).toContain('killing every service now');
   });
 
@@ -82,7 +82,7 @@ describe('Ctrl-C', () => {
       process.kill(up.child.pid!, signal);
       const { code } = await exitWithin(up, 15_000, `devsup exits after ${signal}`);
       expect(code).toBe(0);
-      expect(isRunning(Number(pidText))).toBe(false);
+      expect(isAlive(Number(pidText))).toBe(false);
       expect(up.stderr()).toContain(`${signal}: stopping every service`);
     });
   }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv, isRunning, type PortsJson } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
 import { findFreePorts, isPortFree } from '../helpers/free-port.js';
 import { parsePortTable } from '../helpers/parse-port-table.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -33,7 +33,7 @@ describe('sticky fallbacks', () => {
 
     // The next port up is free again, so a plain scan would now give base + 1.
     process.kill(next.pid, 'SIGKILL');
-    await waitFor(async () => !isRunning(next.pid) && (await isPortFree(base + 1)), { what: `port ${base + 1} free again` });
+    await waitFor(async () => !isAlive(next.pid) && (await isPortFree(base + 1)), { what: `port ${base + 1} free again` });
     const second = await runOnce(dir);
     expect(second.report.services[0]).toMatchObject({ port: base + 2, lastRun: 'same' });
     expect(second.table.rows[0]).toMatchObject({ PORT: String(base + 2), PREFERRED: `${base} !`, URL: `http://localhost:${base + 2}`, 'LAST RUN': 'same' });

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TABLE_HEADER } from './parse-port-table.js';
 import { runCli, startCli, type CliRun } from './run-cli.js';
 import { tempProject } from './temp-project.js';
-import { waitFor } from './wait-for.js';
+import { isAlive, waitFor } from './wait-for.js';
+import { listPids, readCommandLine } from '../../src/ports/proc-net.js';
+import { readProcStat } from '../../src/ports/proc-stat.js';
 
 /** One service of `devsup ports --json` (DESIGN.md §2). */
 export interface ServiceJson {
@@ -34,21 +36,6 @@ export interface PortHolderProcess {
   port: number;
 }
 
-/** A process that exists and is not a zombie (a container's init may be slow to reap orphans). */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-
 /** Resolves with a run's exit once it ends, or fails after `timeoutMs` showing the tail of its output. */
 export async function exitWithin(run: CliRun, timeoutMs: number, what = 'devsup exits'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   let timer: NodeJS.Timeout | undefined;
@@ -71,26 +58,19 @@ export function fixtureArgv(name: string, ...args: (string | number)[]): string 
   return JSON.stringify([process.execPath, fixture, ...args.map(String)]);
 }
 
+/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
+export function watchdogOf(devsupPid: number): number | undefined {
+  for (const pid of listPids()) {
+    if (readProcStat(pid)?.ppid === devsupPid && readCommandLine(pid)?.includes('devsup-watchdog')) return pid;
+  }
+  return undefined;
+}
+
 /**
  * Everything one e2e test starts — temp projects, `devsup up` runs, port holders — and its cleanup:
  * every devsup process group and every process whose working folder lies in one of the test's temp
  * folders (services and their grandchildren run there) is SIGKILLed by pid, then the folders go.
  */
-/** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
-export function watchdogOf(devsupPid: number): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === devsupPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('devsup-watchdog')) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 export class E2ESession {
   private readonly dirs: string[] = [];
   private readonly runs: CliRun[] = [];
@@ -219,7 +199,7 @@ export class E2ESession {
         // already gone
       }
     }
-    await waitFor(() => [...victims].every((pid) => !isRunning(pid)), { what: 'test processes gone', timeoutMs: 10_000 }).catch(() => undefined);
+    await waitFor(() => [...victims].every((pid) => !isAlive(pid)), { what: 'test processes gone', timeoutMs: 10_000 }).catch(() => undefined);
     await Promise.all(this.runs.map((run) => run.exited));
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
     this.dirs.length = 0;
@@ -234,11 +214,11 @@ export class E2ESession {
 function processesIn(dirs: string[]): number[] {
   if (dirs.length === 0 || process.platform !== 'linux') return [];
   const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
     try {
-      const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if (dirs.some((dir) => cwd === dir || cwd.startsWith(`${dir}${path.sep}`))) pids.push(Number(entry));
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (dirs.some((dir) => cwd === dir || cwd.startsWith(`${dir}${path.sep}`))) pids.push(pid);
     } catch {
       // gone, or not ours to read
     }

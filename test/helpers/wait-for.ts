@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcStat } from '../../src/ports/proc-stat.js';
 
 /**
  * Polls `condition` until it returns a truthy value, or fails after `timeoutMs` with
@@ -28,11 +28,9 @@ export async function waitFor<T>(
  * slowly) does not count: it holds no port and does nothing.
  */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    if (process.platform === 'linux') return false;
+  if (process.platform === 'linux') {
+    const state = readProcStat(pid)?.state;
+    return state !== undefined && state !== 'Z';
   }
   try {
     process.kill(pid, 0);
