@@ -1,24 +1,9 @@
-import type { ParseArgsConfig } from 'node:util';
-
-export interface CliIO {
-  cwd: string;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface ParsedArgs {
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-}
-
-/** What a command module exports: it returns the exit code, or throws a DevsupError. */
-export type RunCommand = (args: ParsedArgs, io: CliIO) => Promise<number>;
+import type { CommandOptions, RunCommand } from './cli-types.js';
 
 export interface CommandEntry {
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: CommandOptions;
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
   /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { findManifest } from '../manifest/find-manifest.js';
-import type { CliIO, ParsedArgs } from './command-list.js';
+import type { CliIO, ParsedArgs } from './cli-types.js';
 
 /**
  * The folder of the manifest a command acts on (its instance, its `.devsup/`). Only the folder

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError } from '../errors.js';
-import { COMMANDS, type CliIO } from './command-list.js';
+import type { CliIO } from './cli-types.js';
+import { COMMANDS } from './command-list.js';
 
 const VERSION = '0.1.0';
 

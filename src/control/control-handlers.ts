@@ -1,29 +1,12 @@
 import { didYouMean } from '../manifest/suggest.js';
-import type { LogMultiplexer } from '../output/log-multiplexer.js';
-import type { LogRing } from '../output/log-ring.js';
-import type { PortsReport } from '../output/ports-report.js';
 import { refreshHolders } from '../output/refresh-holders.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import type { ControlContext } from './control-context.js';
 import type { Connection, RequestHandler } from './control-server.js';
 import { followLogs } from './follow-logs.js';
 import type { ActionOutcome, ActionType, Request } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
-
-export interface ControlContext {
-  supervisor: Supervisor;
-  report(): PortsReport;
-  ring: LogRing;
-  /** The state folder, whose logs/ hold what the ring no longer does. */
-  logFolder: string;
-  /** Resolves once those files hold everything printed so far (read them in the same tick). */
-  flushLogFiles(services: string[]): Promise<void>;
-  logs: LogMultiplexer;
-  /** devsup's own messages, on the instance's stderr. */
-  warn(message: string): void;
-  /** Calls `listener` on every status change until the returned function is called. */
-  onChange(listener: () => void): () => void;
-}
 
 /** Answers the requests of DESIGN.md §2 with the running supervisor: one function per request type. */
 export function handleRequests(context: ControlContext): RequestHandler {

@@ -1,4 +1,3 @@
-import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import type { LogRing } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -12,7 +11,6 @@ export interface ControlPlaneOptions {
   report(): PortsReport;
   ring: LogRing;
   flushLogFiles(services: string[]): Promise<void>;
-  logs: LogMultiplexer;
   warn(message: string): void;
 }
 
@@ -39,7 +37,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ring: options.ring,
     logFolder: stateFolder,
     flushLogFiles: options.flushLogFiles,
-    logs: options.logs,
     warn: options.warn,
     onChange: (listener: () => void) => {
       changeListeners.add(listener);

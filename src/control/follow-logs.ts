@@ -1,6 +1,6 @@
 import type { LogLine } from '../output/log-ring.js';
 import { readLogTail } from '../output/read-log-files.js';
-import type { ControlContext } from './control-handlers.js';
+import type { ControlContext } from './control-context.js';
 import type { Connection } from './control-server.js';
 import type { Request } from './protocol.js';
 
@@ -46,7 +46,7 @@ export async function followLogs(request: Extract<Request, { type: 'logs' }>, co
     dropped = 0;
   };
   const unsubscribes = services.map((service) =>
-    context.logs.onLine(service, (text) => {
+    context.supervisor.output.onLine(service, (text) => {
       if (connection.queuedBytes > FOLLOWER_QUEUE_LIMIT_BYTES) dropped += 1;
       else pending.push({ service, text });
       if (!scheduled) {

@@ -1,7 +1,7 @@
 import { formatDuration } from '../manifest/durations.js';
 import { dependencyVerdict } from '../supervisor/dependency-gate.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
-import type { ControlContext } from './control-handlers.js';
+import type { ControlContext } from './control-context.js';
 import type { Connection } from './control-server.js';
 import type { Request } from './protocol.js';
 

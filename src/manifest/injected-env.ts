@@ -2,8 +2,10 @@
  * The variables devsup sets in every child, after everything else: their values once ports are
  * allocated, and their names for load-time checks (`${PORT}` in a command means the child's PORT).
  */
-import type { AssignedPorts } from './resolve-service.js';
 import type { ServiceSpec } from './service-spec.js';
+
+/** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
+export type AssignedPorts = Map<string, Record<string, number>>;
 
 /** Set from `up`'s own process for every child (cli/commands/up.ts): known only once it runs. */
 export const INSTANCE_MARKS = ['DEVSUP_INSTANCE', 'DEVSUP_MANIFEST'] as const;

@@ -1,12 +1,12 @@
 import { DevsupError } from '../errors.js';
-import { injectedEnv, primaryPort, toEnvName } from './injected-env.js';
+import { injectedEnv, primaryPort, toEnvName, type AssignedPorts } from './injected-env.js';
+
+export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
 import { quoteForShell } from './shell-quote.js';
 
-/** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
-export type AssignedPorts = Map<string, Record<string, number>>;
 
 /** What a child is started with, once ports are allocated. */
 export interface ResolvedService {

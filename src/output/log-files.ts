@@ -71,7 +71,7 @@ export class LogFiles {
     this.trouble = new WriteTrouble(warn);
   }
 
-  /** Queues a block of whole lines (see LogMultiplexer.onOutput). */
+  /** Queues a block of whole lines (as the output bus passes them on). */
   write(service: string, lines: Buffer): void {
     const entry = this.files.get(service) ?? this.add(service);
     this.queue(entry, lines);

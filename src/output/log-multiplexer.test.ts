@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OutputBus } from '../supervisor/output-bus.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { LogMultiplexer } from './log-multiplexer.js';
 
 const children: ChildProcess[] = [];
@@ -22,9 +24,15 @@ function runNode(code: string): ChildProcess & { stdout: NodeJS.ReadableStream; 
   return child as ChildProcess & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
 }
 
+/** A bus, and the multiplexer that renders it to `out`. */
+function render(out: NodeJS.WritableStream, keys: string[], color = false): { bus: OutputBus; mux: LogMultiplexer } {
+  const bus = new OutputBus(keys);
+  return { bus, mux: new LogMultiplexer({ bus, out, color }) };
+}
+
 /** Attaches both streams of a child and resolves when both have ended. */
-function attachChild(mux: LogMultiplexer, service: string, child: ReturnType<typeof runNode>): Promise<void> {
-  return Promise.all([mux.attach(service, child.stdout, 'stdout'), mux.attach(service, child.stderr, 'stderr')]).then(() => undefined);
+function attachChild(bus: OutputBus, service: string, child: ReturnType<typeof runNode>): Promise<void> {
+  return Promise.all([bus.attach(service, child.stdout, 'stdout'), bus.attach(service, child.stderr, 'stderr')]).then(() => undefined);
 }
 
 /** A Writable that keeps everything, optionally slowly (each write completes after a timer). */
@@ -51,14 +59,6 @@ class Collector extends Writable {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const ANSI = /\x1b\[[0-9;]*m/;
 
 /** A child script that writes `total` numbered lines in blocks, respecting back-pressure. */
@@ -78,9 +78,9 @@ function floodScript(total: number, label: string, padding: number): string {
 describe('LogMultiplexer', () => {
   it('prefixes every line with its key, padded to the longest key, without ANSI when colour is off', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['web', 'worker-long'] });
+    const { bus } = render(out, ['web', 'worker-long']);
     const child = runNode(`console.log('one'); console.log('two'); console.error('oops'); console.log('three');`);
-    await attachChild(mux, 'web', child);
+    await attachChild(bus, 'web', child);
     const lines = out.text().split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.filter((line) => line !== 'web         | oops')).toEqual(['web         | one', 'web         | two', 'web         | three']);
@@ -90,9 +90,9 @@ describe('LogMultiplexer', () => {
 
   it('colours the prefix when asked, and dims devsup notes', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: true, keys: ['api', 'db'] });
-    await attachChild(mux, 'api', runNode(`console.log('hello')`));
-    mux.note('db', 'exited with code 1; restarting in 200 ms');
+    const { bus } = render(out, ['api', 'db'], true);
+    await attachChild(bus, 'api', runNode(`console.log('hello')`));
+    bus.note('db', 'exited with code 1; restarting in 200 ms');
     const [apiLine, dbLine] = out.text().split('\n');
     expect(apiLine).toMatch(ANSI);
     expect(apiLine.replace(/\x1b\[[0-9;]*m/g, '')).toBe('api | hello');
@@ -103,18 +103,18 @@ describe('LogMultiplexer', () => {
 
   it('writes notes like child lines, one prefixed line per line of text', () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['llm', 'tools'] });
-    mux.note('llm', 'exited with code 1; restarting in 200 ms');
-    mux.note('tools', 'first\nsecond');
+    const { bus } = render(out, ['llm', 'tools']);
+    bus.note('llm', 'exited with code 1; restarting in 200 ms');
+    bus.note('tools', 'first\nsecond');
     expect(out.text()).toBe('llm   | exited with code 1; restarting in 200 ms\ntools | first\ntools | second\n');
   });
 
   it('widens the prefix column for lines written after addKey', () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['a'] });
-    mux.note('a', 'before');
-    mux.addKey('longer');
-    mux.note('a', 'after');
+    const { bus } = render(out, ['a']);
+    bus.note('a', 'before');
+    bus.addKey('longer');
+    bus.note('a', 'after');
     expect(out.text()).toBe('a | before\na      | after\n');
   });
 
@@ -123,8 +123,8 @@ describe('LogMultiplexer', () => {
     folders.push(folder);
     const file = path.join(folder, 'out.log');
     const out = createWriteStream(file);
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
-    await attachChild(mux, 'svc', runNode(floodScript(200_000, 'line', 37)));
+    const { bus } = render(out, ['svc']);
+    await attachChild(bus, 'svc', runNode(floodScript(200_000, 'line', 37)));
     await new Promise<void>((resolve) => out.end(resolve));
     const lines = (await fs.readFile(file, 'utf8')).split('\n');
     expect(lines.pop()).toBe('');
@@ -135,39 +135,39 @@ describe('LogMultiplexer', () => {
 
   it('flushes a partial last line when the stream ends', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
-    await attachChild(mux, 'svc', runNode(`process.stdout.write('a\\nb\\nno newline at the end')`));
+    const { bus } = render(out, ['svc']);
+    await attachChild(bus, 'svc', runNode(`process.stdout.write('a\\nb\\nno newline at the end')`));
     expect(out.text()).toBe('svc | a\nsvc | b\nsvc | no newline at the end\n');
   });
 
   it('joins lines split across writes at odd places, including inside a UTF-8 character', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
+    const { bus } = render(out, ['svc']);
     // Pieces are written one by one, each after the previous was flushed to the pipe.
     const child = runNode(`
       const e = Buffer.from('é');
       const pieces = ['hel', 'lo\\nwor', 'ld\\n\\nx', Buffer.from([0x63, 0x61, 0x66, e[0]]), Buffer.from([e[1], 0x0a]), 'y', 'z\\n'];
       const next = () => { const piece = pieces.shift(); if (piece !== undefined) process.stdout.write(piece, () => setTimeout(next, 5)); };
       next();`);
-    await attachChild(mux, 'svc', child);
+    await attachChild(bus, 'svc', child);
     expect(out.text()).toBe('svc | hello\nsvc | world\nsvc | \nsvc | xcafé\nsvc | yz\n');
   });
 
   it('strips the \\r of \\r\\n line ends', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['win'] });
-    await attachChild(mux, 'win', runNode(`process.stdout.write('one\\r\\ntwo\\r\\nthree\\r\\n')`));
+    const { bus } = render(out, ['win']);
+    await attachChild(bus, 'win', runNode(`process.stdout.write('one\\r\\ntwo\\r\\nthree\\r\\n')`));
     expect(out.text()).toBe('win | one\nwin | two\nwin | three\n');
   });
 
   it('pauses a flooding child while the output is slow, keeping what devsup buffers bounded', async () => {
     const out = new Collector({ highWaterMark: 1024, delayMs: 1 });
-    const mux = new LogMultiplexer({ out, color: false, keys: ['flood'] });
+    const { bus } = render(out, ['flood']);
     const total = 300_000; // about 20 MiB: far more than the output can take without waiting
     const child = runNode(floodScript(total, 'f', 100));
     let sawPaused = false;
     child.stdout.on('pause', () => (sawPaused = true));
-    await attachChild(mux, 'flood', child);
+    await attachChild(bus, 'flood', child);
     await new Promise<void>((resolve) => out.end(resolve));
     const text = out.text();
     expect(text.length).toBeGreaterThan(16 * 1024 * 1024);
@@ -181,10 +181,10 @@ describe('LogMultiplexer', () => {
 
   it('never interleaves two children within a line', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['a', 'b'] });
+    const { bus } = render(out, ['a', 'b']);
     await Promise.all([
-      attachChild(mux, 'a', runNode(floodScript(50_000, 'a', 300))),
-      attachChild(mux, 'b', runNode(floodScript(50_000, 'b', 300))),
+      attachChild(bus, 'a', runNode(floodScript(50_000, 'a', 300))),
+      attachChild(bus, 'b', runNode(floodScript(50_000, 'b', 300))),
     ]);
     const next = { a: 0, b: 0 };
     const wrong: string[] = [];
@@ -201,39 +201,12 @@ describe('LogMultiplexer', () => {
     expect(next).toEqual({ a: 50_000, b: 50_000 });
   });
 
-  it('hands decoded lines to onLine subscribers until they unsubscribe', async () => {
-    const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
-    const seen: string[] = [];
-    const unsubscribe = mux.onLine('svc', (line, kind) => seen.push(`${kind}:${line}`));
-    const child = runNode(`process.stdout.write('listening on 8080\\r\\n'); process.stderr.write('warn: é');`);
-    await attachChild(mux, 'svc', child);
-    expect(seen.sort()).toEqual(['stderr:warn: é', 'stdout:listening on 8080']);
-    unsubscribe();
-    await attachChild(mux, 'svc', runNode(`console.log('after')`));
-    expect(seen).toHaveLength(2);
-    expect(out.text()).toContain('svc | after\n');
-  });
-
-  it('keeps the last lines of a service for crash messages, at most 50', async () => {
-    const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc', 'other'] });
-    await attachChild(mux, 'svc', runNode(`for (let i = 0; i < 100; i++) console.log('line ' + i); process.stdout.write('unfinished')`));
-    expect(mux.tail('svc', 3)).toEqual(['line 98', 'line 99', 'unfinished']);
-    const fifty = mux.tail('svc', 80);
-    expect(fifty).toHaveLength(50);
-    expect(fifty[0]).toBe('line 51');
-    expect(fifty.at(-1)).toBe('unfinished');
-    expect(mux.tail('other', 5)).toEqual([]);
-    expect(mux.tail('unknown', 5)).toEqual([]);
-  });
-
   it('buffers while held and writes everything, in order, on release', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
+    const { bus, mux } = render(out, ['svc']);
     mux.hold();
-    await attachChild(mux, 'svc', runNode(`for (let i = 0; i < 1000; i++) console.log('held ' + i)`));
-    mux.note('svc', 'ready');
+    await attachChild(bus, 'svc', runNode(`for (let i = 0; i < 1000; i++) console.log('held ' + i)`));
+    bus.note('svc', 'ready');
     expect(out.chunks).toHaveLength(0);
     mux.release();
     const lines = out.text().split('\n');
@@ -245,12 +218,12 @@ describe('LogMultiplexer', () => {
 
   it('pauses the streams once 1 MiB is held, and resumes them on release', async () => {
     const out = new Collector();
-    const mux = new LogMultiplexer({ out, color: false, keys: ['svc'] });
+    const { bus, mux } = render(out, ['svc']);
     mux.hold();
     const total = 100_000; // about 6 MiB
     const child = runNode(floodScript(total, 'h', 100));
-    const done = attachChild(mux, 'svc', child);
-    await waitFor(() => child.stdout.isPaused(), 'the held stream to be paused');
+    const done = attachChild(bus, 'svc', child);
+    await waitFor(() => child.stdout.isPaused(), { what: 'the held stream to be paused' });
     expect(out.chunks).toHaveLength(0);
     expect(child.exitCode).toBeNull(); // blocked on its full pipe
     mux.release();

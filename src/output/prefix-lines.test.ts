@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../supervisor/line-splitter.js';
 import { prefixLines, renderPrefix } from './prefix-lines.js';
 
 /** A small deterministic generator, so a failure can be replayed. */

@@ -1,5 +1,5 @@
 import type pc from 'picocolors';
-import type { LineBatch } from './line-splitter.js';
+import type { LineBatch } from '../supervisor/line-splitter.js';
 
 const NEWLINE = 0x0a;
 

@@ -1,5 +1,6 @@
 import { LogFiles } from './log-files.js';
-import type { LogMultiplexer } from './log-multiplexer.js';
+import type { LineBatch } from '../supervisor/line-splitter.js';
+import type { OutputBus } from '../supervisor/output-bus.js';
 import { LogRing } from './log-ring.js';
 
 export interface RecordedLogs {
@@ -16,13 +17,16 @@ export interface RecordedLogs {
  * Keeps every service's output for `devsup logs`: in memory (the ring, while the instance runs)
  * and in `.devsup/logs/` (after it has stopped). One call per chunk of output, nothing per line.
  */
-export function recordLogs(logs: LogMultiplexer, stateFolder: string, warn: (message: string) => void): RecordedLogs {
+export function recordLogs(bus: OutputBus, stateFolder: string, warn: (message: string) => void): RecordedLogs {
   const ring = new LogRing();
   const files = new LogFiles(stateFolder, warn);
-  const unsubscribe = logs.onOutput((service, lines) => {
+  const record = (service: string, batch: LineBatch) => {
+    const lines = batch.buf.subarray(0, batch.consumed);
     ring.push(service, lines);
     files.write(service, lines);
-  });
+  };
+  bus.on('lines', record);
+  const unsubscribe = () => bus.off('lines', record);
   return {
     ring,
     flushFiles: (services) => files.flush(services),

@@ -49,7 +49,7 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     // The runner itself says why it restarts; the rest are news only when they differ.
     if (runner.status === 'restarting' || (last?.gist === gist && Date.now() - last.at < PROGRESS_REPEAT_MS)) return;
     said.set(runner.spec.key, { gist, at: Date.now() });
-    logs.note(runner.spec.key, text);
+    supervisor.output.note(runner.spec.key, text);
   };
   if (tty) {
     await showTaskList(services.map((key) => supervisor.runners.get(key)!), logs);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
-import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import type { OutputBus } from './output-bus.js';
 import type { PortAssignment, PortReservation } from '../ports/port-types.js';
 import { decideAfterExit, describeExit } from './policies/restart-on-failure.js';
 import { explainPortConflict, findAddressInUse, MAX_PORT_MOVES } from './policies/reassign-port-on-conflict.js';
@@ -16,7 +16,7 @@ import type { AllocateOptions } from '../ports/allocate-ports.js';
 import type { Watchdog } from './watchdog.js';
 
 export interface RunnerContext {
-  logs: LogMultiplexer;
+  output: OutputBus;
   /** The command and environment for the next start, interpolated with the current ports. */
   resolve(): ResolvedService;
   /** devsup's own warnings, for stderr. */
@@ -206,7 +206,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       return this.setStatus('failed', (error as Error).message);
     }
     this.launchedWith = resolved;
-    this.context.logs.startRun(this.spec.key);
+    this.context.output.startRun(this.spec.key);
     const child = spawnChild(resolved.command, { cwd: this.spec.cwd, env: resolved.env, listenFd, listenName: this.spec.key });
     this.child = child;
     this.pid = child.pid ?? null;
@@ -214,8 +214,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const outputDone = child.pid === undefined
       ? Promise.resolve()
       : Promise.all([
-          this.context.logs.attach(this.spec.key, child.stdout, 'stdout'),
-          this.context.logs.attach(this.spec.key, child.stderr, 'stderr'),
+          this.context.output.attach(this.spec.key, child.stdout, 'stdout'),
+          this.context.output.attach(this.spec.key, child.stderr, 'stderr'),
         ]);
     this.runEnded = child.exited.then((exit) => this.onExit(exit, Date.now() - startedAt, outputDone));
     if (child.pid === undefined) return;
@@ -236,7 +236,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       host: this.spec.host,
       cwd: this.spec.cwd,
       env: resolved.env,
-      onLine: (listener: (line: string) => void) => this.context.logs.onLine(this.spec.key, listener),
+      onLine: (listener: (line: string) => void) => this.context.output.onLine(this.spec.key, listener),
       // "http /health → 503, 4 s" for the startup view and `devsup ports`, from the first second on.
       onProgress: (seen: string, waitedMs: number) => {
         if (waitedMs >= 1_000 && !abort.signal.aborted) this.setStatus('starting', `${seen}, ${Math.floor(waitedMs / 1000)} s`);
@@ -292,7 +292,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     }
     this.restarts += 1;
     const when = decision.delayMs === 0 ? 'now' : `in ${decision.delayMs} ms`;
-    this.context.logs.note(this.spec.key, `${cause}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`);
+    this.context.output.note(this.spec.key, `${cause}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`);
     this.setStatus('restarting', cause);
     this.restartTimer = setTimeout(() => {
       if (!this.stopRequested) void this.spawnRun();
@@ -329,7 +329,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.readyThisRun = false;
     this.addressInUseLine = undefined;
     if (this.ports.length === 0) return;
-    const unsubscribe = this.context.logs.onLine(this.spec.key, (line) => {
+    const unsubscribe = this.context.output.onLine(this.spec.key, (line) => {
       this.addressInUseLine ??= findAddressInUse([line]);
     });
     const timer = this.spec.ready.kind === 'none' ? setTimeout(() => this.stopWatchingForBindErrors?.(), QUICK_EXIT_MS).unref() : undefined;
@@ -379,7 +379,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   }
 
   private lastLinesSuffix(): string {
-    const lines = this.context.logs.tail(this.spec.key, 10);
+    const lines = this.context.output.tail(this.spec.key, 10);
     return lines.length === 0 ? '' : `\nLast lines of ${this.spec.key}:\n${lines.map((line) => `  ${line}`).join('\n')}`;
   }
 }

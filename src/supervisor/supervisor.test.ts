@@ -26,8 +26,8 @@ async function supervise(services: ServiceSpec[]) {
   let text = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   const warnings: string[] = [];
-  const logs = new LogMultiplexer({ out, color: false, keys: services.map((service) => service.key) });
-  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), logs, warn: (message) => warnings.push(message) });
+  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), warn: (message) => warnings.push(message) });
+  new LogMultiplexer({ bus: supervisor.output, out, color: false });
   running.push(supervisor);
   supervisor.start(services.map((service) => service.key));
   const status = (key: string) => supervisor.runners.get(key)!.status;

@@ -6,7 +6,7 @@ import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './
 import { allocatePorts } from '../ports/allocate-ports.js';
 import { releaseLease } from '../ports/port-lease.js';
 import { findMarkedProcesses, ownStartTime, stopMarkedProcesses } from '../ports/marked-processes.js';
-import type { LogMultiplexer } from '../output/log-multiplexer.js';
+import { OutputBus } from './output-bus.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner, type MoveOptions } from './service-runner.js';
 import type { Watchdog } from './watchdog.js';
@@ -15,7 +15,6 @@ import { dependencyVerdict } from './dependency-gate.js';
 export interface SupervisorOptions {
   manifest: Manifest;
   allocations: ServiceAllocation[];
-  logs: LogMultiplexer;
   warn(message: string): void;
   /** Extra variables for every child, e.g. FORCE_COLOR when devsup's own output is a TTY. */
   extraEnv?: Record<string, string>;
@@ -39,6 +38,8 @@ interface SupervisorEvents {
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly runners = new Map<string, ServiceRunner>();
+  /** Every service's output and devsup's notes about them, for output/ to render and control/ to read. */
+  readonly output: OutputBus;
   /** Resolves with devsup's exit code once nothing runs or may still start, or after `shutdown`. */
   readonly done: Promise<number>;
   private finish!: (code: number) => void;
@@ -63,6 +64,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.done = new Promise((resolve) => (this.finish = resolve));
     this.manifest = options.manifest;
+    this.output = new OutputBus(options.manifest.services.map((spec) => spec.key));
     for (const allocation of options.allocations) this.adopt(allocation);
     for (const spec of options.manifest.services) this.runners.set(spec.key, this.createRunner(spec));
   }
@@ -77,7 +79,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private createRunner(spec: ServiceSpec): ServiceRunner {
     const runner = new ServiceRunner(spec, this.allocated.get(spec.key) ?? [], {
-      logs: this.options.logs,
+      output: this.output,
       warn: this.options.warn,
       watchdog: this.options.watchdog,
       resolve: () => this.resolve(spec),
@@ -145,7 +147,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.rebuildRunners(next, new Set(replaced));
     for (const key of changes.added) if (next.services.find((spec) => spec.key === key)!.autostart) this.selected.add(key);
     for (const key of replaced) {
-      this.options.logs.addKey(key);
+      this.output.addKey(key);
       this.prepare(this.runners.get(key)!);
     }
     return changes;

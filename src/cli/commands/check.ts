@@ -8,7 +8,7 @@ import { explainAllocations, explainEphemeralOverlaps } from '../../output/expla
 import { readSystemPorts } from '../../ports/system-ports.js';
 import { isSecretName, MASK, maskSecretArgs, maskSecrets } from '../../secrets.js';
 import { columnWidths, padding } from '../../output/columns.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectReply, requestInstance } from '../../control/control-client.js';
 import { isSameProcess, processStartTime } from '../../ports/process-identity.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 
 const POLL_MS = 20;

@@ -7,7 +7,7 @@ import { parseProcfile } from '../../manifest/procfile.js';
 import { SERVICE_NAME } from '../../manifest/read-service.js';
 import { toPlain } from '../../manifest/yaml-node.js';
 import { renderStarterManifest, type StarterService, type StarterSource } from '../../manifest/starter-manifest.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 const EXAMPLE_COMMAND = `node -e "require('http').createServer((request, response) => response.end('hello from devsup\\n')).listen(process.env.PORT)"`;
 const DEFAULT_PORT = 3000;

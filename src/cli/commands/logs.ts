@@ -8,7 +8,7 @@ import { shouldColor } from '../../output/color.js';
 import type { LogLine } from '../../output/log-ring.js';
 import { renderPrefix } from '../../output/prefix-lines.js';
 import { loggedServices, readLogTail } from '../../output/read-log-files.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 
 const DEFAULT_LINES = 100;

@@ -1,6 +1,6 @@
 import { DevsupError, UsageError } from '../../errors.js';
 import { didYouMean } from '../../manifest/suggest.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 import { readReport } from '../read-report.js';
 

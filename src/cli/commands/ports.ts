@@ -1,6 +1,6 @@
 import { renderPortsJson, renderPortTable } from '../../output/port-table.js';
 import { shouldColor } from '../../output/color.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 import { readReport } from '../read-report.js';
 

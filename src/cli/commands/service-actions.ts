@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { requestOnce } from '../../control/control-client.js';
 import type { ActionType } from '../../control/protocol.js';
-import type { CliIO, ParsedArgs, RunCommand } from '../command-list.js';
+import type { CliIO, ParsedArgs, RunCommand } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 
 /**

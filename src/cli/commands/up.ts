@@ -10,7 +10,7 @@ import { shouldColor } from '../../output/color.js';
 import { showStartup } from '../../output/startup-view.js';
 import { TableSchedule } from '../../output/table-schedule.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
-import { stopAllOnSignal } from '../../supervisor/policies/stop-all-on-signal.js';
+import { stopAllOnSignal } from '../stop-on-signal.js';
 import { ensureStateFolder, readState } from '../../control/state-folder.js';
 import { takeInstanceLock } from '../../control/instance-lock.js';
 import { holdInstanceName } from '../../control/instance-name.js';
@@ -22,7 +22,7 @@ import { recordLogs } from '../../output/record-logs.js';
 import { keepStateWritten } from '../../control/state-writer.js';
 import { reclaimPreferredPorts, stopLeftovers } from '../../control/leftovers.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
 import { watchForChanges } from '../watch-for-changes.js';
 import { listenForKeys } from '../interactive-keys.js';
@@ -52,12 +52,12 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if (neededRange) explainEphemeralOverlaps(manifest, (await readSystemPorts()).ephemeral).forEach(warn);
 
   const color = shouldColor(io.stdout, io.env);
-  const logs = new LogMultiplexer({ out: io.stdout, color, keys: manifest.services.map((service) => service.key) });
-  const recorded = recordLogs(logs, stateFolder, warn);
   // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
   const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
   const watchdog = startWatchdog();
-  const supervisor = new Supervisor({ manifest, allocations, logs, warn, extraEnv, watchdog });
+  const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
+  const logs = new LogMultiplexer({ bus: supervisor.output, out: io.stdout, color });
+  const recorded = recordLogs(supervisor.output, stateFolder, warn);
   const removeSignalHandlers = stopAllOnSignal(supervisor, warn);
   // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
   io.stdout.on('error', () => void supervisor.shutdown());
@@ -65,7 +65,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
   const tables = new TableSchedule(supervisor, showTable);
   const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
-  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, logs, warn });
+  const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, warn });
   const stateKeeper = keepStateFolder(manifest.dir, controlSocketPath(stateFolder), async () => {
     ensureStateFolder(manifest.dir);
     lock.restore();
@@ -83,7 +83,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   tables.showStartupTable();
   const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
   // After start-up, so watching costs the starting services nothing.
-  const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => logs.note(service, text), warn, applied: tables.showWhenSettled });
+  const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => supervisor.output.note(service, text), warn, applied: tables.showWhenSettled });
 
   const exitCode = await supervisor.done;
   stateKeeper.close();

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, NoInstanceError, UsageError } from '../../errors.js';
 import { requestOnce } from '../../control/control-client.js';
 import { parseDuration } from '../../manifest/durations.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;

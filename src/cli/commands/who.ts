@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { inspectPort } from '../../ports/inspect-port.js';
 import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import { isFree, renderWho, renderWhoJson } from '../../output/render-who.js';
-import type { CliIO, ParsedArgs } from '../command-list.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 const USAGE = 'Usage: devsup who PORT [--json]';
 

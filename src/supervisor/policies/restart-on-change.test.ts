@@ -25,8 +25,8 @@ async function watchProject(specs: (dir: string) => ServiceSpec[]) {
   const out = new PassThrough();
   let text = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const logs = new LogMultiplexer({ out, color: false, keys: services.map((service) => service.key) });
-  const supervisor = new Supervisor({ manifest: manifestOf(services), allocations: [], logs, warn: () => undefined });
+  const supervisor = new Supervisor({ manifest: manifestOf(services), allocations: [], warn: () => undefined });
+  new LogMultiplexer({ bus: supervisor.output, out, color: false });
   cleanups.push(() => supervisor.shutdown());
   supervisor.start(services.map((service) => service.key));
   const said: string[] = [];

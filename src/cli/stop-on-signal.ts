@@ -1,4 +1,4 @@
-import type { Supervisor } from '../supervisor.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 

@@ -1,0 +1,18 @@
+import type { LogRing } from '../output/log-ring.js';
+import type { PortsReport } from '../output/ports-report.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+
+/** What the control requests' handlers may use of the running instance. */
+export interface ControlContext {
+  supervisor: Supervisor;
+  report(): PortsReport;
+  ring: LogRing;
+  /** The state folder, whose logs/ hold what the ring no longer does. */
+  logFolder: string;
+  /** Resolves once those files hold everything printed so far (read them in the same tick). */
+  flushLogFiles(services: string[]): Promise<void>;
+  /** devsup's own messages, on the instance's stderr. */
+  warn(message: string): void;
+  /** Calls `listener` on every status change until the returned function is called. */
+  onChange(listener: () => void): () => void;
+}
