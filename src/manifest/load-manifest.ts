@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
+import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
 import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
@@ -47,6 +48,7 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
 
   applyPortOverrides(root, options.portOverrides ?? [], overridden);
   const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
+  checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
   return manifest;
 }
