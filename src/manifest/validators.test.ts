@@ -255,12 +255,15 @@ describe('depends_on', () => {
         '  db: { command: x }\n' +
         '  migrate: { command: x, depends_on: { db: service_healthy } }\n' +
         '  api: { command: x, depends_on: { migrate: { condition: service_completed_successfully } } }\n' +
-        '  ui: { command: x, depends_on: { api: { restart: true } } }\n',
+        '  ui: { command: x, depends_on: { api: { restart: true } } }\n' +
+        '  web: { command: x, depends_on: { migrate: { condition: completed }, db: { condition: soon } } }\n',
     );
     expect(problems).toEqual([
-      'services.yaml:3:44: depends_on.db must be "started", "ready" or "completed": docker compose\'s service_healthy is "ready" here',
-      'services.yaml:4:45: depends_on.migrate takes the condition itself, not a map: write "completed" (started, ready or completed) — docker compose\'s service_completed_successfully is "completed" here',
-      'services.yaml:5:40: depends_on.api takes the condition itself, not a map: write "ready" (started, ready or completed)',
+      'services.yaml:3:44: depends_on.db must be "started", "ready" or "completed": docker compose\'s service_healthy is "ready" here, so write "db: ready"',
+      'services.yaml:4:45: depends_on.migrate takes the condition itself, not a map: write "migrate: completed" (docker compose\'s service_completed_successfully is "completed" here)',
+      'services.yaml:5:40: depends_on.api takes the condition itself, not a map: write "api: started", "api: ready" or "api: completed"',
+      'services.yaml:6:45: depends_on.migrate takes the condition itself, not a map: write "migrate: completed"',
+      'services.yaml:6:75: depends_on.db takes the condition itself, not a map: write "db: started", "db: ready" or "db: completed"',
     ]);
   });
 
