@@ -43,6 +43,31 @@ describe('keys', () => {
     ]);
   });
 
+  test("the keys of docker compose and process-compose are named in devsup's words; typos still get a suggestion", async () => {
+    const problems = await problemsOf(
+      'version: "3.8"\nname: shop\nprocesses: {}\nenvironment: { A: "1" }\nservices:\n  web:\n    command: x\n' +
+        '    environment: { B: "2" }\n    working_dir: src\n    healthcheck: { test: x }\n    readiness_probe: {}\n    entrypoint: x\n' +
+        '    depends: [web]\n    restart_policy: always\n    availability: {}\n    image: nginx\n    shutdown: {}\n    enviroment: {}\n',
+    );
+    expect(problems).toEqual([
+      'services.yaml:1:1: unknown key "version" — not needed: remove it',
+      'services.yaml:2:1: unknown key "name" — devsup calls it "project"',
+      'services.yaml:3:1: unknown key "processes" — devsup calls them "services"',
+      'services.yaml:4:1: unknown key "environment" — devsup calls it "env"',
+      'services.yaml:8:5: unknown key "environment" — devsup calls it "env"',
+      'services.yaml:9:5: unknown key "working_dir" — devsup calls it "cwd"',
+      'services.yaml:10:5: unknown key "healthcheck" — devsup calls it "ready"',
+      'services.yaml:11:5: unknown key "readiness_probe" — devsup calls it "ready"',
+      'services.yaml:12:5: unknown key "entrypoint" — devsup calls it "command"',
+      'services.yaml:13:5: unknown key "depends" — devsup calls it "depends_on"',
+      'services.yaml:14:5: unknown key "restart_policy" — devsup calls it "restart"',
+      'services.yaml:15:5: unknown key "availability" — devsup calls it "restart"',
+      'services.yaml:16:5: unknown key "image" — devsup runs commands, not images: give the program to start as "command" (a container too, e.g. "docker run --rm IMAGE")',
+      'services.yaml:17:5: unknown key "shutdown" — devsup calls these "stop_signal" and "stop_timeout"',
+      'services.yaml:18:5: unknown key "enviroment" — did you mean "env"?',
+    ]);
+  });
+
   test('invalid service names', async () => {
     const problems = await problemsOf('services:\n  "-web": { command: x }\n  a b: { command: x }\n  ok_1.x-y: { command: x }\n');
     expect(problems).toEqual([
