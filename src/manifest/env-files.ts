@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
+import { decodeUtf8 } from './decode-utf8.js';
 import { addIssue, readStringList } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
 
@@ -28,13 +29,35 @@ export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: Ma
   for (const { file, pos, required } of files) {
     const absolute = path.resolve(dir, file);
     seen.add(absolute);
+    let bytes: Buffer;
     try {
-      Object.assign(env, parse(readFileSync(absolute)));
+      bytes = readFileSync(absolute);
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       if (!missing) addIssue(issues, pos, `env file "${file}" cannot be read: ${(error as Error).message}`);
       else if (required) addIssue(issues, pos, `env file "${file}" not found`);
+      continue;
     }
+    // Named as the manifest that names it is: relative to where devsup ran, when the manifest is.
+    const shownAs = path.join(path.dirname(pos.file), path.relative(dir, absolute));
+    const decoded = decodeUtf8(bytes, shownAs);
+    if ('issue' in decoded) issues.push(decoded.issue);
+    else Object.assign(env, readVariables(decoded.text, shownAs, issues));
   }
   return env;
+}
+
+/** dotenv's reading of `text`; a value holding a NUL byte, which no process can receive, is an issue at that byte. */
+function readVariables(text: string, file: string, issues: ManifestIssue[]): Record<string, string> {
+  const variables = parse(text);
+  for (const [name, value] of Object.entries(variables)) {
+    if (!value.includes('\0')) continue;
+    // The last definition is the one dotenv keeps.
+    const definitions = [...text.matchAll(new RegExp(`^[^\\S\\n]*(?:export\\s+)?${name.replace(/[.-]/g, '\\$&')}\\s*[=:]`, 'gm'))];
+    const offset = text.indexOf('\0', definitions.at(-1)?.index ?? 0);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    issues.push({ file, line, column: offset - before.lastIndexOf('\n'), message: `${name} contains a NUL byte, which no process can receive: remove it` });
+  }
+  return variables;
 }

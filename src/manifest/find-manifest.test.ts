@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
-import { DevsupError } from '../errors.js';
+import { DevsupError, UsageError } from '../errors.js';
 import { findManifest } from './find-manifest.js';
 
 const project = tempProjects();
@@ -38,7 +38,26 @@ test('-f is relative to cwd; a Procfile.* name is read as a Procfile', () => {
 test('a missing -f file is an error with exit code 2', () => {
   const { dir } = project({ 'ops/keep': '' });
   expect(() => findManifest(dir, 'nope.yaml')).toThrow(new DevsupError('manifest nope.yaml not found', 2, 'Check the path given to -f.'));
-  expect(() => findManifest(dir, 'ops')).toThrow('manifest ops not found');
+});
+
+test('-f with a folder names the manifest inside it; -f with a device or pipe says it is not a regular file', () => {
+  const { dir } = project({ 'ops/keep': '', 'app/services.yml': '', 'legacy/Procfile': '' });
+  const thrown = (file: string): DevsupError => {
+    try {
+      findManifest(dir, file);
+    } catch (error) {
+      return error as DevsupError;
+    }
+    return expect.fail(`findManifest(${file}) should have thrown`);
+  };
+  const folder = thrown('ops');
+  expect(folder).toBeInstanceOf(UsageError);
+  expect([folder.message, folder.hint, folder.exitCode]).toEqual(['ops is a folder: pass the manifest inside it, e.g. -f ops/services.yaml', 'Check the path given to -f.', 2]);
+  expect(thrown('app/').message).toBe('app/ is a folder: pass the manifest inside it: -f app/services.yml');
+  expect(thrown('legacy').message).toBe('legacy is a folder: pass the manifest inside it: -f legacy/Procfile');
+  const device = thrown('/dev/null');
+  expect(device).toBeInstanceOf(UsageError);
+  expect([device.message, device.exitCode]).toEqual(['/dev/null is not a regular file: pass a manifest file, e.g. -f services.yaml', 2]);
 });
 
 test('no manifest anywhere up the tree is an error that suggests devsup init', () => {

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DevsupError } from '../errors.js';
+import { DevsupError, UsageError } from '../errors.js';
 
 export interface FoundManifest {
   file: string; // absolute
@@ -18,7 +18,7 @@ export const LOCAL_MANIFEST = 'services.local.yaml';
 export function findManifest(cwd: string, file?: string): FoundManifest {
   if (file !== undefined) {
     const absolute = path.resolve(cwd, file);
-    if (!isFile(absolute)) throw new DevsupError(`manifest ${file} not found`, 2, 'Check the path given to -f.');
+    checkGivenFile(absolute, file);
     return { file: absolute, kind: kindOf(absolute) };
   }
   const found = findUpward(cwd, MANIFEST_NAMES) ?? findUpward(cwd, ['Procfile']);
@@ -30,6 +30,19 @@ export function findManifest(cwd: string, file?: string): FoundManifest {
     );
   }
   return { file: found, kind: kindOf(found) };
+}
+
+/** `-f FILE` must be a regular file: a folder or a device would be read as nothing, or never end. */
+function checkGivenFile(absolute: string, file: string): void {
+  const stats = statSync(absolute, { throwIfNoEntry: false });
+  const hint = 'Check the path given to -f.';
+  if (stats === undefined) throw new DevsupError(`manifest ${file} not found`, 2, hint);
+  if (stats.isDirectory()) {
+    const inside = [...MANIFEST_NAMES, 'Procfile'].find((name) => isFile(path.join(absolute, name)));
+    const example = inside === undefined ? `, e.g. -f ${path.join(file, MANIFEST_NAMES[0]!)}` : `: -f ${path.join(file, inside)}`;
+    throw new UsageError(`${file} is a folder: pass the manifest inside it${example}`, hint);
+  }
+  if (!stats.isFile()) throw new UsageError(`${file} is not a regular file: pass a manifest file, e.g. -f ${MANIFEST_NAMES[0]}`, hint);
 }
 
 function findUpward(start: string, names: string[]): string | undefined {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
@@ -189,4 +190,35 @@ describe('--port overrides', () => {
     const manifest = await loadManifest({ cwd: dir, env: {}, portOverrides: ['api.v2=2'] });
     expect(manifest.services.map((service) => service.ports[0]!.preferred)).toEqual([2, 5]);
   });
+});
+
+describe('bytes that are not UTF-8', () => {
+  test('are reported at the first bad byte in the manifest, the local file and a Procfile; nothing is read with U+FFFD', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  web: { command: x }\n', 'Procfile.dev': '' });
+    writeFileSync(path.join(dir, 'services.local.yaml'), Buffer.from('services:\n  web: { command: touch MARK\xe9 }\n', 'latin1'));
+    const error = (await failure({ cwd: dir, env: {} })) as ManifestError;
+    expect(error.message).toBe('services.local.yaml:2:29: invalid UTF-8 (byte 0xe9): save the file as UTF-8');
+    writeFileSync(path.join(dir, 'services.yaml'), Buffer.from('# caf\xe9\nservices: {}\n', 'latin1'));
+    expect((await failure({ cwd: dir, env: {} }) as ManifestError).message.split('\n')[0]).toBe('services.yaml:1:6: invalid UTF-8 (byte 0xe9): save the file as UTF-8');
+    writeFileSync(path.join(dir, 'Procfile.dev'), Buffer.from('web: echo \xff\n', 'latin1'));
+    expect((await failure({ cwd: dir, env: {}, file: 'Procfile.dev' }) as ManifestError).message.split('\n')[0]).toBe(
+      'Procfile.dev:1:11: invalid UTF-8 (byte 0xff): save the file as UTF-8',
+    );
+  });
+
+  test('a BOM and a real U+FFFD are fine', async () => {
+    const { dir } = project({ 'services.yaml': '\uFEFFservices:\n  web: { command: touch MARK\uFFFD }\n' });
+    const manifest = await loadManifest({ cwd: dir, env: {} });
+    expect(manifest.services[0]!.command).toBe('touch MARK\uFFFD');
+  });
+});
+
+test('a manifest of 2,000 services that refer to each other loads', async () => {
+  const services = Array.from({ length: 2_000 }, (_, i) =>
+    [`  s${i}:`, `    command: node s${i}.js --peer \${s${(i + 1) % 2_000}.port}`, `    port: ${10_000 + i}`, `    depends_on: [s${(i + 1) % 2_000 === 0 ? 1 : i + 1}]`].join('\n'),
+  );
+  const { dir } = project({ 'services.yaml': `services:\n${services.slice(0, -1).join('\n')}\n  s1999: { command: x, port: 11999 }\n` });
+  const manifest = await loadManifest({ cwd: dir, env: {} });
+  expect(manifest.services).toHaveLength(2_000);
+  expect(manifest.services[1_998]!.dependsOn).toEqual([{ service: 's1999', condition: 'ready' }]);
 });

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
-import { findManifest, LOCAL_MANIFEST } from './find-manifest.js';
+import { checkReplacedEnv } from './check-replaced-env.js';
+import { decodeUtf8 } from './decode-utf8.js';
+import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
 import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
 import { parseYaml } from './parse-yaml.js';
@@ -17,8 +19,8 @@ export interface LoadManifestOptions {
 }
 
 /**
- * find → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and apply
- * defaults. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
+ * find → decode → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and
+ * apply defaults. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
  */
 export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
   const { cwd, env = process.env } = options;
@@ -31,38 +33,48 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   };
 
   const issues: ManifestIssue[] = [];
-  const text = await readText(found.file);
-  const parsed = found.kind === 'procfile' ? parseProcfile(text, displayName(found.file)) : parseYaml(text, displayName(found.file));
-  issues.push(...parsed.issues);
-  const root = topLevelMap(parsed.root, displayName(found.file), issues);
+  const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues);
+  const root = topLevelMap(parsed, displayName(found.file), issues);
   const sources = [found.file];
   const overridden: Overridden = new Map();
-  const localText = await readOptionalText(localFile);
-  if (localText !== undefined) {
+  const localBytes = await readOptionalBytes(localFile);
+  if (localBytes !== undefined) {
     sources.push(localFile);
-    const local = parseYaml(localText, displayName(localFile));
-    issues.push(...local.issues);
-    mergeLocal(root, topLevelMap(local.root, displayName(localFile), issues), overridden);
+    const local = parseSource(localBytes, 'yaml', displayName(localFile), issues);
+    mergeLocal(root, topLevelMap(local, displayName(localFile), issues), overridden);
   }
   // Later checks on a tree that failed to parse would only add noise.
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
 
   applyPortOverrides(root, options.portOverrides ?? [], overridden);
   const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
+  checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
   return manifest;
 }
 
-async function readText(file: string): Promise<string> {
-  const text = await readOptionalText(file);
-  if (text === undefined) throw new DevsupError(`manifest ${file} not found`, 2); // it vanished after findManifest saw it
-  return text;
+/** The file's tree; undefined when it is empty or its problems (in `issues`) leave none. */
+function parseSource(bytes: Buffer, kind: FoundManifest['kind'], file: string, issues: ManifestIssue[]): YamlNode | undefined {
+  const decoded = decodeUtf8(bytes, file);
+  if ('issue' in decoded) {
+    issues.push(decoded.issue);
+    return undefined;
+  }
+  const parsed = kind === 'procfile' ? parseProcfile(decoded.text, file) : parseYaml(decoded.text, file);
+  issues.push(...parsed.issues);
+  return parsed.root;
 }
 
-/** The file's text, or undefined when it does not exist. */
-async function readOptionalText(file: string): Promise<string | undefined> {
+async function readBytes(file: string): Promise<Buffer> {
+  const bytes = await readOptionalBytes(file);
+  if (bytes === undefined) throw new DevsupError(`manifest ${file} not found`, 2); // it vanished after findManifest saw it
+  return bytes;
+}
+
+/** The file's bytes, or undefined when it does not exist. */
+async function readOptionalBytes(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new DevsupError(`cannot read ${file}: ${(error as Error).message}`, 2);
@@ -77,8 +89,9 @@ function topLevelMap(root: YamlNode | undefined, file: string, issues: ManifestI
   return emptyMap(root.pos);
 }
 
-/** By file (the manifest first, then the local file), then by line and column. */
+/** By file (the manifest, the local file, then others such as env files by name), then by line and column. */
 function sortIssues(issues: ManifestIssue[], files: string[]): ManifestIssue[] {
   const rank = (file: string): number => (files.includes(file) ? files.indexOf(file) : files.length);
-  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.column - b.column);
+  const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || byName(a.file, b.file) || a.line - b.line || a.column - b.column);
 }

@@ -50,3 +50,10 @@ test('problems in a Procfile are reported with its name and line', async () => {
     'Procfile:2:1: invalid service name "web~1": use letters, digits, "_", "." and "-", starting with a letter or digit',
   );
 });
+
+test('a command holding a NUL byte is an issue at that line', () => {
+  const { issues } = parseProcfile('web: node web.js\nworker: node w.js \0x\n', 'Procfile');
+  expect(issues.map((issue) => `${issue.line}:${issue.column}: ${issue.message}`)).toEqual([
+    '2:9: the command of "worker" contains a NUL byte, which no process can receive: remove it',
+  ]);
+});

@@ -32,8 +32,10 @@ export function parseProcfile(text: string, file: string): { root: MapNode; issu
       issues.push({ ...keyPos, message: `process "${name}" is defined twice` });
       return;
     }
+    const commandPos = { file, line, column: raw.indexOf(command, keyPos.column + name.length) + 1 };
+    if (command.includes('\0')) issues.push({ ...commandPos, message: `the command of "${name}" contains a NUL byte, which no process can receive: remove it` });
     const service = emptyMap(keyPos);
-    service.entries.set('command', { keyPos, node: scalarNode(command, { file, line, column: raw.indexOf(command, keyPos.column + name.length) + 1 }) });
+    service.entries.set('command', { keyPos, node: scalarNode(command, commandPos) });
     service.entries.set('port', { keyPos, node: scalarNode(FIRST_PORT + PORT_STEP * services.entries.size, keyPos) });
     if (name !== LISTENING_PROCESS) service.entries.set('ready', { keyPos, node: scalarNode('none', keyPos) });
     services.entries.set(name, { keyPos, node: service });

@@ -1,6 +1,6 @@
 import type { ManifestIssue, SourcePosition } from '../errors.js';
 import type { Dependency, DependencyCondition } from './service-spec.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, listChoices } from './suggest.js';
 import { addIssue, readChoice, reportWrong } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
 
@@ -23,7 +23,7 @@ export function readDependsOn(node: YamlNode | undefined, service: string, servi
     }
   } else if (node?.kind === 'map') {
     for (const [name, entry] of node.entries) {
-      const composeHint = composeConditionHint(entry.node);
+      const composeHint = composeConditionHint(name, entry.node);
       if (composeHint) addIssue(issues, entry.node.pos, `depends_on.${name} ${composeHint}`);
       const condition = composeHint ? undefined : readChoice(entry.node, `depends_on.${name}`, CONDITIONS, issues);
       written.push({ name, condition: condition ?? 'ready', pos: entry.keyPos });
@@ -42,14 +42,14 @@ export function readDependsOn(node: YamlNode | undefined, service: string, servi
   return dependencies;
 }
 
-/** For docker compose's spelling (`service_healthy`, or `{condition: …}`): what devsup calls it. */
-function composeConditionHint(node: YamlNode): string | undefined {
+/** For docker compose's spelling (`service_healthy`, or `{condition: …}`): what to write in devsup. */
+function composeConditionHint(name: string, node: YamlNode): string | undefined {
   const written = node.kind === 'map' ? node.entries.get('condition')?.node : node;
   const value = written?.kind === 'scalar' && typeof written.value === 'string' ? written.value : undefined;
-  const devsupName = value === undefined ? undefined : COMPOSE_CONDITIONS[value];
-  if (node.kind === 'map') {
-    const example = devsupName ?? 'ready';
-    return `takes the condition itself, not a map: write "${example}" (started, ready or completed)${devsupName ? ` — docker compose's ${value} is "${devsupName}" here` : ''}`;
-  }
-  return devsupName && `must be "started", "ready" or "completed": docker compose's ${value} is "${devsupName}" here`;
+  const composeName = value === undefined ? undefined : COMPOSE_CONDITIONS[value];
+  const condition = composeName ?? CONDITIONS.find((known) => known === value);
+  const translated = composeName === undefined ? '' : `docker compose's ${value} is "${composeName}" here`;
+  if (node.kind !== 'map') return composeName && `must be "started", "ready" or "completed": ${translated}, so write "${name}: ${composeName}"`;
+  const write = condition === undefined ? listChoices(CONDITIONS.map((known) => `${name}: ${known}`)) : `"${name}: ${condition}"${translated && ` (${translated})`}`;
+  return `takes the condition itself, not a map: write ${write}`;
 }

@@ -6,8 +6,7 @@ import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
-import { toEnvName } from './injected-env.js';
-import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
+import type { RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
 } from './validators.js';
@@ -55,7 +54,6 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   if (readyTimeoutMs === 0) addIssue(issues, field('ready_timeout')!.pos, 'ready_timeout must be more than 0');
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
-  checkReplacedEnv(field('env'), { ports, portEnv, host }, issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
 
   return {
@@ -84,31 +82,6 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
   };
-}
-
-/**
- * An `env` entry that devsup's own variables replace (they are set last, DESIGN.md §5): its value would
- * never reach the child, so `env: {PORT: 3000}` is a mistake to point out, not to ignore. Spelling out
- * what devsup sets anyway (`PORT: ${port}`) is harmless and passes.
- */
-function checkReplacedEnv(env: YamlNode | undefined, service: { ports: NamedPortSpec[]; portEnv?: string; host?: string }, issues: ManifestIssue[]): void {
-  if (env?.kind !== 'map') return;
-  const replaced = new Map<string, { advice: string; same?: string }>([
-    ['DEVSUP_SERVICE', { advice: 'use another name' }],
-    ['DEVSUP_INSTANCE', { advice: 'use another name' }],
-    ['DEVSUP_MANIFEST', { advice: 'use another name' }],
-  ]);
-  if (service.ports.length > 0) replaced.set('PORT', { advice: 'give the preferred port as `port: N` instead', same: '${port}' });
-  if (service.portEnv !== undefined) replaced.set(service.portEnv, { advice: 'remove it: port_env sets it to the port', same: '${port}' });
-  for (const { name } of service.ports) {
-    if (name !== 'default') replaced.set(`PORT_${toEnvName(name)}`, { advice: `give the preferred port under \`ports: {${name}: N}\` instead`, same: `\${ports.${name}}` });
-  }
-  if (service.host !== undefined) replaced.set('HOST', { advice: 'set the address once, as `host`', same: service.host });
-  for (const [name, entry] of env.entries) {
-    const rule = replaced.get(name);
-    const value = entry.node.kind === 'scalar' ? String(entry.node.value) : undefined;
-    if (rule && value !== rule.same) addIssue(issues, entry.keyPos, `env.${name} is set by devsup, which replaces this value before the service sees it: ${rule.advice}`);
-  }
 }
 
 /** A string runs through the shell, a list without; either must say something. */

@@ -43,6 +43,31 @@ describe('keys', () => {
     ]);
   });
 
+  test("the keys of docker compose and process-compose are named in devsup's words; typos still get a suggestion", async () => {
+    const problems = await problemsOf(
+      'version: "3.8"\nname: shop\nprocesses: {}\nenvironment: { A: "1" }\nservices:\n  web:\n    command: x\n' +
+        '    environment: { B: "2" }\n    working_dir: src\n    healthcheck: { test: x }\n    readiness_probe: {}\n    entrypoint: x\n' +
+        '    depends: [web]\n    restart_policy: always\n    availability: {}\n    image: nginx\n    shutdown: {}\n    enviroment: {}\n',
+    );
+    expect(problems).toEqual([
+      'services.yaml:1:1: unknown key "version" — not needed: remove it',
+      'services.yaml:2:1: unknown key "name" — devsup calls it "project"',
+      'services.yaml:3:1: unknown key "processes" — devsup calls them "services"',
+      'services.yaml:4:1: unknown key "environment" — devsup calls it "env"',
+      'services.yaml:8:5: unknown key "environment" — devsup calls it "env"',
+      'services.yaml:9:5: unknown key "working_dir" — devsup calls it "cwd"',
+      'services.yaml:10:5: unknown key "healthcheck" — devsup calls it "ready"',
+      'services.yaml:11:5: unknown key "readiness_probe" — devsup calls it "ready"',
+      'services.yaml:12:5: unknown key "entrypoint" — devsup calls it "command"',
+      'services.yaml:13:5: unknown key "depends" — devsup calls it "depends_on"',
+      'services.yaml:14:5: unknown key "restart_policy" — devsup calls it "restart"',
+      'services.yaml:15:5: unknown key "availability" — devsup calls it "restart"',
+      'services.yaml:16:5: unknown key "image" — devsup runs commands, not images: give the program to start as "command" (a container too, e.g. "docker run --rm IMAGE")',
+      'services.yaml:17:5: unknown key "shutdown" — devsup calls these "stop_signal" and "stop_timeout"',
+      'services.yaml:18:5: unknown key "enviroment" — did you mean "env"?',
+    ]);
+  });
+
   test('invalid service names', async () => {
     const problems = await problemsOf('services:\n  "-web": { command: x }\n  a b: { command: x }\n  ok_1.x-y: { command: x }\n');
     expect(problems).toEqual([
@@ -255,12 +280,15 @@ describe('depends_on', () => {
         '  db: { command: x }\n' +
         '  migrate: { command: x, depends_on: { db: service_healthy } }\n' +
         '  api: { command: x, depends_on: { migrate: { condition: service_completed_successfully } } }\n' +
-        '  ui: { command: x, depends_on: { api: { restart: true } } }\n',
+        '  ui: { command: x, depends_on: { api: { restart: true } } }\n' +
+        '  web: { command: x, depends_on: { migrate: { condition: completed }, db: { condition: soon } } }\n',
     );
     expect(problems).toEqual([
-      'services.yaml:3:44: depends_on.db must be "started", "ready" or "completed": docker compose\'s service_healthy is "ready" here',
-      'services.yaml:4:45: depends_on.migrate takes the condition itself, not a map: write "completed" (started, ready or completed) — docker compose\'s service_completed_successfully is "completed" here',
-      'services.yaml:5:40: depends_on.api takes the condition itself, not a map: write "ready" (started, ready or completed)',
+      'services.yaml:3:44: depends_on.db must be "started", "ready" or "completed": docker compose\'s service_healthy is "ready" here, so write "db: ready"',
+      'services.yaml:4:45: depends_on.migrate takes the condition itself, not a map: write "migrate: completed" (docker compose\'s service_completed_successfully is "completed" here)',
+      'services.yaml:5:40: depends_on.api takes the condition itself, not a map: write "api: started", "api: ready" or "api: completed"',
+      'services.yaml:6:45: depends_on.migrate takes the condition itself, not a map: write "migrate: completed"',
+      'services.yaml:6:75: depends_on.db takes the condition itself, not a map: write "db: started", "db: ready" or "db: completed"',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
 import type { PortRange } from './service-spec.js';
 import { parseDuration } from './durations.js';
+import { describeUnknownKey } from './foreign-keys.js';
 import { didYouMean, listChoices, suggest } from './suggest.js';
 import type { MapNode, YamlNode } from './yaml-node.js';
 
@@ -29,7 +30,7 @@ function describeActual(node: YamlNode): string {
 
 export function checkKeys(map: MapNode, allowed: readonly string[], issues: ManifestIssue[]): void {
   for (const [key, entry] of map.entries) {
-    if (!allowed.includes(key)) addIssue(issues, entry.keyPos, `unknown key "${key}"${didYouMean(key, allowed)}`);
+    if (!allowed.includes(key)) addIssue(issues, entry.keyPos, `unknown key "${key}"${describeUnknownKey(key, allowed)}`);
   }
 }
 

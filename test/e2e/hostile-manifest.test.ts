@@ -1,0 +1,121 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+/** A program that leaves a file behind if it is ever started: no manifest error may start it. */
+const MARKER = 'started-marker';
+const markerArgv = JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync('${MARKER}', ''); setInterval(() => {}, 1e9)`]);
+const markerService = (port: number) => ['  marker:', `    command: ${markerArgv}`, `    port: ${port}`];
+
+/** `FILE:LINE:COL: ` at the start of a line (a path before the file name is allowed). */
+const at = (file: string, line: number | string, column: number | string = '\\d+') => `(?:^|/)${file.replace(/\./g, '\\.')}:${line}:${column}: `;
+
+/** No stack trace, no child output, no marker: devsup stopped before starting anything. */
+function expectNothingStarted(result: { code: number | null; stdout: string; stderr: string }, dir: string): void {
+  expect(result.code, result.stderr).toBe(2);
+  expect(result.stderr).not.toMatch(/^\s+at .*\d+:\d+\)?$/m);
+  expect(result.stdout).not.toMatch(/ \| /);
+  expect(existsSync(path.join(dir, MARKER))).toBe(false);
+}
+
+/**
+ * `devsup up` (or `args`) on services.yaml made of `lines` (text, or bytes for what is not UTF-8) with
+ * the marker service after them, plus `files` (text or bytes); returns stderr.
+ */
+async function upFails(lines: (string | Buffer)[], files: Record<string, string | Buffer> = {}, args = ['up']): Promise<string> {
+  const port = await findFreePorts(1);
+  const { dir } = session.project({});
+  const manifest = [...lines, ...markerService(port), ''].map((line) => (typeof line === 'string' ? Buffer.from(line) : line));
+  writeFileSync(path.join(dir, 'services.yaml'), Buffer.concat(manifest.flatMap((line, i) => (i === 0 ? [line] : [Buffer.from('\n'), line]))));
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  const result = await runCli(args, dir);
+  expectNothingStarted(result, dir);
+  return result.stderr;
+}
+
+describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing started', () => {
+  it('an alias bomb is stopped at the alias that passes the limit', async () => {
+    const levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+    for (const [previous, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg']) levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    expect(levels.join('\n').length).toBeLessThan(500);
+    const stderr = await upFails([...levels, 'services:']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 5)}alias "\\*d" expands this file's aliases to more than 100000 values: write the values out, or nest fewer aliases`, 'm'));
+  });
+
+  it('70,000 keys in one map are read in one pass: a duplicate at the end is found', async () => {
+    const keys = Array.from({ length: 70_000 }, (_, i) => `      KEY_${i}: value-${i}-${'x'.repeat(40)}`);
+    const stderr = await upFails(['services:', '  web:', '    command: x', '    env:', ...keys, '      KEY_3: again'], {}, ['check']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 70_005, 7)}duplicate key "KEY_3"`, 'm'));
+  });
+
+  it('a NUL byte in an env value, in the manifest or an env file', async () => {
+    const stderr = await upFails(['services:', '  web:', '    command: node web.js', '    env:', '      BAD: "a\\0b"']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 5, 12)}env\\.BAD contains a NUL byte, which no process can receive: remove it`, 'm'));
+    const envFile = await upFails(['services:', '  web:', '    command: node web.js'], { '.env': 'TOKEN=abc\0def\n' });
+    expect(envFile).toMatch(new RegExp(`${at('.env', 1, 10)}TOKEN contains a NUL byte, which no process can receive: remove it`, 'm'));
+  });
+
+  it('unknown YAML tags', async () => {
+    const stderr = await upFails(['services:', '  web:', '    command: !!js/function "function () {}"', '    env: { A: !foo x, B: !!str 1 }']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 3, 14)}unknown tag !!js/function: devsup reads plain YAML values; remove the tag`, 'm'));
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 4, 15)}unknown tag !foo: devsup reads plain YAML values; remove the tag`, 'm'));
+    expect(stderr).not.toMatch(/!!str/);
+  });
+
+  it('DEVSUP_<KEY>_PORT in the top-level env', async () => {
+    const stderr = await upFails(['env:', '  DEVSUP_MARKER_PORT: "1"', 'services:']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 2, 3)}env\\.DEVSUP_MARKER_PORT is set by devsup for every service`, 'm'));
+  });
+
+  it("docker compose's depends_on spelling is answered with what to write", async () => {
+    const stderr = await upFails(['services:', '  web:', '    command: node web.js', '    depends_on: { marker: { condition: completed } }']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 4)}depends_on\\.marker takes the condition itself, not a map: write "marker: completed"$`, 'm'));
+  });
+
+  it('docker compose keys are answered with what devsup calls them', async () => {
+    const stderr = await upFails(['version: "3"', 'services:', '  web:', '    command: node web.js', '    environment: { A: "1" }']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 1, 1)}unknown key "version" — not needed: remove it`, 'm'));
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 5, 5)}unknown key "environment" — devsup calls it "env"`, 'm'));
+  });
+
+  it('bytes that are not UTF-8, in the manifest, an env file and a Procfile', async () => {
+    const stderr = await upFails(['services:', '  web:', Buffer.from('    command: touch MARK\xe9', 'latin1')]);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 3, 24)}invalid UTF-8 \\(byte 0xe9\\): save the file as UTF-8`, 'm'));
+
+    const envFile = await upFails(['env_file: bad.env', 'services:'], { 'bad.env': Buffer.from('A=1\nB=caf\xe9\n', 'latin1') });
+    expect(envFile).toMatch(new RegExp(`${at('bad.env', 2, 6)}invalid UTF-8 \\(byte 0xe9\\): save the file as UTF-8`, 'm'));
+
+    const { dir } = session.project({});
+    writeFileSync(path.join(dir, 'Procfile'), Buffer.concat([Buffer.from('# caf\xe9\n', 'latin1'), Buffer.from(`web: ${process.execPath} -e "require('fs').writeFileSync('${MARKER}', '')"\n`)]));
+    const procfile = await runCli(['up'], dir);
+    expectNothingStarted(procfile, dir);
+    expect(procfile.stderr).toMatch(new RegExp(`${at('Procfile', 1, 6)}invalid UTF-8 \\(byte 0xe9\\): save the file as UTF-8`, 'm'));
+  });
+});
+
+describe('-f with something that is not a manifest file: exit 2, saying what it is', () => {
+  it('a folder: the manifest inside it is named', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({ 'ops/services.yml': ['services:', ...markerService(port), ''].join('\n'), 'empty/keep': '' });
+    const result = await runCli(['up', '-f', 'ops'], dir);
+    expectNothingStarted(result, dir);
+    expect(result.stderr).toContain('ops is a folder: pass the manifest inside it: -f ops/services.yml');
+    const empty = await runCli(['check', '-f', 'empty'], dir);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('empty is a folder: pass the manifest inside it, e.g. -f empty/services.yaml');
+  });
+
+  it('a device is not a regular file', async () => {
+    const { dir } = session.project({});
+    const result = await runCli(['check', '-f', '/dev/null'], dir);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('/dev/null is not a regular file');
+    expect(result.stderr).not.toMatch(/^\s+at .*\d+:\d+\)?$/m);
+  });
+});
