@@ -1,7 +1,7 @@
 import type { LoadManifestOptions } from '../manifest/load-manifest.js';
 import { loadManifest } from '../manifest/load-manifest.js';
-import { reloadOnManifestChange } from '../supervisor/policies/reload-manifest.js';
-import { restartOnChange, type ChangeWatcher } from '../supervisor/policies/restart-on-change.js';
+import { reloadOnManifestChange } from '../supervisor/reload-manifest.js';
+import { restartOnChange, type ChangeWatcher } from '../supervisor/restart-on-change.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface ChangeHandlers {

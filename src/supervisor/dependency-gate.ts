@@ -7,7 +7,7 @@ export type DependencyVerdict =
   | { kind: 'blocked'; detail: string }; // a dependency failed: this service will not start
 
 /** Whether a pending service may start, given the current statuses of what it depends on. */
-export function dependencyVerdict(spec: ServiceSpec, runners: Map<string, ServiceRunner>): DependencyVerdict {
+export function dependencyVerdict(spec: ServiceSpec, runners: ReadonlyMap<string, ServiceRunner>): DependencyVerdict {
   for (const { service, condition } of spec.dependsOn) {
     const dependency = runners.get(service)!;
     const status = dependency.status;

@@ -54,7 +54,7 @@ export async function waitUntilReady(
     const elapsed = Date.now() - started;
     target.onProgress?.(outcome, elapsed);
     if (elapsed >= timeoutMs) {
-      throw new ReadinessTimeout(`not ready after ${formatDuration(elapsed)}: ${describeProbe(spec, target)} — ${lastSeen}`);
+      throw new ReadinessTimeout(`not ready within ready_timeout (${formatDuration(timeoutMs)}): ${lastSeen}`);
     }
     await sleep(Math.min(interval, timeoutMs - elapsed), undefined, { signal });
     interval = Math.min(interval * 1.5, MAX_POLL_MS);
@@ -171,17 +171,10 @@ function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: num
       if (pattern.test(line)) finish();
     });
     const timer = setTimeout(
-      () => finish(new ReadinessTimeout(`not ready after ${formatDuration(timeoutMs)}: no output line matched /${pattern.source}/`)),
+      () => finish(new ReadinessTimeout(`not ready within ready_timeout (${formatDuration(timeoutMs)}): no output line matched /${pattern.source}/`)),
       timeoutMs,
     );
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-function describeProbe(spec: ReadySpec, target: ReadinessTarget): string {
-  if (spec.kind === 'http') return `http ${maskSecrets(spec.path)} on port ${target.port}`;
-  if (spec.kind === 'exec') return `exec \`${maskSecrets(spec.command)}\``;
-  return `tcp port ${target.port}`;
-}
-

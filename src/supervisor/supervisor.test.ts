@@ -14,19 +14,22 @@ import { manifestOf, serviceSpec } from '../../test/helpers/specs.js';
 import { isAlive, waitFor } from '../../test/helpers/wait-for.js';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import { Supervisor } from './supervisor.js';
+import type { RunnerSeams } from './service-runner.js';
+import { spawnChild } from './spawn-child.js';
+import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
 
 const running: Supervisor[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((supervisor) => supervisor.shutdown()));
 });
 
-async function supervise(services: ServiceSpec[]) {
+async function supervise(services: ServiceSpec[], seams?: RunnerSeams) {
   const manifest = manifestOf(services);
   const out = new PassThrough();
   let text = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   const warnings: string[] = [];
-  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), warn: (message) => warnings.push(message) });
+  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), warn: (message) => warnings.push(message), ...(seams && { seams }) });
   new LogMultiplexer({ bus: supervisor.output, out, color: false });
   running.push(supervisor);
   supervisor.start(services.map((service) => service.key));
@@ -233,7 +236,41 @@ describe('Supervisor', () => {
     await waitFor(() => slow.detail === `127.0.0.1:${port} refused the connection, 1 s`, { what: 'progress detail', describe: () => [slow.status, slow.detail] });
     expect(slow.status).toBe('starting');
     await waitFor(() => slow.status === 'crashed', { what: 'slow given up', describe: () => [slow.status, slow.detail, output()] });
-    expect(warnings[0]).toMatch(new RegExp(`^slow: not ready after \\d+\\.\\d s: tcp port ${port} — 127\\.0\\.0\\.1:${port} refused the connection$`));
+    const why = `not ready within ready_timeout (2.5 s): 127.0.0.1:${port} refused the connection`;
+    expect(warnings[0]).toBe(`slow: ${why}`);
+    // The crash is the readiness failure, not the SIGTERM devsup sent to stop it.
+    expect(slow.detail).toBe(why);
+    expect(warnings[1]).toMatch(new RegExp(`^slow crashed: it ${why.replace(/[()]/g, '\\$&')}; devsup gives up on it\\.`));
+  });
+
+  it('a failure in its own background work is said and stops everything with exit 1, never an unhandled rejection', async () => {
+    const port = await findFreePorts(2);
+    let breakStops = false;
+    const seams: RunnerSeams = {
+      spawn: spawnChild,
+      stopTree: (pid, options) => (breakStops ? Promise.reject(new Error('the process table cannot be read')) : stopServiceTree(pid, options)),
+      killTree: killTreeNow,
+      schedule: (callback, delayMs) => {
+        const timer = setTimeout(callback, delayMs);
+        return { cancel: () => clearTimeout(timer) };
+      },
+    };
+    const { supervisor, runner, warnings } = await supervise(
+      [
+        serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+        serviceSpec('client', { command: fixtureCommand('crash-after.mjs', 600_000, 0), env: { WEB: 'http://localhost:${web.port}' } }),
+      ],
+      seams,
+    );
+    await waitFor(() => runner('web').status === 'ready' && runner('client').status === 'running', { what: 'both up' });
+    const pids = [runner('web').pid!, runner('client').pid!];
+    breakStops = true;
+    // web moves: client, which uses its port, must restart, and its stop fails.
+    runner('web').moveTo([{ ...runner('web').ports[0]!, port: port + 1 }]);
+    expect(await supervisor.done).toBe(1);
+    expect(warnings).toContain('restarting the services that use a moved port failed, so devsup stops everything: the process table cannot be read');
+    // Its stops could not run: the test ends the processes itself.
+    for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL');
   });
 
   it('starts nothing again once shutdown has begun, even for a restart under way', async () => {

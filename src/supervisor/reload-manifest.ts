@@ -1,10 +1,10 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { DevsupError } from '../../errors.js';
-import { LOCAL_MANIFEST } from '../../manifest/find-manifest.js';
-import type { Manifest } from '../../manifest/service-spec.js';
-import type { ManifestChanges } from '../manifest-diff.js';
-import type { Supervisor } from '../supervisor.js';
+import { DevsupError } from '../errors.js';
+import { LOCAL_MANIFEST } from '../manifest/find-manifest.js';
+import type { Manifest } from '../manifest/service-spec.js';
+import type { ManifestChanges } from './manifest-diff.js';
+import type { Supervisor } from './supervisor.js';
 
 /** Editors save in bursts (write, rename, chmod): one reload for all of it. */
 const RELOAD_DEBOUNCE_MS = 200;
@@ -51,8 +51,11 @@ export async function reloadOnManifestChange(
   function schedule(file?: string) {
     if (file !== undefined) changed.add(path.basename(file));
     clearTimeout(timer);
-    // One reload at a time, in order: a save during a reload is applied after it.
-    timer = setTimeout(() => (applying = applying.then(reload)), RELOAD_DEBOUNCE_MS);
+    // One reload at a time, in order: a save during a reload is applied after it. A reload that
+    // fails is said, and the chain goes on: the next save is applied all the same.
+    timer = setTimeout(() => {
+      applying = applying.then(reload).catch((error: unknown) => say(`an edit could not be applied, and devsup runs on as it was: ${error instanceof Error ? error.message : String(error)}`));
+    }, RELOAD_DEBOUNCE_MS);
   }
   folders.watch(filesOf(manifest));
   // An edit saved between loading and watching would otherwise wait for the next one.

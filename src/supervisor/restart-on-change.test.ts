@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { LogMultiplexer } from '../../output/log-multiplexer.js';
-import { fixtureCommand } from '../../../test/helpers/temp-project.js';
-import { manifestOf, serviceSpec } from '../../../test/helpers/specs.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
-import type { ServiceSpec } from '../../manifest/service-spec.js';
-import { Supervisor } from '../supervisor.js';
+import { LogMultiplexer } from '../output/log-multiplexer.js';
+import { fixtureCommand } from '../../test/helpers/temp-project.js';
+import { manifestOf, serviceSpec } from '../../test/helpers/specs.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
+import type { ServiceSpec } from '../manifest/service-spec.js';
+import { Supervisor } from './supervisor.js';
 import { restartOnChange, type ChangeWatcher } from './restart-on-change.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import type { ServiceSpec } from '../../manifest/service-spec.js';
-import type { Supervisor } from '../supervisor.js';
+import type { ServiceSpec } from '../manifest/service-spec.js';
+import type { Supervisor } from './supervisor.js';
 
 /** One restart for a burst of saves: an editor's save, a formatter and a build step land within this. */
 export const WATCH_DEBOUNCE_MS = 150;

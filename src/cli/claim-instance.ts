@@ -1,0 +1,36 @@
+import { ignoreStateFolder } from '../control/gitignore.js';
+import { takeInstanceLock, type InstanceLock } from '../control/instance-lock.js';
+import { holdInstanceName } from '../control/instance-name.js';
+import { reclaimPreferredPorts, stopLeftovers } from '../control/leftovers.js';
+import { ensureStateFolder, readState } from '../control/state-folder.js';
+import type { Manifest } from '../manifest/service-spec.js';
+import type { LastRunPorts } from '../output/build-report.js';
+import { stickyPortsOf } from './service-args.js';
+import type { Teardown } from './teardown.js';
+
+export interface ClaimedInstance {
+  stateFolder: string;
+  lock: InstanceLock;
+  /** Each service's ports in the previous run here, when there was one. */
+  lastRun: LastRunPorts | undefined;
+}
+
+/**
+ * Makes this `devsup up` the one instance of its manifest: the instance name (outside `.devsup/`,
+ * so a `git clean -fdx` cannot let a second one in), the state folder and its lock, `.devsup/` in
+ * the `.gitignore`, and whatever a killed predecessor left running stopped. With `reclaim`, orphans
+ * of dead instances on preferred ports are stopped too.
+ */
+export async function claimInstance(manifest: Manifest, reclaim: boolean, warn: (message: string) => void, teardown: Teardown): Promise<ClaimedInstance> {
+  const name = await holdInstanceName(manifest.file, warn);
+  teardown.add('give up the instance name', () => name.release());
+  const stateFolder = ensureStateFolder(manifest.dir);
+  const lock = await takeInstanceLock(stateFolder, manifest.file, warn);
+  teardown.add('release the instance lock', () => lock.release());
+  ignoreStateFolder(manifest.dir, warn);
+  const previous = readState(manifest.dir);
+  const leftovers = await stopLeftovers(previous, manifest.file);
+  if (previous && leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous.pid}, which was killed.`);
+  if (reclaim) (await reclaimPreferredPorts(manifest)).forEach(warn);
+  return { stateFolder, lock, lastRun: previous && stickyPortsOf(previous) };
+}
