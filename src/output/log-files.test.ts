@@ -19,10 +19,11 @@ function stateFolder(): string {
 
 /** Resolves once LogFiles has flushed (every 250 ms) and `file` holds `text`. */
 async function waitForText(file: string, text: string): Promise<void> {
-  for (let waited = 0; !readOr(file).includes(text); waited += 25) {
-    if (waited > 5_000) throw new Error(`${file} never held ${JSON.stringify(text)}: ${JSON.stringify(readOr(file))}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitFor(() => readOr(file).includes(text), {
+    what: `${file} holding ${JSON.stringify(text)}`,
+    timeoutMs: 5_000,
+    describe: () => readOr(file),
+  });
 }
 
 function readOr(file: string): string {

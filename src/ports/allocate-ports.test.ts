@@ -13,7 +13,8 @@ import { readCommandLine, readSocketTable } from './proc-net.js';
 import { readSystemPorts } from './system-ports.js';
 import { processStartTime } from './process-identity.js';
 import { releaseLeases, startLeasing } from './port-lease.js';
-import { makeManifest, makeService, spawnListener, stopListeners, waitFor, withPort } from '../../test/helpers/port-listeners.js';
+import { makeManifest, makeService, spawnListener, stopListeners, withPort } from '../../test/helpers/port-listeners.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(async () => {
@@ -69,7 +70,7 @@ describe('allocatePorts: preferred ports', () => {
     await once(net.connect(port, '127.0.0.1').resume(), 'close');
     await new Promise((resolve) => server.close(resolve));
     const inTimeWait = async () => (await readSocketTable())!.some((row) => row.port === port && row.state === 'time-wait');
-    await waitFor(inTimeWait, `a TIME_WAIT row for port ${port}`);
+    await waitFor(inTimeWait, { what: `a TIME_WAIT row for port ${port}` });
     const { api } = await allocate(makeManifest([withPort('api', port)]));
     expect(api?.ports[0]).toMatchObject({ port, source: 'preferred', displacedBy: undefined });
   });
@@ -136,7 +137,7 @@ async function leaveTimeWait(port: number): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').once('close', () => resolve()));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await waitFor(async () => (await readSocketTable())?.some((row) => row.port === port && row.state === 'time-wait') ?? false, `TIME_WAIT on ${port}`);
+  await waitFor(async () => (await readSocketTable())?.some((row) => row.port === port && row.state === 'time-wait') ?? false, { what: `TIME_WAIT on ${port}` });
 }
 
 describe('allocatePorts: fallbacks', () => {

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeHolder, findHoldersOfPorts, findPortHolders, suggestLookup } from './find-port-holder.js';
-import { spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
@@ -53,7 +54,7 @@ describe.runIf(process.platform === 'linux')('findPortHolders', () => {
     const client = net.connect(port, '127.0.0.1').resume();
     await once(client, 'close');
     await new Promise((resolve) => server.close(resolve));
-    await waitFor(async () => (await findPortHolders(port)).length > 0, `a TIME_WAIT entry for port ${port}`);
+    await waitFor(async () => (await findPortHolders(port)).length > 0, { what: `a TIME_WAIT entry for port ${port}` });
     expect(await findPortHolders(port)).toEqual([{ state: 'time-wait' }]);
   });
 });

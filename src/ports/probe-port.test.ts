@@ -4,7 +4,8 @@ import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeEveryAddress, probePort, reserveAnyPort } from './probe-port.js';
 import { readSocketTable } from './proc-net.js';
-import { spawnListener, stopListeners, waitFor } from '../../test/helpers/port-listeners.js';
+import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import { findFreePorts } from '../../test/helpers/free-port.js';
 
 afterEach(stopListeners);
@@ -69,7 +70,7 @@ describe('probePort', () => {
     await new Promise((resolve) => client.once('close', resolve));
     await new Promise((resolve) => server.close(resolve));
     const timeWait = async () => (await readSocketTable())!.some((row) => row.port === port && row.state === 'time-wait');
-    await waitFor(timeWait, `a TIME_WAIT row for port ${port}`);
+    await waitFor(timeWait, { what: `a TIME_WAIT row for port ${port}` });
     expect((await readSocketTable())!.some((row) => row.port === port && row.state === 'listen')).toBe(false);
     expect(await probePort(port)).toEqual({ result: 'free' });
   });

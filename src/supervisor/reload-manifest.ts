@@ -81,6 +81,8 @@ function filesOf(manifest: Manifest): string[] {
  */
 class FolderWatchers {
   private readonly folders = new Map<string, { names: Set<string>; watcher: FSWatcher }>();
+  /** Closed for good: a reload that finishes after `close` must not start watching again. */
+  private closed = false;
 
   constructor(
     private readonly onChange: (file?: string) => void,
@@ -89,6 +91,7 @@ class FolderWatchers {
 
   /** Watches exactly `files` from now on. */
   watch(files: string[]): void {
+    if (this.closed) return;
     const wanted = new Map<string, Set<string>>();
     for (const file of files) {
       const folder = path.dirname(file);
@@ -108,6 +111,7 @@ class FolderWatchers {
   }
 
   close(): void {
+    this.closed = true;
     for (const { watcher } of this.folders.values()) watcher.close();
     this.folders.clear();
   }

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Manifest, ServiceSpec } from '../../src/manifest/service-spec.js';
 import { manifestOf, serviceSpec } from './specs.js';
 
@@ -60,15 +59,6 @@ export async function stopListeners(): Promise<void> {
       }
     }),
   );
-}
-
-/** Polls `condition` until it holds or `timeoutMs` passes; fails saying what it waited for. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** A service spec for the port tests (see specs.ts for the defaults). */
