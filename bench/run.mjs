@@ -129,7 +129,7 @@ async function benchRestart() {
   const [port] = await freePorts(1);
   const dir = project({ web: { command: `node ${tiny}`, port } });
   for (let run = 0; run < RUNS; run++) {
-    // A fresh instance each time: only the first restart after a stable run is immediate (DESIGN.md §5).
+    // A fresh instance each time: only the first restart after a stable run is immediate.
     const devsup = startDevsup(['up'], dir);
     await waitForPorts([port]);
     const { services } = await waitForStatus(dir, 'ready');

@@ -1,6 +1,6 @@
 // `npm run build`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
 // One bundle starts ~40 ms sooner than ~90 separate ES modules, because Node resolves, reads and links
-// each module file on its own (measured in issue 2). Commands stay separate chunks, loaded on use, so
+// each module file on its own (measured when the bundle was introduced). Commands stay separate chunks, loaded on use, so
 // `devsup --help` still loads almost nothing. Not minified: stack traces (DEVSUP_DEBUG=1) stay readable.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';

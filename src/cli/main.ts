@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError } from '../errors.js';
 import type { CliIO } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
 
-const VERSION = '0.1.0';
 
 /**
  * The one door out of devsup: runs a command and turns any DevsupError into one paragraph on
@@ -23,8 +23,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(renderHelp(rest[0]));
     return 0;
   }
-  if (name === '--version' || name === '-v') {
-    io.stdout.write(`${VERSION}\n`);
+  if (name === '--version' || name === '-V' || name === '-v') {
+    io.stdout.write(`${readVersion()}\n`);
     return 0;
   }
   const command = COMMANDS[name];
@@ -79,7 +79,7 @@ function renderHelp(name?: string): string {
     'Commands:',
     ...lines,
     '',
-    'Options: -f FILE (the manifest, before or after the command; default services.yaml here or in a parent folder), -h/--help, -v/--version',
+    'Options: -f FILE (the manifest, before or after the command; default services.yaml here or in a parent folder), -h/--help, -V/--version',
     'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
     '',
   ].join('\n');
@@ -97,6 +97,11 @@ export function endQuietlyWhenReaderGoes(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (!READER_GONE.has(error.code ?? '')) throw error;
   });
+}
+
+/** The version in the package.json beside the build (dist/bin and dist/cli are two folders below it), the one npm installed. */
+function readVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function reportError(error: unknown, io: CliIO): number {

@@ -8,7 +8,7 @@ import { followLogs } from './follow-logs.js';
 import type { ActionOutcome, ActionType, Request } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
 
-/** Answers the requests of DESIGN.md §2 with the running supervisor: one function per request type. */
+/** Answers the control requests with the running supervisor: one function per request type. */
 export function handleRequests(context: ControlContext): RequestHandler {
   return (request, connection) => {
     serve(request, connection, context).catch((error: unknown) => {

@@ -13,7 +13,7 @@ interface Replaced {
 const SERVICES_LISTED = 3;
 
 /**
- * `env` entries that devsup's own variables replace (they are set last, DESIGN.md §5): their values
+ * `env` entries that devsup's own variables replace (they are set last): their values
  * would never reach the child, so `env: {PORT: 3000}` is a mistake to point out, not to ignore. The
  * top-level env is given to every service: a name devsup sets for every service is always a mistake
  * there, one it sets for some (PORT, HOST…) is named with those services. Spelling out what devsup

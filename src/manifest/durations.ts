@@ -8,7 +8,7 @@ export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(value);
   if (!match) return undefined;
-  return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
+  return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']!);
 }
 
 /** A duration for messages: `0.3 s`, `1 s`, `2.5 s` under ten seconds (a tenth at most), whole seconds above. */

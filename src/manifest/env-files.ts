@@ -23,7 +23,7 @@ export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: Ma
   } else {
     const items = node.kind === 'list' ? node.items : [node];
     const paths = readStringList(node, 'env_file', 'path', issues) ?? [];
-    paths.forEach((file, i) => files.push({ file, pos: items[i].pos, required: true }));
+    paths.forEach((file, i) => files.push({ file, pos: items[i]!.pos, required: true }));
   }
   const env: Record<string, string> = {};
   for (const { file, pos, required } of files) {

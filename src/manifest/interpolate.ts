@@ -54,11 +54,11 @@ export function parseReference(body: string): Reference | undefined {
   const own = /^ports\.(.+)$/s.exec(body);
   if (own) return { kind: 'port', name: own[1] };
   const variable = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(body);
-  if (variable) return { kind: 'var', name: variable[1], ...(variable[2] !== undefined && { fallback: variable[2] }) };
+  if (variable) return { kind: 'var', name: variable[1]!, ...(variable[2] !== undefined && { fallback: variable[2] }) };
   const named = /^(.+?)\.ports\.(.+)$/s.exec(body);
   if (named) return { kind: 'port', service: named[1], name: named[2] };
   const other = /^(.+)\.(port|url)$/s.exec(body);
-  if (other) return other[2] === 'port' ? { kind: 'port', service: other[1] } : { kind: 'url', service: other[1] };
+  if (other) return other[2] === 'port' ? { kind: 'port', service: other[1]! } : { kind: 'url', service: other[1]! };
   return undefined;
 }
 

@@ -37,7 +37,7 @@ export function applyPortOverrides(root: YamlNode, overrides: string[], overridd
   for (const override of overrides) {
     const match = /^([^=]+)=(.*)$/.exec(override.trim());
     if (!match) throw new UsageError(`--port ${override}: expected SERVICE=PORT or SERVICE.NAME=PORT`);
-    const [, target, text] = match;
+    const [, target = '', text = ''] = match;
     const value = text === 'auto' ? 'auto' : /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 65535 ? Number(text) : undefined;
     if (value === undefined) throw new UsageError(`--port ${override}: the port must be a number from 1 to 65535 or "auto"`);
     const { key, name } = splitTarget(target, [...services.entries.keys()], override);
@@ -51,7 +51,7 @@ function splitTarget(target: string, keys: string[], override: string): { key: s
   if (keys.includes(target)) return { key: target };
   const key = keys.filter((candidate) => target.startsWith(`${candidate}.`)).sort((a, b) => b.length - a.length)[0];
   if (key !== undefined) return { key, name: target.slice(key.length + 1) };
-  const guess = keys.some((candidate) => candidate.includes('.')) ? target : target.split('.')[0];
+  const guess = keys.some((candidate) => candidate.includes('.')) ? target : (target.split('.')[0] ?? target);
   throw new UsageError(`--port ${override}: unknown service "${guess}"${didYouMean(guess, keys)}`, `Services: ${keys.join(', ')}.`);
 }
 
@@ -59,7 +59,7 @@ function setPort(service: MapNode, key: string, name: string | undefined, value:
   const node = scalarNode(value, { file: '--port', line: 1, column: 1 });
   const ports = childOf(service, 'ports');
   if (ports?.kind === 'map' && ports.entries.size > 0) {
-    const portName = name ?? [...ports.entries.keys()][0];
+    const portName = name ?? [...ports.entries.keys()][0]!; // the map is not empty
     const entry = ports.entries.get(portName);
     if (entry === undefined) {
       const names = [...ports.entries.keys()];

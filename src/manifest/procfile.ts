@@ -26,7 +26,7 @@ export function parseProcfile(text: string, file: string): { root: MapNode; issu
       issues.push({ file, line, column: 1, message: 'expected a "name: command" line' });
       return;
     }
-    const [, indent, name, command] = match;
+    const [, indent = '', name = '', command = ''] = match;
     const keyPos = { file, line, column: indent.length + 1 };
     if (services.entries.has(name)) {
       issues.push({ ...keyPos, message: `process "${name}" is defined twice` });

@@ -26,7 +26,7 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
   const fileEnv = readEnvFiles(childOf(root, 'env_file'), dir, issues, envFiles, { file: '.env', pos: root.pos });
   const services = readServices(root, { dir, issues, envFiles, topFileEnv: fileEnv, processEnv });
   for (const cycle of findCycles(services)) {
-    addIssue(issues, dependencyPosition(root, cycle[0], cycle[1]), `dependency cycle: ${cycle.join(' → ')}`);
+    addIssue(issues, dependencyPosition(root, cycle[0]!, cycle[1]!), `dependency cycle: ${cycle.join(' → ')}`);
   }
   checkReferences(root, services, fileEnv, processEnv, issues);
   return {

@@ -28,7 +28,7 @@ function readReadyMap(map: MapNode, service: string, hasPort: boolean, issues: M
     addIssue(issues, map.pos, `ready must have exactly one of "http", "log" or "exec"${kinds.length > 1 ? `, not ${kinds.join(' and ')}` : ''}`);
     return undefined;
   }
-  const kind = kinds[0];
+  const kind = kinds[0]!; // exactly one, checked above
   const { node: value } = map.entries.get(kind)!;
   const text = value.kind === 'scalar' && typeof value.value === 'string' && value.value !== '' ? value.value : undefined;
   const status = map.entries.get('status');

@@ -11,7 +11,7 @@ import { holderOf, type PortsReport, type ServiceReport } from './ports-report.j
 export type LastRunPorts = Record<string, Record<string, number>>;
 
 /**
- * The `devsup ports --json` object for a running supervisor (DESIGN.md §2); with `lastRun` (absent on
+ * The `devsup ports --json` object for a running supervisor; with `lastRun` (absent on
  * a first run), each port is marked as the same as last run or new, since bookmarks and clients care.
  */
 export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string, lastRun?: LastRunPorts): PortsReport {

@@ -4,8 +4,8 @@ import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 
 /**
  * One sentence per port that is not the preferred one, and per service that got no port:
- * which port was preferred, who holds it, what was given instead (DESIGN.md §4, "every fallback
- * is explained").
+ * which port was preferred, who holds it, what was given instead: every fallback
+ * is explained.
  */
 export function explainAllocations(manifest: Manifest, allocations: ServiceAllocation[]): string[] {
   const lines: string[] = [];

@@ -93,7 +93,7 @@ describe('LogMultiplexer', () => {
     const { bus } = render(out, ['api', 'db'], true);
     await attachChild(bus, 'api', runNode(`console.log('hello')`));
     bus.note('db', 'exited with code 1; restarting in 200 ms');
-    const [apiLine, dbLine] = out.text().split('\n');
+    const [apiLine = '', dbLine = ''] = out.text().split('\n');
     expect(apiLine).toMatch(ANSI);
     expect(apiLine.replace(/\x1b\[[0-9;]*m/g, '')).toBe('api | hello');
     expect(dbLine).toContain('\x1b[2mexited with code 1; restarting in 200 ms');
@@ -193,7 +193,7 @@ describe('LogMultiplexer', () => {
     for (const line of lines) {
       const match = /^([ab]) \| ([ab])-(\d+) (x*)$/.exec(line);
       const service = match?.[1] as 'a' | 'b';
-      const whole = match && match[2] === service && Number(match[3]) === next[service] && match[4].length === next[service] % 300;
+      const whole = match && match[2] === service && Number(match[3]) === next[service] && match[4]?.length === next[service] % 300;
       if (!whole) wrong.push(line.slice(0, 80));
       else next[service]++;
     }

@@ -38,7 +38,7 @@ const designExample: PortsReport = {
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 describe('renderPortTable', () => {
-  it('prints the table of DESIGN.md §2 exactly', () => {
+  it('prints the table exactly as the README shows it', () => {
     expect(renderPortTable(designExample, { color: false })).toBe(
       [
         'SERVICE                      PORT   PREFERRED  STATUS   PID    RESTARTS  URL',

@@ -24,7 +24,7 @@ const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> 
 };
 
 /**
- * The port table of DESIGN.md §2: one row per service, then one `!` line per service that did not
+ * The port table: one row per service, then one `!` line per service that did not
  * get its preferred port, then one line per service with a detail. No trailing newline. A last
  * column says whether each port is the one of last run (`same`) or not (`new`), once there was one.
  */
@@ -34,9 +34,9 @@ export function renderPortTable(report: PortsReport, options: { color: boolean }
   const headers = withLastRun ? [...HEADERS, LAST_RUN_HEADER] : HEADERS;
   const rows = [headers, ...report.services.map((service) => (withLastRun ? [...renderCells(service), renderLastRun(service)] : renderCells(service)))];
   const widths = columnWidths(rows);
-  widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN], STATUS_MIN_WIDTH);
+  widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN] ?? 0, STATUS_MIN_WIDTH);
   const lines = rows.map((row, index) => {
-    const status = index === 0 ? undefined : report.services[index - 1].status;
+    const status = index === 0 ? undefined : report.services[index - 1]?.status;
     return joinCells(row, widths, (cell, column) => (column === STATUS_COLUMN && status ? paintStatus(colors, status, cell) : cell));
   });
   for (const service of report.services) {
@@ -49,7 +49,7 @@ export function renderPortTable(report: PortsReport, options: { color: boolean }
   return lines.join('\n');
 }
 
-/** The `devsup ports --json` text: the report's fields in the order DESIGN.md §2 shows them. */
+/** The `devsup ports --json` text: the report's fields in the order the README shows them. */
 export function renderPortsJson(report: PortsReport): string {
   const ordered: PortsReport = {
     project: report.project,

@@ -2,7 +2,7 @@ import type { DevsupMark, PortHolder } from '../ports/port-types.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 
 /**
- * The object `devsup ports --json` prints (DESIGN.md §2), also written to `.devsup/ports.json`.
+ * The object `devsup ports --json` prints, also written to `.devsup/ports.json`.
  * Fields marked "extra" are additions beyond the contract's example; scripts may ignore them.
  */
 export interface PortsReport {

@@ -8,7 +8,7 @@ const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'cyanBright', 'ma
 
 /** `key | ` with the key padded to `width` and painted in the colour of its position. */
 export function renderPrefix(colors: ReturnType<typeof pc.createColors>, key: string, index: number, width: number): Buffer {
-  const paint = PALETTE[index % PALETTE.length];
+  const paint = PALETTE[index % PALETTE.length]!;
   return Buffer.from(`${colors[paint](key)}${' '.repeat(width - key.length)} | `);
 }
 
@@ -28,10 +28,10 @@ export function prefixLines(batch: LineBatch, prefix: Buffer): Buffer {
   buf.copy(out, shift, 0, batch.consumed);
   let offset = 0;
   for (let i = 0; i < count * 2; i += 2) {
-    const start = bounds[i];
-    const end = bounds[i + 1];
+    const start = bounds[i]!;
+    const end = bounds[i + 1]!;
     out.copyWithin(offset + prefixLength, shift + start, shift + end);
-    for (let k = 0; k < prefixLength; k++) out[offset + k] = prefix[k];
+    for (let k = 0; k < prefixLength; k++) out[offset + k] = prefix[k]!;
     offset += prefixLength + end - start;
     out[offset++] = NEWLINE;
   }

@@ -18,7 +18,7 @@ const WAIT_MS = 5_000;
 const STALE_LOCK_MS = 5_000;
 
 /**
- * The machine-wide mutex around "drop stale leases → probe → write lease" (PORTS.md §1.2 step 1).
+ * The machine-wide mutex around "drop stale leases → probe → write lease" (the first step of every allocation).
  * Linux: an abstract Unix socket — the kernel frees it even when its holder is SIGKILLed, and it
  * has no file anyone could plant. Windows: a named pipe (the first instance wins). Elsewhere: a lock
  * file in the lease folder, taken over when its owner is dead.

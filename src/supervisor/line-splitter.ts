@@ -98,6 +98,6 @@ export class LineSplitter {
 /** Moves `end` back so it does not cut a UTF-8 character (a continuation byte has the bits 10xxxxxx). */
 function findCharBoundary(buf: Buffer, end: number, start: number): number {
   let cut = end;
-  while (cut > end - 3 && cut > start + 1 && (buf[cut] & 0xc0) === 0x80) cut--;
+  while (cut > end - 3 && cut > start + 1 && (buf[cut]! & 0xc0) === 0x80) cut--;
   return cut;
 }

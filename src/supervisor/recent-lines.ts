@@ -19,7 +19,7 @@ export class RecentLines {
     if (lines.length === 0) return;
     this.add(lines);
     if (lines[lines.length - 1] !== NEWLINE) this.add(NEWLINE_BYTES);
-    while (this.blocks.length > 1 && this.bytes - this.blocks[0].length >= this.keepBytes) {
+    while (this.blocks.length > 1 && this.bytes - this.blocks[0]!.length >= this.keepBytes) {
       this.bytes -= this.blocks.shift()!.length;
     }
   }

@@ -42,7 +42,7 @@ async function startInstance(): Promise<{ dir: string; port: number; up: ReturnT
 const service = (report: PortsJson, key: string) => report.services.find((entry) => entry.service === key)!;
 
 describe('commands on a running instance', () => {
-  it('ports --json (and ps --json) answer through the socket in exactly the shape of DESIGN.md, field by field', async () => {
+  it('ports --json (and ps --json) answer through the socket in exactly the documented shape, field by field', async () => {
     const { dir, port, up, report } = await startInstance();
     expect(Object.keys(report)).toEqual(['project', 'pid', 'manifest', 'services']);
     expect(report).toMatchObject({ project: 'control', pid: up.child.pid, manifest: 'services.yaml' });

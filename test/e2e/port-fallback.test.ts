@@ -140,7 +140,7 @@ describe('fallback: none with the preferred port held', () => {
     expect(code).toBe(1);
     expect(up.stderr()).toMatch(new RegExp(`\\bpid ${holder.pid}\\b`));
     expect(up.stderr()).toMatch(/strict/);
-    // .devsup/ports.json (DESIGN.md §3: the `ports --json` object) records why it did not run.
+    // .devsup/ports.json (the `ports --json` object) records why it did not run.
     const portsFile = path.join(dir, '.devsup', 'ports.json');
     expect(existsSync(portsFile), `${portsFile} written`).toBe(true);
     const report = JSON.parse(readFileSync(portsFile, 'utf8')) as PortsJson;

@@ -9,7 +9,7 @@ import { isAlive, waitFor } from './wait-for.js';
 import { listPids, readCommandLine } from '../../src/ports/proc-net.js';
 import { readProcStat } from '../../src/ports/proc-stat.js';
 
-/** One service of `devsup ports --json` (DESIGN.md §2). */
+/** One service of `devsup ports --json` (README: the table). */
 export interface ServiceJson {
   service: string;
   title: string;

@@ -1,4 +1,4 @@
-/** The port table of DESIGN.md §2 as printed: the header line, rows by column name, and the `!` lines under it. */
+/** The port table as printed: the header line, rows by column name, and the `!` lines under it. */
 export interface ParsedPortTable {
   header: string;
   /** The table's own lines (header, rows, `!` lines), as printed. */

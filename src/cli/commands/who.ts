@@ -8,7 +8,7 @@ const USAGE = 'Usage: devsup who PORT [--json]';
 
 /**
  * `devsup who PORT`: which process holds a port — pid, command line, user, since when, and whether
- * it belongs to a devsup instance. Needs no manifest. Exit 0 when held, 1 when free (DESIGN.md §5).
+ * it belongs to a devsup instance. Needs no manifest. Exit 0 when held, 1 when free.
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const port = parsePort(args.positionals);

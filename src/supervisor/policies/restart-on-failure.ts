@@ -11,7 +11,7 @@ export type AfterExit =
   | { action: 'crashed'; consecutiveFailures: number } // give up
   | { action: 'restart'; delayMs: number; consecutiveFailures: number };
 
-/** A run that stayed up this long resets the count of consecutive failures (DESIGN.md §5). */
+/** A run that stayed up this long resets the count of consecutive failures. */
 export const STABLE_RUN_MS = 10_000;
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
