@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
@@ -18,6 +19,11 @@ const tempProject = tempProjects();
 const MANIFEST = 'services:\n  web:\n    command: node server.js\n';
 
 describe('main: the command line', () => {
+  it('prints the version of the package.json it came with, for --version and -V alike', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await run([flag], process.cwd())).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
   it('takes -f FILE before the command, as docker compose does', async () => {
     const { dir } = tempProject({ 'other/stack.yaml': MANIFEST });
     for (const argv of [['-f', 'other/stack.yaml', 'check'], ['--file', 'other/stack.yaml', 'check'], ['--file=other/stack.yaml', 'check'], ['check', '-f', 'other/stack.yaml']]) {
