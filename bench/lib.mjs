@@ -151,9 +151,19 @@ export async function holdPorts(ports) {
 for (const port of ports) net.createServer().once('error', (e) => { console.log('error ' + port + ' ' + e.code); process.exit(1); })
   .listen({ port, host: '::' }, () => { if (--pending === 0) console.log('listening'); });`;
   const want = ports.length + 64;
-  const child = spawn('sh', ['-c', `n=$(ulimit -n); [ "$n" = unlimited ] || [ "$n" -ge ${want} ] || ulimit -n ${want} 2>/dev/null; exec "$0" -e "$1" "$2"`, process.execPath, script, JSON.stringify(ports)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      `n=$(ulimit -n); [ "$n" = unlimited ] || [ "$n" -ge ${want} ] || ulimit -n ${want} 2>/dev/null; exec "$0" -e "$1" "$2"`,
+      process.execPath,
+      script,
+      JSON.stringify(ports),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise((resolve) => {
     child.stdout.once('data', (data) => resolve(data.toString()));
     child.once('exit', (code) => resolve(`exited ${code}`));

@@ -11,19 +11,37 @@ import { loadManifest } from '../dist/manifest/load-manifest.js';
 import { allocatePorts } from '../dist/ports/allocate-ports.js';
 import { inspectPort } from '../dist/ports/inspect-port.js';
 import { releaseLeases, startLeasing } from '../dist/ports/port-lease.js';
-import { CLI, FIXTURES, accepts, freePorts, holdPorts, liveTree, median, project, sleep, startDevsup, timeCommand, usage, waitForPorts, waitForStatus } from './lib.mjs';
+import {
+  CLI,
+  FIXTURES,
+  accepts,
+  freePorts,
+  holdPorts,
+  liveTree,
+  median,
+  project,
+  sleep,
+  startDevsup,
+  timeCommand,
+  usage,
+  waitForPorts,
+  waitForStatus,
+} from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const results = [];
 const record = (name, value, unit, baseline, target) => {
   results.push({ name, value, unit, baseline, target });
   const ratio = baseline ? ` (${(value / baseline).toFixed(2)}× baseline ${baseline.toFixed(1)} ${unit})` : '';
-  console.log(`${name}: ${value.toFixed(unit === '×' ? 2 : 1)} ${unit}${ratio}  target ${target.text} ${target.ok(value, baseline) ? 'OK' : 'MISSED'}`);
+  console.log(
+    `${name}: ${value.toFixed(unit === '×' ? 2 : 1)} ${unit}${ratio}  target ${target.text} ${target.ok(value, baseline) ? 'OK' : 'MISSED'}`,
+  );
 };
 const tiny = path.join(FIXTURES, 'tiny-http.mjs');
 
 async function benchHelp() {
-  const devsup = [], node = [];
+  const devsup = [],
+    node = [];
   for (let i = 0; i < RUNS * 3; i++) {
     node.push(await timeCommand([process.execPath, '-e', '0']));
     devsup.push(await timeCommand([process.execPath, CLI, '--help']));
@@ -32,7 +50,8 @@ async function benchHelp() {
 }
 
 async function benchUpToReady(count) {
-  const viaDevsup = [], direct = [];
+  const viaDevsup = [],
+    direct = [];
   for (let run = 0; run < RUNS; run++) {
     const ports = await freePorts(count);
     // Baseline: the same processes spawned directly, their ports polled the same way.
@@ -56,7 +75,9 @@ async function benchUpToReady(count) {
 
 async function countLines(file, key) {
   const prefix = new RegExp(`^${key} +\\| line (\\d+) x+$`);
-  let expected = 0, bad = 0, ansi = 0;
+  let expected = 0,
+    bad = 0,
+    ansi = 0;
   for await (const line of readline.createInterface({ input: createReadStream(file) })) {
     if (line.includes('\x1b[')) ansi++;
     const match = prefix.exec(line) ?? /^line (\d+) x+$/.exec(line);
@@ -70,14 +91,19 @@ async function countLines(file, key) {
 async function benchLogThroughput() {
   const LINES = 2_000_000;
   const printer = path.join(process.cwd(), 'test/fixtures/print-lines.mjs');
-  const viaDevsup = [], direct = [];
-  let lost = 0, split = 0, ansi = 0;
+  const viaDevsup = [],
+    direct = [];
+  let lost = 0,
+    split = 0,
+    ansi = 0;
   for (let run = 0; run < Math.max(3, Math.ceil(RUNS / 2)); run++) {
     const dir = project({ flood: { command: `node ${printer} ${LINES} 100`, restart: 'never' } });
     const directFile = path.join(dir, 'direct.log');
     let fd = openSync(directFile, 'w');
     let start = performance.now();
-    await new Promise((resolve) => spawn(process.execPath, [printer, String(LINES), '100'], { stdio: ['ignore', fd, 'inherit'] }).once('close', resolve));
+    await new Promise((resolve) =>
+      spawn(process.execPath, [printer, String(LINES), '100'], { stdio: ['ignore', fd, 'inherit'] }).once('close', resolve),
+    );
     direct.push(performance.now() - start);
     closeSync(fd);
 
@@ -95,8 +121,13 @@ async function benchLogThroughput() {
     rmSync(dir, { recursive: true, force: true });
   }
   const speed = median(direct) / median(viaDevsup);
-  console.log(`  2,000,000 lines × 100 B: devsup ${median(viaDevsup).toFixed(0)} ms, direct ${median(direct).toFixed(0)} ms; lost ${lost}, split ${split}, ANSI ${ansi}`);
-  record('log pass-through speed vs direct', speed, '×', undefined, { text: '≥ 0.85× with 0 lost, 0 split', ok: (v) => v >= 0.85 && lost === 0 && split === 0 });
+  console.log(
+    `  2,000,000 lines × 100 B: devsup ${median(viaDevsup).toFixed(0)} ms, direct ${median(direct).toFixed(0)} ms; lost ${lost}, split ${split}, ANSI ${ansi}`,
+  );
+  record('log pass-through speed vs direct', speed, '×', undefined, {
+    text: '≥ 0.85× with 0 lost, 0 split',
+    ok: (v) => v >= 0.85 && lost === 0 && split === 0,
+  });
 }
 
 async function benchIdle() {
@@ -172,7 +203,10 @@ async function benchShutdown() {
     orphans += liveTree(tree).filter((pid) => tree.includes(pid)).length;
     rmSync(dir, { recursive: true, force: true });
   }
-  record('SIGINT → every child and grandchild gone (5 services)', median(times), 'ms', undefined, { text: '≤ 150 ms, no orphan', ok: (v) => v <= 150 && orphans === 0 });
+  record('SIGINT → every child and grandchild gone (5 services)', median(times), 'ms', undefined, {
+    text: '≤ 150 ms, no orphan',
+    ok: (v) => v <= 150 && orphans === 0,
+  });
 }
 
 async function benchIdleWatched() {
@@ -190,7 +224,10 @@ async function benchIdleWatched() {
   devsup.kill('SIGINT');
   await devsup.exited;
   rmSync(dir, { recursive: true, force: true });
-  record('CPU over 10 s idle, 10 services with http probes and watched folders', after.cpuMs - before.cpuMs, 'ms', undefined, { text: '≤ 100 ms', ok: (v) => v <= 100 });
+  record('CPU over 10 s idle, 10 services with http probes and watched folders', after.cpuMs - before.cpuMs, 'ms', undefined, {
+    text: '≤ 100 ms',
+    ok: (v) => v <= 100,
+  });
 }
 
 /** The pid an http-server.mjs fixture answers with, or undefined while nothing answers. */
@@ -235,8 +272,13 @@ async function benchSaveToReady() {
   await devsup.exited;
   rmSync(dir, { recursive: true, force: true });
   const beyond = median(times) - median(own) - WATCH_DEBOUNCE_MS;
-  console.log(`  save → answering again: ${median(times).toFixed(0)} ms; the service's own start ${median(own).toFixed(0)} ms; debounce ${WATCH_DEBOUNCE_MS} ms`);
-  record('file save → restarted service answering, beyond its start and the debounce', beyond, 'ms', undefined, { text: '≤ 150 ms', ok: (v) => v <= 150 });
+  console.log(
+    `  save → answering again: ${median(times).toFixed(0)} ms; the service's own start ${median(own).toFixed(0)} ms; debounce ${WATCH_DEBOUNCE_MS} ms`,
+  );
+  record('file save → restarted service answering, beyond its start and the debounce', beyond, 'ms', undefined, {
+    text: '≤ 150 ms',
+    ok: (v) => v <= 150,
+  });
 }
 
 async function benchPortsJson() {
@@ -245,7 +287,8 @@ async function benchPortsJson() {
   const devsup = startDevsup(['up'], dir);
   await waitForStatus(dir, 'ready');
   // Alternated with the baseline, so both see the same load; whole commands, each a cold node.
-  const viaSocket = [], node = [];
+  const viaSocket = [],
+    node = [];
   for (let i = 0; i < RUNS * 3; i++) {
     node.push(await timeCommand([process.execPath, '-e', '0'], dir));
     viaSocket.push(await timeCommand([process.execPath, CLI, 'ports', '--json'], dir));
@@ -253,7 +296,10 @@ async function benchPortsJson() {
   devsup.kill('SIGINT');
   await devsup.exited;
   rmSync(dir, { recursive: true, force: true });
-  record('devsup ports --json round trip (cold, 3 services)', median(viaSocket), 'ms', median(node), { text: '≤ 1.5× node -e 0', ok: (v, b) => v <= 1.5 * b });
+  record('devsup ports --json round trip (cold, 3 services)', median(viaSocket), 'ms', median(node), {
+    text: '≤ 1.5× node -e 0',
+    ok: (v, b) => v <= 1.5 * b,
+  });
 }
 
 /** One allocation of `manifest` as `devsup up` makes it (leases included), timed; everything is given back after. */
@@ -277,7 +323,8 @@ async function benchAllocateDisplaced() {
   const freeDir = project(tiny30(await freePorts(30)));
   const displaced = await loadManifest({ cwd: displacedDir });
   const free = await loadManifest({ cwd: freeDir });
-  const times = [], baseline = [];
+  const times = [],
+    baseline = [];
   for (let run = 0; run < RUNS; run++) {
     // Baseline: the same 30 services when every preferred port is free.
     baseline.push((await timeAllocation(free)).elapsed);
@@ -291,15 +338,22 @@ async function benchAllocateDisplaced() {
   await holder.release();
   rmSync(displacedDir, { recursive: true, force: true });
   rmSync(freeDir, { recursive: true, force: true });
-  console.log(`  ${block.length} listeners held by one helper (overlapping ranges: ports ${block[0]}-${block.at(-1)}, preferred ${block[0]}-${block[29]})`);
-  record('allocate 30 ports, the 1,000 above each preferred port held', median(times), 'ms', median(baseline), { text: '≤ 100 ms', ok: (v) => v <= 100 });
+  console.log(
+    `  ${block.length} listeners held by one helper (overlapping ranges: ports ${block[0]}-${block.at(-1)}, preferred ${block[0]}-${block[29]})`,
+  );
+  record('allocate 30 ports, the 1,000 above each preferred port held', median(times), 'ms', median(baseline), {
+    text: '≤ 100 ms',
+    ok: (v) => v <= 100,
+  });
 }
 
 async function benchWho() {
   const block = await freePorts(1000);
   const holder = await holdPorts(block);
   const port = block.at(-1);
-  const viaCli = [], node = [], inProcess = [];
+  const viaCli = [],
+    node = [],
+    inProcess = [];
   for (let i = 0; i < RUNS * 3; i++) {
     node.push(await timeCommand([process.execPath, '-e', '0']));
     viaCli.push(await timeCommand([process.execPath, CLI, 'who', String(port)]));
@@ -309,8 +363,13 @@ async function benchWho() {
     if (holders[0]?.pid !== holder.pid) throw new Error(`devsup who named ${holders[0]?.pid}, not the helper ${holder.pid}`);
   }
   await holder.release();
-  console.log(`  with 1,000 listening sockets: \`devsup who\` ${median(viaCli).toFixed(1)} ms end to end, \`node -e 0\` ${median(node).toFixed(1)} ms; the lookup alone ${median(inProcess).toFixed(1)} ms`);
-  record("devsup who with 1,000 open sockets, beyond node's own start", median(viaCli) - median(node), 'ms', undefined, { text: '≤ 50 ms', ok: (v) => v <= 50 });
+  console.log(
+    `  with 1,000 listening sockets: \`devsup who\` ${median(viaCli).toFixed(1)} ms end to end, \`node -e 0\` ${median(node).toFixed(1)} ms; the lookup alone ${median(inProcess).toFixed(1)} ms`,
+  );
+  record("devsup who with 1,000 open sockets, beyond node's own start", median(viaCli) - median(node), 'ms', undefined, {
+    text: '≤ 50 ms',
+    ok: (v) => v <= 50,
+  });
 }
 
 const only = process.argv.slice(2);

@@ -19,8 +19,7 @@ async function listTools() {
 
 const server = http.createServer(async (request, response) => {
   const body =
-    request.url === '/health' ? { ok: true, model: values.model }
-    : { service: 'llm-server', model: values.model, port, tools: await listTools() };
+    request.url === '/health' ? { ok: true, model: values.model } : { service: 'llm-server', model: values.model, port, tools: await listTools() };
   response.writeHead(200, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body) + '\n');
 });

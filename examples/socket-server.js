@@ -11,6 +11,8 @@ const server = http.createServer((request, response) => {
 });
 
 server.listen(handed ? { fd: 3 } : { port: Number(process.env.PORT ?? 8080) }, () =>
-  console.log(handed ? `serving on the socket devsup handed over (fd 3, ${process.env.LISTEN_FDNAMES})` : `listening on port ${server.address().port}`),
+  console.log(
+    handed ? `serving on the socket devsup handed over (fd 3, ${process.env.LISTEN_FDNAMES})` : `listening on port ${server.address().port}`,
+  ),
 );
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -37,13 +37,17 @@ const shown = (file: string) => path.relative(SRC, file);
 
 describe('the architecture of src/', () => {
   it('every relative import names a module that exists', () => {
-    const missing = [...graph].flatMap(([file, imports]) => imports.filter((target) => !graph.has(target)).map((target) => `${shown(file)} → ${shown(target)}`));
+    const missing = [...graph].flatMap(([file, imports]) =>
+      imports.filter((target) => !graph.has(target)).map((target) => `${shown(file)} → ${shown(target)}`),
+    );
     expect(missing).toEqual([]);
   });
 
   it('imports point down the layers only', () => {
     const upward = [...graph].flatMap(([file, imports]) =>
-      imports.filter((target) => LAYERS.indexOf(layerOf(target)) > LAYERS.indexOf(layerOf(file))).map((target) => `${shown(file)} → ${shown(target)}`),
+      imports
+        .filter((target) => LAYERS.indexOf(layerOf(target)) > LAYERS.indexOf(layerOf(file)))
+        .map((target) => `${shown(file)} → ${shown(target)}`),
     );
     expect(upward).toEqual([]);
   });

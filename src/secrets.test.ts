@@ -3,8 +3,28 @@ import { isSecretName, MASK, maskSecretArgs, maskSecrets } from './secrets.js';
 
 describe('isSecretName', () => {
   it.each([
-    'OPENAI_KEY', 'STRIPE_KEY', 'SIGNING_KEY', 'ENCRYPTION_KEY', 'SSH_KEY', 'API_KEY', 'apiKey', 'PASS', 'PASSPHRASE', 'PASSWORD', 'DB_PWD',
-    'BEARER', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'AUTH', 'BASIC_AUTH', 'AWS_CREDENTIALS', 'PRIVATE_PEM', 'SENTRY_DSN', 'COOKIE_JAR', 'SESSION_ID', 'x-session',
+    'OPENAI_KEY',
+    'STRIPE_KEY',
+    'SIGNING_KEY',
+    'ENCRYPTION_KEY',
+    'SSH_KEY',
+    'API_KEY',
+    'apiKey',
+    'PASS',
+    'PASSPHRASE',
+    'PASSWORD',
+    'DB_PWD',
+    'BEARER',
+    'GITHUB_TOKEN',
+    'CLIENT_SECRET',
+    'AUTH',
+    'BASIC_AUTH',
+    'AWS_CREDENTIALS',
+    'PRIVATE_PEM',
+    'SENTRY_DSN',
+    'COOKIE_JAR',
+    'SESSION_ID',
+    'x-session',
   ])('%s is a secret name', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
@@ -38,12 +58,15 @@ describe('maskSecrets', () => {
     expect(maskSecrets(text)).toBe(masked);
   });
 
-  it.each(['http://localhost:3000/path?page=2', 'python3 -m http.server 10500', 'NODE_ENV=production node server.js --port 8080', 'listens on 3001, not on the PORT=3000 it was given', 'user@example.com'])(
-    'leaves %s alone',
-    (text) => {
-      expect(maskSecrets(text)).toBe(text);
-    },
-  );
+  it.each([
+    'http://localhost:3000/path?page=2',
+    'python3 -m http.server 10500',
+    'NODE_ENV=production node server.js --port 8080',
+    'listens on 3001, not on the PORT=3000 it was given',
+    'user@example.com',
+  ])('leaves %s alone', (text) => {
+    expect(maskSecrets(text)).toBe(text);
+  });
 
   it('is idempotent', () => {
     const once = maskSecrets('TOKEN=a https://u:p@h?key=b --pass c Bearer d');
@@ -54,7 +77,15 @@ describe('maskSecrets', () => {
 
 describe('maskSecretArgs', () => {
   it('masks the word after a secret flag, and each word by value', () => {
-    expect(maskSecretArgs(['node', 'app.js', '--token', 's3cret', '--port', '3000', 'postgres://u:pw@h/db'])).toEqual(['node', 'app.js', '--token', MASK, '--port', '3000', `postgres://${MASK}@h/db`]);
+    expect(maskSecretArgs(['node', 'app.js', '--token', 's3cret', '--port', '3000', 'postgres://u:pw@h/db'])).toEqual([
+      'node',
+      'app.js',
+      '--token',
+      MASK,
+      '--port',
+      '3000',
+      `postgres://${MASK}@h/db`,
+    ]);
     expect(maskSecretArgs(['app', '--auth', '--verbose'])).toEqual(['app', '--auth', '--verbose']);
   });
 });

@@ -21,7 +21,12 @@ export interface ClaimedInstance {
  * the `.gitignore`, and whatever a killed predecessor left running stopped. With `reclaim`, orphans
  * of dead instances on preferred ports are stopped too.
  */
-export async function claimInstance(manifest: Manifest, reclaim: boolean, warn: (message: string) => void, teardown: Teardown): Promise<ClaimedInstance> {
+export async function claimInstance(
+  manifest: Manifest,
+  reclaim: boolean,
+  warn: (message: string) => void,
+  teardown: Teardown,
+): Promise<ClaimedInstance> {
   const name = await holdInstanceName(manifest.file, warn);
   teardown.add('give up the instance name', () => name.release());
   const stateFolder = ensureStateFolder(manifest.dir);

@@ -14,23 +14,34 @@ export interface KeyHandlers {
  * Ctrl-C would. Off when stdin is not a TTY, and in a background job (`devsup up &`), where
  * touching the terminal would get devsup stopped (SIGTTOU). `stop()` gives the terminal back as it was.
  */
-export function listenForKeys(supervisor: Supervisor, out: NodeJS.WritableStream, handlers: KeyHandlers, input: NodeJS.ReadStream = process.stdin): { stop(): void } {
+export function listenForKeys(
+  supervisor: Supervisor,
+  out: NodeJS.WritableStream,
+  handlers: KeyHandlers,
+  input: NodeJS.ReadStream = process.stdin,
+): { stop(): void } {
   if (!input.isTTY || typeof input.setRawMode !== 'function' || !isForegroundJob()) return { stop: () => undefined };
   const keys = new KeyCommands(() => [...supervisor.runners.keys()]);
-  const act = (action: KeyAction) => {
+  const act = (action: KeyAction): void => {
     switch (action.kind) {
       case 'say':
-        return out.write(`\n${action.text}\n`);
+        out.write(`\n${action.text}\n`);
+        return;
       case 'echo':
-        return out.write(action.text);
+        out.write(action.text);
+        return;
       case 'table':
         return handlers.showTable();
       case 'quit':
-        // The same path as a real Ctrl-C: stop-all-on-signal's handler, with its "again to kill".
-        return process.emit('SIGINT', 'SIGINT');
+        // The same path as a real Ctrl-C: stop-on-signal's handler, with its "again to kill".
+        process.emit('SIGINT', 'SIGINT');
+        return;
       case 'restart':
         out.write(`\nrestarting ${action.service}…\n`);
-        return supervisor.restartService(action.service).catch((error: Error) => handlers.warn(`could not restart ${action.service}: ${error.message}`));
+        void supervisor
+          .restartService(action.service)
+          .catch((error: Error) => handlers.warn(`could not restart ${action.service}: ${error.message}`));
+        return;
     }
   };
   const onData = (chunk: string) => keys.press(chunk).forEach(act);
@@ -58,7 +69,9 @@ function isForegroundJob(): boolean {
   const stat = readProcStat('self');
   if (stat) return stat.pgid === stat.tpgid;
   try {
-    const [pgid, tpgid] = execFileSync('ps', ['-o', 'pgid=,tpgid=', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+    const [pgid, tpgid] = execFileSync('ps', ['-o', 'pgid=,tpgid=', '-p', String(process.pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
     return pgid !== undefined && pgid === tpgid;
   } catch {
     return false;

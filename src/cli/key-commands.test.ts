@@ -17,8 +17,13 @@ describe('KeyCommands', () => {
 
   it('r lists the services; a number and Enter restarts that one', () => {
     const commands = keys();
-    expect(commands.press('r')).toEqual([{ kind: 'say', text: 'restart which service? 1 tools, 2 llm, 3 llm-alt — its number or name, then Enter (Esc cancels)' }]);
-    expect(typeAll(commands, '2', '\r')).toEqual([{ kind: 'echo', text: '2' }, { kind: 'restart', service: 'llm' }]);
+    expect(commands.press('r')).toEqual([
+      { kind: 'say', text: 'restart which service? 1 tools, 2 llm, 3 llm-alt — its number or name, then Enter (Esc cancels)' },
+    ]);
+    expect(typeAll(commands, '2', '\r')).toEqual([
+      { kind: 'echo', text: '2' },
+      { kind: 'restart', service: 'llm' },
+    ]);
     // Back to normal keys afterwards.
     expect(commands.press('t')).toEqual([{ kind: 'table' }]);
   });
@@ -32,14 +37,21 @@ describe('KeyCommands', () => {
 
   it('says what is wrong with an unknown or ambiguous choice, with a did-you-mean', () => {
     const commands = keys();
-    expect(typeAll(commands, 'r', 'tols\r').at(-1)).toEqual({ kind: 'say', text: 'unknown service "tols" — did you mean "tools"?; press r to try again' });
+    expect(typeAll(commands, 'r', 'tols\r').at(-1)).toEqual({
+      kind: 'say',
+      text: 'unknown service "tols" — did you mean "tools"?; press r to try again',
+    });
     expect(typeAll(commands, 'r', 'l', '\r').at(-1)).toEqual({ kind: 'say', text: '"l" could be llm or llm-alt; press r to try again' });
     expect(typeAll(commands, 'r', '9\r').at(-1)).toMatchObject({ kind: 'say' });
   });
 
   it('Backspace edits, Esc and an empty Enter cancel, Ctrl-C while choosing stops', () => {
     const commands = keys();
-    expect(typeAll(commands, 'r', 'llx', '\x7f', 'm', '\r').slice(-3)).toEqual([{ kind: 'echo', text: '\b \b' }, { kind: 'echo', text: 'm' }, { kind: 'restart', service: 'llm' }]);
+    expect(typeAll(commands, 'r', 'llx', '\x7f', 'm', '\r').slice(-3)).toEqual([
+      { kind: 'echo', text: '\b \b' },
+      { kind: 'echo', text: 'm' },
+      { kind: 'restart', service: 'llm' },
+    ]);
     expect(typeAll(commands, 'r', 'll', '\x1b').at(-1)).toEqual({ kind: 'say', text: 'restart cancelled' });
     expect(commands.press('t')).toEqual([{ kind: 'table' }]);
     expect(typeAll(commands, 'r', '\r').at(-1)).toEqual({ kind: 'say', text: 'restart cancelled' });

@@ -55,7 +55,9 @@ export class KeyCommands {
     switch (key.toLowerCase()) {
       case 'r': {
         this.choosing = '';
-        const list = this.services().map((service, index) => `${index + 1} ${service}`).join(', ');
+        const list = this.services()
+          .map((service, index) => `${index + 1} ${service}`)
+          .join(', ');
         return [{ kind: 'say', text: `restart which service? ${list} — its number or name, then Enter (Esc cancels)` }];
       }
       case 't':

@@ -8,8 +8,8 @@ import { main } from './main.js';
 async function run(argv: string[], cwd: string) {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
   let [out, err] = ['', ''];
-  stdout.on('data', (chunk: Buffer) => (out += chunk));
-  stderr.on('data', (chunk: Buffer) => (err += chunk));
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const io = { cwd, stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, env: {} };
   const code = await main(argv, io);
   return { code, stdout: out, stderr: err };
@@ -26,7 +26,12 @@ describe('main: the command line', () => {
 
   it('takes -f FILE before the command, as docker compose does', async () => {
     const { dir } = tempProject({ 'other/stack.yaml': MANIFEST });
-    for (const argv of [['-f', 'other/stack.yaml', 'check'], ['--file', 'other/stack.yaml', 'check'], ['--file=other/stack.yaml', 'check'], ['check', '-f', 'other/stack.yaml']]) {
+    for (const argv of [
+      ['-f', 'other/stack.yaml', 'check'],
+      ['--file', 'other/stack.yaml', 'check'],
+      ['--file=other/stack.yaml', 'check'],
+      ['check', '-f', 'other/stack.yaml'],
+    ]) {
       const result = await run(argv, dir);
       expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toContain('command: node server.js');

@@ -4,7 +4,6 @@ import { DevsupError, UsageError } from '../errors.js';
 import type { CliIO } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
 
-
 /**
  * The one door out of devsup: runs a command and turns any DevsupError into one paragraph on
  * stderr and its exit code (1 runtime, 2 usage or manifest). A stack trace only with DEVSUP_DEBUG=1.
@@ -113,7 +112,11 @@ function reportError(error: unknown, io: CliIO): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`devsup: unexpected error: ${message}\n`);
-  io.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with DEVSUP_DEBUG=1 for the stack trace, and please report it.\n');
+  io.stderr.write(
+    debug && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'Run again with DEVSUP_DEBUG=1 for the stack trace, and please report it.\n',
+  );
   return 1;
 }
 

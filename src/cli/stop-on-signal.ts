@@ -12,10 +12,10 @@ export function stopAllOnSignal(supervisor: Supervisor, warn: (message: string) 
     received += 1;
     if (received === 1) {
       warn(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping every service (again to kill them at once)…`);
-      void supervisor.shutdown();
+      void supervisor.shutdown(); // never rejects: a service it cannot stop is said, and `done` still ends
     } else {
       warn('killing every service now.');
-      void supervisor.killAll();
+      supervisor.killAll().catch((error: unknown) => warn(`could not kill every service: ${error instanceof Error ? error.message : String(error)}`));
     }
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);

@@ -25,11 +25,17 @@ export async function watchForChanges(
   handlers: ChangeHandlers,
 ): Promise<{ close(): Promise<void> }> {
   let files: ChangeWatcher = await restartOnChange(supervisor, supervisor.selectedServices(), handlers.note);
-  const manifest = await reloadOnManifestChange(supervisor, () => loadManifest(loadOptions), loadedAt, handlers.warn, async () => {
-    await files.close();
-    files = await restartOnChange(supervisor, supervisor.selectedServices(), handlers.note);
-    handlers.applied();
-  });
+  const manifest = await reloadOnManifestChange(
+    supervisor,
+    () => loadManifest(loadOptions),
+    loadedAt,
+    handlers.warn,
+    async () => {
+      await files.close();
+      files = await restartOnChange(supervisor, supervisor.selectedServices(), handlers.note);
+      handlers.applied();
+    },
+  );
   return {
     close: async () => {
       await manifest.close();

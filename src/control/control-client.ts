@@ -1,6 +1,15 @@
 import net from 'node:net';
 import { DevsupError, NoInstanceError } from '../errors.js';
-import { describeVersionMismatch, encodeMessage, PROTOCOL_VERSION, readJsonLines, VERSION_HINT, type Message, type Reply, type Request } from './protocol.js';
+import {
+  describeVersionMismatch,
+  encodeMessage,
+  PROTOCOL_VERSION,
+  readJsonLines,
+  VERSION_HINT,
+  type Message,
+  type Reply,
+  type Request,
+} from './protocol.js';
 import { controlSocketPath } from './socket-path.js';
 import { stateFolderOf } from './state-paths.js';
 

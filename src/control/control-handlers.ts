@@ -66,7 +66,12 @@ async function act(action: ActionType, service: string, supervisor: Supervisor, 
     case 'restart': {
       const kept = await supervisor.restartService(service, { preferred });
       const current = supervisor.runners.get(service)!;
-      const where = !preferred || current.port === undefined ? onPort(current) : kept ? ` on port ${current.port}: ${kept}` : ` on its preferred port ${current.port}`;
+      const where =
+        !preferred || current.port === undefined
+          ? onPort(current)
+          : kept
+            ? ` on port ${current.port}: ${kept}`
+            : ` on its preferred port ${current.port}`;
       return wasActive ? `restarted${where}` : `started${where} (it was not running)`;
     }
   }
@@ -80,5 +85,10 @@ function onPort(runner: ServiceRunner): string {
 function unknownServiceError(names: string[], known: string[]) {
   const unknown = names.find((name) => !known.includes(name));
   if (unknown === undefined) return undefined;
-  return { type: 'error' as const, message: `unknown service "${unknown}"${didYouMean(unknown, known)}`, hint: `Services: ${known.join(', ')}.`, exitCode: 2 as const };
+  return {
+    type: 'error' as const,
+    message: `unknown service "${unknown}"${didYouMean(unknown, known)}`,
+    hint: `Services: ${known.join(', ')}.`,
+    exitCode: 2 as const,
+  };
 }

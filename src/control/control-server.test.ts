@@ -38,8 +38,15 @@ function rawExchange(socketPath: string, text: string): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     let answer = '';
-    socket.on('data', (chunk) => (answer += chunk));
-    socket.once('close', () => resolve(answer.trim().split('\n').map((line) => JSON.parse(line))));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.once('close', () =>
+      resolve(
+        answer
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ),
+    );
     socket.once('error', reject);
     socket.write(text);
   });
@@ -70,7 +77,9 @@ describe('control server and client', () => {
 
   it('answers a line that is no request, or has no version, with an error and never calls the handler', async () => {
     const { server, handled } = await serve();
-    expect(await rawExchange(server.path, 'hello\n')).toEqual([{ v: 1, type: 'error', message: 'a request without a protocol version ("v").', hint: expect.any(String), exitCode: 1 }]);
+    expect(await rawExchange(server.path, 'hello\n')).toEqual([
+      { v: 1, type: 'error', message: 'a request without a protocol version ("v").', hint: expect.any(String), exitCode: 1 },
+    ]);
     expect(await rawExchange(server.path, '{"v":1,"type":"stop","services":"all"}\n')).toEqual([
       { v: 1, type: 'error', message: 'bad request: "stop" needs "services": a list of service names.', exitCode: 2 },
     ]);
@@ -81,7 +90,7 @@ describe('control server and client', () => {
     const { dir, server, handled } = await serve();
     const socket = net.connect(server.path);
     let answer = '';
-    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     const closed = new Promise((resolve) => socket.once('close', resolve));
     socket.on('error', () => undefined); // the write fails once the server has closed: that is the point
     socket.write(Buffer.alloc(8 * 1024 * 1024, 'a'));
@@ -98,7 +107,7 @@ describe('control server and client', () => {
     const socket = net.connect(held.path);
     cleanups.push(() => void socket.destroy());
     let answer = '';
-    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     await new Promise((resolve) => socket.write(`${JSON.stringify({ v: 1, type: 'logs', services: [], lines: 1, follow: true })}\n`, resolve));
     // Taken by the OS only once the server has read all but a socket buffer of it.
     await new Promise((resolve) => socket.write(Buffer.alloc(2 * 1024 * 1024, 'a'), resolve));

@@ -1,6 +1,16 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import { describeVersionMismatch, encodeMessage, MAX_REQUEST_LINE_BYTES, parseRequest, PROTOCOL_VERSION, readJsonLines, VERSION_HINT, type Reply, type Request } from './protocol.js';
+import {
+  describeVersionMismatch,
+  encodeMessage,
+  MAX_REQUEST_LINE_BYTES,
+  parseRequest,
+  PROTOCOL_VERSION,
+  readJsonLines,
+  VERSION_HINT,
+  type Reply,
+  type Request,
+} from './protocol.js';
 
 /** One client's connection, as a request handler sees it. */
 export interface Connection {
@@ -90,23 +100,29 @@ function serveConnection(socket: net.Socket, handle: RequestHandler): void {
     onClose: (listener) => closeListeners.push(listener),
   };
   let received = false;
-  const onChunk = readJsonLines((value) => {
-    if (received) return; // one request per connection
-    received = true;
-    socket.off('data', onChunk); // whatever follows the request is read and dropped, never kept
-    const version = (value as { v?: unknown } | undefined)?.v;
-    if (version !== PROTOCOL_VERSION) {
-      const message = typeof version === 'number' ? describeVersionMismatch(process.pid, PROTOCOL_VERSION, version) : 'a request without a protocol version ("v").';
-      connection.send({ type: 'error', message, hint: VERSION_HINT, exitCode: 1 });
-      return connection.end();
-    }
-    const request = parseRequest(value);
-    if (typeof request === 'string') {
-      connection.send({ type: 'error', message: `bad request: ${request}.`, exitCode: 2 });
-      return connection.end();
-    }
-    handle(request, connection);
-  }, { maxLineBytes: MAX_REQUEST_LINE_BYTES, onTooLarge: () => refuseTooLarge(socket, connection) });
+  const onChunk = readJsonLines(
+    (value) => {
+      if (received) return; // one request per connection
+      received = true;
+      socket.off('data', onChunk); // whatever follows the request is read and dropped, never kept
+      const version = (value as { v?: unknown } | undefined)?.v;
+      if (version !== PROTOCOL_VERSION) {
+        const message =
+          typeof version === 'number'
+            ? describeVersionMismatch(process.pid, PROTOCOL_VERSION, version)
+            : 'a request without a protocol version ("v").';
+        connection.send({ type: 'error', message, hint: VERSION_HINT, exitCode: 1 });
+        return connection.end();
+      }
+      const request = parseRequest(value);
+      if (typeof request === 'string') {
+        connection.send({ type: 'error', message: `bad request: ${request}.`, exitCode: 2 });
+        return connection.end();
+      }
+      handle(request, connection);
+    },
+    { maxLineBytes: MAX_REQUEST_LINE_BYTES, onTooLarge: () => refuseTooLarge(socket, connection) },
+  );
   socket.on('data', onChunk);
 }
 

@@ -27,7 +27,9 @@ function run(dir: string): string[] {
 describe('ignoreStateFolder', () => {
   it('adds .devsup/ to a .gitignore that lacks it, says so once, and keeps the file as it was otherwise', () => {
     const dir = repository({ '.gitignore': 'node_modules\ndist' });
-    expect(run(dir)).toEqual([`added .devsup/ to ${path.join(dir, '.gitignore')}: devsup's state folder (ports, logs, socket) does not belong in git.`]);
+    expect(run(dir)).toEqual([
+      `added .devsup/ to ${path.join(dir, '.gitignore')}: devsup's state folder (ports, logs, socket) does not belong in git.`,
+    ]);
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\ndist\n.devsup/\n');
     expect(run(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\ndist\n.devsup/\n');
@@ -55,7 +57,9 @@ describe('ignoreStateFolder', () => {
   it('does not write through a .gitignore that is a symlink, and says so', () => {
     const dir = repository({ 'elsewhere/gitignore': 'dist\n' });
     symlinkSync(path.join(dir, 'elsewhere/gitignore'), path.join(dir, '.gitignore'));
-    expect(run(dir)).toEqual([`not adding .devsup/ to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add .devsup/ to it yourself.`]);
+    expect(run(dir)).toEqual([
+      `not adding .devsup/ to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add .devsup/ to it yourself.`,
+    ]);
     expect(readFileSync(path.join(dir, 'elsewhere/gitignore'), 'utf8')).toBe('dist\n');
   });
 
@@ -89,7 +93,9 @@ describe('ignoreDevsupFiles', () => {
     symlinkSync(path.join(dir, 'nowhere'), path.join(dir, '.gitignore'));
     const said: string[] = [];
     expect(ignoreDevsupFiles(dir, (message) => said.push(message))).toEqual([]);
-    expect(said).toEqual([`not adding .devsup/ and services.local.yaml to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add them to it yourself.`]);
+    expect(said).toEqual([
+      `not adding .devsup/ and services.local.yaml to ${path.join(dir, '.gitignore')}: it is a symlink, and devsup does not write through one; add them to it yourself.`,
+    ]);
     expect(existsSync(path.join(dir, 'nowhere'))).toBe(false);
     expect(lstatSync(path.join(dir, '.gitignore')).isSymbolicLink()).toBe(true);
   });

@@ -18,7 +18,10 @@ export function ignoreStateFolder(manifestDir: string, say: (message: string) =>
   if (!file) return;
   const relative = path.relative(path.dirname(file), manifestDir).split(path.sep).join('/');
   const entry = relative === '' ? `${STATE_FOLDER}/` : `/${relative}/${STATE_FOLDER}/`;
-  const anchored = relative === '' ? [`/${STATE_FOLDER}`, `/${STATE_FOLDER}/`] : [`/${relative}/${STATE_FOLDER}`, `/${relative}/${STATE_FOLDER}/`, `${relative}/${STATE_FOLDER}`, `${relative}/${STATE_FOLDER}/`];
+  const anchored =
+    relative === ''
+      ? [`/${STATE_FOLDER}`, `/${STATE_FOLDER}/`]
+      : [`/${relative}/${STATE_FOLDER}`, `/${relative}/${STATE_FOLDER}/`, `${relative}/${STATE_FOLDER}`, `${relative}/${STATE_FOLDER}/`];
   const ignores = (line: string) => ANYWHERE.has(line) || anchored.includes(line) || line === `${STATE_FOLDER}/*` || line === `${STATE_FOLDER}/**`;
   const added = appendMissing(file, new Map([[entry, ignores]]), false, say);
   if (added.length > 0) say(`added ${entry} to ${file}: devsup's state folder (ports, logs, socket) does not belong in git.`);
@@ -62,7 +65,9 @@ function appendMissing(file: string, wanted: Map<string, (line: string) => boole
   const entries = [...wanted.keys()];
   const listed = `${entries.join(' and ')} to ${shownPath(file)}`;
   if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    say(`not adding ${listed}: it is a symlink, and devsup does not write through one; add ${entries.length > 1 ? 'them' : entries[0]} to it yourself.`);
+    say(
+      `not adding ${listed}: it is a symlink, and devsup does not write through one; add ${entries.length > 1 ? 'them' : entries[0]} to it yourself.`,
+    );
     return [];
   }
   let fd: number | undefined;

@@ -19,7 +19,7 @@ function stateFolder(): string {
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid!;
+  return spawnSync(process.execPath, ['-e', '0']).pid;
 }
 
 describe('takeInstanceLock', () => {

@@ -75,7 +75,11 @@ async function lockOrFail(file: string, manifestFile: string): Promise<InstanceL
     }
     if (!removeStaleLock(file, raw)) await sleep(RETRY_MS);
   }
-  throw new DevsupError(`could not take the instance lock ${file}: other devsup processes keep taking it over.`, 1, 'Try again; if this persists, remove the file.');
+  throw new DevsupError(
+    `could not take the instance lock ${file}: other devsup processes keep taking it over.`,
+    1,
+    'Try again; if this persists, remove the file.',
+  );
 }
 
 /** Removes the lock only if it still holds `raw`; false when another process is taking it over. */

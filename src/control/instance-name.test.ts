@@ -27,19 +27,26 @@ describe.runIf(process.platform === 'linux')('holdInstanceName', () => {
   it('is freed by the kernel when its holder is killed', async () => {
     const manifest = `/tmp/devsup-name-test-${process.pid}-${Date.now()}-killed/services.yaml`;
     const address = JSON.stringify(instanceAddress(manifest));
-    const holder = spawn(process.execPath, ['-e', `require('net').createServer((s) => s.end(process.pid + '\\n')).listen(${address}, () => console.log('held'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('net').createServer((s) => s.end(process.pid + '\\n')).listen(${address}, () => console.log('held'))`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     holder.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     await waitFor(() => out.includes('held'), { what: 'name held by another process' });
     await expect(holdInstanceName(manifest, () => undefined)).rejects.toMatchObject({ pid: holder.pid });
     holder.kill('SIGKILL');
-    await waitFor(async () => {
-      try {
-        await (await holdInstanceName(manifest, () => undefined)).release();
-        return true;
-      } catch {
-        return false;
-      }
-    }, { what: 'name free once its holder is gone' });
+    await waitFor(
+      async () => {
+        try {
+          await (await holdInstanceName(manifest, () => undefined)).release();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { what: 'name free once its holder is gone' },
+    );
   });
 });

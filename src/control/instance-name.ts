@@ -32,13 +32,19 @@ export async function holdInstanceName(manifestFile: string, warn: (message: str
     if (code !== 'EADDRINUSE') return { release: async () => undefined }; // no such names here: the lock file still holds
     const holder = await askHolder(address);
     if (holder !== undefined && !isOurs(holder)) {
-      warn(`the name that marks the instance of ${manifestFile} is held by pid ${holder}, a process of another user; only .devsup/instance.lock keeps a second devsup up off this manifest now.`);
+      warn(
+        `the name that marks the instance of ${manifestFile} is held by pid ${holder}, a process of another user; only .devsup/instance.lock keeps a second devsup up off this manifest now.`,
+      );
       return { release: async () => undefined };
     }
     if (holder !== undefined) throw new InstanceRunningError(holder, manifestFile);
     await sleep(RETRY_MS); // its holder is on its way out
   }
-  throw new DevsupError(`could not tell whether devsup already runs for ${manifestFile}: its instance name stays taken but does not answer.`, 1, 'Try again in a moment.');
+  throw new DevsupError(
+    `could not tell whether devsup already runs for ${manifestFile}: its instance name stays taken but does not answer.`,
+    1,
+    'Try again in a moment.',
+  );
 }
 
 /** Where the name lives: abstract (Linux) or a pipe (Windows), hashed so any path fits; undefined elsewhere. */

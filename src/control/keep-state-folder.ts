@@ -11,7 +11,12 @@ const CHECK_MS = 1_000;
  * other terminals find the instance again. A folder watch notices at once; a check every second
  * covers a platform whose watch misses it. `restore` runs one at a time.
  */
-export function keepStateFolder(manifestDir: string, socketPath: string, restore: () => Promise<void>, warn: (message: string) => void): { close(): void } {
+export function keepStateFolder(
+  manifestDir: string,
+  socketPath: string,
+  restore: () => Promise<void>,
+  warn: (message: string) => void,
+): { close(): void } {
   const folder = path.join(manifestDir, STATE_FOLDER);
   const isPipe = process.platform === 'win32';
   let restoring: Promise<void> | undefined;

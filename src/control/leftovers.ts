@@ -21,7 +21,10 @@ export async function stopLeftovers(previous: InstanceState | undefined, manifes
   const survivors = (previous.children ?? []).filter((child) => child.startTime !== undefined && isSameProcess(child.pid, child.startTime));
   await Promise.all(survivors.map((child) => stopServiceTree(child.pid, { signal: 'SIGTERM', timeoutMs: LEFTOVER_GRACE_MS })));
   // Without a start time the mark alone could match a much older process: those are left alone.
-  const escaped = previous.startTime === undefined ? [] : findMarkedProcesses({ instance: previous.pid, instanceStart: previous.startTime, manifest: manifestFile });
+  const escaped =
+    previous.startTime === undefined
+      ? []
+      : findMarkedProcesses({ instance: previous.pid, instanceStart: previous.startTime, manifest: manifestFile });
   await stopMarkedProcesses(escaped, 'SIGTERM', LEFTOVER_GRACE_MS);
   return [
     ...survivors.map((child) => `${child.service} (pid ${child.pid})`),
@@ -36,7 +39,9 @@ export async function stopLeftovers(previous: InstanceState | undefined, manifes
  * stopped and what was left, one sentence each.
  */
 export async function reclaimPreferredPorts(manifest: Manifest): Promise<string[]> {
-  const preferred = manifest.services.flatMap((service) => service.ports.map((port) => port.preferred)).filter((port): port is number => port !== 'auto');
+  const preferred = manifest.services
+    .flatMap((service) => service.ports.map((port) => port.preferred))
+    .filter((port): port is number => port !== 'auto');
   const said: string[] = [];
   const table = await readProcessTable();
   for (const port of new Set(preferred)) {
@@ -44,7 +49,9 @@ export async function reclaimPreferredPorts(manifest: Manifest): Promise<string[
       if (holder.state !== 'listen' || holder.pid === undefined || !holder.devsup) continue;
       const { service, instance, manifest: file } = holder.devsup;
       if (instance !== undefined && isSameProcess(instance, undefined)) {
-        said.push(`port ${port} is held by service ${service} of the devsup running as pid ${instance}${file ? ` for ${file}` : ''}; stop it there (devsup down), --reclaim leaves it alone.`);
+        said.push(
+          `port ${port} is held by service ${service} of the devsup running as pid ${instance}${file ? ` for ${file}` : ''}; stop it there (devsup down), --reclaim leaves it alone.`,
+        );
         continue;
       }
       const group = table?.find((entry) => entry.pid === holder.pid)?.pgid ?? holder.pid;

@@ -56,9 +56,19 @@ describe('control protocol', () => {
     expect(parseRequest({ v: 1, type: 'ports' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });
     expect(parseRequest({ v: 1, type: 'restart', services: ['a', 'b'] })).toEqual({ type: 'restart', services: ['a', 'b'] });
-    expect(parseRequest({ v: 1, type: 'logs', services: [], lines: 100, follow: true })).toEqual({ type: 'logs', services: [], lines: 100, follow: true });
+    expect(parseRequest({ v: 1, type: 'logs', services: [], lines: 100, follow: true })).toEqual({
+      type: 'logs',
+      services: [],
+      lines: 100,
+      follow: true,
+    });
     expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 5000 })).toEqual({ type: 'wait', services: ['a'], timeoutMs: 5000 });
-    expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 4800, askedMs: 5000 })).toEqual({ type: 'wait', services: ['a'], timeoutMs: 4800, askedMs: 5000 });
+    expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 4800, askedMs: 5000 })).toEqual({
+      type: 'wait',
+      services: ['a'],
+      timeoutMs: 4800,
+      askedMs: 5000,
+    });
   });
 
   it('says what is wrong with a malformed request', () => {

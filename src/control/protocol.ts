@@ -54,7 +54,8 @@ export function describeVersionMismatch(instancePid: number | undefined, instanc
   return `${instance} speaks control protocol ${instanceVersion}, but this devsup speaks ${clientVersion}.`;
 }
 
-export const VERSION_HINT = 'Run the same devsup version in both terminals (e.g. `npx devsup` from the same project), or restart `devsup up` with this one.';
+export const VERSION_HINT =
+  'Run the same devsup version in both terminals (e.g. `npx devsup` from the same project), or restart `devsup up` with this one.';
 
 /** The instance reads at most this much of a request line: a client cannot make it hold more. */
 export const MAX_REQUEST_LINE_BYTES = 1024 * 1024;
@@ -117,7 +118,7 @@ export function parseRequest(value: unknown): Request | string {
   if (typeof value !== 'object' || value === null) return 'a request must be a JSON object on one line';
   const body = value as Record<string, unknown>;
   const services = body.services;
-  const names = Array.isArray(services) && services.every((name) => typeof name === 'string') ? (services as string[]) : undefined;
+  const names = Array.isArray(services) && services.every((name) => typeof name === 'string') ? services : undefined;
   switch (body.type) {
     case 'ports':
     case 'down':
@@ -129,7 +130,8 @@ export function parseRequest(value: unknown): Request | string {
       if (body.type === 'restart' && body.preferred === true) return { type: 'restart', services: names, preferred: true };
       return { type: body.type, services: names };
     case 'logs':
-      if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean') return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
+      if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean')
+        return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
       return { type: 'logs', services: names, lines: body.lines, follow: body.follow };
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';

@@ -1,4 +1,16 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +31,7 @@ function tempFolder(): string {
 }
 
 const mode = (file: string) => statSync(file).mode & 0o7777;
-const report: PortsReport = { project: 'p', pid: process.pid, manifest: '/p/services.yaml', services: [] } as unknown as PortsReport;
+const report: PortsReport = { project: 'p', pid: process.pid, manifest: '/p/services.yaml', services: [] };
 const state: InstanceState = { version: 1, pid: process.pid, startedAt: '2024-01-01T00:00:00.000Z', report };
 
 function refusal(dir: string): DevsupError {
@@ -100,7 +112,9 @@ describe('writeState', () => {
     mkdirSync(path.join(folder, 'state.json', 'in-the-way'), { recursive: true }); // a rename over a full folder fails
     expect(writeState(folder, state, trouble)).toBe(false);
     expect(writeState(folder, state, trouble)).toBe(false);
-    expect(said).toEqual([expect.stringMatching(/^could not write .*\.devsup\/state\.json: .*; devsup and the services run on, and devsup tries again every second\.$/)]);
+    expect(said).toEqual([
+      expect.stringMatching(/^could not write .*\.devsup\/state\.json: .*; devsup and the services run on, and devsup tries again every second\.$/),
+    ]);
     expect(readFileSync(path.join(folder, 'ports.json'), 'utf8')).toBe(JSON.stringify(report, null, 2) + '\n');
     expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     rmSync(path.join(folder, 'state.json'), { recursive: true });

@@ -40,7 +40,11 @@ export function ensureStateFolder(manifestDir: string): string {
     try {
       found = preparePrivateFolder(each);
     } catch (error) {
-      throw new DevsupError(`cannot create ${shownPath(each)}: ${reasonOf(error)}.`, 1, 'Check that you may write in that folder, and that its disk is not full.');
+      throw new DevsupError(
+        `cannot create ${shownPath(each)}: ${reasonOf(error)}.`,
+        1,
+        'Check that you may write in that folder, and that its disk is not full.',
+      );
     }
     if (found) {
       const why = found.kind === 'open' ? 'it holds the control socket and the logs' : 'devsup keeps its state only in a folder of its own';
@@ -90,4 +94,3 @@ export function renderPortsEnv(report: PortsReport): string {
     .map((service) => `DEVSUP_${toEnvName(service.service)}_PORT=${service.port}\n`)
     .join('');
 }
-

@@ -16,7 +16,11 @@ export function waitForServices(request: Extract<Request, { type: 'wait' }>, con
   let stopWatching = () => {};
   const timer = setTimeout(() => {
     const waiting = request.services.map((service) => describe(service, context)).filter((text) => text !== undefined);
-    finish({ type: 'error', message: `timed out after ${formatDuration(request.askedMs ?? request.timeoutMs)} waiting for ${waiting.join('; ')}.`, exitCode: 1 });
+    finish({
+      type: 'error',
+      message: `timed out after ${formatDuration(request.askedMs ?? request.timeoutMs)} waiting for ${waiting.join('; ')}.`,
+      exitCode: 1,
+    });
   }, request.timeoutMs);
   const finish = (reply: Parameters<Connection['send']>[0]) => {
     clearTimeout(timer);
@@ -44,7 +48,8 @@ function verdictOf(runner: ServiceRunner | undefined, context: ControlContext): 
   const { status, detail } = runner;
   if (status === 'ready' || status === 'running' || status === 'exited') return { kind: 'ready' };
   if (status === 'crashed' || status === 'failed') return { kind: 'failed', why: detail ? `${status} (${detail})` : status };
-  if (context.supervisor.staysStopped(runner.spec.key)) return { kind: 'failed', why: `it is stopped; \`devsup start ${runner.spec.key}\` starts it` };
+  if (context.supervisor.staysStopped(runner.spec.key))
+    return { kind: 'failed', why: `it is stopped; \`devsup start ${runner.spec.key}\` starts it` };
   if (status === 'pending') {
     const verdict = dependencyVerdict(runner.spec, context.supervisor.runners);
     if (verdict.kind === 'blocked') return { kind: 'failed', why: verdict.detail };

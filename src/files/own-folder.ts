@@ -44,11 +44,23 @@ export function makeFolder(folder: string, mode: number, parents = false): Folde
 export function preparePrivateFolder(folder: string): FolderProblem | undefined {
   const state = makeFolder(folder, 0o700);
   const shown = shownPath(folder);
-  if (state.kind === 'symlink') return { kind: 'symlink', problem: `${shown} is ${kindOf(state.stat, folder)}`, fix: `Remove the link (rm ${shown}) and run again.` };
-  if (state.kind === 'other') return { kind: 'other', problem: `${shown} is not a folder`, fix: `Move it away (mv ${shown} ${shown}.old) and run again.` };
+  if (state.kind === 'symlink')
+    return { kind: 'symlink', problem: `${shown} is ${kindOf(state.stat, folder)}`, fix: `Remove the link (rm ${shown}) and run again.` };
+  if (state.kind === 'other')
+    return { kind: 'other', problem: `${shown} is not a folder`, fix: `Move it away (mv ${shown} ${shown}.old) and run again.` };
   if (process.platform === 'win32') return undefined;
-  if (!isMine(state.stat)) return { kind: 'foreign', problem: `${shown} belongs to uid ${state.stat.uid}, not to you (uid ${process.getuid!()})`, fix: `Remove it, or move it away, and run again.` };
-  if ((state.stat.mode & 0o077) !== 0) return { kind: 'open', problem: `${shown} is open to other users (mode ${modeOf(state.stat)})`, fix: `Close it (chmod 700 ${shown}) and run again.` };
+  if (!isMine(state.stat))
+    return {
+      kind: 'foreign',
+      problem: `${shown} belongs to uid ${state.stat.uid}, not to you (uid ${process.getuid!()})`,
+      fix: `Remove it, or move it away, and run again.`,
+    };
+  if ((state.stat.mode & 0o077) !== 0)
+    return {
+      kind: 'open',
+      problem: `${shown} is open to other users (mode ${modeOf(state.stat)})`,
+      fix: `Close it (chmod 700 ${shown}) and run again.`,
+    };
   return undefined;
 }
 

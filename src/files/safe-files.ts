@@ -70,7 +70,7 @@ export function readRegularFile(file: string): Buffer | undefined {
 /** All of an open file, read from its start. */
 export function readAll(fd: number): Buffer {
   const chunks: Buffer[] = [];
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const chunk = Buffer.alloc(64 * 1024);
     const length = readSync(fd, chunk, 0, chunk.length, position);
     if (length === 0) return Buffer.concat(chunks);
@@ -116,7 +116,7 @@ function createExclusively(file: string): number {
 
 /** write until every byte is written: a file may take fewer bytes than asked. */
 export function writeFully(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+  for (let written = 0; written < data.length;) written += writeSync(fd, data, written);
 }
 
 export function removeQuietly(file: string): void {

@@ -14,7 +14,11 @@ export class WriteTrouble {
   failed(file: string, error: unknown, consequence: string, label = shownPath(file)): void {
     if (this.failing.has(file)) return;
     this.failing.add(file);
-    this.warn(error instanceof RefusedFileError ? `not writing ${label}: ${error.problem}; remove it.` : `could not write ${label}: ${reasonOf(error)}; ${consequence}.`);
+    this.warn(
+      error instanceof RefusedFileError
+        ? `not writing ${label}: ${error.problem}; remove it.`
+        : `could not write ${label}: ${reasonOf(error)}; ${consequence}.`,
+    );
   }
 
   /** `note`: what the failure cost, said with the recovery (" (1200 bytes of its output could not be written…)"). */

@@ -7,7 +7,10 @@ const newProject = tempProjects();
 
 async function problemsOf(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const project = newProject(files);
-  const error = await loadManifest({ cwd: project.dir, env }).then(() => undefined, (thrown: unknown) => thrown);
+  const error = await loadManifest({ cwd: project.dir, env }).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
   expect(error).toBeInstanceOf(ManifestError);
   return (error as ManifestError).message.split('\n');
 }
@@ -75,7 +78,8 @@ test('${VAR} must be set in the service env file, the top-level env file or the 
 });
 
 test('the top-level env is checked for every service and each problem is said once', async () => {
-  const manifest = 'env: { URL: "http://localhost:${port}", X: "${Y}" }\nservices:\n  a: { command: x, port: 1 }\n  b: { command: x }\n  c: { command: x }\n';
+  const manifest =
+    'env: { URL: "http://localhost:${port}", X: "${Y}" }\nservices:\n  a: { command: x, port: 1 }\n  b: { command: x }\n  c: { command: x }\n';
   expect(await problemsOf({ 'services.yaml': manifest })).toEqual([
     'services.yaml:1:13: "${port}": the top-level env is given to every service, but service "b" has no port',
     'services.yaml:1:13: "${port}": the top-level env is given to every service, but service "c" has no port',

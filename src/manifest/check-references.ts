@@ -41,7 +41,8 @@ export function checkReferences(
     for (const part of parsed.parts) {
       if (typeof part === 'string') continue;
       const context = contexts[index++];
-      const problem = describeProblem(part.ref, scope, byKey, topFileEnv, processEnv) ?? (context && 'unsupported' in context ? context.unsupported : undefined);
+      const problem =
+        describeProblem(part.ref, scope, byKey, topFileEnv, processEnv) ?? (context && 'unsupported' in context ? context.unsupported : undefined);
       if (problem !== undefined) addIssue(found, node.pos, `"${part.text}": ${problem}`);
     }
   };
@@ -50,7 +51,10 @@ export function checkReferences(
     const command = childOf(service, 'command');
     if (command?.kind === 'list') for (const node of command.items) check(node, { owner, field: 'command', topLevel: false });
     else if (command) check(command, { owner, field: 'command', topLevel: false, shell: true });
-    for (const { env, topLevel } of [{ env: childOf(root, 'env'), topLevel: true }, { env: childOf(service, 'env'), topLevel: false }]) {
+    for (const { env, topLevel } of [
+      { env: childOf(root, 'env'), topLevel: true },
+      { env: childOf(service, 'env'), topLevel: false },
+    ]) {
       if (env?.kind === 'map') for (const { node } of env.entries.values()) check(node, { owner, field: 'env', topLevel });
     }
     const url = childOf(service, 'url');
@@ -74,7 +78,14 @@ function describeProblem(
 ): string | undefined {
   if (ref.kind === 'var') {
     const injected = injectedNames(owner, field, byKey);
-    if (ref.fallback !== undefined || injected.has(ref.name) || ref.name in owner.fileEnv || ref.name in topFileEnv || processEnv[ref.name] !== undefined) return undefined;
+    if (
+      ref.fallback !== undefined ||
+      injected.has(ref.name) ||
+      ref.name in owner.fileEnv ||
+      ref.name in topFileEnv ||
+      processEnv[ref.name] !== undefined
+    )
+      return undefined;
     if (ref.name === 'PORT') {
       return `service "${owner.key}" has no port, so devsup sets no PORT for it (and none is set in the environment or an env file): give it one with "port: N" or "port: auto"`;
     }
@@ -92,7 +103,8 @@ function describeProblem(
       ? `the top-level env is given to every service, but service "${target.key}" has no port`
       : `service "${target.key}" has no port`;
   }
-  if (ref.name !== undefined && !names.includes(ref.name)) return `service "${target.key}" has no port named "${ref.name}"${didYouMean(ref.name, names)}`;
+  if (ref.name !== undefined && !names.includes(ref.name))
+    return `service "${target.key}" has no port named "${ref.name}"${didYouMean(ref.name, names)}`;
   return undefined;
 }
 

@@ -26,7 +26,8 @@ export function checkReplacedEnv(root: MapNode, services: ServiceSpec[], issues:
     ['DEVSUP_MANIFEST', { advice: 'use another name', same: [] }],
   ]);
   for (const { key, ports } of services) {
-    if (ports.length > 0) forEvery.set(portVariable(key), { advice: `use another name: devsup sets it to the port of service "${key}"`, same: [`\${${key}.port}`] });
+    if (ports.length > 0)
+      forEvery.set(portVariable(key), { advice: `use another name: devsup sets it to the port of service "${key}"`, same: [`\${${key}.port}`] });
   }
   const replacedFor = new Map<string, { service: ServiceSpec; rule: Replaced }[]>(); // names set for some services
   for (const service of services) {
@@ -46,12 +47,19 @@ export function checkReplacedEnv(root: MapNode, services: ServiceSpec[], issues:
   for (const [name, entry] of entriesOf(childOf(root, 'env'))) {
     const rule = forEvery.get(name);
     if (rule && !spellsOut(rule, entry)) {
-      addIssue(issues, entry.keyPos, `env.${name} is set by devsup for every service, which replaces this value before any service sees it: ${rule.advice}`);
+      addIssue(
+        issues,
+        entry.keyPos,
+        `env.${name} is set by devsup for every service, which replaces this value before any service sees it: ${rule.advice}`,
+      );
       continue;
     }
     const replaced = (replacedFor.get(name) ?? []).filter((set) => !spellsOut(set.rule, entry)).map((set) => set.service);
     if (replaced.length === 0) continue;
-    const advice = name === 'PORT' ? 'give each service its preferred port as `port: N`, and set PORT in the env of the services without one' : 'set it in the env of the services that need it instead';
+    const advice =
+      name === 'PORT'
+        ? 'give each service its preferred port as `port: N`, and set PORT in the env of the services without one'
+        : 'set it in the env of the services that need it instead';
     addIssue(issues, entry.keyPos, `env.${name} is given to every service, but devsup replaces it for ${listServices(replaced)}: ${advice}`);
   }
 }
@@ -65,11 +73,18 @@ function replacedIn(service: ServiceSpec): Map<string, Replaced> {
   const replaced = new Map<string, Replaced>();
   if (service.ports.length > 0) {
     replaced.set('PORT', { advice: 'give the preferred port as `port: N` instead', same: ['${port}'] });
-    replaced.set(portVariable(service.key), { advice: 'use another name: devsup sets it to the port of this service', same: ['${port}', `\${${service.key}.port}`] });
+    replaced.set(portVariable(service.key), {
+      advice: 'use another name: devsup sets it to the port of this service',
+      same: ['${port}', `\${${service.key}.port}`],
+    });
   }
   if (service.portEnv !== undefined) replaced.set(service.portEnv, { advice: 'remove it: port_env sets it to the port', same: ['${port}'] });
   for (const { name } of service.ports) {
-    if (name !== 'default') replaced.set(`PORT_${toEnvName(name)}`, { advice: `give the preferred port under \`ports: {${name}: N}\` instead`, same: [`\${ports.${name}}`] });
+    if (name !== 'default')
+      replaced.set(`PORT_${toEnvName(name)}`, {
+        advice: `give the preferred port under \`ports: {${name}: N}\` instead`,
+        same: [`\${ports.${name}}`],
+      });
   }
   if (service.host !== undefined) replaced.set('HOST', { advice: 'set the address once, as `host`', same: [service.host] });
   return replaced;

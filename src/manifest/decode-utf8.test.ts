@@ -14,11 +14,20 @@ test('the first invalid byte is reported with its line and column', () => {
     'services.yaml:3:24: invalid UTF-8 (byte 0xe9): save the file as UTF-8',
   );
   // Columns count characters, as an editor shows them, and not the BOM.
-  expect(issueOf(Buffer.concat([Buffer.from('\uFEFFa: é'), Buffer.from([0x80])]))).toBe('services.yaml:1:5: invalid UTF-8 (byte 0x80): save the file as UTF-8');
+  expect(issueOf(Buffer.concat([Buffer.from('\uFEFFa: é'), Buffer.from([0x80])]))).toBe(
+    'services.yaml:1:5: invalid UTF-8 (byte 0x80): save the file as UTF-8',
+  );
 });
 
 test('overlong forms, surrogates, code points past U+10FFFF and cut sequences are invalid', () => {
-  for (const bytes of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xe2, 0x82]]) {
+  for (const bytes of [
+    [0xc0, 0xaf],
+    [0xe0, 0x80, 0xaf],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xf5, 0x80, 0x80, 0x80],
+    [0xe2, 0x82],
+  ]) {
     const issue = issueOf(Buffer.from([0x61, ...bytes]));
     expect(issue).toBe(`services.yaml:1:2: invalid UTF-8 (byte 0x${bytes[0]!.toString(16)}): save the file as UTF-8`);
   }

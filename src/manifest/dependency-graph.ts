@@ -17,7 +17,13 @@ export function startOrder(services: ServiceSpec[]): string[] {
   const order: string[] = [];
   while (order.length < services.length) {
     const next = services.find((service) => !placed.has(service.key) && dependenciesOf(service, present).every((name) => placed.has(name)));
-    if (next === undefined) throw new Error(`dependency cycle among ${services.filter((s) => !placed.has(s.key)).map((s) => s.key).join(', ')}`);
+    if (next === undefined)
+      throw new Error(
+        `dependency cycle among ${services
+          .filter((s) => !placed.has(s.key))
+          .map((s) => s.key)
+          .join(', ')}`,
+      );
     placed.add(next.key);
     order.push(next.key);
   }
@@ -34,7 +40,8 @@ export function withDependencies(services: ServiceSpec[], names: string[]): stri
     for (const dependency of byKey.get(name)?.dependsOn ?? []) visit(dependency.service);
   };
   for (const name of names) {
-    if (!byKey.has(name)) throw new UsageError(`unknown service "${name}"${didYouMean(name, byKey.keys())}`, `Services: ${[...byKey.keys()].join(', ')}.`);
+    if (!byKey.has(name))
+      throw new UsageError(`unknown service "${name}"${didYouMean(name, byKey.keys())}`, `Services: ${[...byKey.keys()].join(', ')}.`);
     visit(name);
   }
   return startOrder(services.filter((service) => wanted.has(service.key)));

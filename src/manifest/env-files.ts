@@ -16,7 +16,13 @@ export interface DefaultEnvFile {
  * The variables of an `env_file` value (one path or a list; later files win), paths relative to `dir`.
  * Every file looked for, found or not, is added to `seen` (absolute), for live reload to watch.
  */
-export function readEnvFiles(node: YamlNode | undefined, dir: string, issues: ManifestIssue[], seen: Set<string>, fallback?: DefaultEnvFile): Record<string, string> {
+export function readEnvFiles(
+  node: YamlNode | undefined,
+  dir: string,
+  issues: ManifestIssue[],
+  seen: Set<string>,
+  fallback?: DefaultEnvFile,
+): Record<string, string> {
   const files: { file: string; pos: SourcePosition; required: boolean }[] = [];
   if (node === undefined) {
     if (fallback) files.push({ ...fallback, required: false });
@@ -57,7 +63,12 @@ function readVariables(text: string, file: string, issues: ManifestIssue[]): Rec
     const offset = text.indexOf('\0', definitions.at(-1)?.index ?? 0);
     const before = text.slice(0, offset);
     const line = before.split('\n').length;
-    issues.push({ file, line, column: offset - before.lastIndexOf('\n'), message: `${name} contains a NUL byte, which no process can receive: remove it` });
+    issues.push({
+      file,
+      line,
+      column: offset - before.lastIndexOf('\n'),
+      message: `${name} contains a NUL byte, which no process can receive: remove it`,
+    });
   }
   return variables;
 }

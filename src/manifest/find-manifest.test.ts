@@ -25,7 +25,7 @@ test('a services.yaml anywhere up the tree wins over a nearer Procfile', () => {
 });
 
 test('a Procfile in the folder or a parent when no services.yaml exists', () => {
-  const { dir } = project({ 'Procfile': 'web: x\n', 'app/keep': '' });
+  const { dir } = project({ Procfile: 'web: x\n', 'app/keep': '' });
   expect(findManifest(path.join(dir, 'app'))).toEqual({ file: path.join(dir, 'Procfile'), kind: 'procfile' });
 });
 
@@ -52,7 +52,11 @@ test('-f with a folder names the manifest inside it; -f with a device or pipe sa
   };
   const folder = thrown('ops');
   expect(folder).toBeInstanceOf(UsageError);
-  expect([folder.message, folder.hint, folder.exitCode]).toEqual(['ops is a folder: pass the manifest inside it, e.g. -f ops/services.yaml', 'Check the path given to -f.', 2]);
+  expect([folder.message, folder.hint, folder.exitCode]).toEqual([
+    'ops is a folder: pass the manifest inside it, e.g. -f ops/services.yaml',
+    'Check the path given to -f.',
+    2,
+  ]);
   expect(thrown('app/').message).toBe('app/ is a folder: pass the manifest inside it: -f app/services.yml');
   expect(thrown('legacy').message).toBe('legacy is a folder: pass the manifest inside it: -f legacy/Procfile');
   const device = thrown('/dev/null');
@@ -63,7 +67,9 @@ test('-f with a folder names the manifest inside it; -f with a device or pipe sa
 test('no manifest anywhere up the tree is an error that suggests devsup init', () => {
   // The temp folder's parents (/tmp, /) are outside the test's control: a stray manifest there is
   // a broken precondition, said plainly rather than passed by luck.
-  const strays = ancestorsOf(os.tmpdir()).flatMap((dir) => ['services.yaml', 'services.yml', 'Procfile'].map((name) => path.join(dir, name))).filter((file) => existsSync(file));
+  const strays = ancestorsOf(os.tmpdir())
+    .flatMap((dir) => ['services.yaml', 'services.yml', 'Procfile'].map((name) => path.join(dir, name)))
+    .filter((file) => existsSync(file));
   expect(strays, 'manifests above the temp folder would be found first').toEqual([]);
   const { dir } = project({ 'empty/keep': '' });
   const error = (() => {

@@ -15,7 +15,13 @@ const FOREIGN_KEYS = new Map<string, { beside: string; devsup?: string; hint?: s
   ['restart_policy', { beside: 'restart', devsup: 'restart' }],
   ['availability', { beside: 'restart', devsup: 'restart' }],
   ['stop_grace_period', { beside: 'stop_timeout', devsup: 'stop_timeout' }],
-  ['image', { beside: 'command', hint: 'devsup runs commands, not images: give the program to start as "command" (a container too, e.g. "docker run --rm IMAGE")' }],
+  [
+    'image',
+    {
+      beside: 'command',
+      hint: 'devsup runs commands, not images: give the program to start as "command" (a container too, e.g. "docker run --rm IMAGE")',
+    },
+  ],
   ['build', { beside: 'command', hint: 'devsup runs commands, not images: build before, or in the "command"' }],
   ['shutdown', { beside: 'stop_signal', hint: 'devsup calls these "stop_signal" and "stop_timeout"' }],
   ['disabled', { beside: 'autostart', hint: 'devsup says "autostart: false"' }],

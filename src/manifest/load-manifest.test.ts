@@ -41,7 +41,13 @@ describe('the demo manifest', () => {
     });
     expect(manifest.overridden.size).toBe(0);
     const [tools, llm] = manifest.services;
-    expect(tools).toMatchObject({ key: 'tools', title: 'Tool Server (MCP)', command: 'node examples/tool-server.js', cwd: dir, ready: { kind: 'tcp' } });
+    expect(tools).toMatchObject({
+      key: 'tools',
+      title: 'Tool Server (MCP)',
+      command: 'node examples/tool-server.js',
+      cwd: dir,
+      ready: { kind: 'tcp' },
+    });
     expect(tools!.ports).toEqual([{ name: 'default', preferred: 8763 }]);
     expect(llm).toMatchObject({
       key: 'llm',
@@ -85,7 +91,8 @@ describe('services.local.yaml', () => {
   test('maps merge key by key, scalars and lists replace, and every override is recorded', async () => {
     const { dir } = project({
       'services.yaml': DEMO,
-      'services.local.yaml': 'services:\n  llm:\n    port: 11000\n    command: [node, examples/llm-server.js]\n    env: { EXTRA: "1" }\n  scratch: { command: node scratch.js }\n',
+      'services.local.yaml':
+        'services:\n  llm:\n    port: 11000\n    command: [node, examples/llm-server.js]\n    env: { EXTRA: "1" }\n  scratch: { command: node scratch.js }\n',
     });
     const manifest = await loadManifest({ cwd: dir, env: {} });
     expect(manifest.sources).toEqual([path.join(dir, 'services.yaml'), path.join(dir, 'services.local.yaml')]);
@@ -136,7 +143,11 @@ describe('--port overrides', () => {
       'services.yaml': `${DEMO}  metrics: { command: x, ports: { http: 9000, prom: 9100 } }\n  worker: { command: x }\n`,
       'services.local.yaml': 'services:\n  llm: { port: 11000 }\n',
     });
-    const manifest = await loadManifest({ cwd: dir, env: {}, portOverrides: ['llm=12000', 'metrics.prom=auto', 'metrics=9001', 'worker=7000', 'tools.default=8800'] });
+    const manifest = await loadManifest({
+      cwd: dir,
+      env: {},
+      portOverrides: ['llm=12000', 'metrics.prom=auto', 'metrics=9001', 'worker=7000', 'tools.default=8800'],
+    });
     const portsOf = (key: string) => manifest.services.find((service) => service.key === key)!.ports;
     expect(portsOf('llm')).toEqual([{ name: 'default', preferred: 12000 }]);
     expect(portsOf('metrics')).toEqual([
@@ -199,9 +210,11 @@ describe('bytes that are not UTF-8', () => {
     const error = (await failure({ cwd: dir, env: {} })) as ManifestError;
     expect(error.message).toBe('services.local.yaml:2:29: invalid UTF-8 (byte 0xe9): save the file as UTF-8');
     writeFileSync(path.join(dir, 'services.yaml'), Buffer.from('# caf\xe9\nservices: {}\n', 'latin1'));
-    expect((await failure({ cwd: dir, env: {} }) as ManifestError).message.split('\n')[0]).toBe('services.yaml:1:6: invalid UTF-8 (byte 0xe9): save the file as UTF-8');
+    expect(((await failure({ cwd: dir, env: {} })) as ManifestError).message.split('\n')[0]).toBe(
+      'services.yaml:1:6: invalid UTF-8 (byte 0xe9): save the file as UTF-8',
+    );
     writeFileSync(path.join(dir, 'Procfile.dev'), Buffer.from('web: echo \xff\n', 'latin1'));
-    expect((await failure({ cwd: dir, env: {}, file: 'Procfile.dev' }) as ManifestError).message.split('\n')[0]).toBe(
+    expect(((await failure({ cwd: dir, env: {}, file: 'Procfile.dev' })) as ManifestError).message.split('\n')[0]).toBe(
       'Procfile.dev:1:11: invalid UTF-8 (byte 0xff): save the file as UTF-8',
     );
   });
@@ -215,7 +228,12 @@ describe('bytes that are not UTF-8', () => {
 
 test('a manifest of 2,000 services that refer to each other loads', async () => {
   const services = Array.from({ length: 2_000 }, (_, i) =>
-    [`  s${i}:`, `    command: node s${i}.js --peer \${s${(i + 1) % 2_000}.port}`, `    port: ${10_000 + i}`, `    depends_on: [s${(i + 1) % 2_000 === 0 ? 1 : i + 1}]`].join('\n'),
+    [
+      `  s${i}:`,
+      `    command: node s${i}.js --peer \${s${(i + 1) % 2_000}.port}`,
+      `    port: ${10_000 + i}`,
+      `    depends_on: [s${(i + 1) % 2_000 === 0 ? 1 : i + 1}]`,
+    ].join('\n'),
   );
   const { dir } = project({ 'services.yaml': `services:\n${services.slice(0, -1).join('\n')}\n  s1999: { command: x, port: 11999 }\n` });
   const manifest = await loadManifest({ cwd: dir, env: {} });

@@ -63,7 +63,10 @@ function setPort(service: MapNode, key: string, name: string | undefined, value:
     const entry = ports.entries.get(portName);
     if (entry === undefined) {
       const names = [...ports.entries.keys()];
-      throw new UsageError(`--port ${override}: service "${key}" has no port named "${portName}"${didYouMean(portName, names)}`, `Its ports: ${names.join(', ')}.`);
+      throw new UsageError(
+        `--port ${override}: service "${key}" has no port named "${portName}"${didYouMean(portName, names)}`,
+        `Its ports: ${names.join(', ')}.`,
+      );
     }
     entry.node = node;
     overridden.set(`services.${key}.ports.${portName}`, 'cli');

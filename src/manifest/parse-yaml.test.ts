@@ -29,9 +29,15 @@ describe('parseYaml', () => {
     expect(messages('services:\n  web:\n    command: node -e "x: y"\n')).toEqual([
       'services.yaml:3:14: invalid YAML: Nested mappings are not allowed in compact mappings — this value holds ": ", which YAML reads as a new key: put the whole value in quotes (command: \'node -e "a: b"\') or write it as a list',
     ]);
-    expect(messages('services:\n  web:\n    command: echo hi\n     port: 3\n')[0]).toMatch(/^services\.yaml:3:14: invalid YAML: .* — check the indentation of the line below: it is deeper than its neighbours$/);
-    expect(messages('services:\n  web:\n    command: @x\n')).toEqual(['services.yaml:3:14: invalid YAML: Plain value cannot start with reserved character @ — put the value in quotes']);
-    expect(messages('services:\n\tweb: {}\n')[0]).toMatch(/^services\.yaml:2:1: invalid YAML: Tabs are not allowed as indentation — indent with spaces$/);
+    expect(messages('services:\n  web:\n    command: echo hi\n     port: 3\n')[0]).toMatch(
+      /^services\.yaml:3:14: invalid YAML: .* — check the indentation of the line below: it is deeper than its neighbours$/,
+    );
+    expect(messages('services:\n  web:\n    command: @x\n')).toEqual([
+      'services.yaml:3:14: invalid YAML: Plain value cannot start with reserved character @ — put the value in quotes',
+    ]);
+    expect(messages('services:\n\tweb: {}\n')[0]).toMatch(
+      /^services\.yaml:2:1: invalid YAML: Tabs are not allowed as indentation — indent with spaces$/,
+    );
   });
 
   test('several documents are refused', () => {
@@ -69,7 +75,12 @@ describe('parseYaml', () => {
 function aliasBomb(levels: number): string {
   const names = 'abcdefghij';
   const lines = [`a: &a [${Array(10).fill('"lol"').join(', ')}]`];
-  for (let i = 1; i < levels; i++) lines.push(`${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(10)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\nservices: {}\n`;
 }
 
@@ -80,7 +91,9 @@ describe('hostile input', () => {
     const { root, issues } = parseYaml(text, 'f.yaml');
     expect(root).toBeUndefined();
     expect(issues.map(formatIssue)).toEqual([
-      expect.stringMatching(/^f\.yaml:5:\d+: alias "\*d" expands this file's aliases to more than 100000 values: write the values out, or nest fewer aliases$/),
+      expect.stringMatching(
+        /^f\.yaml:5:\d+: alias "\*d" expands this file's aliases to more than 100000 values: write the values out, or nest fewer aliases$/,
+      ),
     ]);
   });
 

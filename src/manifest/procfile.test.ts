@@ -9,7 +9,10 @@ import { toPlain } from './yaml-node.js';
 const newProject = tempProjects();
 
 test('name: command lines become services with foreman ports; only web is waited for until it listens; comments and blank lines are skipped', () => {
-  const { root, issues } = parseProcfile('# the app\nweb: bundle exec puma -p $PORT\n\nworker:   node worker.js  \n  clock: node clock.js\n', 'Procfile');
+  const { root, issues } = parseProcfile(
+    '# the app\nweb: bundle exec puma -p $PORT\n\nworker:   node worker.js  \n  clock: node clock.js\n',
+    'Procfile',
+  );
   expect(issues).toEqual([]);
   expect(toPlain(root)).toEqual({
     services: {
@@ -31,7 +34,7 @@ test('malformed lines and repeated names are issues at their line', () => {
 
 test('a Procfile is the manifest when no services.yaml exists; services.local.yaml may give ports', async () => {
   const project = newProject({
-    'Procfile': 'web: node web.js --port $PORT\nworker: node worker.js\n',
+    Procfile: 'web: node web.js --port $PORT\nworker: node worker.js\n',
     'services.local.yaml': 'services:\n  worker: { port: 6000 }\n',
   });
   const manifest = await loadManifest({ cwd: project.dir, env: {} });
@@ -44,7 +47,7 @@ test('a Procfile is the manifest when no services.yaml exists; services.local.ya
 });
 
 test('problems in a Procfile are reported with its name and line', async () => {
-  const project = newProject({ 'Procfile': 'web: node web.js\nweb~1: node other.js\n' });
+  const project = newProject({ Procfile: 'web: node web.js\nweb~1: node other.js\n' });
   const error = await loadManifest({ cwd: project.dir, env: {} }).catch((thrown: unknown) => thrown);
   expect((error as ManifestError).message).toBe(
     'Procfile:2:1: invalid service name "web~1": use letters, digits, "_", "." and "-", starting with a letter or digit',

@@ -33,7 +33,8 @@ export function parseProcfile(text: string, file: string): { root: MapNode; issu
       return;
     }
     const commandPos = { file, line, column: raw.indexOf(command, keyPos.column + name.length) + 1 };
-    if (command.includes('\0')) issues.push({ ...commandPos, message: `the command of "${name}" contains a NUL byte, which no process can receive: remove it` });
+    if (command.includes('\0'))
+      issues.push({ ...commandPos, message: `the command of "${name}" contains a NUL byte, which no process can receive: remove it` });
     const service = emptyMap(keyPos);
     service.entries.set('command', { keyPos, node: scalarNode(command, commandPos) });
     service.entries.set('port', { keyPos, node: scalarNode(FIRST_PORT + PORT_STEP * services.entries.size, keyPos) });

@@ -35,7 +35,15 @@ export function readDependsOn(node: YamlNode | undefined, service: string, servi
   const dependencies: Dependency[] = [];
   for (const { name, condition, pos } of written) {
     if (name === service) addIssue(issues, pos, `"${service}" depends on itself`);
-    else if (!serviceKeys.includes(name)) addIssue(issues, pos, `"${service}" depends on "${name}", which is not defined${didYouMean(name, serviceKeys.filter((key) => key !== service))}`);
+    else if (!serviceKeys.includes(name))
+      addIssue(
+        issues,
+        pos,
+        `"${service}" depends on "${name}", which is not defined${didYouMean(
+          name,
+          serviceKeys.filter((key) => key !== service),
+        )}`,
+      );
     else if (dependencies.some((dependency) => dependency.service === name)) addIssue(issues, pos, `"${name}" is listed twice in depends_on`);
     else dependencies.push({ service: name, condition });
   }
@@ -50,6 +58,9 @@ function composeConditionHint(name: string, node: YamlNode): string | undefined 
   const condition = composeName ?? CONDITIONS.find((known) => known === value);
   const translated = composeName === undefined ? '' : `docker compose's ${value} is "${composeName}" here`;
   if (node.kind !== 'map') return composeName && `must be "started", "ready" or "completed": ${translated}, so write "${name}: ${composeName}"`;
-  const write = condition === undefined ? listChoices(CONDITIONS.map((known) => `${name}: ${known}`)) : `"${name}: ${condition}"${translated && ` (${translated})`}`;
+  const write =
+    condition === undefined
+      ? listChoices(CONDITIONS.map((known) => `${name}: ${known}`))
+      : `"${name}: ${condition}"${translated && ` (${translated})`}`;
   return `takes the condition itself, not a map: write ${write}`;
 }

@@ -8,13 +8,45 @@ import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
 import type { RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
-  addIssue, checkKeys, readBoolean, readChoice, readDuration, readEnv, readNonNegativeInteger, readSignal, readString, readStringList, reportWrong,
+  addIssue,
+  checkKeys,
+  readBoolean,
+  readChoice,
+  readDuration,
+  readEnv,
+  readNonNegativeInteger,
+  readSignal,
+  readString,
+  readStringList,
+  reportWrong,
 } from './validators.js';
 import { childOf, type MapEntry, type YamlNode } from './yaml-node.js';
 
 const SERVICE_KEYS = [
-  'title', 'command', 'cwd', 'env', 'env_file', 'port', 'ports', 'port_env', 'host', 'fallback', 'socket', 'url', 'ready', 'ready_timeout',
-  'depends_on', 'restart', 'max_restarts', 'critical', 'stop_signal', 'stop_timeout', 'watch', 'watch_ignore', 'watch_cascade', 'autostart',
+  'title',
+  'command',
+  'cwd',
+  'env',
+  'env_file',
+  'port',
+  'ports',
+  'port_env',
+  'host',
+  'fallback',
+  'socket',
+  'url',
+  'ready',
+  'ready_timeout',
+  'depends_on',
+  'restart',
+  'max_restarts',
+  'critical',
+  'stop_signal',
+  'stop_timeout',
+  'watch',
+  'watch_ignore',
+  'watch_cascade',
+  'autostart',
 ] as const;
 /** Letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -46,7 +78,8 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
 
   const ports = readPorts(map, issues);
   const portEnv = readString(field('port_env'), 'port_env', issues);
-  if (portEnv !== undefined && !ENV_NAME.test(portEnv)) addIssue(issues, field('port_env')!.pos, `port_env "${portEnv}" is not a valid variable name`);
+  if (portEnv !== undefined && !ENV_NAME.test(portEnv))
+    addIssue(issues, field('port_env')!.pos, `port_env "${portEnv}" is not a valid variable name`);
   if (portEnv !== undefined && ports.length === 0) addIssue(issues, field('port_env')!.pos, `port_env needs a port, but service "${key}" has none`);
   const socket = readBoolean(field('socket'), 'socket', issues) ?? false;
   if (socket && ports.length === 0) addIssue(issues, field('socket')!.pos, `socket: true needs a port, but service "${key}" has none`);

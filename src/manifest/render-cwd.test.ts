@@ -8,7 +8,10 @@ const newProject = tempProjects();
 
 async function problemsOf(files: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const project = newProject(files);
-  const error = await loadManifest({ cwd: project.dir, env }).then(() => undefined, (thrown: unknown) => thrown);
+  const error = await loadManifest({ cwd: project.dir, env }).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
   expect(error).toBeInstanceOf(ManifestError);
   return (error as ManifestError).message.split('\n');
 }
@@ -29,7 +32,10 @@ test('cwd takes ${VAR}, ${VAR:-x}, DEVSUP_SERVICE and HOST at load time', async 
     'apps/api-127.0.0.1/keep': '',
     'apps/8080/keep': '',
   });
-  const manifest = await loadManifest({ cwd: project.dir, env: { APPS: path.join(project.dir, 'apps'), HOST: 'elsewhere', DEVSUP_SERVICE: 'x', PORT: '8080' } });
+  const manifest = await loadManifest({
+    cwd: project.dir,
+    env: { APPS: path.join(project.dir, 'apps'), HOST: 'elsewhere', DEVSUP_SERVICE: 'x', PORT: '8080' },
+  });
   expect(manifest.services.map((service) => path.relative(project.dir, service.cwd))).toEqual(['apps/web', 'apps/api-127.0.0.1', 'apps/8080']);
 });
 

@@ -73,14 +73,30 @@ describe('resolveService', () => {
       DEVSUP_TOOLS_PORT: '8764',
       DEVSUP_API_V2_PORT: '9005',
     });
-    expect(Object.keys(env).filter((name) => name.startsWith('DEVSUP_') && name.endsWith('_PORT')).sort()).toEqual(['DEVSUP_API_V2_PORT', 'DEVSUP_TOOLS_PORT']);
+    expect(
+      Object.keys(env)
+        .filter((name) => name.startsWith('DEVSUP_') && name.endsWith('_PORT'))
+        .sort(),
+    ).toEqual(['DEVSUP_API_V2_PORT', 'DEVSUP_TOOLS_PORT']);
   });
 
   test('templates in env and command are rendered; $$ is $, shell variables and defaults behave', async () => {
     const { manifest, service } = await loadDemo();
     const api = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);
     expect(api.env).toMatchObject({ OWN_PORT: '9005', TOOLS_PORT: '8764', FROM_FILE: 'from-service-file' });
-    expect(api.command).toEqual(['node', 'api.js', '--port', '9005', '--admin', '9006', '--tools', 'http://127.0.0.1:8764/mcp', '$HOME', '$HOME', 'small']);
+    expect(api.command).toEqual([
+      'node',
+      'api.js',
+      '--port',
+      '9005',
+      '--admin',
+      '9006',
+      '--tools',
+      'http://127.0.0.1:8764/mcp',
+      '$HOME',
+      '$HOME',
+      'small',
+    ]);
     expect(resolveService(manifest, service('api.v2'), PORTS, { MODEL: 'large' }).command.at(-1)).toBe('large');
     expect(resolveService(manifest, service('api.v2'), PORTS, { MODEL: '' }).command.at(-1)).toBe('small');
   });
@@ -125,7 +141,10 @@ describe('the variables devsup injects, in command and env', () => {
     const outside = { PORT: '1', PORT_ADMIN: '1', WEB_PORT: '1', HOST: '1', DEVSUP_SERVICE: '1', DEVSUP_DB_PORT: '1', DEVSUP_INSTANCE: '1' };
     const manifest = await loadManifest({ cwd: project.dir, env: outside });
     const [web, , worker] = manifest.services;
-    const ports: AssignedPorts = new Map<string, Record<string, number>>([['web', { http: 8002, admin: 8003 }], ['db', { default: 5433 }]]);
+    const ports: AssignedPorts = new Map<string, Record<string, number>>([
+      ['web', { http: 8002, admin: 8003 }],
+      ['db', { default: 5433 }],
+    ]);
     const extraEnv = { DEVSUP_INSTANCE: '999', DEVSUP_MANIFEST: manifest.file };
     const resolved = resolveService(manifest, web!, ports, outside, { platform: 'linux', extraEnv });
     expect(resolved.command).toBe('serve 8002 8003 8002 127.0.0.1 web 5433 999');

@@ -7,7 +7,6 @@ import type { Manifest, ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
 import { quoteForShell } from './shell-quote.js';
 
-
 /** What a child is started with, once ports are allocated. */
 export interface ResolvedService {
   command: string | string[];
@@ -75,14 +74,20 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
       if (other === undefined || other === service.key) continue;
       referenced.add(other);
       const target = kind === 'url' ? manifest.services.find((candidate) => candidate.key === other) : undefined;
-      if (target) for (const inner of servicesReferencedBy(manifest, { ...target, command: [], env: {} })) if (inner !== service.key) referenced.add(inner);
+      if (target)
+        for (const inner of servicesReferencedBy(manifest, { ...target, command: [], env: {} })) if (inner !== service.key) referenced.add(inner);
     }
   }
   return referenced;
 }
 
 /** The service's `url`, by default `http://localhost:${port}` for a service with a port, else none. */
-export function resolveUrl(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveUrl(
+  manifest: Manifest,
+  service: ServiceSpec,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const template = service.url ?? (service.ports.length > 0 ? 'http://localhost:${port}' : undefined);
   return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
 }

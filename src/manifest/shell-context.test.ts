@@ -38,7 +38,9 @@ describe('findShellContexts for sh', () => {
   ])('after what it cannot follow (%j), every reference is refused', (template, what) => {
     expect(contextsOf(`\${X} ${template}`)).toEqual([
       { quote: 'none', backticks: 0 },
-      { unsupported: `devsup cannot follow the shell's quoting after ${what}; pass the value in env (NAME: "\${…}") and write "$NAME" in the command` },
+      {
+        unsupported: `devsup cannot follow the shell's quoting after ${what}; pass the value in env (NAME: "\${…}") and write "$NAME" in the command`,
+      },
     ]);
   });
 

@@ -10,9 +10,7 @@ import type { TemplatePart } from './interpolate.js';
 
 export type ShellContext =
   /** `backticks`: how many `…` enclose it; each strips one level of backslashes before its text is run. */
-  | { quote: 'none' | 'double' | 'single' | 'arithmetic'; backticks: number }
-  | { quote: 'comment' }
-  | { unsupported: string };
+  { quote: 'none' | 'double' | 'single' | 'arithmetic'; backticks: number } | { quote: 'comment' } | { unsupported: string };
 
 /** One character of the template's literal text, or a reference by its number. */
 type Token = string | number;
@@ -45,7 +43,8 @@ function placeForCmd(tokens: Token[], contexts: ShellContext[]): void {
     }
     const before = tokens[i - 1];
     if (before === '%') contexts[token] = { unsupported: 'a "%" right before it would make the value part of a %VARIABLE%; remove the "%"' };
-    else if (before === '^' && !quoted) contexts[token] = { unsupported: 'a "^" right before it would undo the quoting of its value; remove the "^"' };
+    else if (before === '^' && !quoted)
+      contexts[token] = { unsupported: 'a "^" right before it would undo the quoting of its value; remove the "^"' };
     else contexts[token] = { quote: quoted ? 'double' : 'none', backticks: 0 };
   });
 }
@@ -73,8 +72,15 @@ class ShLexer {
       else if (nested && c === ')') {
         if (depth === 0) return i + 1;
         depth -= 1;
-      }
-      else if (nested && wordStart && t.slice(i, i + 5).join('').match(/^case(?:\s|$)/)) this.lose('"case" inside "$(…)"');
+      } else if (
+        nested &&
+        wordStart &&
+        t
+          .slice(i, i + 5)
+          .join('')
+          .match(/^case(?:\s|$)/)
+      )
+        this.lose('"case" inside "$(…)"');
       wordStart = typeof c === 'string' && WORD_BREAK.has(c);
       i += 1;
     }
@@ -82,7 +88,12 @@ class ShLexer {
   }
 
   private place(ref: number, context: ShellContext): void {
-    this.contexts[ref] = this.lost === undefined ? context : { unsupported: `devsup cannot follow the shell's quoting after ${this.lost}; pass the value in env (NAME: "\${…}") and write "$NAME" in the command` };
+    this.contexts[ref] =
+      this.lost === undefined
+        ? context
+        : {
+            unsupported: `devsup cannot follow the shell's quoting after ${this.lost}; pass the value in env (NAME: "\${…}") and write "$NAME" in the command`,
+          };
   }
 
   private lose(what: string): void {

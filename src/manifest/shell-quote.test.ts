@@ -66,22 +66,27 @@ const PLACES: { name: string; template: string; printed: (value: string) => stri
   { name: "'…'", template: "printf '%s' '[${X}]'", printed: (v) => `[${v}]` },
   { name: '$(…)', template: "v=$(printf '%s.' ${X}); printf '%s' \"$v\"", printed: (v) => `${v}.` },
   { name: '"$(…)"', template: "printf '%s' \"$(printf '%s.' ${X})\"", printed: (v) => `${v}.` },
-  { name: '"$(…"…")"', template: "printf '%s' \"$(printf '%s.' \"${X}\")\"", printed: (v) => `${v}.` },
-  { name: "\"$(…'…')\"", template: "printf '%s' \"$(printf '%s.' '${X}')\"", printed: (v) => `${v}.` },
+  { name: '"$(…"…")"', template: 'printf \'%s\' "$(printf \'%s.\' "${X}")"', printed: (v) => `${v}.` },
+  { name: '"$(…\'…\')"', template: "printf '%s' \"$(printf '%s.' '${X}')\"", printed: (v) => `${v}.` },
   { name: '$( (…) )', template: "printf '%s' \"$( (printf '%s.' ${X}) )\"", printed: (v) => `${v}.` },
   { name: '`…`', template: "v=`printf '%s.' ${X}`; printf '%s' \"$v\"", printed: (v) => `${v}.` },
   { name: '"`…`"', template: "printf '%s' \"`printf '%s.' ${X}`\"", printed: (v) => `${v}.` },
-  { name: '`…"…"`', template: "v=`printf '%s.' \"${X}\"`; printf '%s' \"$v\"", printed: (v) => `${v}.` },
+  { name: '`…"…"`', template: 'v=`printf \'%s.\' "${X}"`; printf \'%s\' "$v"', printed: (v) => `${v}.` },
   { name: "`…'…'`", template: "v=`printf '%s.' '${X}'`; printf '%s' \"$v\"", printed: (v) => `${v}.` },
   { name: 'nested `…`', template: "v=`printf '%s' \"\\`printf '%s.' ${X}\\`\"`; printf '%s' \"$v\"", printed: (v) => `${v}.` },
-  { name: 'after a shell ${NAME}', template: "printf '%s' \"$${EMPTY}${X}\" $${EMPTY}${X}", printed: (v) => v + v },
+  { name: 'after a shell ${NAME}', template: 'printf \'%s\' "$${EMPTY}${X}" $${EMPTY}${X}', printed: (v) => v + v },
   { name: 'after a quoted ) and #', template: "printf '%s' \"$(printf '%s' ')#'; printf '%s.' ${X})\"", printed: (v) => `)#${v}.` },
   { name: 'a comment', template: "printf '%s' ok # ${X}\nprintf '%s' ${X}", printed: (v) => `ok${v}` },
 ];
 
 /** Runs `command` as devsup's child would: stdin closed (bash reads ~/.bashrc when stdin is a socket). */
 function runIn(shell: string[], command: string, cwd: string): { stdout: string; stderr: string } {
-  return spawnSync(shell[0]!, [...shell.slice(1), command], { cwd, env: { PATH: process.env.PATH, EMPTY: '' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  return spawnSync(shell[0]!, [...shell.slice(1), command], {
+    cwd,
+    env: { PATH: process.env.PATH, EMPTY: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
 }
 
 const SEPARATOR = '<next value>';
@@ -121,7 +126,7 @@ describe('cmd.exe (Windows)', () => {
     expect(render('echo ${X}', 'plain', 'win32')).toBe('echo ^"plain^"');
     expect(render('echo ${X}', 'a "b" & c%PATH%', 'win32')).toBe('echo ^"a^ \\^"b\\^"^ ^&^ c^%PATH^%^"');
     expect(render('echo ${X}', 'dir\\', 'win32')).toBe('echo ^"dir\\\\^"');
-    expect(render("echo '${X}'", 'a|b', 'win32')).toBe("echo '^\"a^|b^\"'"); // '…' is no quoting to cmd
+    expect(render("echo '${X}'", 'a|b', 'win32')).toBe('echo \'^"a^|b^"\''); // '…' is no quoting to cmd
   });
 
   test('inside "…": " doubled, % escaped outside the quotes', () => {

@@ -36,7 +36,11 @@ function quoteForSh(value: string, context: Quotable): string | { error: string 
  */
 function quoteForCmd(value: string, context: Quotable): string | { error: string } {
   if (/[\r\n]/.test(value)) return { error: 'cmd.exe cannot pass a line break in an argument' };
-  if (context.quote === 'double') return value.replace(/(\\*)$/, '$1$1').replace(/(\\*)"/g, '$1$1""').replaceAll('%', '"^%"');
+  if (context.quote === 'double')
+    return value
+      .replace(/(\\*)$/, '$1$1')
+      .replace(/(\\*)"/g, '$1$1""')
+      .replaceAll('%', '"^%"');
   const argument = `"${value.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\*)$/, '$1$1')}"`;
   return argument.replace(CMD_SPECIAL, '^$&');
 }

@@ -20,7 +20,7 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
 function isSwap(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   const differ = [...a].flatMap((char, i) => (char === b[i] ? [] : [i]));
-  return differ.length === 2 && differ[1] === differ[0]! + 1 && a[differ[0]!] === b[differ[1]!] && a[differ[1]!] === b[differ[0]!];
+  return differ.length === 2 && differ[1] === differ[0]! + 1 && a[differ[0]!] === b[differ[1]] && a[differ[1]] === b[differ[0]!];
 }
 
 /** ` — did you mean "x"?`, or nothing when no candidate is close. */

@@ -136,7 +136,9 @@ describe('ports', () => {
   });
 
   test('port and ports become named port specs; auto is kept', async () => {
-    const { manifest } = await load('services:\n  a: { command: x, port: auto }\n  b: { command: x, ports: { http: 8080, metrics: auto } }\n  c: { command: x }\n');
+    const { manifest } = await load(
+      'services:\n  a: { command: x, port: auto }\n  b: { command: x, ports: { http: 8080, metrics: auto } }\n  c: { command: x }\n',
+    );
     expect(manifest.services.map((service) => service.ports)).toEqual([
       [{ name: 'default', preferred: 'auto' }],
       [
@@ -160,12 +162,11 @@ describe('ports', () => {
     expect(await problemsOf('port_range: 1-70000\nservices: { a: { command: x } }\n')).toEqual([
       'services.yaml:1:13: port_range "1-70000" is not a valid range: use "A-B" with 1 ≤ A ≤ B ≤ 65535',
     ]);
-    const { manifest } = await load('port_range: 20000-20099\nservices:\n  a: { command: x, port: 1, fallback: "10500-10599" }\n  b: { command: x, fallback: none }\n');
+    const { manifest } = await load(
+      'port_range: 20000-20099\nservices:\n  a: { command: x, port: 1, fallback: "10500-10599" }\n  b: { command: x, fallback: none }\n',
+    );
     expect(manifest.portRange).toEqual({ from: 20000, to: 20099 });
-    expect(manifest.services.map((service) => service.fallback)).toEqual([
-      { kind: 'range', from: 10500, to: 10599 },
-      { kind: 'none' },
-    ]);
+    expect(manifest.services.map((service) => service.fallback)).toEqual([{ kind: 'range', from: 10500, to: 10599 }, { kind: 'none' }]);
   });
 
   test('port_env, socket and ready checks that need a port', async () => {
@@ -227,7 +228,7 @@ describe('ready', () => {
 });
 
 describe('env', () => {
-  test("names devsup sets itself are mistakes: their values would never reach the service", async () => {
+  test('names devsup sets itself are mistakes: their values would never reach the service', async () => {
     const problems = await problemsOf(
       'services:\n' +
         '  api:\n' +
@@ -395,7 +396,13 @@ describe('other service settings', () => {
       'services:\n  a:\n    command: x\n    stop_signal: INT\n    stop_timeout: 1.5s\n    ready_timeout: 250\n    watch: src/**/*.ts\n    watch_ignore: [dist, "*.log"]\n    restart: never\n    max_restarts: 0\n    autostart: false\n  b: { command: x, stop_signal: sigterm }\n',
     );
     const [a, b] = manifest.services;
-    expect(a).toMatchObject({ stopSignal: 'SIGINT', stopTimeoutMs: 1_500, readyTimeoutMs: 250, watch: ['src/**/*.ts'], watchIgnore: ['dist', '*.log'] });
+    expect(a).toMatchObject({
+      stopSignal: 'SIGINT',
+      stopTimeoutMs: 1_500,
+      readyTimeoutMs: 250,
+      watch: ['src/**/*.ts'],
+      watchIgnore: ['dist', '*.log'],
+    });
     expect(a).toMatchObject({ restart: 'never', maxRestarts: 0, autostart: false });
     expect(b!.stopSignal).toBe('SIGTERM');
   });

@@ -64,7 +64,12 @@ export function readStringList(node: YamlNode | undefined, name: string, what: s
   return undefined;
 }
 
-export function readChoice<T extends string>(node: YamlNode | undefined, name: string, choices: readonly T[], issues: ManifestIssue[]): T | undefined {
+export function readChoice<T extends string>(
+  node: YamlNode | undefined,
+  name: string,
+  choices: readonly T[],
+  issues: ManifestIssue[],
+): T | undefined {
   if (node === undefined) return undefined;
   if (node.kind === 'scalar' && choices.includes(node.value as T)) return node.value as T;
   const hint = node.kind === 'scalar' && typeof node.value === 'string' ? didYouMean(node.value, choices) : '';
@@ -135,7 +140,10 @@ export function readSignal(node: YamlNode | undefined, name: string, issues: Man
     const signal = upper.startsWith('SIG') ? upper : `SIG${upper}`;
     if (known.includes(signal)) return signal as NodeJS.Signals;
     // Compare bare names: the shared "SIG" would make every short typo look close to some signal.
-    const near = suggest(signal.slice(3), known.map((name) => name.slice(3)));
+    const near = suggest(
+      signal.slice(3),
+      known.map((name) => name.slice(3)),
+    );
     addIssue(issues, node.pos, `${name} "${node.value}" is not a known signal${near ? ` — did you mean "SIG${near}"?` : ''}`);
     return undefined;
   }

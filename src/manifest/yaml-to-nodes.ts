@@ -60,14 +60,17 @@ export function toNodes(doc: Document, at: (offset: number) => SourcePosition): 
     }
     if (isScalar(node)) {
       const { value } = node;
-      if (typeof value === 'string' && value.includes('\0')) report(pos, `${describePath(path)} contains a NUL byte, which no process can receive: remove it`);
+      if (typeof value === 'string' && value.includes('\0'))
+        report(pos, `${describePath(path)} contains a NUL byte, which no process can receive: remove it`);
       if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return scalarNode(value as string | number | boolean | null, pos);
       report(pos, 'unsupported value: use text, a number, true/false, a list or a map');
       return scalarNode(null, pos);
     }
     if (!isSeq(node) && !isMap(node)) return scalarNode(null, pos); // an empty value, e.g. `key:` with nothing after it
     ancestors.add(node);
-    const converted: YamlNode = isSeq(node) ? { kind: 'list', items: node.items.map((item, i) => within(i, item, pos)), pos } : convertMap(node.items, pos);
+    const converted: YamlNode = isSeq(node)
+      ? { kind: 'list', items: node.items.map((item, i) => within(i, item, pos)), pos }
+      : convertMap(node.items, pos);
     ancestors.delete(node);
     return converted;
   };
@@ -90,10 +93,14 @@ export function toNodes(doc: Document, at: (offset: number) => SourcePosition): 
         mergeSources.push(...(value.kind === 'list' ? value.items : [value]));
         continue;
       }
-      const key = isScalar(pair.key) ? (pair.key.value === null ? (pair.key.source ?? '') : String(pair.key.value)) : undefined;
+      const key = isScalar(pair.key) ? keyText(pair.key.value, pair.key.source) : undefined;
       const value = within(key ?? '?', pair.value, keyPos);
       if (key === undefined) report(keyPos, 'a key must be plain text, not a list or a map');
-      else if (key.includes('\0')) report(keyPos, `the key ${JSON.stringify(key)}${path.length > 0 ? ` of ${describePath(path)}` : ''} contains a NUL byte, which no process can receive: remove it`);
+      else if (key.includes('\0'))
+        report(
+          keyPos,
+          `the key ${JSON.stringify(key)}${path.length > 0 ? ` of ${describePath(path)}` : ''} contains a NUL byte, which no process can receive: remove it`,
+        );
       else if (map.entries.has(key)) report(keyPos, `duplicate key "${key}"`);
       else map.entries.set(key, { keyPos, node: value });
     }
@@ -138,4 +145,12 @@ function describePath(path: (string | number)[]): string {
   const inService = path[0] === 'services' && path.length > 2 ? path.slice(2) : path;
   if (inService.length === 0) return 'the value';
   return inService.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
+}
+
+/** A scalar key as text: `null` (an empty key) as written, numbers and booleans as YAML wrote them. */
+function keyText(value: unknown, source: string | undefined): string {
+  if (value === null) return source ?? '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${value}`;
+  return JSON.stringify(value) ?? source ?? '';
 }

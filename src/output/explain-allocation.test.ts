@@ -8,9 +8,16 @@ const withPort = (key: string, overrides = {}) => serviceSpec(key, { ports: [{ n
 
 describe('explainEphemeralOverlaps', () => {
   it('says which part of a port_range or fallback range is used, or that none is', () => {
-    const manifest = manifestOf([withPort('a'), withPort('b', { fallback: { kind: 'range', from: 40000, to: 40010 } }), withPort('c', { fallback: { kind: 'range', from: 60000, to: 62000 } })], {
-      portRange: { from: 30000, to: 40100 },
-    });
+    const manifest = manifestOf(
+      [
+        withPort('a'),
+        withPort('b', { fallback: { kind: 'range', from: 40000, to: 40010 } }),
+        withPort('c', { fallback: { kind: 'range', from: 60000, to: 62000 } }),
+      ],
+      {
+        portRange: { from: 30000, to: 40100 },
+      },
+    );
     expect(explainEphemeralOverlaps(manifest, EPHEMERAL)).toEqual([
       `port_range 30000-40100 overlaps ${OS}: only 30000-32767 of it is used.`,
       `the fallback range of b 40000-40010 lies inside ${OS}: choose a range outside it, e.g. 10000-10999.`,

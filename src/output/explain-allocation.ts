@@ -52,7 +52,8 @@ function explainAssignment(label: string, assignment: PortAssignment, manifest: 
  */
 export function explainEphemeralOverlaps(manifest: Manifest, ephemeral: PortRange): string[] {
   const ranges: { what: string; range: PortRange }[] = [];
-  if (manifest.services.some((service) => service.fallback.kind === 'scan' && service.ports.length > 0)) ranges.push({ what: 'port_range', range: manifest.portRange });
+  if (manifest.services.some((service) => service.fallback.kind === 'scan' && service.ports.length > 0))
+    ranges.push({ what: 'port_range', range: manifest.portRange });
   for (const service of manifest.services) {
     if (service.fallback.kind === 'range') ranges.push({ what: `the fallback range of ${service.key}`, range: service.fallback });
   }
@@ -65,8 +66,11 @@ export function explainEphemeralOverlaps(manifest: Manifest, ephemeral: PortRang
       range.from < ephemeral.from ? `${range.from}-${ephemeral.from - 1}` : undefined,
       range.to > ephemeral.to ? `${ephemeral.to + 1}-${range.to}` : undefined,
     ].filter((part) => part !== undefined);
-    lines.push(usable.length === 0 ? `${name} lies inside ${os}: choose a range outside it, e.g. 10000-10999.` : `${name} overlaps ${os}: only ${usable.join(' and ')} of it is used.`);
+    lines.push(
+      usable.length === 0
+        ? `${name} lies inside ${os}: choose a range outside it, e.g. 10000-10999.`
+        : `${name} overlaps ${os}: only ${usable.join(' and ')} of it is used.`,
+    );
   }
   return lines;
 }
-

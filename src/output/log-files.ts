@@ -87,7 +87,7 @@ export class LogFiles {
   /** Writes what is queued and closes every file. */
   async close(): Promise<void> {
     clearTimeout(this.timer);
-    await Promise.all([...this.files.values()].map((entry) => entry.writing));
+    await Promise.all([...this.files.values()].flatMap((entry) => entry.writing ?? []));
     for (const entry of this.files.values()) this.writeNow(entry);
     for (const entry of this.files.values()) if (entry.fd !== undefined) closeSync(entry.fd);
     this.files.clear();
@@ -100,7 +100,7 @@ export class LogFiles {
   async flush(services: string[]): Promise<void> {
     const entries = services.flatMap((service) => this.files.get(service) ?? []);
     // Another write may start while one is awaited; the rest is written at once, not waited for.
-    while (entries.some((entry) => entry.writing)) await Promise.all(entries.map((entry) => entry.writing));
+    while (entries.some((entry) => entry.writing !== undefined)) await Promise.all(entries.flatMap((entry) => entry.writing ?? []));
     for (const entry of entries) this.writeNow(entry);
   }
 
@@ -110,7 +110,20 @@ export class LogFiles {
   }
 
   private add(service: string): ServiceFile {
-    const entry: ServiceFile = { file: logFileOf(this.stateFolder, service), fd: undefined, bytes: 0, pending: [], head: 0, pendingBytes: 0, skipped: 0, lost: 0, lostReason: '', midLine: false, writing: undefined, reopen: false };
+    const entry: ServiceFile = {
+      file: logFileOf(this.stateFolder, service),
+      fd: undefined,
+      bytes: 0,
+      pending: [],
+      head: 0,
+      pendingBytes: 0,
+      skipped: 0,
+      lost: 0,
+      lostReason: '',
+      midLine: false,
+      writing: undefined,
+      reopen: false,
+    };
     this.files.set(service, entry);
     return entry;
   }
@@ -156,7 +169,8 @@ export class LogFiles {
   /** The queued blocks with the notes they need, the file open (and rotated) for them; undefined when it cannot be opened. */
   private prepare(entry: ServiceFile): Batch | undefined {
     const notes: Buffer[] = [];
-    if (entry.lost > 0) notes.push(Buffer.from(`${entry.midLine ? '\n' : ''}[devsup: ${entry.lost} bytes of output lost here: ${entry.lostReason}]\n`));
+    if (entry.lost > 0)
+      notes.push(Buffer.from(`${entry.midLine ? '\n' : ''}[devsup: ${entry.lost} bytes of output lost here: ${entry.lostReason}]\n`));
     if (entry.skipped > 0) notes.push(Buffer.from(`[devsup: ${entry.skipped} bytes of output left out here: a burst larger than a log file]\n`));
     const buffers = [...notes, ...entry.pending.slice(entry.head)];
     const batch = { buffers, size: sumOf(buffers), notes: sumOf(notes), skipped: entry.skipped };

@@ -73,7 +73,14 @@ export class LogMultiplexer {
 
   private note(service: string, text: string): void {
     const prefix = this.prefixes.get(service)!.toString();
-    this.write(Buffer.from(text.split('\n').map((line) => `${prefix}${this.colors.dim(line)}\n`).join('')));
+    this.write(
+      Buffer.from(
+        text
+          .split('\n')
+          .map((line) => `${prefix}${this.colors.dim(line)}\n`)
+          .join(''),
+      ),
+    );
   }
 
   /** A new key: the prefix column is as wide as the longest key, for lines written from now on. */

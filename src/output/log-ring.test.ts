@@ -8,7 +8,9 @@ describe('LogRing', () => {
     ring.push('b', Buffer.from('b1\n'));
     ring.push('a', Buffer.from('a3\r\n'));
     ring.push('b', Buffer.from('b2\nb3\n'));
-    expect(ring.last(['a', 'b'], 2).map((line) => `${line.service}:${line.text}`)).toEqual(['a2', 'a3', 'b2', 'b3'].map((text) => `${text[0]}:${text}`));
+    expect(ring.last(['a', 'b'], 2).map((line) => `${line.service}:${line.text}`)).toEqual(
+      ['a2', 'a3', 'b2', 'b3'].map((text) => `${text[0]}:${text}`),
+    );
     expect(ring.last(['a', 'b'], 10).map((line) => line.text)).toEqual(['a1', 'a2', 'b1', 'a3', 'b2', 'b3']);
     expect(ring.last(['b'], 1)).toEqual([{ service: 'b', text: 'b3' }]);
     expect(ring.last(['a'], 0)).toEqual([]);

@@ -68,7 +68,12 @@ export class LogRing {
         count += texts.length;
         lines.push(texts.map((text) => ({ seq: block.seq, line: { service, text } })));
       }
-      tagged.push(...lines.reverse().flat().slice(Math.max(0, count - n)));
+      tagged.push(
+        ...lines
+          .reverse()
+          .flat()
+          .slice(Math.max(0, count - n)),
+      );
     }
     // A stable sort keeps each block's lines in their order.
     return tagged.sort((a, b) => a.seq - b.seq).map((entry) => entry.line);

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { renderPortTable, renderPortsJson } from './port-table.js';
 import type { PortsReport, ServiceReport } from './ports-report.js';
@@ -35,7 +36,7 @@ const designExample: PortsReport = {
   ],
 };
 
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
+const stripAnsi = stripVTControlCharacters;
 
 describe('renderPortTable', () => {
   it('prints the table exactly as the README shows it', () => {
@@ -53,7 +54,10 @@ describe('renderPortTable', () => {
   it('lines up the columns after a title with wide characters (CJK, emoji), coloured or not', () => {
     const report: PortsReport = {
       ...designExample,
-      services: [service({ service: 'ja', title: '日本語サーバー', port: 8000, pid: 10 }), service({ service: 'static', title: 'Static ✨', port: 8001, pid: 11 })],
+      services: [
+        service({ service: 'ja', title: '日本語サーバー', port: 8000, pid: 10 }),
+        service({ service: 'static', title: 'Static ✨', port: 8001, pid: 11 }),
+      ],
     };
     const expected = [
       'SERVICE         PORT  PREFERRED  STATUS   PID  RESTARTS  URL',
@@ -70,7 +74,15 @@ describe('renderPortTable', () => {
       services: [
         service({ service: 'api', port: 3000, status: 'running', pid: 10 }),
         service({ service: 'web', port: 3001, preferred: 3000, sibling: 'api', status: 'starting', pid: 11 }),
-        service({ service: 'admin', port: 8081, preferred: 80, note: 'permission denied (privileged port)', status: 'restarting', pid: 12, restarts: 2 }),
+        service({
+          service: 'admin',
+          port: 8081,
+          preferred: 80,
+          note: 'permission denied (privileged port)',
+          status: 'restarting',
+          pid: 12,
+          restarts: 2,
+        }),
         service({ service: 'legacy', port: 9001, preferred: 9000, holder: { pid: null, command: null }, pid: 13 }),
         service({ service: 'worker', port: null, status: 'pending', pid: null, detail: 'blocked by migrate (exited 1)' }),
         service({ service: 'migrate', port: null, status: 'crashed', pid: null, restarts: 5, detail: 'exited with code 1' }),
@@ -101,8 +113,13 @@ describe('renderPortTable', () => {
 
   it("marks a holder that is another devsup instance's service with its manifest", () => {
     const devsup = { service: 'llm', instance: 5100, manifest: '/home/b/other/services.yaml' };
-    const report = { ...designExample, services: [service({ service: 'llm', port: 10502, preferred: 10500, holder: { pid: 5120, command: 'node llm.js', devsup } })] };
-    expect(renderPortTable(report, { color: false }).split('\n').at(-1)).toBe('! 10500 is held by pid 5120: node llm.js (devsup: service llm of /home/b/other/services.yaml)');
+    const report = {
+      ...designExample,
+      services: [service({ service: 'llm', port: 10502, preferred: 10500, holder: { pid: 5120, command: 'node llm.js', devsup } })],
+    };
+    expect(renderPortTable(report, { color: false }).split('\n').at(-1)).toBe(
+      '! 10500 is held by pid 5120: node llm.js (devsup: service llm of /home/b/other/services.yaml)',
+    );
     expect(JSON.parse(renderPortsJson(report)).services[0].holder).toEqual({ pid: 5120, command: 'node llm.js', devsup });
   });
 
@@ -127,7 +144,12 @@ describe('renderPortTable', () => {
       ].join('\n'),
     );
     const json = JSON.parse(renderPortsJson(report)).services;
-    expect(json.map((s: ServiceReport) => [s.lastRun, s.lastRunPort])).toEqual([['same', undefined], ['new', 10502], ['new', undefined], [undefined, undefined]]);
+    expect(json.map((s: ServiceReport) => [s.lastRun, s.lastRunPort])).toEqual([
+      ['same', undefined],
+      ['new', 10502],
+      ['new', undefined],
+      [undefined, undefined],
+    ]);
     expect(renderPortTable(designExample, { color: false })).not.toContain('LAST RUN');
   });
 
@@ -143,13 +165,13 @@ describe('renderPortTable', () => {
     };
     const plain = renderPortTable(report, { color: false });
     const colored = renderPortTable(report, { color: true });
-    expect(plain).not.toMatch(/\x1b\[/);
+    expect(stripAnsi(plain)).toBe(plain);
     expect(stripAnsi(colored)).toBe(plain);
     const lines = colored.split('\n');
     expect(lines[1]).toContain('\x1b[32mready\x1b[39m');
     expect(lines[4]).toContain('\x1b[31mcrashed\x1b[39m');
     expect(lines[5]).toContain('\x1b[33mpending\x1b[39m');
-    expect(lines[6]).not.toMatch(/\x1b\[/);
+    expect(stripAnsi(lines[6]!)).toBe(lines[6]);
     expect(lines[7]).toBe('\x1b[33m! 10500 is held by pid 3907: python3 -m http.server 10500\x1b[39m');
   });
 });
@@ -170,7 +192,18 @@ describe('renderPortsJson', () => {
           title: 'LLM Server (default)',
           service: 'llm',
         },
-        { service: 'jobs', title: 'jobs', port: null, ports: {}, preferred: null, status: 'pending', detail: 'blocked by db (crashed)', pid: null, restarts: 0, url: null },
+        {
+          service: 'jobs',
+          title: 'jobs',
+          port: null,
+          ports: {},
+          preferred: null,
+          status: 'pending',
+          detail: 'blocked by db (crashed)',
+          pid: null,
+          restarts: 0,
+          url: null,
+        },
       ],
       manifest: 'services.yaml',
       pid: 41200,

@@ -32,7 +32,10 @@ export function renderPortTable(report: PortsReport, options: { color: boolean }
   const colors = pc.createColors(options.color);
   const withLastRun = report.services.some((service) => service.lastRun !== undefined);
   const headers = withLastRun ? [...HEADERS, LAST_RUN_HEADER] : HEADERS;
-  const rows = [headers, ...report.services.map((service) => (withLastRun ? [...renderCells(service), renderLastRun(service)] : renderCells(service)))];
+  const rows = [
+    headers,
+    ...report.services.map((service) => (withLastRun ? [...renderCells(service), renderLastRun(service)] : renderCells(service))),
+  ];
   const widths = columnWidths(rows);
   widths[STATUS_COLUMN] = Math.max(widths[STATUS_COLUMN] ?? 0, STATUS_MIN_WIDTH);
   const lines = rows.map((row, index) => {
@@ -66,7 +69,14 @@ export function renderPortsJson(report: PortsReport): string {
       pid: s.pid,
       restarts: s.restarts,
       url: s.url,
-      holder: s.holder && { pid: s.holder.pid, command: s.holder.command, devsup: s.holder.devsup, exited: s.holder.exited, freeNow: s.holder.freeNow, now: s.holder.now },
+      holder: s.holder && {
+        pid: s.holder.pid,
+        command: s.holder.command,
+        devsup: s.holder.devsup,
+        exited: s.holder.exited,
+        freeNow: s.holder.freeNow,
+        now: s.holder.now,
+      },
       sibling: s.sibling,
       note: s.note,
       lastRun: s.lastRun,
@@ -78,7 +88,15 @@ export function renderPortsJson(report: PortsReport): string {
 
 function renderCells(service: ServiceReport): string[] {
   const preferred = service.preferred === null ? '-' : `${service.preferred}${isDisplaced(service) ? ' !' : ''}`;
-  return [service.title, formatCell(service.port), preferred, service.status, formatCell(service.pid), String(service.restarts), formatCell(service.url)];
+  return [
+    service.title,
+    formatCell(service.port),
+    preferred,
+    service.status,
+    formatCell(service.pid),
+    String(service.restarts),
+    formatCell(service.url),
+  ];
 }
 
 /** `same`, `new (was 10502)`, `new`; `-` for a service without a port. */
@@ -89,9 +107,7 @@ function renderLastRun(service: ServiceReport): string {
 
 /** Cells padded to their column's width, two spaces apart; the last column is not padded. */
 function joinCells(cells: string[], widths: number[], paint: (cell: string, column: number) => string): string {
-  return cells
-    .map((cell, column) => paint(cell, column) + (column === cells.length - 1 ? '' : padding(cell, widths[column]!)))
-    .join(GAP);
+  return cells.map((cell, column) => paint(cell, column) + (column === cells.length - 1 ? '' : padding(cell, widths[column]!))).join(GAP);
 }
 
 function paintStatus(colors: Colors, status: ServiceStatus, text: string): string {
@@ -113,7 +129,9 @@ function explainDisplacement(service: ServiceReport): string | undefined {
     if (!service.holder.exited) return `${preferred} is held by ${holder}${devsup}`;
     const { now } = service.holder;
     if (now) return `${preferred} is held by pid ${now.pid ?? '?'}${now.command ? `: ${now.command}` : ''} now (${holder} held it at start)`;
-    const after = service.holder.freeNow ? `free now — \`devsup restart ${service.service} --preferred\` moves ${service.service} back` : 'that process has exited since';
+    const after = service.holder.freeNow
+      ? `free now — \`devsup restart ${service.service} --preferred\` moves ${service.service} back`
+      : 'that process has exited since';
     return `${preferred} was held by ${holder}${devsup} at start; ${after}`;
   }
   if (service.sibling) return `${preferred} is preferred by ${service.sibling}, which came first`;

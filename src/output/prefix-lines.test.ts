@@ -26,9 +26,10 @@ describe('prefixLines', () => {
       const got: Buffer[] = [];
       const want: string[] = [];
       const expectLines = (batch: ReturnType<LineSplitter['push']>) => {
-        for (let i = 0; i < batch.count; i++) want.push(`${prefix}${batch.buf.toString('utf8', batch.bounds[i * 2], batch.bounds[i * 2 + 1])}\n`);
+        for (let i = 0; i < batch.count; i++)
+          want.push(`${prefix.toString()}${batch.buf.toString('utf8', batch.bounds[i * 2], batch.bounds[i * 2 + 1])}\n`);
       };
-      for (let offset = 0; offset < data.length; ) {
+      for (let offset = 0; offset < data.length;) {
         const size = 1 + Math.floor(random() * 40);
         const chunk = data.subarray(offset, offset + size);
         offset += size;

@@ -41,18 +41,27 @@ describe('renderWho', () => {
   });
 
   it('masks the secrets in a command line, as text and as JSON', () => {
-    const leaky = inspection({ holders: [{ state: 'listen', pid: 7, command: 'node app.js --api-key s3cret https://u:pw@x.io', addresses: ['::1'] }] });
+    const leaky = inspection({
+      holders: [{ state: 'listen', pid: 7, command: 'node app.js --api-key s3cret https://u:pw@x.io', addresses: ['::1'] }],
+    });
     expect(renderWho(leaky, now)).toContain('port 10500 is held by pid 7: node app.js --api-key •••••• https://••••••@x.io\n');
     expect(JSON.parse(renderWhoJson(leaky)).holders[0].command).toBe('node app.js --api-key •••••• https://••••••@x.io');
   });
 
   it('says when a devsup service outlived its instance', () => {
-    const orphan = inspection({ holders: [{ state: 'listen', pid: 7, addresses: ['::1'], devsup: { service: 'web', instance: 6, running: false } }] });
-    expect(renderWho(orphan, now)).toBe(['port 10500 is held by pid 7', '  address:   ::1', '  devsup:    service web, left running by devsup pid 6, which is gone'].join('\n'));
+    const orphan = inspection({
+      holders: [{ state: 'listen', pid: 7, addresses: ['::1'], devsup: { service: 'web', instance: 6, running: false } }],
+    });
+    expect(renderWho(orphan, now)).toBe(
+      ['port 10500 is held by pid 7', '  address:   ::1', '  devsup:    service web, left running by devsup pid 6, which is gone'].join('\n'),
+    );
   });
 
-  it("says whose process it is when the OS will not name it, and what shows it", () => {
-    const hidden = inspection({ holders: [{ state: 'listen', uid: 1001, user: 'bob', addresses: ['127.0.0.1'] }], lookup: "sudo ss -ltnp 'sport = :10500'" });
+  it('says whose process it is when the OS will not name it, and what shows it', () => {
+    const hidden = inspection({
+      holders: [{ state: 'listen', uid: 1001, user: 'bob', addresses: ['127.0.0.1'] }],
+      lookup: "sudo ss -ltnp 'sport = :10500'",
+    });
     expect(renderWho(hidden, now)).toBe(
       [
         'port 10500 is held by a process of bob (uid 1001) that the OS will not name to this user',
@@ -82,7 +91,9 @@ describe('renderWho', () => {
     expect(renderWho(inspection({ timeWait: true }), now)).toBe(
       "port 10500 is free, but only connections in TIME_WAIT remain (the kernel's, not a process's): a program that binds without SO_REUSEADDR may fail for up to 60 s",
     );
-    expect(renderWho(inspection({ port: 80, forbidden: true }), now)).toBe('port 80 is free, but this user may not bind it (below 1024 needs privileges, or the OS reserves it)');
+    expect(renderWho(inspection({ port: 80, forbidden: true }), now)).toBe(
+      'port 80 is free, but this user may not bind it (below 1024 needs privileges, or the OS reserves it)',
+    );
     expect(renderWho({ ...devsupChild, holders: [] }, now)).toBe(
       'port 10500 is free, but it is leased by devsup pid 41200 for project app (service llm), /home/alice/app/services.yaml, so no other devsup instance will be given it',
     );
@@ -127,6 +138,12 @@ describe('renderWhoJson', () => {
 
 describe('formatAge', () => {
   it('counts seconds, minutes, hours and days', () => {
-    expect([0, 59_000, 61_000, 3_600_000 + 120_000, 49 * 3_600_000].map(formatAge)).toEqual(['0 s ago', '59 s ago', '1 min ago', '1 h 2 min ago', '2 days ago']);
+    expect([0, 59_000, 61_000, 3_600_000 + 120_000, 49 * 3_600_000].map(formatAge)).toEqual([
+      '0 s ago',
+      '59 s ago',
+      '1 min ago',
+      '1 h 2 min ago',
+      '2 days ago',
+    ]);
   });
 });

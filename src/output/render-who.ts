@@ -14,7 +14,9 @@ export function renderWho(inspection: PortInspection, now = new Date()): string 
   if (isFree(inspection)) {
     lines.push(`port ${port} is free${describeFreeCaveats(inspection)}`);
   } else if (inspection.holders.length === 0) {
-    lines.push(`port ${port} is in use, but no holder is visible to this user (another user's process, or another network namespace such as a container)`);
+    lines.push(
+      `port ${port} is in use, but no holder is visible to this user (another user's process, or another network namespace such as a container)`,
+    );
   }
   for (const holder of inspection.holders) lines.push(...renderHolder(port, holder, now));
   if (lease && !isFree(inspection)) lines.push(field('lease', describeLeaseWhere(lease)));
@@ -24,7 +26,10 @@ export function renderWho(inspection: PortInspection, now = new Date()): string 
 
 function describeFreeCaveats({ timeWait, forbidden, lease }: PortInspection): string {
   const caveats: string[] = [];
-  if (timeWait) caveats.push("only connections in TIME_WAIT remain (the kernel's, not a process's): a program that binds without SO_REUSEADDR may fail for up to 60 s");
+  if (timeWait)
+    caveats.push(
+      "only connections in TIME_WAIT remain (the kernel's, not a process's): a program that binds without SO_REUSEADDR may fail for up to 60 s",
+    );
   if (forbidden) caveats.push('this user may not bind it (below 1024 needs privileges, or the OS reserves it)');
   if (lease) caveats.push(`it is ${describeLeaseWhere(lease)}, so no other devsup instance will be given it`);
   return caveats.length === 0 ? '' : `, but ${caveats.join('; and ')}`;
@@ -32,7 +37,11 @@ function describeFreeCaveats({ timeWait, forbidden, lease }: PortInspection): st
 
 function renderHolder(port: number, holder: HolderInfo, now: Date): string[] {
   const lines: string[] = [];
-  const owner = holder.user ? `${holder.user}${holder.uid === undefined ? '' : ` (uid ${holder.uid})`}` : holder.uid === undefined ? undefined : `uid ${holder.uid}`;
+  const owner = holder.user
+    ? `${holder.user}${holder.uid === undefined ? '' : ` (uid ${holder.uid})`}`
+    : holder.uid === undefined
+      ? undefined
+      : `uid ${holder.uid}`;
   if (holder.pid === undefined) {
     lines.push(`port ${port} is held by a process${owner ? ` of ${owner}` : ''} that the OS will not name to this user`);
   } else {
@@ -43,7 +52,8 @@ function renderHolder(port: number, holder: HolderInfo, now: Date): string[] {
         : `port ${port} is used by ${name} (the local end of a connection, not a listener: nothing can listen on the port while it lasts)`,
     );
     if (owner) lines.push(field('user', owner));
-    if (holder.startedAt) lines.push(field('since', `${formatLocalTime(holder.startedAt)} (${formatAge(now.getTime() - holder.startedAt.getTime())})`));
+    if (holder.startedAt)
+      lines.push(field('since', `${formatLocalTime(holder.startedAt)} (${formatAge(now.getTime() - holder.startedAt.getTime())})`));
   }
   if (holder.addresses.length > 0) lines.push(field(holder.addresses.length > 1 ? 'addresses' : 'address', holder.addresses.join(', ')));
   if (holder.devsup) lines.push(field('devsup', describeDevsup(holder.devsup)));
@@ -95,7 +105,14 @@ export function renderWhoJson(inspection: PortInspection): string {
         uid: holder.uid ?? null,
         since: holder.startedAt?.toISOString() ?? null,
         addresses: holder.addresses,
-        devsup: holder.devsup ? { service: holder.devsup.service, instance: holder.devsup.instance ?? null, manifest: holder.devsup.manifest ?? null, running: holder.devsup.running } : null,
+        devsup: holder.devsup
+          ? {
+              service: holder.devsup.service,
+              instance: holder.devsup.instance ?? null,
+              manifest: holder.devsup.manifest ?? null,
+              running: holder.devsup.running,
+            }
+          : null,
       })),
       timeWait: inspection.timeWait,
       forbidden: inspection.forbidden,

@@ -52,7 +52,10 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     supervisor.output.note(runner.spec.key, text);
   };
   if (tty) {
-    await showTaskList(services.map((key) => supervisor.runners.get(key)!), logs);
+    await showTaskList(
+      services.map((key) => supervisor.runners.get(key)!),
+      logs,
+    );
     for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
     return;

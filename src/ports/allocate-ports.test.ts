@@ -44,10 +44,18 @@ const HOLDERS = [
 describe('allocatePorts: preferred ports', () => {
   it('gives free preferred ports and leaves them unbound: a port whose service is not running refuses connections', async () => {
     const base = await findFreePorts(3);
-    const web = makeService('web', { ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base + 2 }] });
+    const web = makeService('web', {
+      ports: [
+        { name: 'http', preferred: base + 1 },
+        { name: 'metrics', preferred: base + 2 },
+      ],
+    });
     const { api, web: webPorts } = await allocate(makeManifest([withPort('api', base), web]));
     expect(api).toEqual({ service: 'api', ports: [expect.objectContaining({ name: 'default', port: base, preferred: base, source: 'preferred' })] });
-    expect(webPorts?.ports.map(({ name, port }) => [name, port])).toEqual([['http', base + 1], ['metrics', base + 2]]);
+    expect(webPorts?.ports.map(({ name, port }) => [name, port])).toEqual([
+      ['http', base + 1],
+      ['metrics', base + 2],
+    ]);
     expect((await probePort(base)).result).toBe('free');
   });
 
@@ -137,7 +145,9 @@ async function leaveTimeWait(port: number): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').once('close', () => resolve()));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await waitFor(async () => (await readSocketTable())?.some((row) => row.port === port && row.state === 'time-wait') ?? false, { what: `TIME_WAIT on ${port}` });
+  await waitFor(async () => (await readSocketTable())?.some((row) => row.port === port && row.state === 'time-wait') ?? false, {
+    what: `TIME_WAIT on ${port}`,
+  });
 }
 
 describe('allocatePorts: fallbacks', () => {
@@ -154,10 +164,18 @@ describe('allocatePorts: fallbacks', () => {
   it('fails a service with fallback: none, naming the holder, and keeps nothing of it bound', async () => {
     const base = await findFreePorts(3);
     const { pid } = await spawnListener({ port: base });
-    const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base + 1 }, { name: 'metrics', preferred: base }] });
-    const { tools, both: bothPorts, other } = await allocate(
-      makeManifest([withPort('tools', base, { fallback: { kind: 'none' } }), both, withPort('other', base + 2)]),
-    );
+    const both = makeService('both', {
+      fallback: { kind: 'none' },
+      ports: [
+        { name: 'http', preferred: base + 1 },
+        { name: 'metrics', preferred: base },
+      ],
+    });
+    const {
+      tools,
+      both: bothPorts,
+      other,
+    } = await allocate(makeManifest([withPort('tools', base, { fallback: { kind: 'none' } }), both, withPort('other', base + 2)]));
     const command = readCommandLine(pid);
     expect(tools).toEqual({
       service: 'tools',
@@ -173,7 +191,9 @@ describe('allocatePorts: fallbacks', () => {
     const base = await findFreePorts(4);
     const { pid } = await spawnListener({ port: base }, { port: base + 1 }, { port: base + 2 });
     const range = (from: number, to: number) => ({ fallback: { kind: 'range' as const, from, to } });
-    const { ok, full } = await allocate(makeManifest([withPort('ok', base, range(base + 1, base + 3)), withPort('full', base, range(base + 1, base + 2))]));
+    const { ok, full } = await allocate(
+      makeManifest([withPort('ok', base, range(base + 1, base + 3)), withPort('full', base, range(base + 1, base + 2))]),
+    );
     expect(ok?.ports[0]).toMatchObject({ port: base + 3, source: 'range' });
     expect(full?.ports).toEqual([]);
     expect(full?.failure).toMatch(
@@ -215,7 +235,8 @@ describe('allocatePorts: fallbacks', () => {
     expect(bad).toEqual({
       service: 'bad',
       ports: [],
-      failure: 'host 198.51.100.7 is not an address of this machine, so bad cannot listen on it. Fix its `host`, or leave `host` out to listen on every address.',
+      failure:
+        'host 198.51.100.7 is not an address of this machine, so bad cannot listen on it. Fix its `host`, or leave `host` out to listen on every address.',
     });
     expect(portOf(good)).toBe(base + 1);
   });
@@ -269,7 +290,7 @@ describe('allocatePorts: leases', () => {
       .sort((a, b) => a - b);
   }
 
-  it("passes over ports another instance leased, even unbound, naming it; leases what it gives", async () => {
+  it('passes over ports another instance leased, even unbound, naming it; leases what it gives', async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'devsup-lease-alloc-'));
     startLeasing((message) => expect.fail(message), folder);
     const base = await findFreePorts(4);
@@ -277,7 +298,10 @@ describe('allocatePorts: leases', () => {
     await spawnListener({ port: base + 2 });
     const manifest = makeManifest([withPort('web', base), withPort('api', base + 2)]);
     const { web, api } = await allocate(manifest, { sticky: { api: { default: base + 1 } } });
-    expect(web?.ports[0]).toMatchObject({ port: base + 1, displacedBy: { kind: 'lease', detail: `leased by devsup pid ${pid} for project beta (service api)` } });
+    expect(web?.ports[0]).toMatchObject({
+      port: base + 1,
+      displacedBy: { kind: 'lease', detail: `leased by devsup pid ${pid} for project beta (service api)` },
+    });
     expect(api?.ports[0]).toMatchObject({ port: base + 3, source: 'scan' }); // its sticky port went to web first
     expect(leasedPorts()).toEqual([base + 1, base + 3]);
     expect((await probePort(base)).result).toBe('free');
@@ -288,7 +312,13 @@ describe('allocatePorts: leases', () => {
     startLeasing((message) => expect.fail(message), folder);
     const base = await findFreePorts(2);
     await spawnListener({ port: base + 1 });
-    const both = makeService('both', { fallback: { kind: 'none' }, ports: [{ name: 'http', preferred: base }, { name: 'metrics', preferred: base + 1 }] });
+    const both = makeService('both', {
+      fallback: { kind: 'none' },
+      ports: [
+        { name: 'http', preferred: base },
+        { name: 'metrics', preferred: base + 1 },
+      ],
+    });
     const { both: allocation } = await allocate(makeManifest([both]));
     expect(allocation?.failure).toMatch(/fallback: none/);
     expect(leasedPorts()).toEqual([]);

@@ -64,7 +64,7 @@ export async function allocatePorts(manifest: Manifest, options: AllocateOptions
   try {
     return await allocateDrafts(drafts, await startRun(manifest, options, leases));
   } finally {
-    await Promise.all(drafts.flatMap((draft) => draft.slots.map((slot) => slot.reservation?.release())));
+    await Promise.all(drafts.flatMap((draft) => draft.slots.flatMap((slot) => slot.reservation?.release() ?? [])));
     await leases.close();
   }
 }
@@ -131,7 +131,10 @@ async function takePreferredPorts(draft: Draft, run: Run): Promise<void> {
 async function nameHolders(drafts: Draft[], table: SocketRow[] | null): Promise<void> {
   const slots = drafts.flatMap((draft) => draft.slots).filter((slot) => slot.displacedBy?.kind === 'process');
   if (slots.length === 0) return;
-  const holders = await findHoldersOfPorts(slots.map((slot) => slot.spec.preferred as number), table);
+  const holders = await findHoldersOfPorts(
+    slots.map((slot) => slot.spec.preferred as number),
+    table,
+  );
   for (const slot of slots) {
     const found = holders.get(slot.spec.preferred as number) ?? [];
     const holder = found.find((h) => h.state === 'listen') ?? found.find((h) => h.state === 'connection');
@@ -145,7 +148,8 @@ async function takeFallbacks(draft: Draft, run: Run): Promise<void> {
     if (slot.assignment) continue;
     const { name, preferred } = slot.spec;
     const cause = preferred === 'auto' ? undefined : describeDisplacement(preferred, slot.displacedBy!);
-    if (preferred !== 'auto' && run.options.preferredOnly) return failDraft(draft, run, `its preferred ${describeDisplacement(preferred, slot.displacedBy!)}`);
+    if (preferred !== 'auto' && run.options.preferredOnly)
+      return failDraft(draft, run, `its preferred ${describeDisplacement(preferred, slot.displacedBy!)}`);
     if (preferred !== 'auto' && service.fallback.kind === 'none') {
       const label = name === 'default' ? 'port' : `${name} port`;
       return failDraft(draft, run, describeNoFallback(service.key, label, preferred, slot.displacedBy!));
@@ -264,5 +268,5 @@ async function failDraft(draft: Draft, run: Run, failure: string): Promise<void>
 
 async function releaseDraft(draft: Draft, run: Run): Promise<void> {
   for (const slot of draft.slots) if (slot.assignment) run.leases.drop(slot.assignment.port);
-  await Promise.all(draft.slots.map((slot) => slot.reservation?.release()));
+  await Promise.all(draft.slots.flatMap((slot) => slot.reservation?.release() ?? []));
 }

@@ -21,16 +21,26 @@ afterEach(async () => {
 
 /** A node process listening on `port` (when given) with `env` added; resolves once it listens. */
 async function startMarked(env: Record<string, string>, port?: number): Promise<number> {
-  const script = port === undefined ? "console.log('up'); setInterval(() => {}, 1 << 30);" : `require('node:net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'));`;
+  const script =
+    port === undefined
+      ? "console.log('up'); setInterval(() => {}, 1 << 30);"
+      : `require('node:net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'));`;
   const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
-  await once(child.stdout!, 'data');
+  await once(child.stdout, 'data');
   return child.pid!;
 }
 
 describe('parseEnviron', () => {
   it('reads the three variables of a devsup child', () => {
-    const environ = ['PATH=/usr/bin', 'DEVSUP_SERVICE=llm', 'DEVSUP_INSTANCE=41200', 'DEVSUP_MANIFEST=/home/a b/services.yaml', 'PORT=10502', ''].join('\0');
+    const environ = [
+      'PATH=/usr/bin',
+      'DEVSUP_SERVICE=llm',
+      'DEVSUP_INSTANCE=41200',
+      'DEVSUP_MANIFEST=/home/a b/services.yaml',
+      'PORT=10502',
+      '',
+    ].join('\0');
     expect(parseEnviron(environ)).toEqual({ service: 'llm', instance: 41200, manifest: '/home/a b/services.yaml' });
   });
 
@@ -61,6 +71,8 @@ describe.runIf(process.platform !== 'win32')('readDevsupMark on this machine', (
   it.runIf(process.platform === 'linux')('marks a holder that is a devsup child', async () => {
     const port = await findFreePorts(1);
     const pid = await startMarked(MARK, port);
-    expect(await findPortHolders(port)).toEqual([expect.objectContaining({ pid, devsup: { service: 'llm', instance: 41200, manifest: '/home/a b/services.yaml' } })]);
+    expect(await findPortHolders(port)).toEqual([
+      expect.objectContaining({ pid, devsup: { service: 'llm', instance: 41200, manifest: '/home/a b/services.yaml' } }),
+    ]);
   });
 });

@@ -38,9 +38,7 @@ describe.runIf(process.platform === 'linux')('findPortHolders', () => {
     const client = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', localPort });
     await once(client, 'connect');
     try {
-      expect(await findPortHolders(localPort)).toEqual([
-        expect.objectContaining({ state: 'connection', pid: process.pid, address: '127.0.0.1' }),
-      ]);
+      expect(await findPortHolders(localPort)).toEqual([expect.objectContaining({ state: 'connection', pid: process.pid, address: '127.0.0.1' })]);
     } finally {
       client.destroy();
       server.close();
@@ -68,9 +66,9 @@ describe('describeHolder', () => {
   });
 
   it('masks the secrets a command line carries', () => {
-    expect(describeHolder({ state: 'listen', pid: 3907, command: 'API_TOKEN=s3cret node app.js --password hunter2 postgres://u:pw@db/app' }, 10500)).toBe(
-      'pid 3907: API_TOKEN=•••••• node app.js --password •••••• postgres://••••••@db/app',
-    );
+    expect(
+      describeHolder({ state: 'listen', pid: 3907, command: 'API_TOKEN=s3cret node app.js --password hunter2 postgres://u:pw@db/app' }, 10500),
+    ).toBe('pid 3907: API_TOKEN=•••••• node app.js --password •••••• postgres://••••••@db/app');
   });
 
   it('says when only the kernel holds the port', () => {
@@ -83,7 +81,9 @@ describe('describeHolder', () => {
       { win32: 'netstat -ano | findstr :10500 (in an Administrator prompt)', linux: "sudo ss -ltnp 'sport = :10500'" }[process.platform as string] ??
         'sudo lsof -nP -iTCP:10500 -sTCP:LISTEN',
     );
-    expect(describeHolder({ state: 'listen', uid: 1001, user: 'bob' }, 10500)).toBe(`a process of user bob (uid 1001) the OS will not name; try \`${lookup}\``);
+    expect(describeHolder({ state: 'listen', uid: 1001, user: 'bob' }, 10500)).toBe(
+      `a process of user bob (uid 1001) the OS will not name; try \`${lookup}\``,
+    );
     expect(describeHolder({ state: 'listen', uid: 1000 }, 10500)).toBe(`a process (uid 1000) the OS will not name; try \`${lookup}\``);
     expect(describeHolder(undefined, 10500)).toBe(`a process the OS will not name; try \`${lookup}\``);
   });
@@ -99,8 +99,8 @@ describe('describeHolder', () => {
     expect(describeHolder({ state: 'connection', pid: 7, command: 'curl x' }, 51000)).toBe(
       'pid 7: curl x (the local end of a connection, not a listener)',
     );
-    expect(describeHolder({ state: 'listen', pid: 433, command: '/System/Library/CoreServices/ControlCenter.app/Contents/MacOS/ControlCenter' }, 7000)).toMatch(
-      /AirPlay Receiver; turn it off/,
-    );
+    expect(
+      describeHolder({ state: 'listen', pid: 433, command: '/System/Library/CoreServices/ControlCenter.app/Contents/MacOS/ControlCenter' }, 7000),
+    ).toMatch(/AirPlay Receiver; turn it off/);
   });
 });

@@ -56,10 +56,18 @@ function checkSharedFolder(folder: string): Omit<FolderProblem, 'kind'> | undefi
   const sticky = (stat.mode & 0o1000) !== 0;
   const mode = `mode ${modeOf(stat)}`;
   if (stat.uid !== process.getuid!() && stat.uid !== 0 && !(sticky && (stat.mode & 0o777) === 0o777)) {
-    return { problem: `belongs to ${owner} and is not a shared sticky folder (${mode})`, fix: 'have its owner make it shared (chmod 1777) or remove it' };
+    return {
+      problem: `belongs to ${owner} and is not a shared sticky folder (${mode})`,
+      fix: 'have its owner make it shared (chmod 1777) or remove it',
+    };
   }
-  if ((stat.mode & 0o022) !== 0 && !sticky) return { problem: `may be written by other users, who could remove leases: it is not sticky (${mode})`, fix: 'have its owner make it sticky (chmod 1777)' };
-  if (!isWritable(folder)) return { problem: `is not writable by you (owned by ${owner}, ${mode})`, fix: 'have its owner make it shared (chmod 1777)' };
+  if ((stat.mode & 0o022) !== 0 && !sticky)
+    return {
+      problem: `may be written by other users, who could remove leases: it is not sticky (${mode})`,
+      fix: 'have its owner make it sticky (chmod 1777)',
+    };
+  if (!isWritable(folder))
+    return { problem: `is not writable by you (owned by ${owner}, ${mode})`, fix: 'have its owner make it shared (chmod 1777)' };
   return undefined;
 }
 

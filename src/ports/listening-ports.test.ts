@@ -30,7 +30,7 @@ async function spawnShellGroup(script: string, env: Record<string, string> = {})
     env: { ...process.env, NODE: process.execPath, SCRIPT: script, ...env },
   });
   started.push(-child.pid!);
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
   const match = /^ready (\d+)/.exec(line.toString());
   expect(match).not.toBeNull();
   started.push(Number(match![1]));
@@ -60,7 +60,7 @@ describe.runIf(process.platform !== 'win32')('listeningPortsOfTree', () => {
     expect(await listeningPortsOfTree(shell)).toEqual(new Set());
   });
 
-  it('tells whether a port is the tree\'s own: the root, a grandchild, or a stranger', async () => {
+  it("tells whether a port is the tree's own: the root, a grandchild, or a stranger", async () => {
     const port = await findFreePorts(3);
     const { printed: root } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port) });
     const { shell } = await spawnShellGroup(LISTEN, { LISTEN_PORT: String(port + 1) });

@@ -33,7 +33,8 @@ export function findMarkedProcesses(filter: MarkFilter): MarkedProcess[] {
     if (pid === process.pid) continue;
     const mark = readDevsupMarkFromProc(pid);
     if (mark?.instance !== filter.instance) continue;
-    if ((filter.service !== undefined && mark.service !== filter.service) || (filter.manifest !== undefined && mark.manifest !== filter.manifest)) continue;
+    if ((filter.service !== undefined && mark.service !== filter.service) || (filter.manifest !== undefined && mark.manifest !== filter.manifest))
+      continue;
     const startTime = processStartTime(pid);
     if (startTime === undefined || (filter.instanceStart !== undefined && Number(startTime) < Number(filter.instanceStart))) continue;
     found.push({ pid, startTime, service: mark.service });

@@ -12,9 +12,13 @@ const TCP = [
   '  TCP    127.0.0.1:51000        127.0.0.1:8763         ESTABLISHED     1234',
   '  TCP    127.0.0.1:8764         127.0.0.1:51001        TIME_WAIT       0',
 ].join('\r\n');
-const TCPV6 = ['  TCP    [::1]:8763             [::]:0                 LISTENING       3907', '  TCP    [fe80::1%12]:49664     [::]:0                 LISTENING       720'].join('\r\n');
+const TCPV6 = [
+  '  TCP    [::1]:8763             [::]:0                 LISTENING       3907',
+  '  TCP    [fe80::1%12]:49664     [::]:0                 LISTENING       720',
+].join('\r\n');
 // A German Windows: the state names are translated, the columns are not.
-const GERMAN = '  TCP    0.0.0.0:8763           0.0.0.0:0              ABHÖREN         3907\r\n  TCP    127.0.0.1:8764     127.0.0.1:51001       WARTEND         0\r\n';
+const GERMAN =
+  '  TCP    0.0.0.0:8763           0.0.0.0:0              ABHÖREN         3907\r\n  TCP    127.0.0.1:8764     127.0.0.1:51001       WARTEND         0\r\n';
 
 describe('parseNetstat', () => {
   it('reads local endpoint, state and pid of IPv4 and IPv6 rows', () => {

@@ -1,6 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,7 +56,7 @@ afterEach(async () => {
 async function startSleeper(): Promise<number> {
   const child = spawn(process.execPath, ['-e', "console.log('up'); setInterval(() => {}, 1 << 30)"], { stdio: ['ignore', 'pipe', 'inherit'] });
   sleepers.push(child);
-  await once(child.stdout!, 'data');
+  await once(child.stdout, 'data');
   return child.pid!;
 }
 
@@ -82,7 +96,12 @@ describe('the lease registry', () => {
     expect(statSync(folder).mode & 0o7777).toBe(0o1777);
     const file = path.join(folder, leaseFileName(20001));
     expect(statSync(file).mode & 0o777).toBe(0o644);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ port: 20001, pid: process.pid, startTime: processStartTime(process.pid), ...OWNER });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      port: 20001,
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+      ...OWNER,
+    });
   });
 
   it('writes nothing unless this process leases (devsup check, library use)', async () => {
@@ -142,7 +161,10 @@ describe('the lease registry', () => {
     const target = path.join(root, 'target');
     writeFileSync(target, 'precious');
     const pid = await startSleeper();
-    writeFileSync(path.join(root, 'live.json'), JSON.stringify({ port: 20011, pid, startTime: processStartTime(pid), project: 'x', service: 'y', createdAt: '' }));
+    writeFileSync(
+      path.join(root, 'live.json'),
+      JSON.stringify({ port: 20011, pid, startTime: processStartTime(pid), project: 'x', service: 'y', createdAt: '' }),
+    );
     symlinkSync(path.join(root, 'live.json'), path.join(folder, '20011-4242.lease'));
     symlinkSync(target, path.join(folder, leaseFileName(20012)));
     expect(await leasedTo(20011)).toBeUndefined(); // a lease behind a symlink is no lease
@@ -171,13 +193,18 @@ describe('the lease registry', () => {
     expect(await take(20014)).toBe(true);
     expect(await take(20015)).toBe(true);
     const personal = `${folder}-${uid}`;
-    expect(said).toEqual([`${folder} is a symlink owned by uid ${uid}: cross-user port leases are off (this user's instances lease in ${personal}); remove it, or set DEVSUP_LEASE_DIR.`]);
+    expect(said).toEqual([
+      `${folder} is a symlink owned by uid ${uid}: cross-user port leases are off (this user's instances lease in ${personal}); remove it, or set DEVSUP_LEASE_DIR.`,
+    ]);
     expect(readdirSync(real)).toEqual([]);
     expect(readdirSync(personal).sort()).toEqual([leaseFileName(20014), leaseFileName(20015)].sort());
     expect(statSync(personal).mode & 0o7777).toBe(0o700);
 
     const pid = await startSleeper(); // another instance of this user, leasing there too
-    writeFileSync(path.join(personal, '20016-4242.lease'), JSON.stringify({ port: 20016, pid, startTime: processStartTime(pid), project: 'beta', service: 'api', createdAt: '' }));
+    writeFileSync(
+      path.join(personal, '20016-4242.lease'),
+      JSON.stringify({ port: 20016, pid, startTime: processStartTime(pid), project: 'beta', service: 'api', createdAt: '' }),
+    );
     expect(await leasedTo(20016)).toBe(`leased by devsup pid ${pid} for project beta (service api)`);
     expect(findLease(20016, folder)).toMatchObject({ pid });
     expect(said).toHaveLength(1);

@@ -77,7 +77,7 @@ export async function openLeaseRegistry(folder = leasing?.folder ?? configuredLe
   const close = await lockRegistry(used ?? folder, used !== undefined);
   let others: Map<number, string>;
   try {
-    others = used ? collectLeases(used) : new Map();
+    others = used ? collectLeases(used) : new Map<number, string>();
   } catch (error) {
     await close(); // a lock left held would stall every allocation on the machine
     throw error;
@@ -119,14 +119,21 @@ function collectLeases(folder: string): Map<number, string> {
     if (!found) continue; // a symlink, FIFO or folder planted under a lease name is no lease
     const verdict = judge(found, running);
     if (verdict === 'stale' && mayRemove(found.uid)) removeFile(file);
-    if (verdict === 'live' && !leases.has(port)) leases.set(port, found.lease ? describeLease(found.lease) : 'leased by another devsup instance (its lease is being written)');
+    if (verdict === 'live' && !leases.has(port))
+      leases.set(port, found.lease ? describeLease(found.lease) : 'leased by another devsup instance (its lease is being written)');
   }
   return leases;
 }
 
 function takeLease(folder: string, port: number, owner: LeaseOwner, trouble: WriteTrouble): boolean {
   const file = path.join(folder, leaseFileName(port));
-  const lease: Lease = { port, pid: process.pid, ...(ownStartTime ? { startTime: ownStartTime } : {}), ...owner, createdAt: new Date().toISOString() };
+  const lease: Lease = {
+    port,
+    pid: process.pid,
+    ...(ownStartTime ? { startTime: ownStartTime } : {}),
+    ...owner,
+    createdAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       createLeaseFile(file, lease);
@@ -136,7 +143,12 @@ function takeLease(folder: string, port: number, owner: LeaseOwner, trouble: Wri
     } catch (error) {
       // Full disk, folder removed under us…: allocate without a lease rather than not at all.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        trouble.failed(folder, error, 'ports are handed out without a lease until it works again, so another devsup could pick the same one', `lease files in ${folder}`);
+        trouble.failed(
+          folder,
+          error,
+          'ports are handed out without a lease until it works again, so another devsup could pick the same one',
+          `lease files in ${folder}`,
+        );
         return true;
       }
     }

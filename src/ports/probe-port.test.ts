@@ -41,7 +41,9 @@ describe('probePort', () => {
 
   it('reports a host that is not an address of this machine as badhost, even on a busy port', async () => {
     const foreign = '198.51.100.7'; // TEST-NET-2, never assigned to a machine
-    const local = Object.values(os.networkInterfaces()).flat().map((info) => info?.address);
+    const local = Object.values(os.networkInterfaces())
+      .flat()
+      .map((info) => info?.address);
     expect(local).not.toContain(foreign);
     const port = await findFreePorts(1);
     expect(await probePort(port, { host: foreign })).toEqual({ result: 'badhost', code: 'EADDRNOTAVAIL' });

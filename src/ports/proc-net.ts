@@ -53,7 +53,13 @@ export function parseProcNetTcp(text: string, family: 4 | 6, littleEndian = os.e
       address = family === 4 ? bytes.join('.') : formatIPv6(bytes);
       addresses.set(hexAddress, address);
     }
-    rows.push({ address, port: Number.parseInt(hexPort, 16), state: STATES[state.toUpperCase()] ?? 'connection', uid: Number(uid), inode: Number(inode) });
+    rows.push({
+      address,
+      port: Number.parseInt(hexPort, 16),
+      state: STATES[state.toUpperCase()] ?? 'connection',
+      uid: Number(uid),
+      inode: Number(inode),
+    });
   }
   return rows;
 }

@@ -8,7 +8,17 @@ const line = (comm: string, state = 'S') =>
 
 describe('parseProcStat', () => {
   it('counts fields after the last parenthesis, whatever the command name holds', () => {
-    const expected = { pid: 4242, state: 'S', ppid: 4200, pgid: 4242, session: 4200, tpgid: 4242, utimeTicks: 17, stimeTicks: 5, startTicks: '987654' };
+    const expected = {
+      pid: 4242,
+      state: 'S',
+      ppid: 4200,
+      pgid: 4242,
+      session: 4200,
+      tpgid: 4242,
+      utimeTicks: 17,
+      stimeTicks: 5,
+      startTicks: '987654',
+    };
     expect(parseProcStat(line('node'))).toEqual(expected);
     expect(parseProcStat(line('my (odd) name) R 1'))).toEqual(expected);
     expect(parseProcStat(line('node', 'Z'))).toMatchObject({ state: 'Z' });

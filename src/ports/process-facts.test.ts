@@ -11,7 +11,7 @@ const child = spawn(process.execPath, ['-e', "console.log('up'); setInterval(() 
   env: { ...process.env, DEVSUP_SERVICE: 'api', DEVSUP_INSTANCE: '4242', DEVSUP_MANIFEST: '/srv/app/services.yaml' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const started = once(child.stdout!, 'data');
+const started = once(child.stdout, 'data');
 const spawnedAt = Date.now();
 
 afterAll(async () => {

@@ -24,7 +24,10 @@ export async function readProcessFacts(pid: number): Promise<ProcessFacts> {
     const row = parseTasklistVerbose(output ?? '');
     return row ? { command: row.image, user: row.user } : {};
   }
-  const [output, devsup] = await Promise.all([readToolOutput('ps', ['-ww', '-o', 'uid=,user=,lstart=,command=', '-p', String(pid)]), readDevsupMark(pid)]);
+  const [output, devsup] = await Promise.all([
+    readToolOutput('ps', ['-ww', '-o', 'uid=,user=,lstart=,command=', '-p', String(pid)]),
+    readDevsupMark(pid),
+  ]);
   return { ...(output === null ? {} : parsePsFacts(output)), ...(devsup ? { devsup } : {}) };
 }
 

@@ -23,7 +23,9 @@ async function expectExclusive(lock: () => Promise<Unlock>): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50)); // a chance for the second to get in wrongly
   events.push('first unlocks');
   await unlockFirst();
-  await (await second)();
+  await (
+    await second
+  )();
   expect(events).toEqual(['first unlocks', 'second locked']);
 }
 
@@ -37,16 +39,22 @@ describe.runIf(process.platform === 'linux')('lockWithSocket (Linux: abstract Un
 
   it('is freed by the kernel when its holder is SIGKILLed', async () => {
     const address = name();
-    const holder = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(address)}, () => console.log('locked'))`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await once(holder.stdout!, 'data');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `require('node:net').createServer().listen(${JSON.stringify(address)}, () => console.log('locked'))`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await once(holder.stdout, 'data');
     const waiting = lockWithSocket(address);
     holder.kill('SIGKILL');
     const unlock = await waiting;
     const third = lockWithSocket(address, 100);
     const startedWaiting = Date.now();
-    await (await third)(); // gave up after its 100 ms: the lock was really ours
+    await (
+      await third
+    )(); // gave up after its 100 ms: the lock was really ours
     expect(Date.now() - startedWaiting).toBeGreaterThanOrEqual(90);
     await unlock();
   });
@@ -76,7 +84,9 @@ describe.runIf(process.platform !== 'win32')('lockWithFile (other Unixes)', () =
     const target = path.join(folder, 'target');
     writeFileSync(target, 'precious');
     symlinkSync(target, path.join(folder, 'lock'));
-    await (await lockWithFile(path.join(folder, 'lock'), 500))();
+    await (
+      await lockWithFile(path.join(folder, 'lock'), 500)
+    )();
     expect(readFileSync(target, 'utf8')).toBe('precious');
   });
 });

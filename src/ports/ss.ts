@@ -21,7 +21,10 @@ export function parseSsListeners(text: string): { port: number; holder: PortHold
     if (fields[0] !== 'LISTEN' || fields.length < 5) continue;
     const local = fields[3]!;
     const colon = local.lastIndexOf(':');
-    const address = local.slice(0, colon).replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+    const address = local
+      .slice(0, colon)
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/%.*$/, '');
     const port = Number(local.slice(colon + 1));
     const users = [...line.matchAll(/\("([^"]*)",pid=(\d+)/g)];
     if (users.length === 0) listeners.push({ port, holder: { state: 'listen', address } });

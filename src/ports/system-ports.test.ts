@@ -17,9 +17,11 @@ describe('parseSysctlRange', () => {
 
 describe('parseNetshDynamicPorts', () => {
   it('reads the start port and the number of ports', () => {
-    const english = '\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n';
+    const english =
+      '\r\nProtocol tcp Dynamic Port Range\r\n---------------------------------\r\nStart Port      : 49152\r\nNumber of Ports : 16384\r\n';
     expect(parseNetshDynamicPorts(english)).toEqual({ from: 49152, to: 65535 });
-    const german = '\r\nDynamischer Portbereich für tcp-Protokoll\r\n---------------------------------\r\nStartport       : 1025\r\nAnzahl der Ports: 3976\r\n';
+    const german =
+      '\r\nDynamischer Portbereich für tcp-Protokoll\r\n---------------------------------\r\nStartport       : 1025\r\nAnzahl der Ports: 3976\r\n';
     expect(parseNetshDynamicPorts(german)).toEqual({ from: 1025, to: 5000 });
   });
 

@@ -50,7 +50,8 @@ export function sameLaunch(running: ResolvedService, next: ResolvedService): boo
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item instanceof RegExp) return `/${item.source}/${item.flags}`;
-    if (item && typeof item === 'object' && !Array.isArray(item)) return Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)));
+    if (item && typeof item === 'object' && !Array.isArray(item))
+      return Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)));
     return item;
   });
 }

@@ -11,7 +11,7 @@ afterEach(() => {
 function attachNode(bus: OutputBus, service: string, code: string): Promise<void> {
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  return Promise.all([bus.attach(service, child.stdout!, 'stdout'), bus.attach(service, child.stderr!, 'stderr')]).then(() => undefined);
+  return Promise.all([bus.attach(service, child.stdout, 'stdout'), bus.attach(service, child.stderr, 'stderr')]).then(() => undefined);
 }
 
 describe('OutputBus', () => {

@@ -52,7 +52,8 @@ export class OutputBus extends EventEmitter<OutputBusEvents> {
     this.sources.add(stream);
     if (this.paused) stream.pause();
     return new Promise((resolve) => {
-      const onData = (chunk: Buffer | string): void => this.forward(service, output, splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)), kind);
+      const onData = (chunk: Buffer | string): void =>
+        this.forward(service, output, splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)), kind);
       const finish = (): void => {
         stream.off('data', onData);
         stream.off('end', finish);

@@ -64,7 +64,12 @@ export async function waitUntilReady(
 /** One attempt: true when ready, else a short description of what it saw. */
 type Probe = () => Promise<true | string>;
 
-function makeProbe(spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>, target: ReadinessTarget, started: number, found: { driftedTo?: number }): Probe {
+function makeProbe(
+  spec: Exclude<ReadySpec, { kind: 'none' | 'log' }>,
+  target: ReadinessTarget,
+  started: number,
+  found: { driftedTo?: number },
+): Probe {
   if (spec.kind === 'exec') return () => runExecProbe(spec.command, target);
   // A full URL may be anything (a proxy, another host): asked as it is, with no owner check.
   if (spec.kind === 'http' && !spec.path.startsWith('/')) return () => httpCheck(new URL(spec.path), spec.status);
@@ -153,7 +158,15 @@ async function httpCheck(url: URL, expected: number | undefined): Promise<true |
 async function runExecProbe(command: string, target: ReadinessTarget): Promise<true | string> {
   // Loaded on first use: most manifests have no exec probe, and execa is costly to import.
   const { execa } = await import('execa');
-  const result = await execa(command, { shell: true, cwd: target.cwd, env: target.env, extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
+  const result = await execa(command, {
+    shell: true,
+    cwd: target.cwd,
+    env: target.env,
+    extendEnv: false,
+    reject: false,
+    timeout: 10_000,
+    stdin: 'ignore',
+  });
   return result.exitCode === 0 ? true : `\`${maskSecrets(command)}\` exited with code ${result.exitCode ?? result.signal}`;
 }
 
@@ -163,7 +176,7 @@ function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: num
       unsubscribe();
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      if (error) reject(error);
+      if (error) reject(error instanceof Error ? error : new Error('stopped waiting for the log line'));
       else resolve();
     };
     const onAbort = () => finish(signal.reason);

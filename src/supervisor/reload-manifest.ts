@@ -54,7 +54,11 @@ export async function reloadOnManifestChange(
     // One reload at a time, in order: a save during a reload is applied after it. A reload that
     // fails is said, and the chain goes on: the next save is applied all the same.
     timer = setTimeout(() => {
-      applying = applying.then(reload).catch((error: unknown) => say(`an edit could not be applied, and devsup runs on as it was: ${error instanceof Error ? error.message : String(error)}`));
+      applying = applying
+        .then(reload)
+        .catch((error: unknown) =>
+          say(`an edit could not be applied, and devsup runs on as it was: ${error instanceof Error ? error.message : String(error)}`),
+        );
     }, RELOAD_DEBOUNCE_MS);
   }
   folders.watch(filesOf(manifest));
@@ -120,7 +124,8 @@ class FolderWatchers {
     let watcher: FSWatcher;
     try {
       watcher = watch(folder, { persistent: false }, (_event, name) => {
-        if (name === null) this.onChange(); // this platform does not say which file: check them all
+        if (name === null)
+          this.onChange(); // this platform does not say which file: check them all
         else if (this.folders.get(folder)?.names.has(path.basename(name))) this.onChange(name);
       });
     } catch (error) {

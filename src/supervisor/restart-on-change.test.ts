@@ -39,7 +39,12 @@ async function watchProject(specs: (dir: string) => ServiceSpec[]) {
 describe('restartOnChange', () => {
   it('restarts once for a burst of 20 saves, not at all for ignored files, and not as a crash', async () => {
     const { dir, supervisor, said, starts, output } = await watchProject((folder) => [
-      serviceSpec('app', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, watch: ['src/**/*.js'], watchIgnore: ['src/generated/**'] }),
+      serviceSpec('app', {
+        command: fixtureCommand('crash-after.mjs', 600_000, 0),
+        cwd: folder,
+        watch: ['src/**/*.js'],
+        watchIgnore: ['src/generated/**'],
+      }),
     ]);
     await waitFor(() => starts('app') === 1, { what: 'app started', describe: output });
 
@@ -60,7 +65,11 @@ describe('restartOnChange', () => {
   it('with watch_cascade, restarts the services that depend on the changed one too', async () => {
     const { dir, said, starts, output } = await watchProject((folder) => [
       serviceSpec('lib', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, watch: ['src'], watchCascade: true }),
-      serviceSpec('api', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder, dependsOn: [{ service: 'lib', condition: 'started' }] }),
+      serviceSpec('api', {
+        command: fixtureCommand('crash-after.mjs', 600_000, 0),
+        cwd: folder,
+        dependsOn: [{ service: 'lib', condition: 'started' }],
+      }),
       serviceSpec('other', { command: fixtureCommand('crash-after.mjs', 600_000, 0), cwd: folder }),
     ]);
     await waitFor(() => starts('lib') === 1 && starts('api') === 1 && starts('other') === 1, { what: 'all started', describe: output });
@@ -69,7 +78,10 @@ describe('restartOnChange', () => {
     // Once: a new file's 'add' and 'change' may land more than a debounce apart, yet the restart after
     // the first already had the written file. A later save is the sentinel: it restarts them once more.
     writeFileSync(path.join(dir, 'src/sentinel.js'), 'last');
-    await waitFor(() => said.length === 2 && starts('lib') === 3 && starts('api') === 3, { what: 'one more restart', describe: () => [said, output()] });
+    await waitFor(() => said.length === 2 && starts('lib') === 3 && starts('api') === 3, {
+      what: 'one more restart',
+      describe: () => [said, output()],
+    });
     expect(said).toEqual(['lib: src/index.js changed: restarting', 'lib: src/sentinel.js changed: restarting']);
     expect(starts('other')).toBe(1);
   });

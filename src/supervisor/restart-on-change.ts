@@ -19,7 +19,11 @@ export interface ChangeWatcher {
  * skips the backoff. chokidar is loaded only when some service watches files. Resolves once the
  * watchers are ready.
  */
-export async function restartOnChange(supervisor: Supervisor, services: ServiceSpec[], say: (service: string, text: string) => void): Promise<ChangeWatcher> {
+export async function restartOnChange(
+  supervisor: Supervisor,
+  services: ServiceSpec[],
+  say: (service: string, text: string) => void,
+): Promise<ChangeWatcher> {
   const watching = services.filter((service) => service.watch.length > 0);
   if (watching.length === 0) return { close: async () => undefined };
   const { watch } = await import('chokidar');
@@ -47,7 +51,8 @@ export async function restartOnChange(supervisor: Supervisor, services: ServiceS
         included = new Map([...created].map((file) => [file, statOf(file)]));
         created = new Set();
         say(service.key, `${files.length === 1 ? files[0] : `${files[0]} and ${files.length - 1} more`} changed: restarting`);
-        void supervisor.restartServices([service.key, ...(service.watchCascade ? dependentsOf(services, service.key) : [])]);
+        const restarting = supervisor.restartServices([service.key, ...(service.watchCascade ? dependentsOf(services, service.key) : [])]);
+        restarting.catch((error: unknown) => say(service.key, `could not restart: ${error instanceof Error ? error.message : String(error)}`));
       }, WATCH_DEBOUNCE_MS);
     });
     return { watcher, stop: () => clearTimeout(timer) };

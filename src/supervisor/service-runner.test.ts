@@ -91,7 +91,10 @@ describe('ServiceRunner: the moves of its state machine', () => {
     const why = 'not ready within ready_timeout (0.2 s): no output line matched /never/';
     expect(path).toEqual(['starting', `stopping: ${why}`, `crashed: ${why}`]);
     expect(signals[0]).toBe('SIGTERM');
-    expect(warnings).toEqual([`slow: ${why}`, expect.stringMatching(new RegExp(`^slow crashed: it ${why.replace(/[()/]/g, '\\$&')}; devsup gives up on it\\.`))]);
+    expect(warnings).toEqual([
+      `slow: ${why}`,
+      expect.stringMatching(new RegExp(`^slow crashed: it ${why.replace(/[()/]/g, '\\$&')}; devsup gives up on it\\.`)),
+    ]);
   });
 
   it('not ready in time, with restarts allowed: restarted as a failed run, counted, then given up', async () => {
@@ -144,9 +147,15 @@ describe('ServiceRunner: the moves of its state machine', () => {
       },
     });
     await runner.start();
-    await waitFor(() => runner.status === 'restarting' && scheduled.length === 1, { what: 'the first failure, in backoff', describe: () => statuses() });
+    await waitFor(() => runner.status === 'restarting' && scheduled.length === 1, {
+      what: 'the first failure, in backoff',
+      describe: () => statuses(),
+    });
     scheduled[0]!();
-    await waitFor(() => runner.status === 'restarting' && scheduled.length === 2, { what: 'a second failure, in backoff', describe: () => statuses() });
+    await waitFor(() => runner.status === 'restarting' && scheduled.length === 2, {
+      what: 'a second failure, in backoff',
+      describe: () => statuses(),
+    });
     await runner.stop('requested');
     expect(runner.status).toBe('stopped');
     scheduled[1]!(); // as if its timer fired late, after the stop

@@ -196,7 +196,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
       await run.handled;
     }
-    if (options.sweepEscaped !== false && this.launched) await this.stopEscaped(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }));
+    if (options.sweepEscaped !== false && this.launched)
+      await this.stopEscaped(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }));
     if (this.currentStatus === 'stopping') this.transition('stopped');
   }
 
@@ -278,13 +279,16 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
    * lost race. Undefined when it could not get ports (and has failed) or was stopped meanwhile.
    */
   private async takePorts(generation: number, moves = 0): Promise<{ listenSocket?: PortReservation } | undefined> {
-    const probes = await Promise.all(this.assigned.map((assignment, i) => probePort(assignment.port, { host: this.spec.host, hold: this.spec.socket && i === 0 })));
+    const probes = await Promise.all(
+      this.assigned.map((assignment, i) => probePort(assignment.port, { host: this.spec.host, hold: this.spec.socket && i === 0 })),
+    );
     const takenAt = probes.findIndex((probe) => probe.result !== 'free');
     if (takenAt === -1) return { listenSocket: probes[0]?.reservation };
-    await Promise.all(probes.map((probe) => probe.reservation?.release()));
+    await Promise.all(probes.flatMap((probe) => probe.reservation?.release() ?? []));
     if (generation !== this.generation) return undefined;
     const port = this.assigned[takenAt]!.port;
-    const conflict = (await explainPortConflict(port, undefined))?.text ?? `it is ${probes[takenAt]!.result === 'forbidden' ? 'forbidden' : 'in use'} now`;
+    const conflict =
+      (await explainPortConflict(port, undefined))?.text ?? `it is ${probes[takenAt]!.result === 'forbidden' ? 'forbidden' : 'in use'} now`;
     if (moves >= MAX_PORT_MOVES) {
       this.transition('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
       return undefined;
@@ -318,7 +322,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       return;
     }
     const pid = child.pid;
-    const outputDone = Promise.all([this.context.output.attach(this.spec.key, child.stdout, 'stdout'), this.context.output.attach(this.spec.key, child.stderr, 'stderr')]);
+    const outputDone = Promise.all([
+      this.context.output.attach(this.spec.key, child.stdout, 'stdout'),
+      this.context.output.attach(this.spec.key, child.stderr, 'stderr'),
+    ]);
     const startedAt = Date.now();
     const run: Run = {
       pid,
@@ -416,7 +423,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       case 'move':
         return this.moveAfterLostRace(decision.conflict);
       case 'fail':
-        return this.transition('failed', decision.detail.startsWith('command not found') ? `${decision.detail}${this.lastLinesSuffix()}` : decision.detail);
+        return this.transition(
+          'failed',
+          decision.detail.startsWith('command not found') ? `${decision.detail}${this.lastLinesSuffix()}` : decision.detail,
+        );
       case 'exited':
         return this.transition('exited', decision.detail);
       case 'crashed':
@@ -427,7 +437,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         this.consecutiveFailures = decision.consecutiveFailures;
         this.crashRestarts += 1;
         const when = decision.delayMs === 0 ? 'now' : `in ${decision.delayMs} ms`;
-        this.context.output.note(key, `${decision.detail}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`);
+        this.context.output.note(
+          key,
+          `${decision.detail}; restarting ${when} (restart ${decision.consecutiveFailures} of ${this.spec.maxRestarts} in a row)`,
+        );
         this.transition('restarting', decision.detail);
         const generation = this.generation;
         this.restartTimer = this.seams.schedule(() => {
@@ -450,10 +463,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (!conflict.held) this.unbindablePorts.set(port, `${key} could not bind it (${conflict.text})`);
     if (conflict.timeWaitOnly) this.defersTimeWait = true;
     const moved = await this.context.reassignPorts(this, { unbindable: this.unbindablePorts, deferTimeWait: this.defersTimeWait });
-    if ('failure' in moved) return this.transition('failed', `port ${port} was taken (${conflict.text}), and no other port could be had: ${moved.failure}`);
+    if ('failure' in moved)
+      return this.transition('failed', `port ${port} was taken (${conflict.text}), and no other port could be had: ${moved.failure}`);
     this.portMoves += 1;
     this.assigned = moved;
-    this.context.warn(`${key}: port ${port} was taken before ${key} could bind it (${conflict.text}); moving to port ${this.port}. Not counted as a crash.`);
+    this.context.warn(
+      `${key}: port ${port} was taken before ${key} could bind it (${conflict.text}); moving to port ${this.port}. Not counted as a crash.`,
+    );
     this.transition('starting', `moving to port ${this.port}`);
     this.emit('portChanged'); // first: the next launch reads its PORT from what the supervisor records
     await this.spawnRun();

@@ -13,7 +13,14 @@ function collect(stream: NodeJS.ReadableStream): Promise<string> {
 
 describe('splitPlainCommand', () => {
   it('splits a command that needs no shell', () => {
-    expect(splitPlainCommand('node examples/llm-server.js --model phi4 --port 10501')).toEqual(['node', 'examples/llm-server.js', '--model', 'phi4', '--port', '10501']);
+    expect(splitPlainCommand('node examples/llm-server.js --model phi4 --port 10501')).toEqual([
+      'node',
+      'examples/llm-server.js',
+      '--model',
+      'phi4',
+      '--port',
+      '10501',
+    ]);
   });
 
   it('leaves every string to cmd.exe on Windows, where npm and npx are .cmd scripts', () => {

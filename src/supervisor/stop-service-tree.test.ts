@@ -19,10 +19,14 @@ afterEach(() => {
 
 /** Spawns a fixture detached (its own process group, as devsup does) and waits for its first line. */
 async function startFixture(name: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [path.join(FIXTURES, name)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [path.join(FIXTURES, name)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   started.push(child.pid!);
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   await waitFor(() => output.includes('\n'), { what: `${name} printed its first line` });
   return { pid: child.pid!, output: () => output };
 }

@@ -29,7 +29,12 @@ async function supervise(services: ServiceSpec[], seams?: RunnerSeams) {
   let text = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   const warnings: string[] = [];
-  const supervisor = new Supervisor({ manifest, allocations: await allocatePorts(manifest), warn: (message) => warnings.push(message), ...(seams && { seams }) });
+  const supervisor = new Supervisor({
+    manifest,
+    allocations: await allocatePorts(manifest),
+    warn: (message) => warnings.push(message),
+    ...(seams && { seams }),
+  });
   new LogMultiplexer({ bus: supervisor.output, out, color: false });
   running.push(supervisor);
   supervisor.start(services.map((service) => service.key));
@@ -45,7 +50,10 @@ describe('Supervisor', () => {
       serviceSpec('one', { command: fixtureCommand('crash-after.mjs', 600_000, 0), dependsOn: [{ service: 'base', condition: 'ready' }] }),
       serviceSpec('two', { command: fixtureCommand('crash-after.mjs', 600_000, 0), dependsOn: [{ service: 'base', condition: 'ready' }] }),
     ]);
-    await waitFor(() => /^one +\| started pid/m.test(output()) && /^two +\| started pid/m.test(output()), { what: 'dependents started', describe: output });
+    await waitFor(() => /^one +\| started pid/m.test(output()) && /^two +\| started pid/m.test(output()), {
+      what: 'dependents started',
+      describe: output,
+    });
     expect(output().match(/^base +\| listening on/gm)).toHaveLength(1);
     expect(output().match(/^one +\| started pid/gm)).toHaveLength(1);
     expect(status('base')).toBe('ready');
@@ -53,7 +61,9 @@ describe('Supervisor', () => {
 
   it('restarts a child killed with SIGKILL on the same port, counting one restart', async () => {
     const port = await findFreePorts(1);
-    const { runner, output } = await supervise([serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] })]);
+    const { runner, output } = await supervise([
+      serviceSpec('web', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }] }),
+    ]);
     const web = runner('web');
     await waitFor(() => web.status === 'ready', { what: 'web ready', describe: output });
     const firstPid = web.pid!;
@@ -95,7 +105,11 @@ describe('Supervisor', () => {
   it('starts a service after the one it needs has completed, and ends with 0 when all finished', async () => {
     const { supervisor, runner, output } = await supervise([
       serviceSpec('migrate', { command: fixtureCommand('crash-after.mjs', 50, 0), restart: 'never' }),
-      serviceSpec('seed', { command: fixtureCommand('crash-after.mjs', 0, 0), restart: 'never', dependsOn: [{ service: 'migrate', condition: 'completed' }] }),
+      serviceSpec('seed', {
+        command: fixtureCommand('crash-after.mjs', 0, 0),
+        restart: 'never',
+        dependsOn: [{ service: 'migrate', condition: 'completed' }],
+      }),
     ]);
     expect(await supervisor.done).toBe(0);
     expect(runner('seed').status).toBe('exited');
@@ -109,8 +123,16 @@ describe('Supervisor', () => {
     await once(holder, 'listening');
     try {
       const { supervisor, runner } = await supervise([
-        serviceSpec('strict', { command: fixtureCommand('http-server.mjs'), ports: [{ name: 'default', preferred: port }], fallback: { kind: 'none' } }),
-        serviceSpec('client', { command: fixtureCommand('crash-after.mjs', 0, 0), restart: 'never', env: { TARGET: 'http://127.0.0.1:${strict.port}' } }),
+        serviceSpec('strict', {
+          command: fixtureCommand('http-server.mjs'),
+          ports: [{ name: 'default', preferred: port }],
+          fallback: { kind: 'none' },
+        }),
+        serviceSpec('client', {
+          command: fixtureCommand('crash-after.mjs', 0, 0),
+          restart: 'never',
+          env: { TARGET: 'http://127.0.0.1:${strict.port}' },
+        }),
       ]);
       expect(await supervisor.done).toBe(1);
       expect(runner('strict').status).toBe('failed');
@@ -182,7 +204,10 @@ describe('Supervisor', () => {
       expect(moved).not.toBe(port);
       expect(server.restarts).toBe(0);
       expect(warnings.some((warning) => warning.startsWith(`server: port ${port} was taken before server could bind it (it said: `))).toBe(true);
-      await waitFor(() => output().includes(`client | TARGET=http://127.0.0.1:${moved}`), { what: 'client restarted with the new port', describe: output });
+      await waitFor(() => output().includes(`client | TARGET=http://127.0.0.1:${moved}`), {
+        what: 'client restarted with the new port',
+        describe: output,
+      });
       expect(runner('client').restarts).toBe(0);
     } finally {
       if (existsSync(flag)) process.kill(Number(readFileSync(flag, 'utf8')), 'SIGKILL');
@@ -212,7 +237,12 @@ describe('Supervisor', () => {
     const port = await findFreePorts(1);
     const example = fileURLToPath(new URL('../../examples/socket-server.js', import.meta.url));
     const { runner, output } = await supervise([
-      serviceSpec('web', { command: [process.execPath, example], ports: [{ name: 'default', preferred: port }], socket: true, ready: { kind: 'http', path: '/' } }),
+      serviceSpec('web', {
+        command: [process.execPath, example],
+        ports: [{ name: 'default', preferred: port }],
+        socket: true,
+        ready: { kind: 'http', path: '/' },
+      }),
     ]);
     const web = runner('web');
     await waitFor(() => web.status === 'ready', { what: 'web ready', describe: () => [web.status, web.detail, output()] });
@@ -223,17 +253,28 @@ describe('Supervisor', () => {
     // A restart binds the port again and hands it over again.
     const firstPid = web.pid;
     process.kill(firstPid!, 'SIGKILL');
-    await waitFor(() => web.status === 'ready' && web.pid !== firstPid, { what: 'web ready again', describe: () => [web.status, web.detail, output()] });
+    await waitFor(() => web.status === 'ready' && web.pid !== firstPid, {
+      what: 'web ready again',
+      describe: () => [web.status, web.detail, output()],
+    });
     expect(((await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { pid: number }).pid).toBe(web.pid);
   });
 
   it('says what a slow readiness check sees while it waits, and why it gave up', async () => {
     const port = await findFreePorts(1);
     const { runner, warnings, output } = await supervise([
-      serviceSpec('slow', { command: fixtureCommand('crash-after.mjs', 600_000, 0), ports: [{ name: 'default', preferred: port }], readyTimeoutMs: 2_500, restart: 'never' }),
+      serviceSpec('slow', {
+        command: fixtureCommand('crash-after.mjs', 600_000, 0),
+        ports: [{ name: 'default', preferred: port }],
+        readyTimeoutMs: 2_500,
+        restart: 'never',
+      }),
     ]);
     const slow = runner('slow');
-    await waitFor(() => slow.detail === `127.0.0.1:${port} refused the connection, 1 s`, { what: 'progress detail', describe: () => [slow.status, slow.detail] });
+    await waitFor(() => slow.detail === `127.0.0.1:${port} refused the connection, 1 s`, {
+      what: 'progress detail',
+      describe: () => [slow.status, slow.detail],
+    });
     expect(slow.status).toBe('starting');
     await waitFor(() => slow.status === 'crashed', { what: 'slow given up', describe: () => [slow.status, slow.detail, output()] });
     const why = `not ready within ready_timeout (2.5 s): 127.0.0.1:${port} refused the connection`;
@@ -274,7 +315,9 @@ describe('Supervisor', () => {
   });
 
   it('starts nothing again once shutdown has begun, even for a restart under way', async () => {
-    const { supervisor, runner } = await supervise([serviceSpec('web', { command: fixtureCommand('crash-after.mjs', 600_000, 0), stopTimeoutMs: 5_000 })]);
+    const { supervisor, runner } = await supervise([
+      serviceSpec('web', { command: fixtureCommand('crash-after.mjs', 600_000, 0), stopTimeoutMs: 5_000 }),
+    ]);
     await waitFor(() => runner('web').status === 'running' && runner('web').pid !== null, { what: 'web running' });
     const firstPid = runner('web').pid!;
     const restarting = supervisor.restartService('web');

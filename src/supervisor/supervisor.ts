@@ -75,7 +75,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const allocations = new Map(options.allocations.map((allocation) => [allocation.service, allocation]));
     for (const spec of options.manifest.services) {
       const allocation = allocations.get(spec.key);
-      this.records.set(spec.key, { runner: this.createRunner(spec, allocation?.ports ?? []), selected: false, stoppedOnRequest: false, allocationFailure: allocation?.failure });
+      this.records.set(spec.key, {
+        runner: this.createRunner(spec, allocation?.ports ?? []),
+        selected: false,
+        stoppedOnRequest: false,
+        allocationFailure: allocation?.failure,
+      });
     }
   }
 
@@ -253,7 +258,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const failures = new Map<string, string>();
     const needPorts = [...changes.added, ...changes.restarted.filter((key) => portsChanged(previous.get(key)!, next, key))];
     if (needPorts.length > 0) {
-      const exclude = new Set([...portsOf].filter(([key]) => !needPorts.includes(key)).flatMap(([, ports]) => ports.map((assignment) => assignment.port)));
+      const exclude = new Set(
+        [...portsOf].filter(([key]) => !needPorts.includes(key)).flatMap(([, ports]) => ports.map((assignment) => assignment.port)),
+      );
       for (const allocation of await allocatePorts(next, { only: needPorts, exclude })) {
         this.giveBackPorts(portsOf.get(allocation.service) ?? [], allocation.ports);
         portsOf.set(allocation.service, allocation.ports);
@@ -291,7 +298,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       existing?.runner.removeAllListeners();
       const runner = this.createRunner(spec, portsOf.get(spec.key) ?? []);
-      this.records.set(spec.key, { runner, selected: existing?.selected ?? spec.autostart, stoppedOnRequest: false, allocationFailure: failures.get(spec.key) });
+      this.records.set(spec.key, {
+        runner,
+        selected: existing?.selected ?? spec.autostart,
+        stoppedOnRequest: false,
+        allocationFailure: failures.get(spec.key),
+      });
     }
   }
 
@@ -335,7 +347,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const key of startOrder(this.manifest.services).reverse()) {
       if (!keys.includes(key)) continue;
       const dependents = this.dependentsOf(key).map((dependent) => stopped.get(dependent) ?? Promise.resolve());
-      stopped.set(key, Promise.allSettled(dependents).then(() => stop(key)));
+      stopped.set(
+        key,
+        Promise.allSettled(dependents).then(() => stop(key)),
+      );
     }
     const failure = (await Promise.allSettled(stopped.values())).find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
@@ -350,7 +365,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private portsOfOthers(runner: ServiceRunner): Set<number> {
-    return new Set([...this.records.values()].filter((other) => other.runner !== runner).flatMap((other) => other.runner.ports.map((assignment) => assignment.port)));
+    return new Set(
+      [...this.records.values()]
+        .filter((other) => other.runner !== runner)
+        .flatMap((other) => other.runner.ports.map((assignment) => assignment.port)),
+    );
   }
 
   /** Leases on the ports a service no longer uses go back at once, so other devsup instances may have them. */
@@ -366,15 +385,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       .map(({ runner }) => runner)
       .filter((runner) => runner !== moved && runner.isActive && servicesReferencedBy(this.manifest, runner.spec).has(moved.spec.key));
     for (const runner of users) this.options.warn(`restarting ${runner.spec.key}: it uses the port of ${moved.spec.key}, now ${moved.port}.`);
-    if (users.length > 0) this.inBackground(this.restartServices(users.map((runner) => runner.spec.key), { reason: 'port moved' }), 'restarting the services that use a moved port');
+    if (users.length > 0)
+      this.inBackground(
+        this.restartServices(
+          users.map((runner) => runner.spec.key),
+          { reason: 'port moved' },
+        ),
+        'restarting the services that use a moved port',
+      );
   }
 
   /** Work that nobody awaits: a failure in it is said, and stops everything with exit code 1. */
   private inBackground(work: Promise<unknown>, what: string): void {
-    work.catch((error: unknown) => {
-      this.options.warn(`${what} failed, so devsup stops everything: ${error instanceof Error ? error.message : String(error)}`);
-      return this.shutdown(1);
-    }).catch(() => undefined); // the shutdown's own failure has nothing left to tell it to
+    work
+      .catch((error: unknown) => {
+        this.options.warn(`${what} failed, so devsup stops everything: ${error instanceof Error ? error.message : String(error)}`);
+        return this.shutdown(1);
+      })
+      .catch(() => undefined); // the shutdown's own failure has nothing left to tell it to
   }
 
   private dependentsOf(key: string): string[] {
@@ -399,7 +427,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const { runner, selected } = this.records.get(key)!;
       if (!selected || runner.status !== 'pending') continue;
       const verdict = dependencyVerdict(runner.spec, this.runners);
-      if (verdict.kind === 'go') void runner.start(); // never rejects: a failure becomes its status
+      if (verdict.kind === 'go')
+        void runner.start(); // never rejects: a failure becomes its status
       else runner.wait(verdict.detail);
     }
     this.checkProgress();

@@ -60,7 +60,10 @@ export function startWatchdog(): Watchdog | undefined {
   if (process.platform === 'win32') return undefined;
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'devsup-watchdog', String(process.pid), ownStartTime() ?? ''], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'devsup-watchdog', String(process.pid), ownStartTime() ?? ''], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   } catch {
     return undefined;
   }

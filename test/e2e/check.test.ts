@@ -14,7 +14,11 @@ const SECRET = 's3cr3t-value-8841';
 describe('devsup check', () => {
   it('prints the merged manifest with overrides marked and secrets masked, and the planned ports; starts nothing', async () => {
     const base = await findFreePorts(4);
-    const command = JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync('${MARKER}', ''); require('net').createServer().listen(Number(process.env.PORT))`]);
+    const command = JSON.stringify([
+      process.execPath,
+      '-e',
+      `require('fs').writeFileSync('${MARKER}', ''); require('net').createServer().listen(Number(process.env.PORT))`,
+    ]);
     const { dir } = session.project({
       'services.yaml': [
         'services:',
@@ -50,7 +54,19 @@ describe('devsup check', () => {
   });
 
   it('masks secrets by name and by value everywhere in the document', async () => {
-    const names = ['OPENAI_KEY', 'STRIPE_KEY', 'SIGNING_KEY', 'ENCRYPTION_KEY', 'SSH_KEY', 'PASS', 'PASSPHRASE', 'BEARER', 'DB_PWD', 'SESSION_SECRET', 'SENTRY_DSN'];
+    const names = [
+      'OPENAI_KEY',
+      'STRIPE_KEY',
+      'SIGNING_KEY',
+      'ENCRYPTION_KEY',
+      'SSH_KEY',
+      'PASS',
+      'PASSPHRASE',
+      'BEARER',
+      'DB_PWD',
+      'SESSION_SECRET',
+      'SENTRY_DSN',
+    ];
     const secret = (index: number) => `leak${index}x9`;
     const { dir } = session.project({
       'services.yaml': [

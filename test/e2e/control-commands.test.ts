@@ -35,7 +35,11 @@ async function startInstance(): Promise<{ dir: string; port: number; up: ReturnT
   const port = await findFreePorts(2);
   const { dir } = session.project({ 'services.yaml': manifest(port) });
   const up = session.up(dir);
-  const report = await session.waitForPorts(dir, 'web ready, worker running', (r) => r.services[0]?.status === 'ready' && r.services[1]?.status === 'running');
+  const report = await session.waitForPorts(
+    dir,
+    'web ready, worker running',
+    (r) => r.services[0]?.status === 'ready' && r.services[1]?.status === 'running',
+  );
   return { dir, port, up, report };
 }
 
@@ -48,11 +52,26 @@ describe('commands on a running instance', () => {
     expect(report).toMatchObject({ project: 'control', pid: up.child.pid, manifest: 'services.yaml' });
     for (const entry of report.services) expect(Object.keys(entry).slice(0, FIELDS.length)).toEqual(FIELDS);
     expect(service(report, 'web')).toEqual({
-      service: 'web', title: 'Web Server', port, ports: { default: port }, preferred: port, status: 'ready',
-      pid: expect.any(Number), restarts: 0, url: `http://localhost:${port}`,
+      service: 'web',
+      title: 'Web Server',
+      port,
+      ports: { default: port },
+      preferred: port,
+      status: 'ready',
+      pid: expect.any(Number),
+      restarts: 0,
+      url: `http://localhost:${port}`,
     });
     expect(service(report, 'worker')).toEqual({
-      service: 'worker', title: 'worker', port: null, ports: {}, preferred: null, status: 'running', pid: expect.any(Number), restarts: 0, url: null,
+      service: 'worker',
+      title: 'worker',
+      port: null,
+      ports: {},
+      preferred: null,
+      status: 'running',
+      pid: expect.any(Number),
+      restarts: 0,
+      url: null,
     });
     expect(service(report, 'extra')).toMatchObject({ port: port + 1, preferred: port + 1, status: 'stopped', pid: null });
     const ps = await runCli(['ps', '--json'], dir);
@@ -60,7 +79,9 @@ describe('commands on a running instance', () => {
     expect(JSON.parse(ps.stdout)).toEqual(report);
     // The table from the same report.
     const table = await runCli(['ports'], dir);
-    expect(table.stdout).toMatch(new RegExp(`^Web Server +${port} +${port} +ready +${service(report, 'web').pid} +0 +http://localhost:${port}$`, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(`^Web Server +${port} +${port} +ready +${service(report, 'web').pid} +0 +http://localhost:${port}$`, 'm'),
+    );
   });
 
   it('port prints the bare number; a wrong service or port name gets a did-you-mean; a service without a port exits 1', async () => {
@@ -85,7 +106,11 @@ describe('commands on a running instance', () => {
 
     const restart = await runCli(['restart', 'web'], dir);
     expect(restart).toEqual({ code: 0, stdout: `web: restarted on port ${port}\n`, stderr: '' });
-    const restarted = await session.waitForPorts(dir, 'web ready again', (r) => service(r, 'web').status === 'ready' && service(r, 'web').pid !== firstPid);
+    const restarted = await session.waitForPorts(
+      dir,
+      'web ready again',
+      (r) => service(r, 'web').status === 'ready' && service(r, 'web').pid !== firstPid,
+    );
     expect(service(restarted, 'web')).toMatchObject({ port, restarts: 0 });
     expect(isAlive(firstPid)).toBe(false);
 
@@ -120,7 +145,15 @@ describe('commands on a running instance', () => {
 
   it('every command says when no instance runs, exit 1', async () => {
     const { dir } = session.project({ 'services.yaml': manifest(await findFreePorts(2)) });
-    for (const args of [['port', 'web'], ['restart', 'web'], ['stop', 'web'], ['start', 'web'], ['down'], ['logs', '-f'], ['wait', 'web', '--timeout', '300ms']]) {
+    for (const args of [
+      ['port', 'web'],
+      ['restart', 'web'],
+      ['stop', 'web'],
+      ['start', 'web'],
+      ['down'],
+      ['logs', '-f'],
+      ['wait', 'web', '--timeout', '300ms'],
+    ]) {
       const result = await runCli(args, dir);
       expect(result.code, `devsup ${args.join(' ')}`).toBe(1);
       expect(result.stderr, `devsup ${args.join(' ')}`).toContain(`devsup is not running in ${dir}`);
@@ -143,7 +176,13 @@ describe('devsup wait', () => {
 
   it('names the whole --timeout when it runs out, though part of it went on waiting for up to start', async () => {
     const { dir } = session.project({
-      'services.yaml': ['services:', '  slow:', `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`, '    ready: { log: "never printed" }', ''].join('\n'),
+      'services.yaml': [
+        'services:',
+        '  slow:',
+        `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`,
+        '    ready: { log: "never printed" }',
+        '',
+      ].join('\n'),
     });
     const wait = startCli(['wait', 'slow', '--timeout', '3s'], dir);
     expect((await runCli(['ports'], dir)).code).toBe(1); // up is not there yet: wait looks for it
@@ -156,7 +195,14 @@ describe('devsup wait', () => {
   it('exits 1 at once for a service that stays stopped until started (autostart: false), and waits for it once started', async () => {
     const port = await findFreePorts(1);
     const { dir } = session.project({
-      'services.yaml': ['services:', '  lazy:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, '    autostart: false', ''].join('\n'),
+      'services.yaml': [
+        'services:',
+        '  lazy:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '    autostart: false',
+        '',
+      ].join('\n'),
     });
     // Nothing starts by itself, and `up` stays for `devsup start` rather than ending at once.
     const up = session.up(dir);

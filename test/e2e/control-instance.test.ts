@@ -14,10 +14,13 @@ afterEach(() => session.cleanup());
 const server = (port: number) => ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ''].join('\n');
 const mode = (file: string) => statSync(file).mode & 0o777;
 const ready = (dir: string, env?: NodeJS.ProcessEnv) =>
-  waitFor(async () => {
-    const result = await runCli(['ports', '--json'], dir, env);
-    return result.code === 0 && JSON.parse(result.stdout).services[0].status === 'ready' ? JSON.parse(result.stdout) : undefined;
-  }, { what: 'web ready', timeoutMs: 20_000 });
+  waitFor(
+    async () => {
+      const result = await runCli(['ports', '--json'], dir, env);
+      return result.code === 0 && JSON.parse(result.stdout).services[0].status === 'ready' ? JSON.parse(result.stdout) : undefined;
+    },
+    { what: 'web ready', timeoutMs: 20_000 },
+  );
 
 /** A fake instance on the control socket that answers every request with `reply`. */
 async function fakeInstance(dir: string, reply: object): Promise<net.Server> {
@@ -88,7 +91,7 @@ describe('one instance per manifest', () => {
   it('lets exactly one of three ups started at once over a stale lock run', async () => {
     const { dir } = session.project({ 'services.yaml': server(await findFreePorts(1)) });
     mkdirSync(path.join(dir, '.devsup'), { mode: 0o700 });
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(path.join(dir, '.devsup', 'instance.lock'), `${dead} 1\n`);
     const ups = [session.up(dir), session.up(dir), session.up(dir)];
     const report = await ready(dir);
@@ -150,7 +153,7 @@ describe('the control socket', () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(path.join(dir, '.devsup', 'control.sock'));
       let text = '';
-      socket.on('data', (chunk) => (text += chunk));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
       socket.once('close', () => resolve(text));
       socket.once('error', reject);
       socket.write('{"v":99,"type":"ports"}\n');
@@ -186,7 +189,7 @@ describe('the control socket', () => {
     const readBefore = bytesReadBy(pid);
     const socket = net.connect(path.join(dir, '.devsup', 'control.sock'));
     let answer = '';
-    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     socket.on('error', () => undefined); // the write fails once devsup has closed the connection: that is the point
     const closed = new Promise((resolve) => socket.once('close', resolve));
     // One write: the OS takes what devsup reads and holds the rest, so the answer is read before the write fails.
@@ -204,7 +207,11 @@ describe('the control socket', () => {
 
 describe('.gitignore', () => {
   it('gets .devsup/ when the repository has one that lacks it, and devsup says so once', async () => {
-    const { dir } = session.project({ 'services.yaml': server(await findFreePorts(1)), '.gitignore': 'node_modules\n', '.git/HEAD': 'ref: refs/heads/main\n' });
+    const { dir } = session.project({
+      'services.yaml': server(await findFreePorts(1)),
+      '.gitignore': 'node_modules\n',
+      '.git/HEAD': 'ref: refs/heads/main\n',
+    });
     const first = session.up(dir);
     await ready(dir);
     expect(first.stderr()).toContain(`devsup: added .devsup/ to ${path.join(dir, '.gitignore')}`);

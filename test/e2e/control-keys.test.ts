@@ -14,7 +14,16 @@ const hasScript = process.platform === 'linux' && spawnSync('script', ['--versio
 const HINT = 'keys: r restart a service · t port table · q stop everything (as Ctrl-C)';
 
 const manifest = (port: number) =>
-  ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, '  worker:', `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`, '    ready: none', ''].join('\n');
+  [
+    'services:',
+    '  web:',
+    `    command: ${fixtureArgv('http-server.mjs')}`,
+    `    port: ${port}`,
+    '  worker:',
+    `    command: ${fixtureArgv('crash-after.mjs', 600_000, 0)}`,
+    '    ready: none',
+    '',
+  ].join('\n');
 
 describe('interactive keys', () => {
   it.skipIf(!hasScript)('on a terminal: a hint, t prints the table, r + number restarts that service, q stops cleanly', async () => {
@@ -25,26 +34,26 @@ describe('interactive keys', () => {
       env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
     });
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     const tables = () => out.split(/\r?\n/).filter((line) => TABLE_HEADER.test(line)).length;
     const saw = (what: string, test: () => boolean) => waitFor(test, { what, timeoutMs: 20_000, describe: () => out.slice(-1500) });
 
     await saw('the keys hint', () => out.includes(HINT));
     expect(tables()).toBe(1);
-    child.stdin!.write('t');
+    child.stdin.write('t');
     await saw('a second table', () => tables() === 2);
 
     const before = await session.portsJson(dir);
     const webPid = before.services[0]!.pid;
-    child.stdin!.write('r');
+    child.stdin.write('r');
     await saw('the restart prompt', () => out.includes('restart which service? 1 web, 2 worker'));
-    child.stdin!.write('1\r');
+    child.stdin.write('1\r');
     await session.waitForPorts(dir, 'web restarted', (r) => r.services[0]!.status === 'ready' && r.services[0]!.pid !== webPid);
     expect((await session.portsJson(dir)).services[1]!.pid).toBe(before.services[1]!.pid);
 
-    child.stdin!.write('q');
+    child.stdin.write('q');
     await saw('the clean stop', () => out.includes('stopping every service'));
     let code: number | null | undefined;
     void exited.then((exitCode) => (code = exitCode));
@@ -56,9 +65,13 @@ describe('interactive keys', () => {
     const { dir } = session.project({ 'services.yaml': manifest(await findFreePorts(1)) });
     // bash -m: job control, so the background job has its own process group, as in an interactive shell.
     const job = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} up & wait`;
-    const child = spawn('script', ['-qfec', `bash -m -c '${job}'`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } });
+    const child = spawn('script', ['-qfec', `bash -m -c '${job}'`, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+    });
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     await session.waitForPorts(dir, 'web ready in the background job', (r) => r.services[0]?.status === 'ready');
     await waitFor(() => TABLE_HEADER.test(out), { what: 'the table', timeoutMs: 20_000, describe: () => out.slice(-1500) });
@@ -87,9 +100,13 @@ describe('the startup view on a terminal', () => {
   async function upOnTerminal(columns: number): Promise<string> {
     const { dir } = session.project({ 'services.yaml': manifest(await findFreePorts(1)) });
     const up = `stty cols ${columns} rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} up`;
-    const child = spawn('script', ['-qfec', up, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', TERM: 'xterm-256color' } });
+    const child = spawn('script', ['-qfec', up, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', TERM: 'xterm-256color' },
+    });
     let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     await session.waitForPorts(dir, 'web ready', (r) => r.services[0]?.status === 'ready');
     await waitFor(() => TABLE_HEADER.test(out.replace(/\r/g, '')), { what: 'the table', timeoutMs: 20_000, describe: () => out.slice(-1500) });

@@ -16,11 +16,13 @@ const printed = (n: number) => {
 
 function get(port: number, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve(body));
-    }).once('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(body));
+      })
+      .once('error', reject);
   });
 }
 
@@ -94,7 +96,10 @@ describe('devsup logs', () => {
     });
     session.up(dir);
     // Asked as soon as the last line is in the ring: the log files may not have it yet.
-    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === `web | ${printed(count - 1)}\n`, { what: 'the last line in the ring', timeoutMs: 30_000 });
+    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === `web | ${printed(count - 1)}\n`, {
+      what: 'the last line in the ring',
+      timeoutMs: 30_000,
+    });
     const all = await runCli(['logs', 'web', '-n', String(count)], dir);
     expect((await session.portsJson(dir)).services[1]!.status).toBe('ready'); // answered by the instance, not from the files after it
     expect(all.code, all.stderr).toBe(0);
@@ -108,17 +113,29 @@ describe('devsup logs', () => {
     expect(more.stdout).toBe(all.stdout);
     expect(more.stderr).toBe('devsup: web has 60,000 lines kept; showing all of them.\n');
     // The default count asks for nothing in particular: no word about having fewer.
-    expect(await runCli(['logs', 'idle'], dir)).toEqual({ code: 0, stdout: `idle | listening on ${port} pid ${(await session.portsJson(dir)).services[1]!.pid}\n`, stderr: '' });
+    expect(await runCli(['logs', 'idle'], dir)).toEqual({
+      code: 0,
+      stdout: `idle | listening on ${port} pid ${(await session.portsJson(dir)).services[1]!.pid}\n`,
+      stderr: '',
+    });
   });
 
   it('joins the files and the ring without a gap or a repeat while a service prints on: the files are flushed first', async () => {
-    const { dir } = session.project({ 'services.yaml': ['services:', '  steady:', `    command: ${fixtureArgv('print-steadily.mjs', 40, 200)}`, ''].join('\n') });
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  steady:', `    command: ${fixtureArgv('print-steadily.mjs', 40, 200)}`, ''].join('\n'),
+    });
     session.up(dir);
     // 20,000 lines printed: three times what the ring holds, and some of the newest not yet in the files.
-    await waitFor(async () => Number(/line (\d+) /.exec((await runCli(['logs', 'steady', '-n', '1'], dir)).stdout)?.[1]) >= 20_000, { what: '20,000 lines printed', timeoutMs: 30_000 });
+    await waitFor(async () => Number(/line (\d+) /.exec((await runCli(['logs', 'steady', '-n', '1'], dir)).stdout)?.[1]) >= 20_000, {
+      what: '20,000 lines printed',
+      timeoutMs: 30_000,
+    });
     const result = await runCli(['logs', 'steady', '-n', '15000'], dir);
     expect(result.code, result.stderr).toBe(0);
-    const numbers = result.stdout.split('\n').slice(0, -1).map((line) => Number(/^steady \| line (\d+) x+$/.exec(line)?.[1]));
+    const numbers = result.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => Number(/^steady \| line (\d+) x+$/.exec(line)?.[1]));
     expect(numbers.length).toBe(15_000);
     const first = numbers[0]!;
     const wrong = numbers.findIndex((number, index) => number !== first + index);
@@ -128,12 +145,18 @@ describe('devsup logs', () => {
   it('works from the log files once the instance has stopped', async () => {
     const { dir, port, up } = await startInstance();
     await get(port, '/last');
-    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === 'web | request 1 /last\n', { what: 'the request line in the ring' });
+    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === 'web | request 1 /last\n', {
+      what: 'the request line in the ring',
+    });
     expect((await runCli(['down'], dir)).code).toBe(0);
     await exitWithin(up, 10_000);
     const after = await runCli(['logs', 'web', '-n', '2'], dir);
     expect(after).toEqual({ code: 0, stdout: `web | listening on ${port}\nweb | request 1 /last\n`, stderr: '' });
-    expect(await runCli(['logs', 'web', '-n', '5'], dir)).toEqual({ code: 0, stdout: after.stdout, stderr: 'devsup: web has 2 lines kept; showing all of them.\n' });
+    expect(await runCli(['logs', 'web', '-n', '5'], dir)).toEqual({
+      code: 0,
+      stdout: after.stdout,
+      stderr: 'devsup: web has 2 lines kept; showing all of them.\n',
+    });
     const both = await runCli(['logs', '-n', '1'], dir);
     expect(both.stdout).toBe(`lines | ${printed(299)}\nweb   | request 1 /last\n`);
     const follow = await runCli(['logs', '-f', 'web', '-n', '1'], dir);

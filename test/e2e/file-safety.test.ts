@@ -1,4 +1,17 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,11 +91,13 @@ describe('the state folder', () => {
     expect(readdirSync(shared)).toEqual([]);
   });
 
-  it.runIf(asRoot)("is refused when .devsup belongs to another user (as root)", async () => {
+  it.runIf(asRoot)('is refused when .devsup belongs to another user (as root)', async () => {
     const dir = await project();
     mkdirSync(path.join(dir, '.devsup'), { mode: 0o700 });
     chownSync(path.join(dir, '.devsup'), NOBODY, NOBODY);
-    expect(await refusedUp(dir)).toContain(`.devsup belongs to uid ${NOBODY}, not to you (uid 0): devsup keeps its state only in a folder of its own.`);
+    expect(await refusedUp(dir)).toContain(
+      `.devsup belongs to uid ${NOBODY}, not to you (uid 0): devsup keeps its state only in a folder of its own.`,
+    );
     expect(readdirSync(path.join(dir, '.devsup'))).toEqual([]);
   });
 });
@@ -137,7 +152,9 @@ describe('a .gitignore that is a symlink', () => {
     symlinkSync(target, path.join(dir, '.gitignore'));
     const up = session.up(dir);
     await up.waitForOutput(/^web +\| listening on \d+$/m, 20_000);
-    expect(up.stderr()).toContain('devsup: not adding .devsup/ to .gitignore: it is a symlink, and devsup does not write through one; add .devsup/ to it yourself.');
+    expect(up.stderr()).toContain(
+      'devsup: not adding .devsup/ to .gitignore: it is a symlink, and devsup does not write through one; add .devsup/ to it yourself.',
+    );
     expect(readFileSync(target, 'utf8')).toBe('node_modules\n');
     expect(lstatSync(path.join(dir, '.gitignore')).isSymbolicLink()).toBe(true);
     session.interrupt(up);
@@ -151,7 +168,9 @@ describe('a .gitignore that is a symlink', () => {
     symlinkSync(target, path.join(dir, '.gitignore'));
     const result = await runCli(['init'], dir);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('devsup: not adding .devsup/ and services.local.yaml to .gitignore: it is a symlink, and devsup does not write through one; add them to it yourself.');
+    expect(result.stderr).toContain(
+      'devsup: not adding .devsup/ and services.local.yaml to .gitignore: it is a symlink, and devsup does not write through one; add them to it yourself.',
+    );
     expect(result.stdout).not.toContain('added');
     expect(readFileSync(target, 'utf8')).toBe('node_modules\n');
     expect(existsSync(path.join(dir, 'services.yaml'))).toBe(true);

@@ -42,7 +42,11 @@ request() { "$NODE" -e "fetch('http://127.0.0.1:$PORT/' + 'x'.repeat(3000)).then
 
 /** Runs `script` in its own mount namespace, in `cwd`; resolves with its exit and output. */
 function runInNamespace(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn('unshare', [...unshare, 'sh', '-c', PRELUDE + script], { cwd, env: { ...process.env, NO_COLOR: '1', NODE: process.execPath, CLI, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('unshare', [...unshare, 'sh', '-c', PRELUDE + script], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', NODE: process.execPath, CLI, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -114,12 +118,29 @@ show
     const stderr = section(output, 'stderr');
     expect(stderr).not.toMatch(/unexpected error|at .*\.js:\d+/);
     for (const file of ['state.json', 'ports.json', 'ports.env']) {
-      expect(count(stderr, `devsup: could not write .devsup/${file}: no space left on device; devsup and the services run on, and devsup tries again every second.\n`), stderr).toBe(1);
+      expect(
+        count(
+          stderr,
+          `devsup: could not write .devsup/${file}: no space left on device; devsup and the services run on, and devsup tries again every second.\n`,
+        ),
+        stderr,
+      ).toBe(1);
       expect(count(stderr, `devsup: writing .devsup/${file} again.\n`), stderr).toBe(1);
     }
-    expect(count(stderr, 'devsup: could not write .devsup/logs/web.log: no space left on device; its output stays in memory for `devsup logs`, and devsup tries again at the next output.\n'), stderr).toBe(1);
-    expect(stderr).toMatch(/devsup: writing \.devsup\/logs\/web\.log again \(\d+ bytes of its output could not be written, and the file says where\)\.\n/);
-    expect(stderr.split('\n').filter((line) => line.startsWith('devsup: ') && !line.startsWith('devsup: Ctrl-C')), stderr).toHaveLength(8);
+    expect(
+      count(
+        stderr,
+        'devsup: could not write .devsup/logs/web.log: no space left on device; its output stays in memory for `devsup logs`, and devsup tries again at the next output.\n',
+      ),
+      stderr,
+    ).toBe(1);
+    expect(stderr).toMatch(
+      /devsup: writing \.devsup\/logs\/web\.log again \(\d+ bytes of its output could not be written, and the file says where\)\.\n/,
+    );
+    expect(
+      stderr.split('\n').filter((line) => line.startsWith('devsup: ') && !line.startsWith('devsup: Ctrl-C')),
+      stderr,
+    ).toHaveLength(8);
     expect(section(output, 'ports while full')).toMatch(/"status": "ready"/);
     expect(section(output, 'logs while full')).toMatch(/^web \| request \d+ \/x+\n/m);
     expect(output).toMatch(/^service \d+ runs$/m);
@@ -161,9 +182,13 @@ show
     expect(output).not.toContain('an empty mutex.lock was left');
     const stderr = section(output, 'stderr');
     expect(stderr).not.toMatch(/unexpected error|at .*\.js:\d+/);
-    expect(stderr).toContain('devsup: could not write .devsup/instance.lock: no space left on device; devsup runs without it, so a second `devsup up` here would not be stopped.\n');
+    expect(stderr).toContain(
+      'devsup: could not write .devsup/instance.lock: no space left on device; devsup runs without it, so a second `devsup up` here would not be stopped.\n',
+    );
     expect(stderr).toContain(`devsup: could not add .devsup/ to .gitignore: no space left on device; add it yourself.\n`);
-    expect(stderr).toContain(`devsup: could not write lease files in ${leases}: no space left on device; ports are handed out without a lease until it works again, so another devsup could pick the same one.\n`);
+    expect(stderr).toContain(
+      `devsup: could not write lease files in ${leases}: no space left on device; ports are handed out without a lease until it works again, so another devsup could pick the same one.\n`,
+    );
     expect(stderr).toContain('devsup: could not write .devsup/state.json: no space left on device;');
     expect(stderr).toContain('devsup: could not write .devsup/logs/web.log: no space left on device;');
     expect(section(output, 'ports')).toMatch(/"status": "ready"/);

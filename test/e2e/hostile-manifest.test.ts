@@ -42,10 +42,16 @@ async function upFails(lines: (string | Buffer)[], files: Record<string, string 
 describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing started', () => {
   it('an alias bomb is stopped at the alias that passes the limit', async () => {
     const levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-    for (const [previous, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg']) levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
+    for (const [previous, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg'])
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`);
     expect(levels.join('\n').length).toBeLessThan(500);
     const stderr = await upFails([...levels, 'services:']);
-    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 5)}alias "\\*d" expands this file's aliases to more than 100000 values: write the values out, or nest fewer aliases`, 'm'));
+    expect(stderr).toMatch(
+      new RegExp(
+        `${at('services.yaml', 5)}alias "\\*d" expands this file's aliases to more than 100000 values: write the values out, or nest fewer aliases`,
+        'm',
+      ),
+    );
   });
 
   it('70,000 keys in one map are read in one pass: a duplicate at the end is found', async () => {
@@ -75,7 +81,9 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
 
   it("docker compose's depends_on spelling is answered with what to write", async () => {
     const stderr = await upFails(['services:', '  web:', '    command: node web.js', '    depends_on: { marker: { condition: completed } }']);
-    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 4)}depends_on\\.marker takes the condition itself, not a map: write "marker: completed"$`, 'm'));
+    expect(stderr).toMatch(
+      new RegExp(`${at('services.yaml', 4)}depends_on\\.marker takes the condition itself, not a map: write "marker: completed"$`, 'm'),
+    );
   });
 
   it('docker compose keys are answered with what devsup calls them', async () => {
@@ -92,7 +100,13 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
     expect(envFile).toMatch(new RegExp(`${at('bad.env', 2, 6)}invalid UTF-8 \\(byte 0xe9\\): save the file as UTF-8`, 'm'));
 
     const { dir } = session.project({});
-    writeFileSync(path.join(dir, 'Procfile'), Buffer.concat([Buffer.from('# caf\xe9\n', 'latin1'), Buffer.from(`web: ${process.execPath} -e "require('fs').writeFileSync('${MARKER}', '')"\n`)]));
+    writeFileSync(
+      path.join(dir, 'Procfile'),
+      Buffer.concat([
+        Buffer.from('# caf\xe9\n', 'latin1'),
+        Buffer.from(`web: ${process.execPath} -e "require('fs').writeFileSync('${MARKER}', '')"\n`),
+      ]),
+    );
     const procfile = await runCli(['up'], dir);
     expectNothingStarted(procfile, dir);
     expect(procfile.stderr).toMatch(new RegExp(`${at('Procfile', 1, 6)}invalid UTF-8 \\(byte 0xe9\\): save the file as UTF-8`, 'm'));

@@ -31,17 +31,24 @@ describe('devsup init', () => {
   });
 
   it('takes the services from a Procfile, with foreman ports, and keeps an existing .gitignore', async () => {
-    const { dir } = session.project({ Procfile: 'web: node web.js --port $PORT\n# a comment\nworker: python worker.py\n', '.gitignore': 'node_modules\n.devsup/' });
+    const { dir } = session.project({
+      Procfile: 'web: node web.js --port $PORT\n# a comment\nworker: python worker.py\n',
+      '.gitignore': 'node_modules\n.devsup/',
+    });
     const result = await runCli(['init'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('from your Procfile (web on port 5000, worker on port 5100)');
-    expect(read(dir, 'services.yaml')).toMatch(/ {2}web:\n {4}command: node web\.js --port \$PORT\n {4}port: 5000\n {2}worker:\n {4}command: python worker\.py\n {4}port: 5100\n {4}ready: none +# running once started: it need not listen on its port\n/);
+    expect(read(dir, 'services.yaml')).toMatch(
+      / {2}web:\n {4}command: node web\.js --port \$PORT\n {4}port: 5000\n {2}worker:\n {4}command: python worker\.py\n {4}port: 5100\n {4}ready: none +# running once started: it need not listen on its port\n/,
+    );
     expect(read(dir, '.gitignore')).toBe('node_modules\n.devsup/\nservices.local.yaml\n');
     expect((await runCli(['check'], dir)).code).toBe(0);
   });
 
-  it("takes the dev script from package.json, named after the package", async () => {
-    const { dir } = session.project({ 'package.json': JSON.stringify({ name: '@acme/shop-api', scripts: { start: 'node a.js', dev: 'node b.js' } }) });
+  it('takes the dev script from package.json, named after the package', async () => {
+    const { dir } = session.project({
+      'package.json': JSON.stringify({ name: '@acme/shop-api', scripts: { start: 'node a.js', dev: 'node b.js' } }),
+    });
     const result = await runCli(['init'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(read(dir, 'services.yaml')).toMatch(/ {2}shop-api:\n {4}command: npm run dev\n {4}port: 3000\n/);

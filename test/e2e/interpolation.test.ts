@@ -39,7 +39,7 @@ describe('${…} in a string command', () => {
 });
 
 describe('${PORT} and the other injected variables in a command', () => {
-  it('are what the service gets, not what devsup\'s own environment holds', async () => {
+  it("are what the service gets, not what devsup's own environment holds", async () => {
     const base = await findFreePorts(3);
     const exported = base + 2; // PORT in the shell devsup was started from
     const { dir } = session.project({
@@ -61,7 +61,9 @@ describe('${PORT} and the other injected variables in a command', () => {
       expect((await (await fetch(`http://127.0.0.1:${service.port}/`)).text()).trim()).toBe(String(service.pid));
     }
     expect(await isPortFree(exported)).toBe(true);
-    const marks = await waitFor(() => existsSync(path.join(dir, 'marks')) && readFileSync(path.join(dir, 'marks'), 'utf8'), { what: 'marks written' });
+    const marks = await waitFor(() => existsSync(path.join(dir, 'marks')) && readFileSync(path.join(dir, 'marks'), 'utf8'), {
+      what: 'marks written',
+    });
     expect(marks).toBe(`marks ${base} ${up.child.pid}\n`);
   });
 
@@ -82,7 +84,9 @@ describe('${PORT} and the other injected variables in a command', () => {
 describe('${…} in cwd', () => {
   it('is resolved at load time, with DEVSUP_SERVICE as the child gets it; a port there is a manifest error', async () => {
     const { dir } = session.project({
-      'services.yaml': ['services:', '  web:', '    command: pwd > here', '    cwd: "${APPS}/${DEVSUP_SERVICE}"', '    restart: never', ''].join('\n'),
+      'services.yaml': ['services:', '  web:', '    command: pwd > here', '    cwd: "${APPS}/${DEVSUP_SERVICE}"', '    restart: never', ''].join(
+        '\n',
+      ),
       'apps/web/keep': '',
     });
     const up = session.up(dir, [], { APPS: 'apps', DEVSUP_SERVICE: 'x' });

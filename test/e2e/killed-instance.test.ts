@@ -13,7 +13,11 @@ describe('a devsup killed with SIGKILL', () => {
     expect(watchdogOf(up.child.pid!)).toBeDefined();
     process.kill(up.child.pid!, 'SIGKILL');
     await exitWithin(up, 5_000, 'devsup dies');
-    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'child and grandchild gone', timeoutMs: 2_000, describe: () => pids.filter(isAlive) });
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), {
+      what: 'child and grandchild gone',
+      timeoutMs: 2_000,
+      describe: () => pids.filter(isAlive),
+    });
   });
 
   it('leaves nothing that the next devsup up in that folder must reclaim', async () => {

@@ -32,7 +32,13 @@ const webIs = (status: string) => (report: PortsJson) => report.services[0]?.sta
 
 /** Runs the built CLI as another user, in `cwd`; resolves with its exit and output. */
 function runAs(user: number, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, uid: user, gid: user, env: { ...process.env, NO_COLOR: '1', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    uid: user,
+    gid: user,
+    env: { ...process.env, NO_COLOR: '1', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -64,7 +70,9 @@ describe('the lease folder', () => {
     const reportB = await session.waitForPorts(b.dir, 'second ready', webIs('ready'));
     expect(reportB.services[0]).toMatchObject({ preferred: port, port: port + 1 });
     expect(upB.stderr()).toContain(warning);
-    expect(upB.stderr()).toContain(`port ${port} is leased by devsup pid ${upA.child.pid} for project first (service web); using ${port + 1} instead.`);
+    expect(upB.stderr()).toContain(
+      `port ${port} is leased by devsup pid ${upA.child.pid} for project first (service web); using ${port + 1} instead.`,
+    );
     expect(readdirSync(path.join(root, 'real'))).toEqual([]);
     expect(statSync(personal).mode & 0o7777).toBe(0o700);
 

@@ -38,12 +38,15 @@ describe('two devsup instances on one machine', () => {
     }
   }, 300_000);
 
-  it("do not hand out a port whose service is restarting, and the service gets it back", async () => {
+  it('do not hand out a port whose service is restarting, and the service gets it back', async () => {
     const port = await findFreePorts(3);
     const a = session.project({});
     const flag = path.join(a.dir, 'crashed-once');
     const go = path.join(a.dir, 'go');
-    a.write('services.yaml', ['project: first', 'services:', '  web:', `    command: ${fixtureArgv('restart-slowly.mjs', flag, go)}`, `    port: ${port}`, ''].join('\n'));
+    a.write(
+      'services.yaml',
+      ['project: first', 'services:', '  web:', `    command: ${fixtureArgv('restart-slowly.mjs', flag, go)}`, `    port: ${port}`, ''].join('\n'),
+    );
     const upA = session.up(a.dir);
     await upA.waitForOutput(/^web +\| waiting for /m, 20_000); // crashed; its restart has not bound the port yet
 
@@ -51,7 +54,9 @@ describe('two devsup instances on one machine', () => {
     const upB = session.up(b.dir);
     const reportB = await session.waitForPorts(b.dir, 'second ready', allReady);
     expect(reportB.services[0]).toMatchObject({ preferred: port, port: port + 1 });
-    expect(upB.stderr()).toContain(`port ${port} is leased by devsup pid ${upA.child.pid} for project first (service web); using ${port + 1} instead.`);
+    expect(upB.stderr()).toContain(
+      `port ${port} is leased by devsup pid ${upA.child.pid} for project first (service web); using ${port + 1} instead.`,
+    );
     expect(upB.stdout()).toMatch(new RegExp(`^! ${port}: leased by devsup pid ${upA.child.pid} for project first \\(service web\\)$`, 'm'));
 
     writeFileSync(go, '');

@@ -102,9 +102,12 @@ describe('restarting a service', () => {
     await session.waitForPorts(dir, 'all up', (r) => statusOf(r, 'api') === 'running');
     expect((await runCli(['stop', 'db'], dir)).code).toBe(0);
     expect((await runCli(['restart', 'api'], dir)).code).toBe(0);
-    await waitFor(async () => {
-      const report = await session.portsJson(dir);
-      return statusOf(report, 'db') === 'ready' && statusOf(report, 'api') === 'running';
-    }, { what: 'db started again for api' });
+    await waitFor(
+      async () => {
+        const report = await session.portsJson(dir);
+        return statusOf(report, 'db') === 'ready' && statusOf(report, 'api') === 'running';
+      },
+      { what: 'db started again for api' },
+    );
   });
 });

@@ -24,10 +24,17 @@ describe('editing the manifest while devsup up runs', () => {
     await up.waitForOutput(TABLE_HEADER, 20_000);
     const before = byKey(await session.waitForPorts(dir, 'all ready', (r) => r.services.every((s) => s.status === 'ready')));
 
-    writeFileSync(path.join(dir, 'services.yaml'), manifest({ keep: server(base), change: server(base + 1, ['env: { GREETING: hi }']), add: server(base + 3) }));
+    writeFileSync(
+      path.join(dir, 'services.yaml'),
+      manifest({ keep: server(base), change: server(base + 1, ['env: { GREETING: hi }']), add: server(base + 3) }),
+    );
     await up.waitForOutput(/services\.yaml reloaded: started add; stopped drop; restarted change; 1 unchanged/, 20_000);
     const after = byKey(
-      await session.waitForPorts(dir, 'edit applied', (r) => r.services.length === 3 && r.services.every((s) => s.status === 'ready') && byKey(r).change!.pid !== before.change!.pid),
+      await session.waitForPorts(
+        dir,
+        'edit applied',
+        (r) => r.services.length === 3 && r.services.every((s) => s.status === 'ready') && byKey(r).change!.pid !== before.change!.pid,
+      ),
     );
     expect(Object.keys(after)).toEqual(['keep', 'change', 'add']);
     expect([after.keep!.pid, after.keep!.port]).toEqual([before.keep!.pid, base]);
@@ -36,9 +43,20 @@ describe('editing the manifest while devsup up runs', () => {
     expect(isAlive(before.drop!.pid!)).toBe(false);
     expect(isAlive(before.change!.pid!)).toBe(false);
     // The table again, once the edit's services are ready: not a picture of them half-started.
-    await waitFor(() => up.stdout().split('\n').filter((line) => TABLE_HEADER.test(line)).length === 2, { what: 'a second table', timeoutMs: 10_000, describe: () => up.stdout() });
+    await waitFor(
+      () =>
+        up
+          .stdout()
+          .split('\n')
+          .filter((line) => TABLE_HEADER.test(line)).length === 2,
+      { what: 'a second table', timeoutMs: 10_000, describe: () => up.stdout() },
+    );
     const table = parsePortTable(up.stdout(), 3);
-    expect(table.rows.map((row) => [row.SERVICE, row.STATUS])).toEqual([['keep', 'ready'], ['change', 'ready'], ['add', 'ready']]);
+    expect(table.rows.map((row) => [row.SERVICE, row.STATUS])).toEqual([
+      ['keep', 'ready'],
+      ['change', 'ready'],
+      ['add', 'ready'],
+    ]);
 
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);
@@ -52,7 +70,10 @@ describe('editing the manifest while devsup up runs', () => {
     const before = byKey(await session.waitForPorts(dir, 'ready', (r) => r.services.every((s) => s.status === 'ready')));
 
     writeFileSync(path.join(dir, 'services.yaml'), manifest({ web: [...server(base), 'comand: oops'] }));
-    await up.waitForOutput(/services\.yaml changed, but cannot be used; everything keeps running as it was:\n.*services\.yaml:5:5: unknown key "comand" — did you mean "command"\?/, 20_000);
+    await up.waitForOutput(
+      /services\.yaml changed, but cannot be used; everything keeps running as it was:\n.*services\.yaml:5:5: unknown key "comand" — did you mean "command"\?/,
+      20_000,
+    );
     const after = byKey(await session.portsJson(dir));
     expect([after.web!.pid, after.web!.status]).toEqual([before.web!.pid, 'ready']);
 
@@ -113,7 +134,9 @@ describe('watch', () => {
 
     write('src/app.js', '2');
     await up.waitForOutput(/^web +\| src\/app\.js changed: restarting$/m, 20_000);
-    const after = byKey(await session.waitForPorts(dir, 'ready again', (r) => r.services[0]!.status === 'ready' && r.services[0]!.pid !== before.web!.pid));
+    const after = byKey(
+      await session.waitForPorts(dir, 'ready again', (r) => r.services[0]!.status === 'ready' && r.services[0]!.pid !== before.web!.pid),
+    );
     expect([after.web!.port, after.web!.restarts]).toEqual([port, 0]);
     expect(up.child.exitCode).toBeNull();
     session.interrupt(up);

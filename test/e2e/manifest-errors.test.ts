@@ -10,8 +10,11 @@ afterEach(() => session.cleanup());
 
 /** A service that leaves a file behind if it is ever started: no manifest error may start it. */
 const MARKER = 'started-marker';
-const markerService = (port: number) =>
-  ['  marker:', `    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync('${MARKER}', ''); setInterval(() => {}, 1e9)`])}`, `    port: ${port}`];
+const markerService = (port: number) => [
+  '  marker:',
+  `    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync('${MARKER}', ''); setInterval(() => {}, 1e9)`])}`,
+  `    port: ${port}`,
+];
 
 /** `services.yaml:LINE:COL: ` at the start of a line (a path before the file name is allowed). */
 const at = (line: number | string, column: number | string = '\\d+') => `(?:^|/)services\\.yaml:${line}:${column}: `;
@@ -76,13 +79,7 @@ describe('a bad manifest: exit 2, nothing started, file:line:col on stderr', () 
   });
 
   it('an unknown ${service.port} reference', async () => {
-    const stderr = await upFails([
-      'services:',
-      '  web:',
-      '    command: node server.js',
-      '    env:',
-      '      TARGET: http://127.0.0.1:${nope.port}',
-    ]);
+    const stderr = await upFails(['services:', '  web:', '    command: node server.js', '    env:', '      TARGET: http://127.0.0.1:${nope.port}']);
     expect(stderr).toMatch(new RegExp(`${at(5)}.*nope`, 'm'));
   });
 

@@ -9,7 +9,14 @@ const session = new E2ESession();
 afterEach(() => session.cleanup());
 
 function oneServer(key: string, port: number, extra: string[] = []): string {
-  return ['services:', `  ${key}:`, `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ...extra.map((line) => `    ${line}`), ''].join('\n');
+  return [
+    'services:',
+    `  ${key}:`,
+    `    command: ${fixtureArgv('http-server.mjs')}`,
+    `    port: ${port}`,
+    ...extra.map((line) => `    ${line}`),
+    '',
+  ].join('\n');
 }
 
 describe('a preferred port held by another process', () => {
@@ -122,8 +129,10 @@ describe('fallback: none with the preferred port held', () => {
       ].join('\n'),
     });
     const up = session.up(dir);
-    const report = await session.waitForPorts(dir, 'strict failed, other ready', (r) =>
-      r.services.find((s) => s.service === 'strict')?.status === 'failed' && r.services.find((s) => s.service === 'other')?.status === 'ready',
+    const report = await session.waitForPorts(
+      dir,
+      'strict failed, other ready',
+      (r) => r.services.find((s) => s.service === 'strict')?.status === 'failed' && r.services.find((s) => s.service === 'other')?.status === 'ready',
     );
     expect(report.services.find((s) => s.service === 'other')).toMatchObject({ port: base + 2 });
     expect(report.services.find((s) => s.service === 'strict')!.pid).toBeNull();
@@ -151,7 +160,9 @@ describe('fallback: none with the preferred port held', () => {
 describe('a child that ignores PORT', () => {
   it('is ready on the port it uses, shown in one table once it is ready, and devsup says so once', async () => {
     const base = await findFreePorts(2);
-    const { dir } = session.project({ 'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('ignore-port.mjs', base + 1)}`, `    port: ${base}`, ''].join('\n') });
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('ignore-port.mjs', base + 1)}`, `    port: ${base}`, ''].join('\n'),
+    });
     const up = session.up(dir);
     const report = await session.waitForPorts(dir, 'web ready', (r) => r.services[0]?.status === 'ready');
     expect(report.services[0]).toMatchObject({ port: base + 1, preferred: base });
@@ -160,7 +171,12 @@ describe('a child that ignores PORT', () => {
     expect(table.rows[0]).toMatchObject({ PORT: String(base + 1), STATUS: 'ready' });
     expect(table.notes).toEqual([`! ${base}: listens on ${base + 1}, not on the PORT=${base} it was given`]);
     // No earlier table of it still starting: the drift is in the start-up table.
-    expect(up.stdout().split('\n').filter((line) => TABLE_HEADER.test(line))).toHaveLength(1);
+    expect(
+      up
+        .stdout()
+        .split('\n')
+        .filter((line) => TABLE_HEADER.test(line)),
+    ).toHaveLength(1);
     expect(up.stderr().match(/ignored PORT/g)).toHaveLength(1);
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);

@@ -41,7 +41,11 @@ describe('the port of a service that is not running', () => {
     const port = await findFreePorts(2);
     const project = session.project(gatedWeb(port));
     session.up(project.dir);
-    const waiting = await session.waitForPorts(project.dir, 'web pending', (r) => serviceOf(r, 'web').status === 'pending' && serviceOf(r, 'gate').status === 'starting');
+    const waiting = await session.waitForPorts(
+      project.dir,
+      'web pending',
+      (r) => serviceOf(r, 'web').status === 'pending' && serviceOf(r, 'gate').status === 'starting',
+    );
     expect(serviceOf(waiting, 'web').port).toBe(port);
     expect(await accepts(port)).toBe(false);
     project.write('go', '');
@@ -113,14 +117,20 @@ describe('the holder of a preferred port', () => {
       'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ''].join('\n'),
     });
     session.up(dir);
-    await session.waitForPorts(dir, 'web ready on a fallback', (r) => serviceOf(r, 'web').status === 'ready' && serviceOf(r, 'web').port === port + 1);
+    await session.waitForPorts(
+      dir,
+      'web ready on a fallback',
+      (r) => serviceOf(r, 'web').status === 'ready' && serviceOf(r, 'web').port === port + 1,
+    );
     return { dir, port, holder };
   }
 
   it('is reported as it is now once it has exited, and restart --preferred moves the service back', async () => {
     const { dir, port, holder } = await displacedWeb();
     process.kill(holder.pid, 'SIGKILL');
-    await waitFor(async () => (await runCli(['ports'], dir)).stdout.includes(`! ${port} was held by pid ${holder.pid}`), { what: 'the note says the holder is gone' });
+    await waitFor(async () => (await runCli(['ports'], dir)).stdout.includes(`! ${port} was held by pid ${holder.pid}`), {
+      what: 'the note says the holder is gone',
+    });
     const table = (await runCli(['ports'], dir)).stdout;
     expect(table).toMatch(new RegExp(`^! ${port} was held by pid ${holder.pid}: .* at start; free now .*devsup restart web --preferred`, 'm'));
     expect(serviceOf(await session.portsJson(dir), 'web').holder).toMatchObject({ pid: holder.pid, exited: true, freeNow: true });

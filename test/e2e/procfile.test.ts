@@ -11,19 +11,32 @@ afterEach(() => session.cleanup());
 describe('a Procfile without services.yaml', () => {
   it('gives its processes ports 5000, 5100 as foreman does (or explains the fallback when taken), and waits for web alone to listen', async () => {
     // Free for this run: unbound, and not leased to a devsup already running elsewhere on this machine.
-    const usable = async (port: number) => (await isPortFree(port)) && JSON.parse((await runCli(['who', String(port), '--json'], os.tmpdir())).stdout).lease === null;
+    const usable = async (port: number) =>
+      (await isPortFree(port)) && JSON.parse((await runCli(['who', String(port), '--json'], os.tmpdir())).stdout).lease === null;
     const free = { 5000: await usable(5000), 5100: await usable(5100) };
     const { dir } = session.project({
       // A worker that never listens: it must not hold up the table, nor be restarted for not listening.
-      Procfile: ['# a web process and a worker', `web: ${fixtureCommand('http-server.mjs')}`, `worker: ${fixtureCommand('crash-after.mjs', 600_000, 0)}`, ''].join('\n'),
+      Procfile: [
+        '# a web process and a worker',
+        `web: ${fixtureCommand('http-server.mjs')}`,
+        `worker: ${fixtureCommand('crash-after.mjs', 600_000, 0)}`,
+        '',
+      ].join('\n'),
     });
     const up = session.up(dir);
-    const report = await session.waitForPorts(dir, 'web ready, worker running', (r) => r.services.length === 2 && r.services[0]!.status === 'ready' && r.services[1]!.status === 'running');
+    const report = await session.waitForPorts(
+      dir,
+      'web ready, worker running',
+      (r) => r.services.length === 2 && r.services[0]!.status === 'ready' && r.services[1]!.status === 'running',
+    );
     await up.waitForOutput(/^SERVICE +PORT/m, 10_000);
     const [web, worker] = report.services;
     expect(web).toMatchObject({ service: 'web', preferred: 5000 });
     expect(worker).toMatchObject({ service: 'worker', preferred: 5100 });
-    for (const [service, preferred] of [[web!, 5000], [worker!, 5100]] as const) {
+    for (const [service, preferred] of [
+      [web!, 5000],
+      [worker!, 5100],
+    ] as const) {
       if (free[preferred]) {
         expect(service.port).toBe(preferred);
       } else {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv} from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { FIXTURES } from '../helpers/temp-project.js';
@@ -19,11 +19,17 @@ async function fakeDevsupChild(port: number, instance: number): Promise<number> 
   const child = spawn(process.execPath, [`${FIXTURES}http-server.mjs`], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, PORT: String(port), DEVSUP_SERVICE: 'old', DEVSUP_INSTANCE: String(instance), DEVSUP_MANIFEST: '/elsewhere/services.yaml' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DEVSUP_SERVICE: 'old',
+      DEVSUP_INSTANCE: String(instance),
+      DEVSUP_MANIFEST: '/elsewhere/services.yaml',
+    },
   });
   fakes.push(child.pid!);
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   await waitFor(() => out.includes('listening'), { what: 'fake devsup child listening' });
   return child.pid!;
 }
@@ -44,7 +50,9 @@ describe('devsup up --reclaim', () => {
     const { dir } = session.project({ 'services.yaml': manifest(port) });
     const up = session.up(dir, ['--reclaim']);
     await up.waitForOutput(TABLE_HEADER, 20_000);
-    expect(up.stderr()).toContain(`reclaimed port ${port}: stopped service old (pid ${orphan}) left by a devsup that is gone (/elsewhere/services.yaml).`);
+    expect(up.stderr()).toContain(
+      `reclaimed port ${port}: stopped service old (pid ${orphan}) left by a devsup that is gone (/elsewhere/services.yaml).`,
+    );
     expect(isAlive(orphan)).toBe(false);
     expect(up.stdout()).toMatch(new RegExp(`^web +${port} +${port} +ready`, 'm'));
     session.interrupt(up);
@@ -57,7 +65,9 @@ describe('devsup up --reclaim', () => {
     const { dir } = session.project({ 'services.yaml': manifest(port) });
     const up = session.up(dir, ['--reclaim']);
     await up.waitForOutput(TABLE_HEADER, 20_000);
-    expect(up.stderr()).toContain(`port ${port} is held by service old of the devsup running as pid ${process.pid} for /elsewhere/services.yaml; stop it there (devsup down), --reclaim leaves it alone.`);
+    expect(up.stderr()).toContain(
+      `port ${port} is held by service old of the devsup running as pid ${process.pid} for /elsewhere/services.yaml; stop it there (devsup down), --reclaim leaves it alone.`,
+    );
     expect(isAlive(child)).toBe(true);
     session.interrupt(up);
     expect((await exitWithin(up, 15_000)).code).toBe(0);

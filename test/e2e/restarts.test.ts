@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, fixtureArgv} from '../helpers/e2e-session.js';
+import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
 

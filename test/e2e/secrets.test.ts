@@ -17,7 +17,10 @@ const LEAK = /leak\d+x9/;
 /** A process listening on `port` whose command line carries secrets; it runs in `dir`, so the session's cleanup stops it. */
 async function holdPortWithSecrets(port: number, dir: string): Promise<number> {
   const script = "require('node:net').createServer().listen(Number(process.argv[1]), () => console.log('holding'))";
-  const child = spawn(process.execPath, ['-e', script, String(port), '--password', 'leak1x9', 'postgres://u:leak2x9@db.local/app'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, String(port), '--password', 'leak1x9', 'postgres://u:leak2x9@db.local/app'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   session.track(child.pid);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, exitWithin, fixtureArgv} from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts, isPortFree } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
@@ -51,7 +51,14 @@ describe('Ctrl-C', () => {
   it('kills at once on a second Ctrl-C, without waiting for stop_timeout', async () => {
     const port = await findFreePorts(1);
     const { dir } = session.project({
-      'services.yaml': ['services:', '  stubborn:', `    command: ${fixtureArgv('ignore-sigterm.mjs')}`, `    port: ${port}`, '    stop_timeout: 60s', ''].join('\n'),
+      'services.yaml': [
+        'services:',
+        '  stubborn:',
+        `    command: ${fixtureArgv('ignore-sigterm.mjs')}`,
+        `    port: ${port}`,
+        '    stop_timeout: 60s',
+        '',
+      ].join('\n'),
     });
     const up = session.up(dir);
     const [, pidText] = await up.waitForOutput(/^stubborn +\| stubborn pid (\d+)$/m, 20_000);

@@ -24,7 +24,9 @@ describe('sticky fallbacks', () => {
     const base = await findFreePorts(4);
     const holder = await session.holdPort(base, '0.0.0.0');
     const next = await session.holdPort(base + 1, '127.0.0.1');
-    const { dir } = session.project({ 'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${base}`, ''].join('\n') });
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${base}`, ''].join('\n'),
+    });
 
     const first = await runOnce(dir);
     expect(first.report.services[0]).toMatchObject({ port: base + 2, preferred: base, holder: { pid: holder.pid } });
@@ -36,7 +38,12 @@ describe('sticky fallbacks', () => {
     await waitFor(async () => !isAlive(next.pid) && (await isPortFree(base + 1)), { what: `port ${base + 1} free again` });
     const second = await runOnce(dir);
     expect(second.report.services[0]).toMatchObject({ port: base + 2, lastRun: 'same' });
-    expect(second.table.rows[0]).toMatchObject({ PORT: String(base + 2), PREFERRED: `${base} !`, URL: `http://localhost:${base + 2}`, 'LAST RUN': 'same' });
+    expect(second.table.rows[0]).toMatchObject({
+      PORT: String(base + 2),
+      PREFERRED: `${base} !`,
+      URL: `http://localhost:${base + 2}`,
+      'LAST RUN': 'same',
+    });
     expect(second.table.notes).toEqual([expect.stringMatching(new RegExp(`^! ${base} is held by pid ${holder.pid}: `))]);
 
     // Last run's port is taken now: the service moves on, and the table says its port is new.

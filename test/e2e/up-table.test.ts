@@ -37,8 +37,22 @@ describe('devsup up with free preferred ports', () => {
     // The table `up` prints on stdout: header layout, one row per service, no `!` line.
     expect(up.stdout()).toMatch(TABLE_HEADER);
     const table = parsePortTable(up.stdout(), 2);
-    expect(table.rows[0]).toMatchObject({ SERVICE: 'Web Server', PORT: String(port), PREFERRED: String(port), STATUS: 'ready', RESTARTS: '0', URL: `http://localhost:${port}` });
-    expect(table.rows[1]).toMatchObject({ SERVICE: 'api-v2', PORT: String(port + 1), PREFERRED: String(port + 1), STATUS: 'ready', RESTARTS: '0', URL: `http://localhost:${port + 1}` });
+    expect(table.rows[0]).toMatchObject({
+      SERVICE: 'Web Server',
+      PORT: String(port),
+      PREFERRED: String(port),
+      STATUS: 'ready',
+      RESTARTS: '0',
+      URL: `http://localhost:${port}`,
+    });
+    expect(table.rows[1]).toMatchObject({
+      SERVICE: 'api-v2',
+      PORT: String(port + 1),
+      PREFERRED: String(port + 1),
+      STATUS: 'ready',
+      RESTARTS: '0',
+      URL: `http://localhost:${port + 1}`,
+    });
     expect(table.rows[0]!.PID).toMatch(/^\d+$/);
     expect(table.notes).toEqual([]);
 

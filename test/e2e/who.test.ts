@@ -41,7 +41,16 @@ describe('devsup who PORT', () => {
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({ port, free: false, timeWait: false, lease: null, hint: null });
     expect(report.holders).toEqual([
-      { state: 'listen', pid: holder.pid, command: expect.stringMatching(/node -e /), user: me.username, uid: me.uid, since: expect.any(String), addresses: [address], devsup: null },
+      {
+        state: 'listen',
+        pid: holder.pid,
+        command: expect.stringMatching(/node -e /),
+        user: me.username,
+        uid: me.uid,
+        since: expect.any(String),
+        addresses: [address],
+        devsup: null,
+      },
     ]);
     // /proc gives the start in whole seconds since boot plus 10 ms ticks.
     expect(Math.abs(Date.parse(report.holders[0].since) - before)).toBeLessThan(3_000);
@@ -49,7 +58,9 @@ describe('devsup who PORT', () => {
 
   it('recognises a service of a devsup instance: which service, which manifest, which instance', async () => {
     const port = await findFreePorts(1);
-    const { dir } = session.project({ 'services.yaml': ['project: shop', 'services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ''].join('\n') });
+    const { dir } = session.project({
+      'services.yaml': ['project: shop', 'services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, ''].join('\n'),
+    });
     const up = session.up(dir);
     const report = await session.waitForPorts(dir, 'web ready', (r) => r.services[0]?.status === 'ready');
     const manifest = path.join(dir, 'services.yaml');
@@ -79,7 +90,10 @@ describe('devsup who PORT', () => {
     const port = (server.address() as net.AddressInfo).port;
     await once(net.connect(port, '127.0.0.1').resume(), 'close'); // the server closed first: its end waits in TIME_WAIT
     await new Promise((resolve) => server.close(resolve));
-    const timeWait = () => readFileSync('/proc/net/tcp', 'utf8').split('\n').some((line) => line.includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `) && / 06 /.test(line));
+    const timeWait = () =>
+      readFileSync('/proc/net/tcp', 'utf8')
+        .split('\n')
+        .some((line) => line.includes(`:${port.toString(16).toUpperCase().padStart(4, '0')} `) && / 06 /.test(line));
     await waitFor(timeWait, { what: `a TIME_WAIT entry for port ${port}` });
     const result = await who(String(port));
     expect(result.code).toBe(1);
@@ -87,18 +101,31 @@ describe('devsup who PORT', () => {
     expect(JSON.parse((await who(String(port), '--json')).stdout)).toMatchObject({ free: true, timeWait: true, holders: [] });
   });
 
-  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)("says whose process it is when it may not see it, and what shows it", async () => {
-    const port = await findFreePorts(1);
-    await session.holdPort(port, '0.0.0.0'); // root's; `who` runs as nobody below
-    const child = spawn(process.execPath, [CLI, 'who', String(port)], { cwd: os.tmpdir(), uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    const [code] = (await once(child, 'close')) as [number];
-    expect(code).toBe(0);
-    expect(stdout).toBe(
-      [`port ${port} is held by a process of root (uid 0) that the OS will not name to this user`, '  address:   0.0.0.0', `  to see it: sudo ss -ltnp 'sport = :${port}'`, ''].join('\n'),
-    );
-  });
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
+    'says whose process it is when it may not see it, and what shows it',
+    async () => {
+      const port = await findFreePorts(1);
+      await session.holdPort(port, '0.0.0.0'); // root's; `who` runs as nobody below
+      const child = spawn(process.execPath, [CLI, 'who', String(port)], {
+        cwd: os.tmpdir(),
+        uid: 65534,
+        gid: 65534,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      const [code] = (await once(child, 'close')) as [number];
+      expect(code).toBe(0);
+      expect(stdout).toBe(
+        [
+          `port ${port} is held by a process of root (uid 0) that the OS will not name to this user`,
+          '  address:   0.0.0.0',
+          `  to see it: sudo ss -ltnp 'sport = :${port}'`,
+          '',
+        ].join('\n'),
+      );
+    },
+  );
 
   it.each([['0'], ['65536'], ['http'], ['80', '81'], []])('rejects %j with exit 2', async (...args) => {
     const result = await who(...args);
@@ -106,7 +133,6 @@ describe('devsup who PORT', () => {
     expect(result.stderr).toMatch(/port number[\s\S]*Usage: devsup who PORT/);
   });
 });
-
 
 describe.runIf(process.platform === 'linux')('a fallback away from a devsup service', () => {
   it('names the service and manifest holding the preferred port', async () => {

@@ -37,11 +37,16 @@ export interface PortHolderProcess {
 }
 
 /** Resolves with a run's exit once it ends, or fails after `timeoutMs` showing the tail of its output. */
-export async function exitWithin(run: CliRun, timeoutMs: number, what = 'devsup exits'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function exitWithin(
+  run: CliRun,
+  timeoutMs: number,
+  what = 'devsup exits',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`${what}: still running after ${timeoutMs} ms\nstdout: ${run.stdout().slice(-2000)}\nstderr: ${run.stderr().slice(-2000)}`)),
+      () =>
+        reject(new Error(`${what}: still running after ${timeoutMs} ms\nstdout: ${run.stdout().slice(-2000)}\nstderr: ${run.stderr().slice(-2000)}`)),
       timeoutMs,
     );
   });
@@ -132,7 +137,7 @@ export class E2ESession {
     const script = [
       "const net = require('node:net');",
       'const [port, host, v6] = process.argv.slice(1);',
-      "const server = net.createServer((socket) => socket.end());",
+      'const server = net.createServer((socket) => socket.end());',
       "server.on('error', (error) => { console.log('error ' + error.code); process.exit(3); });",
       "server.listen({ port: Number(port), host, ipv6Only: v6 === 'v6only' }, () => console.log('holding ' + port));",
     ].join('\n');
@@ -164,7 +169,9 @@ export class E2ESession {
     return waitFor(
       async () => {
         if (up && (up.child.exitCode !== null || up.child.signalCode !== null)) {
-          throw new Error(`${what}: devsup up exited (${up.child.exitCode ?? up.child.signalCode}) first\nstdout: ${up.stdout().slice(-2000)}\nstderr: ${up.stderr().slice(-2000)}`);
+          throw new Error(
+            `${what}: devsup up exited (${up.child.exitCode ?? up.child.signalCode}) first\nstdout: ${up.stdout().slice(-2000)}\nstderr: ${up.stderr().slice(-2000)}`,
+          );
         }
         const result = await runCli(['ports', '--json'], dir);
         if (result.code !== 0) {

@@ -31,5 +31,4 @@ describe('findFreePorts', () => {
     extra.push(again);
     expect(again.from).toBe(other.from);
   });
-
 });

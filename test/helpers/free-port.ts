@@ -76,7 +76,7 @@ export async function findFreePorts(count: number): Promise<number> {
   const last = slice.to - FALLBACK_ROOM;
   const span = last - slice.from + 1;
   if (count > span) throw new Error(`a run of ${count} ports does not fit a test port slice (${span})`);
-  for (let scanned = 0; scanned < span; ) {
+  for (let scanned = 0; scanned < span;) {
     const base = slice.from + ((slice.cursor - slice.from + scanned) % span);
     if (base + count - 1 > last) {
       scanned += last - base + 1; // a run does not wrap around: go on from the slice's start

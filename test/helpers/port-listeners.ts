@@ -40,7 +40,7 @@ export async function spawnListener(...specs: ListenSpec[]): Promise<Listener> {
   const child = spawn(process.execPath, ['-e', LISTENER_SCRIPT, JSON.stringify(specs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   running.add(child);
   const line = await new Promise<string>((resolve) => {
-    child.stdout!.once('data', (data: Buffer) => resolve(data.toString()));
+    child.stdout.once('data', (data: Buffer) => resolve(data.toString()));
     child.once('exit', (code) => resolve(`exited with ${code}`));
   });
   if (!line.startsWith('listening')) throw new Error(`listener on port ${specs[0]?.port} (${specs.length} ports) failed: ${line.trim()}`);

@@ -27,8 +27,8 @@ export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
   });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
@@ -38,12 +38,20 @@ export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
     stderr: () => err,
     exited,
     waitForOutput: (pattern, timeoutMs = 15_000) =>
-      waitFor(() => (out + err).match(pattern), { what: `output matching ${pattern}`, timeoutMs, describe: () => ({ stdout: out.slice(-2000), stderr: err.slice(-2000) }) }),
+      waitFor(() => (out + err).match(pattern), {
+        what: `output matching ${pattern}`,
+        timeoutMs,
+        describe: () => ({ stdout: out.slice(-2000), stderr: err.slice(-2000) }),
+      }),
   };
 }
 
 /** Runs the built CLI to completion. */
-export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = startCli(args, cwd, env);
   const { code } = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };

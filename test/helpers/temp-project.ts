@@ -30,5 +30,7 @@ export function tempProjects(): typeof tempProject {
 
 /** `node <fixtures>/NAME args…` as a manifest command string; words are quoted only where needed, so devsup runs it without a shell. */
 export function fixtureCommand(name: string, ...args: (string | number)[]): string {
-  return [process.execPath, path.join(FIXTURES, name), ...args.map(String)].map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : JSON.stringify(word))).join(' ');
+  return [process.execPath, path.join(FIXTURES, name), ...args.map(String)]
+    .map((word) => (/^[\w./:=@%+,-]+$/.test(word) ? word : JSON.stringify(word)))
+    .join(' ');
 }

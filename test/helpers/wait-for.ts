@@ -13,7 +13,7 @@ export async function waitFor<T>(
   let last: T | undefined;
   for (;;) {
     last = await condition();
-    if (last) return last as NonNullable<T>;
+    if (last) return last;
     const elapsed = Date.now() - started;
     if (elapsed > timeoutMs) {
       const got = options.describe ? options.describe() : last;

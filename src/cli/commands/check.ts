@@ -12,7 +12,12 @@ import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env });
+  const manifest = await loadManifest({
+    cwd: io.cwd,
+    file: args.values.file as string | undefined,
+    portOverrides: args.values.port as string[] | undefined,
+    env: io.env,
+  });
   warnAboutLeaseFolder((message) => io.stderr.write(`devsup: ${message}\n`));
   const allocations = await allocatePorts(manifest);
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
@@ -75,5 +80,14 @@ function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]
   }
   if (rows.length === 1) return 'No service has a port.\n';
   const widths = columnWidths(rows);
-  return rows.map((row) => row.map((cell, column) => cell + padding(cell, widths[column]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell + padding(cell, widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

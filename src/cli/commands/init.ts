@@ -14,19 +14,28 @@ const DEFAULT_PORT = 3000;
 
 /** `devsup init [-f FILE]`: a starter services.yaml (from a Procfile if there is one) and the .gitignore lines. Never overwrites. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  if (args.positionals.length > 0) throw new UsageError(`devsup init takes no arguments, got "${args.positionals.join(' ')}".`, 'Usage: devsup init [-f FILE]');
+  if (args.positionals.length > 0)
+    throw new UsageError(`devsup init takes no arguments, got "${args.positionals.join(' ')}".`, 'Usage: devsup init [-f FILE]');
   const given = args.values.file as string | undefined;
   const file = path.resolve(io.cwd, given ?? MANIFEST_NAMES[0]!);
   const dir = path.dirname(file);
   const existing = (given === undefined ? MANIFEST_NAMES.map((name) => path.join(dir, name)) : [file]).find((candidate) => existsSync(candidate));
   if (existing) {
-    throw new DevsupError(`${path.relative(io.cwd, existing) || existing} already exists: devsup init never overwrites a manifest.`, 2, 'Check it with `devsup check`, or move it away to start over.');
+    throw new DevsupError(
+      `${path.relative(io.cwd, existing) || existing} already exists: devsup init never overwrites a manifest.`,
+      2,
+      'Check it with `devsup check`, or move it away to start over.',
+    );
   }
   const { services, source } = starterServices(dir, io.cwd);
   try {
     writeFileSync(file, renderStarterManifest(path.basename(dir), services, source), { flag: 'wx' }); // wx: never over a file made meanwhile
   } catch (error) {
-    throw new DevsupError(`cannot write ${path.relative(io.cwd, file) || file}: ${(error as Error).message}`, 1, 'Check that the folder exists and that you may write there.');
+    throw new DevsupError(
+      `cannot write ${path.relative(io.cwd, file) || file}: ${(error as Error).message}`,
+      1,
+      'Check that the folder exists and that you may write there.',
+    );
   }
   const list = services.map((service) => `${service.key} on port ${service.port}`).join(', ');
   io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${source === 'example' ? 'an example service' : `from your ${source}`} (${list})\n`);
@@ -55,7 +64,7 @@ function starterServices(dir: string, cwd: string): { services: StarterService[]
 function packageScript(dir: string): { key: string; command: string } | undefined {
   let pkg: { name?: unknown; scripts?: Record<string, unknown> } | null;
   try {
-    pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
   } catch {
     return undefined; // none, or not JSON: the example will do
   }

@@ -46,12 +46,20 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 }
 
 /** After the instance has stopped: each service's last lines from its log file, one service after the other. */
-function printFromFiles(folder: string, names: string[], { lines, asked }: { lines: number; asked: boolean }, follow: boolean, io: CliIO, printer: LinePrinter): number {
+function printFromFiles(
+  folder: string,
+  names: string[],
+  { lines, asked }: { lines: number; asked: boolean },
+  follow: boolean,
+  io: CliIO,
+  printer: LinePrinter,
+): number {
   const stateFolder = stateFolderOf(folder);
   const logged = loggedServices(stateFolder);
   if (logged.length === 0) throw new NoInstanceError(folder);
   for (const name of names) {
-    if (!logged.includes(name)) throw new UsageError(`no logs of a service "${name}" in ${stateFolder}${didYouMean(name, logged)}`, `Logged services: ${logged.join(', ')}.`);
+    if (!logged.includes(name))
+      throw new UsageError(`no logs of a service "${name}" in ${stateFolder}${didYouMean(name, logged)}`, `Logged services: ${logged.join(', ')}.`);
   }
   const services = names.length > 0 ? names : logged;
   printer.setKeys(logged, services);
@@ -69,7 +77,11 @@ function printFromFiles(folder: string, names: string[], { lines, asked }: { lin
 /** `-n` asked for more lines than a service has, in memory and in its log files together. */
 function sayWhatIsKept(kept: Record<string, number>, io: CliIO): void {
   for (const [service, count] of Object.entries(kept)) {
-    io.stderr.write(count === 0 ? `devsup: ${service} has no lines kept.\n` : `devsup: ${service} has ${count.toLocaleString('en-US')} line${count === 1 ? '' : 's'} kept; showing all of them.\n`);
+    io.stderr.write(
+      count === 0
+        ? `devsup: ${service} has no lines kept.\n`
+        : `devsup: ${service} has ${count.toLocaleString('en-US')} line${count === 1 ? '' : 's'} kept; showing all of them.\n`,
+    );
   }
 }
 

@@ -7,7 +7,8 @@ import { readReport } from '../read-report.js';
 /** `devsup port SERVICE [NAME]`: the bare number, so scripts can write `curl localhost:$(devsup port api)`. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const [service, name, ...extra] = args.positionals;
-  if (service === undefined || extra.length > 0) throw new UsageError('devsup port takes a service and, optionally, the name of one of its ports.', 'Usage: devsup port SERVICE [NAME]');
+  if (service === undefined || extra.length > 0)
+    throw new UsageError('devsup port takes a service and, optionally, the name of one of its ports.', 'Usage: devsup port SERVICE [NAME]');
   const report = await readReport(instanceFolder(args, io));
   const keys = report.services.map((entry) => entry.service);
   const entry = report.services.find((candidate) => candidate.service === service);

@@ -11,7 +11,10 @@ import { instanceFolder } from '../instance-folder.js';
 export function runAction(action: ActionType): RunCommand {
   return async (args: ParsedArgs, io: CliIO) => {
     if (args.positionals.length === 0) throw new UsageError(`devsup ${action} needs at least one service.`, `Usage: devsup ${action} SERVICE…`);
-    const request = action === 'restart' && args.values.preferred === true ? { type: action, services: args.positionals, preferred: true } : { type: action, services: args.positionals };
+    const request =
+      action === 'restart' && args.values.preferred === true
+        ? { type: action, services: args.positionals, preferred: true }
+        : { type: action, services: args.positionals };
     const reply = await requestOnce(instanceFolder(args, io), request, 'done');
     for (const outcome of reply.outcomes) io.stdout.write(`${outcome.service}: ${outcome.said}\n`);
     return 0;

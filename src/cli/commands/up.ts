@@ -32,7 +32,12 @@ import { watchForChanges } from '../watch-for-changes.js';
  * nothing is left to run. Everything set up on the way is undone however it ends (teardown.ts).
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const loadOptions = { cwd: io.cwd, file: args.values.file as string | undefined, portOverrides: args.values.port as string[] | undefined, env: io.env };
+  const loadOptions = {
+    cwd: io.cwd,
+    file: args.values.file as string | undefined,
+    portOverrides: args.values.port as string[] | undefined,
+    env: io.env,
+  };
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
@@ -59,14 +64,19 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('write the final state', flushState);
     const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, warn });
     teardown.add('close the control socket', () => control.close());
-    const stateKeeper = keepStateFolder(manifest.dir, controlSocketPath(stateFolder), async () => {
-      ensureStateFolder(manifest.dir);
-      lock.restore();
-      await control.reopen();
-      recorded.reopen();
-      flushState();
-      warn(`${stateFolder} was removed while devsup ran: made it again (lock, control socket, state and log files).`);
-    }, warn);
+    const stateKeeper = keepStateFolder(
+      manifest.dir,
+      controlSocketPath(stateFolder),
+      async () => {
+        ensureStateFolder(manifest.dir);
+        lock.restore();
+        await control.reopen();
+        recorded.reopen();
+        flushState();
+        warn(`${stateFolder} was removed while devsup ran: made it again (lock, control socket, state and log files).`);
+      },
+      warn,
+    );
     teardown.add('stop watching the state folder', () => stateKeeper.close());
     teardown.add('stop the services', () => supervisor.shutdown());
     // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
@@ -75,13 +85,18 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     supervisor.on('portChanged', tables.showWhenSettled);
     const startup = showStartup(supervisor, logs, io.stdout, selected);
     supervisor.start(selected);
-    if (selected.length === 0) warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
+    if (selected.length === 0)
+      warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
     const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
     teardown.add('give the terminal back', () => keys.stop());
     // After start-up, so watching costs the starting services nothing.
-    const changes = await watchForChanges(supervisor, loadOptions, loadedAt, { note: (service, text) => supervisor.output.note(service, text), warn, applied: tables.showWhenSettled });
+    const changes = await watchForChanges(supervisor, loadOptions, loadedAt, {
+      note: (service, text) => supervisor.output.note(service, text),
+      warn,
+      applied: tables.showWhenSettled,
+    });
     teardown.add('stop watching for edits', () => changes.close());
     return await supervisor.done;
   } finally {
@@ -90,12 +105,19 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 }
 
 /** Every service's ports, leased to this instance until it ends; each fallback said with its reason. */
-async function allocateAndExplain(manifest: Manifest, lastRun: LastRunPorts | undefined, warn: (message: string) => void, teardown: Teardown): Promise<ServiceAllocation[]> {
+async function allocateAndExplain(
+  manifest: Manifest,
+  lastRun: LastRunPorts | undefined,
+  warn: (message: string) => void,
+  teardown: Teardown,
+): Promise<ServiceAllocation[]> {
   startLeasing(warn);
   teardown.add('give back the port leases', releaseLeases);
   const allocations = await allocatePorts(manifest, { sticky: lastRun });
   explainAllocations(manifest, allocations).forEach(warn);
-  const neededRange = allocations.some((allocation) => allocation.failure || allocation.ports.some((port) => port.source === 'range' || port.source === 'os'));
+  const neededRange = allocations.some(
+    (allocation) => allocation.failure || allocation.ports.some((port) => port.source === 'range' || port.source === 'os'),
+  );
   if (neededRange) explainEphemeralOverlaps(manifest, (await readSystemPorts()).ephemeral).forEach(warn);
   return allocations;
 }

@@ -19,7 +19,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 }
 
 function parsePort(positionals: string[]): number {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'devsup who needs a port number.' : 'devsup who takes one port number.', USAGE);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'devsup who needs a port number.' : 'devsup who takes one port number.', USAGE);
   const [text = ''] = positionals;
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new UsageError(`"${text}" is not a port number (1-65535).`, USAGE);

@@ -54,9 +54,13 @@ async function moveOffATakenPort(spec: ServiceSpec, run: EndedRun): Promise<Afte
   if (!conflict) return undefined;
   if (spec.socket && run.addressInUseLine) {
     // Its "address in use" is its own socket on fd 3, which it ignored: another port would not help.
-    return { kind: 'fail', detail: `it bound port ${run.port} itself instead of using the socket on fd 3 (${conflict.text}); make it listen on fd 3 (LISTEN_FDS) or drop socket: true` };
+    return {
+      kind: 'fail',
+      detail: `it bound port ${run.port} itself instead of using the socket on fd 3 (${conflict.text}); make it listen on fd 3 (LISTEN_FDS) or drop socket: true`,
+    };
   }
-  if (run.portMoves >= MAX_PORT_MOVES) return { kind: 'fail', detail: `port ${run.port} was taken (${conflict.text}), after ${MAX_PORT_MOVES} moves in a row` };
+  if (run.portMoves >= MAX_PORT_MOVES)
+    return { kind: 'fail', detail: `port ${run.port} was taken (${conflict.text}), after ${MAX_PORT_MOVES} moves in a row` };
   return { kind: 'move', conflict };
 }
 
@@ -72,7 +76,8 @@ function restartOrGiveUp(spec: ServiceSpec, run: EndedRun): AfterExit {
   const decision = decideAfterExit(spec.restart, spec.maxRestarts, exit, run.consecutiveFailures);
   const cause = run.notReadyIn ?? describeExit(run);
   if (decision.action === 'exited') return { kind: 'exited', detail: cause };
-  if (decision.action === 'restart') return { kind: 'restart', detail: cause, delayMs: decision.delayMs, consecutiveFailures: decision.consecutiveFailures };
+  if (decision.action === 'restart')
+    return { kind: 'restart', detail: cause, delayMs: decision.delayMs, consecutiveFailures: decision.consecutiveFailures };
   const tried = run.restarts > 0 ? ` after ${run.restarts} restart${run.restarts === 1 ? '' : 's'}` : '';
   return { kind: 'crashed', detail: `${cause}${tried}`, consecutiveFailures: decision.consecutiveFailures };
 }

@@ -41,6 +41,10 @@ describe('explainPortConflict', () => {
   it('says nothing for a free port unless the output complained: a plain crash keeps its port', async () => {
     const port = await findFreePorts(1);
     expect(await explainPortConflict(port, undefined)).toBeUndefined();
-    expect(await explainPortConflict(port, 'Error: listen EADDRINUSE :::1')).toEqual({ text: 'it said: Error: listen EADDRINUSE :::1', held: false, timeWaitOnly: false });
+    expect(await explainPortConflict(port, 'Error: listen EADDRINUSE :::1')).toEqual({
+      text: 'it said: Error: listen EADDRINUSE :::1',
+      held: false,
+      timeWaitOnly: false,
+    });
   });
 });

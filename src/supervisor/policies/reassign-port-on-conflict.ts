@@ -34,6 +34,8 @@ export async function explainPortConflict(port: number, saidLine: string | undef
   const listener = holders.find((candidate) => candidate.state === 'listen');
   if (!saidLine) return listener && { text: `it is held by ${describeHolder(listener, port)}`, held: true, timeWaitOnly: false };
   const timeWaitOnly = !listener && holders.length > 0 && holders.every((holder) => holder.state === 'time-wait');
-  const why = timeWaitOnly ? '; only TIME_WAIT connections are left on the port, which a program that binds without SO_REUSEADDR cannot use until they expire' : '';
+  const why = timeWaitOnly
+    ? '; only TIME_WAIT connections are left on the port, which a program that binds without SO_REUSEADDR cannot use until they expire'
+    : '';
   return { text: `it said: ${saidLine}${why}`, held: listener !== undefined, timeWaitOnly };
 }

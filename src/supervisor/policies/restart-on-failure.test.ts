@@ -22,7 +22,11 @@ describe('decideAfterExit', () => {
   });
 
   it('resets the count after a run that stayed up 10 s', () => {
-    expect(decideAfterExit('on-failure', 5, { ...quickCrash, uptimeMs: STABLE_RUN_MS }, 4)).toEqual({ action: 'restart', delayMs: 0, consecutiveFailures: 1 });
+    expect(decideAfterExit('on-failure', 5, { ...quickCrash, uptimeMs: STABLE_RUN_MS }, 4)).toEqual({
+      action: 'restart',
+      delayMs: 0,
+      consecutiveFailures: 1,
+    });
   });
 
   it('lets a clean exit end the service unless the policy is always', () => {

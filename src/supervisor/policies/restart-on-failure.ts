@@ -21,12 +21,7 @@ const MAX_BACKOFF_MS = 30_000;
  * restarts at once; further consecutive failures wait 100 ms, doubling up to 30 s; after
  * `maxRestarts` restarts in a row the service is given up as crashed.
  */
-export function decideAfterExit(
-  policy: RestartPolicy,
-  maxRestarts: number,
-  exit: ExitFacts,
-  consecutiveFailuresBefore: number,
-): AfterExit {
+export function decideAfterExit(policy: RestartPolicy, maxRestarts: number, exit: ExitFacts, consecutiveFailuresBefore: number): AfterExit {
   const succeeded = exit.code === 0;
   const restarts = policy === 'always' || (policy === 'on-failure' && !succeeded);
   if (!restarts) return succeeded ? { action: 'exited' } : { action: 'crashed', consecutiveFailures: consecutiveFailuresBefore + 1 };
