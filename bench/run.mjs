@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { WATCH_DEBOUNCE_MS } from '../dist/supervisor/policies/restart-on-change.js';
+import { WATCH_DEBOUNCE_MS } from '../dist/supervisor/restart-on-change.js';
 import { loadManifest } from '../dist/manifest/load-manifest.js';
 import { allocatePorts } from '../dist/ports/allocate-ports.js';
 import { inspectPort } from '../dist/ports/inspect-port.js';
@@ -308,7 +308,6 @@ async function timeAllocation(manifest) {
   const start = performance.now();
   const allocations = await allocatePorts(manifest);
   const elapsed = performance.now() - start;
-  await Promise.all(allocations.flatMap((allocation) => allocation.ports.map((port) => port.reservation?.release())));
   releaseLeases();
   return { elapsed, allocations };
 }
