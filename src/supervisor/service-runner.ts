@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
-import type { AllocateOptions } from '../ports/allocate-ports.js';
 import { findMarkedProcesses, ownStartTime, stopMarkedProcesses, type MarkedProcess } from '../ports/marked-processes.js';
-import type { PortAssignment, PortReservation } from '../ports/port-types.js';
-import { probePort } from '../ports/probe-port.js';
+import type { PortAssignment } from '../ports/port-types.js';
 import type { OutputBus } from './output-bus.js';
 import { decideAfterRun, type AfterExit } from './policies/after-exit.js';
-import { explainPortConflict, findAddressInUse, MAX_PORT_MOVES } from './policies/reassign-port-on-conflict.js';
-import { DRIFT_GRACE_MS, findDriftedPort, ReadinessTimeout, waitUntilReady } from './readiness.js';
+import type { PortConflict } from './policies/reassign-port-on-conflict.js';
+import { DRIFT_GRACE_MS } from './readiness.js';
+import { checkDriftLater, QUICK_EXIT_MS, watchForBindErrors, watchReadiness, type Run } from './run-watches.js';
+import { ServicePorts, type MoveOptions } from './service-ports.js';
 import { checkTransition, isActiveStatus, type ServiceStatus, type StopReason } from './service-status.js';
 import { spawnChild, type ChildExit } from './spawn-child.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
@@ -27,8 +27,7 @@ export interface RunnerContext {
   reassignPorts(runner: ServiceRunner, avoid: MoveOptions): Promise<PortAssignment[] | { failure: string }>;
 }
 
-/** What a move must avoid: ports the service could not bind, and (after such a failure) TIME_WAIT ports. */
-export type MoveOptions = Pick<AllocateOptions, 'unbindable' | 'deferTimeWait'>;
+export type { MoveOptions } from './service-ports.js';
 
 /** The OS edges of a runner, and its clock: the real ones by default; tests may pass others to drive every transition. */
 export interface RunnerSeams {
@@ -56,21 +55,6 @@ interface RunnerEvents {
   portChanged: [];
 }
 
-/** One spawn of the service's command, from launch to the end of its exit handling. */
-interface Run {
-  pid: number;
-  startedAt: number;
-  readiness: AbortController;
-  ready: boolean;
-  /** A line of its output that said its address was in use, seen while it was not ready yet. */
-  addressInUseLine: string | undefined;
-  stopWatchingForBindErrors(): void;
-  /** Resolves once its exit has been handled (the next status set). */
-  handled: Promise<void>;
-}
-
-// A service without a readiness check that exits this soon may have failed to bind its port.
-const QUICK_EXIT_MS = 5_000;
 // How long an exited service's output may take to drain before devsup acts on the exit.
 const OUTPUT_GRACE_MS = 1_000;
 
@@ -85,19 +69,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   private currentStatus: ServiceStatus = 'pending';
   private currentDetail: string | undefined;
   private stopReason: StopReason | undefined;
-  private assigned: PortAssignment[];
+  private readonly servicePorts: ServicePorts;
   private run: Run | undefined;
   /** Bumped by every stop: work begun before it (a start awaiting its ports) must not go on. */
   private generation = 0;
   private restartTimer: { cancel(): void } | undefined;
   private crashRestarts = 0;
   private consecutiveFailures = 0;
-  private portMoves = 0;
-  /** Ports this service failed to bind since it was last ready, though a probe calls them free. */
-  private readonly unbindablePorts = new Map<number, string>();
-  /** It once failed on a port that held only TIME_WAIT connections: such ports come last for it. */
-  private defersTimeWait = false;
-  private drifted: number | undefined;
   private launched: ResolvedService | undefined;
 
   constructor(
@@ -107,7 +85,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     private readonly seams: RunnerSeams = REAL_SEAMS,
   ) {
     super();
-    this.assigned = ports;
+    this.servicePorts = new ServicePorts(spec, ports, (avoid) => context.reassignPorts(this, avoid), context.warn);
   }
 
   get status(): ServiceStatus {
@@ -124,11 +102,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   }
 
   get ports(): PortAssignment[] {
-    return this.assigned;
+    return this.servicePorts.all;
   }
 
   get port(): number | undefined {
-    return this.assigned[0]?.port;
+    return this.servicePorts.primary;
   }
 
   /** Crash restarts only, as the table shows them. */
@@ -138,7 +116,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
 
   /** The port it was given, when it listens on another one (it ignored PORT). */
   get driftedFrom(): number | undefined {
-    return this.drifted;
+    return this.servicePorts.driftedFrom;
   }
 
   /** The command and environment of its last start: a manifest edit that changes them restarts it. */
@@ -217,8 +195,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
 
   /** New ports for a stopped service (back to its preferred ones): services that use the old ones must follow. */
   moveTo(ports: PortAssignment[]): void {
-    this.assigned = ports;
-    this.drifted = undefined;
+    this.servicePorts.replace(ports);
     this.emit('portChanged');
   }
 
@@ -250,7 +227,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   }
 
   /**
-   * Starts one run. Its ports are probed again first (see takePorts); with `socket: true` the probe
+   * Starts one run. Its ports are probed again first (ServicePorts.claim); with `socket: true` the probe
    * socket of the first port is handed to the child as fd 3 and closed right after (kept open,
    * devsup would accept, and steal, the child's connections).
    */
@@ -263,46 +240,15 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       return this.transition('failed', 'socket handoff (socket: true) needs Linux or macOS: Node cannot pass a socket to a child on Windows');
     }
     const generation = this.generation;
-    const taken = await this.takePorts(generation);
-    if (taken === undefined || generation !== this.generation) return taken?.listenSocket?.release();
+    const claimed = await this.servicePorts.claim(() => generation === this.generation);
+    if (claimed === undefined) return; // a stop overtook it
+    if ('failure' in claimed) return this.transition('failed', claimed.failure);
+    if (claimed.moved) this.emit('portChanged');
     try {
-      this.launch(taken.listenSocket?.fd());
+      if (generation === this.generation) this.launch(claimed.listenSocket?.fd());
     } finally {
-      await taken.listenSocket?.release();
+      await claimed.listenSocket?.release();
     }
-  }
-
-  /**
-   * Probes the service's ports right before it spawns: nothing holds them while the service is not
-   * running (a reserved port that accepted connections would look up to every health check), so a
-   * stranger may have bound one since allocation or the last run. Then the service moves, as after a
-   * lost race. Undefined when it could not get ports (and has failed) or was stopped meanwhile.
-   */
-  private async takePorts(generation: number, moves = 0): Promise<{ listenSocket?: PortReservation } | undefined> {
-    const probes = await Promise.all(
-      this.assigned.map((assignment, i) => probePort(assignment.port, { host: this.spec.host, hold: this.spec.socket && i === 0 })),
-    );
-    const takenAt = probes.findIndex((probe) => probe.result !== 'free');
-    if (takenAt === -1) return { listenSocket: probes[0]?.reservation };
-    await Promise.all(probes.flatMap((probe) => probe.reservation?.release() ?? []));
-    if (generation !== this.generation) return undefined;
-    const port = this.assigned[takenAt]!.port;
-    const conflict =
-      (await explainPortConflict(port, undefined))?.text ?? `it is ${probes[takenAt]!.result === 'forbidden' ? 'forbidden' : 'in use'} now`;
-    if (moves >= MAX_PORT_MOVES) {
-      this.transition('failed', `port ${port} was taken (${conflict}), after ${MAX_PORT_MOVES} moves in a row`);
-      return undefined;
-    }
-    const moved = await this.context.reassignPorts(this, { unbindable: this.unbindablePorts, deferTimeWait: this.defersTimeWait });
-    if (generation !== this.generation) return undefined;
-    if ('failure' in moved) {
-      this.transition('failed', `port ${port} was taken since devsup chose it (${conflict}), and no other port could be had: ${moved.failure}`);
-      return undefined;
-    }
-    this.assigned = moved;
-    this.context.warn(`${this.spec.key}: port ${port} was taken since devsup chose it (${conflict}); moving to port ${this.port}.`);
-    this.emit('portChanged');
-    return this.takePorts(generation, moves + 1);
   }
 
   private launch(listenFd: number | undefined): void {
@@ -339,47 +285,38 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.run = run;
     run.handled = this.failOnError(child.exited.then((exit) => this.handleExit(run, exit, outputDone)));
     this.context.watchdog?.watch(pid);
-    this.watchForBindErrors(run);
+    if (this.ports.length > 0) watchForBindErrors(run, this.context.output, this.spec);
     this.transition(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(run, resolved);
     else this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
   }
 
   private checkReadiness(run: Run, resolved: ResolvedService): void {
-    const { signal } = run.readiness;
     const target = {
-      pid: run.pid,
       port: this.port,
-      givenPorts: this.assigned.map((assignment) => assignment.port),
+      givenPorts: this.ports.map((assignment) => assignment.port),
       host: this.spec.host,
       cwd: this.spec.cwd,
       env: resolved.env,
       onLine: (listener: (line: string) => void) => this.context.output.onLine(this.spec.key, listener),
-      // "http /health → 503, 4 s" for the startup view and `devsup ports`, from the first second on.
-      onProgress: (seen: string, waitedMs: number) => {
-        if (waitedMs >= 1_000 && !signal.aborted && this.run === run) this.transition('starting', `${seen}, ${Math.floor(waitedMs / 1000)} s`);
-      },
     };
-    const checked = waitUntilReady(this.spec.ready, target, this.spec.readyTimeoutMs, signal).then(
-      ({ driftedTo }) => {
-        if (signal.aborted || this.run !== run) return;
+    const checked = watchReadiness(run, this.spec, target, () => this.run === run, {
+      progress: (detail) => this.transition('starting', detail),
+      ready: (driftedTo) => {
         run.ready = true;
-        this.portMoves = 0;
-        this.unbindablePorts.clear();
+        this.servicePorts.noteReady();
         run.stopWatchingForBindErrors();
         if (driftedTo !== undefined) this.noteDrift(driftedTo);
         else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http') this.checkDriftLater(run, 0);
         this.transition('ready');
       },
-      async (error: unknown) => {
-        if (signal.aborted || this.run !== run) return;
-        if (!(error instanceof ReadinessTimeout)) throw error;
-        // Not ready in time is a failed run: devsup stops it, and the restart policy sees why (not the signal it sent).
-        this.context.warn(`${this.spec.key}: ${error.message}`);
-        this.moveToStopping('not ready in time', error.message);
+      // Not ready in time is a failed run: devsup stops it, and the restart policy sees why (not the signal it sent).
+      notReady: async (why) => {
+        this.context.warn(`${this.spec.key}: ${why}`);
+        this.moveToStopping('not ready in time', why);
         await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
       },
-    );
+    });
     void this.failOnError(checked);
   }
 
@@ -409,7 +346,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       notReadyIn,
       consecutiveFailures: this.consecutiveFailures,
       restarts: this.crashRestarts,
-      portMoves: this.portMoves,
+      portMoves: this.servicePorts.movesInARow,
     });
     // A stop asked for while the policies decided wins over what they decided.
     if (this.currentStatus === 'stopping' && this.stopReason !== 'not ready in time') return this.transition('stopped');
@@ -451,70 +388,31 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
-  /**
-   * Its port was taken between the probe and its own bind: a new port and a new start at once, not
-   * a crash; the services that use its port follow (the supervisor restarts them on `portChanged`).
-   */
-  private async moveAfterLostRace(conflict: { text: string; held: boolean; timeWaitOnly: boolean }): Promise<void> {
-    const key = this.spec.key;
-    const port = this.port!;
-    // A port devsup's probe calls free but the program cannot bind (TIME_WAIT without SO_REUSEADDR)
-    // must not be handed back to it: the move would land where it just failed.
-    if (!conflict.held) this.unbindablePorts.set(port, `${key} could not bind it (${conflict.text})`);
-    if (conflict.timeWaitOnly) this.defersTimeWait = true;
-    const moved = await this.context.reassignPorts(this, { unbindable: this.unbindablePorts, deferTimeWait: this.defersTimeWait });
-    if ('failure' in moved)
-      return this.transition('failed', `port ${port} was taken (${conflict.text}), and no other port could be had: ${moved.failure}`);
-    this.portMoves += 1;
-    this.assigned = moved;
-    this.context.warn(
-      `${key}: port ${port} was taken before ${key} could bind it (${conflict.text}); moving to port ${this.port}. Not counted as a crash.`,
-    );
+  /** Its port was taken between the probe and its own bind: new ports and a new start at once, not a crash. */
+  private async moveAfterLostRace(conflict: PortConflict): Promise<void> {
+    const outcome = await this.servicePorts.moveAfterLostRace(conflict);
+    if ('failure' in outcome) return this.transition('failed', outcome.failure);
     this.transition('starting', `moving to port ${this.port}`);
-    this.emit('portChanged'); // first: the next launch reads its PORT from what the supervisor records
+    // The services that use its port follow: the supervisor restarts them on `portChanged`.
+    this.emit('portChanged');
     await this.spawnRun();
   }
 
-  /** For services whose readiness does not look at the port: once, a while after start, is it listening elsewhere? */
   private checkDriftLater(run: Run, delayMs: number): void {
-    if (this.port === undefined) return;
-    const givenPorts = this.assigned.map((assignment) => assignment.port);
-    setTimeout(() => {
-      if (this.run !== run) return;
-      // Drift is a courtesy: when the process table cannot be read, devsup simply does not notice it.
-      void findDriftedPort({ pid: run.pid, givenPorts }).then(
-        (drifted) => {
-          if (drifted !== undefined && this.run === run) this.noteDrift(drifted);
-        },
-        () => undefined,
-      );
-    }, delayMs).unref();
-  }
-
-  /** The service ignored PORT and listens on `actual`: from now on that is its port, in the table and for `${svc.port}`. */
-  private noteDrift(actual: number): void {
-    const given = this.port!;
-    this.drifted = given;
-    this.assigned = [{ ...this.assigned[0]!, port: actual }, ...this.assigned.slice(1)];
-    this.context.warn(
-      `${this.spec.key} ignored PORT=${given} and listens on ${actual}; the table shows ${actual}. ` +
-        'Make it listen on $PORT: give the port on its command line (Vite: `vite --port ${port} --strictPort`; Flask: `flask run --port ${port}`; ' +
-        'Django: `manage.py runserver ${port}`), or name the variable it reads with `port_env` (gradio: GRADIO_SERVER_PORT).',
+    const givenPorts = this.ports.map((assignment) => assignment.port);
+    checkDriftLater(
+      run,
+      givenPorts,
+      delayMs,
+      () => this.run === run,
+      (port) => this.noteDrift(port),
     );
-    this.emit('portChanged');
   }
 
-  /** Until this run is ready (or, without a check, for its first seconds), notice "address already in use". */
-  private watchForBindErrors(run: Run): void {
-    if (this.assigned.length === 0) return;
-    const unsubscribe = this.context.output.onLine(this.spec.key, (line) => {
-      run.addressInUseLine ??= findAddressInUse([line]);
-    });
-    const timer = this.spec.ready.kind === 'none' ? setTimeout(() => run.stopWatchingForBindErrors(), QUICK_EXIT_MS).unref() : undefined;
-    run.stopWatchingForBindErrors = () => {
-      unsubscribe();
-      clearTimeout(timer);
-    };
+  /** The service ignored PORT and listens on `actual`: from now on that is its port. */
+  private noteDrift(actual: number): void {
+    this.servicePorts.noteDrift(actual);
+    this.emit('portChanged');
   }
 
   private lastLinesSuffix(): string {
