@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -34,6 +35,17 @@ describe('.devsup removed while devsup runs (git clean -fdx)', () => {
     const report = await session.waitForPorts(dir, 'the instance answers again', (r) => r.services[0]?.status === 'ready', 10_000);
     expect(report.services[0]).toMatchObject({ pid: webPid, port });
     expect(existsSync(path.join(dir, '.devsup', 'state.json'))).toBe(true);
+    const down = await runCli(['down'], dir);
+    expect(down.code, down.stderr).toBe(0);
+    expect((await exitWithin(up, 15_000)).code).toBe(0);
+  });
+
+  it('its control socket alone removed is made again too', async () => {
+    const { dir, up } = await runningInstance();
+    const socket = path.join(dir, '.devsup', 'control.sock');
+    rmSync(socket);
+    await waitFor(() => existsSync(socket), { what: 'the control socket made again' });
+    // `down` needs the socket itself (ports could fall back to state.json).
     const down = await runCli(['down'], dir);
     expect(down.code, down.stderr).toBe(0);
     expect((await exitWithin(up, 15_000)).code).toBe(0);
