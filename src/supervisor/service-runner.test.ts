@@ -7,10 +7,10 @@ import { fixtureCommand } from '../../test/helpers/temp-project.js';
 import { serviceSpec } from '../../test/helpers/specs.js';
 import { isAlive, waitFor } from '../../test/helpers/wait-for.js';
 import { OutputBus } from './output-bus.js';
-import { ServiceRunner, type RunnerSeams } from './service-runner.js';
+import { REAL_SEAMS, ServiceRunner, type RunnerSeams } from './service-runner.js';
 import { InvalidTransitionError, type ServiceStatus } from './service-status.js';
 import { spawnChild } from './spawn-child.js';
-import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
+import { stopServiceTree } from './stop-service-tree.js';
 
 const runners: ServiceRunner[] = [];
 const folders: string[] = [];
@@ -18,16 +18,6 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((runner) => runner.stop('shutdown')));
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
-
-const REAL: RunnerSeams = {
-  spawn: spawnChild,
-  stopTree: stopServiceTree,
-  killTree: killTreeNow,
-  schedule: (callback, delayMs) => {
-    const timer = setTimeout(callback, delayMs);
-    return { cancel: () => clearTimeout(timer) };
-  },
-};
 
 /** A runner of `spec` on the real OS edges (or `seams`), recording every status it passes through. */
 function runnerOf(spec: ServiceSpec, seams: Partial<RunnerSeams> = {}) {
@@ -42,7 +32,7 @@ function runnerOf(spec: ServiceSpec, seams: Partial<RunnerSeams> = {}) {
       resolve: () => ({ command: spec.command, env: { ...process.env } as Record<string, string> }),
       reassignPorts: async () => ({ failure: 'no port in this test' }),
     },
-    { ...REAL, ...seams },
+    { ...REAL_SEAMS, ...seams },
   );
   runners.push(runner);
   const seen: string[] = [];

@@ -38,7 +38,8 @@ export interface RunnerSeams {
   schedule(callback: () => void, delayMs: number): { cancel(): void };
 }
 
-const REAL_SEAMS: RunnerSeams = {
+/** The real OS edges and clock, for tests that replace only one of them. */
+export const REAL_SEAMS: RunnerSeams = {
   spawn: spawnChild,
   stopTree: stopServiceTree,
   killTree: killTreeNow,

@@ -14,9 +14,8 @@ import { manifestOf, serviceSpec } from '../../test/helpers/specs.js';
 import { isAlive, waitFor } from '../../test/helpers/wait-for.js';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import { Supervisor } from './supervisor.js';
-import type { RunnerSeams } from './service-runner.js';
-import { spawnChild } from './spawn-child.js';
-import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
+import { REAL_SEAMS, type RunnerSeams } from './service-runner.js';
+import { stopServiceTree } from './stop-service-tree.js';
 
 const running: Supervisor[] = [];
 afterEach(async () => {
@@ -288,13 +287,8 @@ describe('Supervisor', () => {
     const port = await findFreePorts(2);
     let breakStops = false;
     const seams: RunnerSeams = {
-      spawn: spawnChild,
+      ...REAL_SEAMS,
       stopTree: (pid, options) => (breakStops ? Promise.reject(new Error('the process table cannot be read')) : stopServiceTree(pid, options)),
-      killTree: killTreeNow,
-      schedule: (callback, delayMs) => {
-        const timer = setTimeout(callback, delayMs);
-        return { cancel: () => clearTimeout(timer) };
-      },
     };
     const { supervisor, runner, warnings } = await supervise(
       [
