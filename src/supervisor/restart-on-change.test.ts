@@ -57,7 +57,8 @@ describe('restartOnChange', () => {
     // A sentinel save after the burst: had the burst caused two restarts, both would land before its one.
     writeFileSync(path.join(dir, 'src/sentinel.js'), 'last');
     await waitFor(() => said.length === 2 && starts('app') === 3, { what: 'one restart for the sentinel', describe: () => [said, output()] });
-    expect(said[0]).toBe('app: src/file0.js and 19 more changed: restarting');
+    // Which save is named first is the order the file events arrive in, which a busy machine may shuffle.
+    expect(said[0]).toMatch(/^app: src\/file\d+\.js and 19 more changed: restarting$/);
     expect(said[1]).toBe('app: src/sentinel.js changed: restarting');
     expect(supervisor.runners.get('app')!.restarts).toBe(0);
   });
