@@ -154,6 +154,16 @@ describe('ServiceRunner: the moves of its state machine', () => {
     expect(runner.status).toBe('stopped');
   });
 
+  it('a kill during the backoff (a second Ctrl-C) leaves it stopped, not stopping', async () => {
+    const { runner, statuses } = runnerOf(serviceSpec('loop', { command: fixtureCommand('crash-after.mjs', 0, 1) }), {
+      schedule: () => ({ cancel: () => undefined }), // the backoff never ends by itself
+    });
+    await runner.start();
+    await waitFor(() => runner.status === 'restarting', { what: 'loop in backoff', describe: () => statuses() });
+    await runner.kill();
+    expect(runner.status).toBe('stopped');
+  });
+
   it('a stop asked for while it starts wins: no process is left', async () => {
     const spawned: number[] = [];
     const { runner } = runnerOf(serviceSpec('web', { command: forever }), {

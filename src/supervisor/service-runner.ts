@@ -191,6 +191,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.restartTimer?.cancel();
     if (this.isActive) this.moveToStopping('shutdown', 'shutdown');
     if (this.run) await this.seams.killTree(this.run.pid);
+    else if (this.currentStatus === 'stopping') this.transition('stopped'); // nothing ran (in backoff): its exit will not come
     await stopMarkedProcesses(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }), 'SIGKILL', 0);
   }
 
