@@ -64,3 +64,8 @@ export class NoInstanceError extends DevsupError {
     super(`devsup is not running in ${folder}`, 1);
   }
 }
+
+/** The message of anything thrown, for a sentence that says what went wrong. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

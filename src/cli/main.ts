@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DevsupError, UsageError } from '../errors.js';
+import { DevsupError, UsageError, messageOf } from '../errors.js';
 import type { CliIO } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
 
@@ -110,7 +110,7 @@ function reportError(error: unknown, io: CliIO): number {
     if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   io.stderr.write(`devsup: unexpected error: ${message}\n`);
   io.stderr.write(
     debug && error instanceof Error && error.stack

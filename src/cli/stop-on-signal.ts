@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -15,7 +16,7 @@ export function stopAllOnSignal(supervisor: Supervisor, warn: (message: string) 
       void supervisor.shutdown(); // never rejects: a service it cannot stop is said, and `done` still ends
     } else {
       warn('killing every service now.');
-      supervisor.killAll().catch((error: unknown) => warn(`could not kill every service: ${error instanceof Error ? error.message : String(error)}`));
+      supervisor.killAll().catch((error: unknown) => warn(`could not kill every service: ${messageOf(error)}`));
     }
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);

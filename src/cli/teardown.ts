@@ -1,3 +1,5 @@
+import { messageOf } from '../errors.js';
+
 /**
  * What `up` must undo, in the reverse order it was set up, however `up` ends: after Ctrl-C, after
  * the last service finished, or when a step of start-up threw. A step that fails is said and the
@@ -16,7 +18,7 @@ export class Teardown {
       try {
         await undo();
       } catch (error) {
-        warn(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+        warn(`could not ${what}: ${messageOf(error)}`);
       }
     }
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
 import { readRegularFile, reasonOf, RefusedFileError, shownPath, writeFully } from '../files/safe-files.js';
-import { isSameProcess, processStartTime } from '../ports/process-identity.js';
+import { isSameProcess, ownStartTime } from '../ports/process-identity.js';
 
 export const LOCK_NAME = 'instance.lock';
 
@@ -45,7 +45,7 @@ export async function takeInstanceLock(stateFolder: string, manifestFile: string
 }
 
 async function lockOrFail(file: string, manifestFile: string): Promise<InstanceLock> {
-  const content = `${process.pid} ${processStartTime(process.pid) ?? '-'}\n`;
+  const content = `${process.pid} ${ownStartTime() ?? '-'}\n`;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createExclusively(file, content)) {
       const release = () => releaseLock(file, content);
@@ -85,7 +85,7 @@ async function lockOrFail(file: string, manifestFile: string): Promise<InstanceL
 /** Removes the lock only if it still holds `raw`; false when another process is taking it over. */
 function removeStaleLock(file: string, raw: string): boolean {
   const guard = `${file}.${createHash('sha256').update(raw).digest('hex').slice(0, 16)}.takeover`;
-  if (!createExclusively(guard, `${process.pid} ${processStartTime(process.pid) ?? '-'}\n`)) {
+  if (!createExclusively(guard, `${process.pid} ${ownStartTime() ?? '-'}\n`)) {
     // A guard whose maker died mid-takeover would block every later instance.
     const maker = parseOwner(readOrUndefined(guard) ?? '');
     if (maker && !isSameProcess(maker.pid, maker.startTime)) unlinkQuietly(guard);

@@ -1,7 +1,7 @@
 import type { PortsReport } from '../output/ports-report.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { WriteTrouble } from '../files/write-trouble.js';
-import { processStartTime } from '../ports/process-identity.js';
+import { ownStartTime, processStartTime } from '../ports/process-identity.js';
 import { writeState, type ChildRecord } from './state-folder.js';
 
 const THROTTLE_MS = 50;
@@ -15,7 +15,7 @@ const RETRY_MS = 1_000;
  * Returns `flush`, which writes the final state synchronously.
  */
 export function keepStateWritten(folder: string, supervisor: Supervisor, report: () => PortsReport, warn: (message: string) => void): () => void {
-  const base = { version: 1 as const, pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString() };
+  const base = { version: 1 as const, pid: process.pid, startTime: ownStartTime(), startedAt: new Date().toISOString() };
   const trouble = new WriteTrouble(warn);
   let timer: NodeJS.Timeout | undefined;
   const startTimes = new Map<number, string | undefined>();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findMarkedProcesses, ownStartTime, stopMarkedProcesses } from './marked-processes.js';
+import { findMarkedProcesses, stopMarkedProcesses } from './marked-processes.js';
+import { ownStartTime } from './process-identity.js';
 import { isAlive, waitFor } from '../../test/helpers/wait-for.js';
 
 const started: number[] = [];

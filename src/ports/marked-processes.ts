@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readDevsupMarkFromProc } from './devsup-mark.js';
 import { listPids } from './proc-net.js';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { isSameProcess, ownStartTime, processStartTime } from './process-identity.js';
 
 /** Which marked processes to look for: those of one devsup instance (and one of its services). */
 export interface MarkFilter {
@@ -42,6 +42,11 @@ export function findMarkedProcesses(filter: MarkFilter): MarkedProcess[] {
   return found;
 }
 
+/** This instance's marked processes (of one service, or of all): what its own children left behind. */
+export function findOwnMarkedProcesses(service?: string): MarkedProcess[] {
+  return findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), ...(service !== undefined && { service }) });
+}
+
 /**
  * Stops marked processes: `signal`, then SIGKILL to any still there after `graceMs`. Each is
  * signalled only while its pid still has the start time it was found with.
@@ -52,14 +57,6 @@ export async function stopMarkedProcesses(marked: MarkedProcess[], signal: NodeJ
   const deadline = Date.now() + graceMs;
   while (alive().length > 0 && Date.now() < deadline) await sleep(POLL_MS);
   for (const entry of alive()) signalQuietly(entry.pid, 'SIGKILL');
-}
-
-let ownStart: string | undefined | null = null;
-
-/** This process's start time, read once: the `instanceStart` of its own children's marks. */
-export function ownStartTime(): string | undefined {
-  if (ownStart === null) ownStart = processStartTime(process.pid);
-  return ownStart;
 }
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { WriteTrouble } from '../files/write-trouble.js';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { isSameProcess, ownStartTime } from './process-identity.js';
 import { readProcOwner } from './proc-stat.js';
 import { createLeaseFile, leaseFileName, portOfLeaseFile, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
 import { chooseLeaseFolder, configuredLeaseFolder } from './lease-folder.js';
@@ -35,7 +35,6 @@ let leasing: { folder: string; trouble: WriteTrouble } | undefined;
 let warnings: Warn = () => undefined;
 /** Every lease file this process wrote, for releaseLeases. */
 const written = new Set<string>();
-let ownStartTime: string | undefined;
 
 /**
  * From now on, ports this process allocates are leased to it until releaseLeases (or its death).
@@ -44,7 +43,6 @@ let ownStartTime: string | undefined;
 export function startLeasing(warn: Warn, folder = configuredLeaseFolder()): void {
   warnings = warn;
   leasing = { folder, trouble: new WriteTrouble(warn) };
-  ownStartTime ??= processStartTime(process.pid);
 }
 
 /** For commands that only read leases (`check`, `who`): who hears that the lease folder cannot be used. */
@@ -130,7 +128,7 @@ function takeLease(folder: string, port: number, owner: LeaseOwner, trouble: Wri
   const lease: Lease = {
     port,
     pid: process.pid,
-    ...(ownStartTime ? { startTime: ownStartTime } : {}),
+    ...(ownStartTime() ? { startTime: ownStartTime() } : {}),
     ...owner,
     createdAt: new Date().toISOString(),
   };
@@ -173,7 +171,7 @@ function mayReplace(file: string): boolean {
 function judge(found: LeaseFile, running = new Map<string, boolean>()): 'own' | 'stale' | 'forged' | 'live' {
   const { lease } = found;
   if (!lease) return Date.now() - found.mtimeMs > UNREADABLE_GRACE_MS ? 'stale' : 'live';
-  if (lease.pid === process.pid && (lease.startTime === undefined || lease.startTime === ownStartTime)) return 'own';
+  if (lease.pid === process.pid && (lease.startTime === undefined || lease.startTime === ownStartTime())) return 'own';
   // One instance holds many leases; outside Linux each check runs `ps`, so ask once per instance.
   const key = `${lease.pid} ${lease.startTime}`;
   if (!running.has(key)) running.set(key, isSameProcess(lease.pid, lease.startTime));

@@ -34,3 +34,11 @@ export function isSameProcess(pid: number, startTime: string | undefined): boole
 function isZombie(pid: number): boolean {
   return readProcStat(pid)?.state === 'Z';
 }
+
+let ownStart: string | undefined | null = null;
+
+/** This process's own start time, read once: it does not change while devsup runs. */
+export function ownStartTime(): string | undefined {
+  if (ownStart === null) ownStart = processStartTime(process.pid);
+  return ownStart;
+}

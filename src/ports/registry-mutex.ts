@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeQuietly, writeFully } from '../files/safe-files.js';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { isSameProcess, ownStartTime } from './process-identity.js';
 
 /** Ends the critical section. */
 export type Unlock = () => Promise<void>;
@@ -51,7 +51,7 @@ export async function lockWithSocket(address: string, waitMs = WAIT_MS): Promise
 /** A lock file created with O_EXCL, holding its owner's pid and start time. */
 export async function lockWithFile(file: string, waitMs = WAIT_MS): Promise<Unlock> {
   const deadline = Date.now() + waitMs;
-  const mine = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
+  const mine = `${process.pid} ${ownStartTime() ?? ''}`;
   for (;;) {
     try {
       return ownLock(openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644), file, mine);

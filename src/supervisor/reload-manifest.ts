@@ -1,6 +1,6 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { DevsupError } from '../errors.js';
+import { DevsupError, messageOf } from '../errors.js';
 import { LOCAL_MANIFEST } from '../manifest/find-manifest.js';
 import type { Manifest } from '../manifest/service-spec.js';
 import type { ManifestChanges } from './manifest-diff.js';
@@ -56,9 +56,7 @@ export async function reloadOnManifestChange(
     timer = setTimeout(() => {
       applying = applying
         .then(reload)
-        .catch((error: unknown) =>
-          say(`an edit could not be applied, and devsup runs on as it was: ${error instanceof Error ? error.message : String(error)}`),
-        );
+        .catch((error: unknown) => say(`an edit could not be applied, and devsup runs on as it was: ${messageOf(error)}`));
     }, RELOAD_DEBOUNCE_MS);
   }
   folders.watch(filesOf(manifest));

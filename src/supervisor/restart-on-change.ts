@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -52,7 +53,7 @@ export async function restartOnChange(
         created = new Set();
         say(service.key, `${files.length === 1 ? files[0] : `${files[0]} and ${files.length - 1} more`} changed: restarting`);
         const restarting = supervisor.restartServices([service.key, ...(service.watchCascade ? dependentsOf(services, service.key) : [])]);
-        restarting.catch((error: unknown) => say(service.key, `could not restart: ${error instanceof Error ? error.message : String(error)}`));
+        restarting.catch((error: unknown) => say(service.key, `could not restart: ${messageOf(error)}`));
       }, WATCH_DEBOUNCE_MS);
     });
     return { watcher, stop: () => clearTimeout(timer) };

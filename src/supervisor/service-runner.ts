@@ -1,8 +1,9 @@
+import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceSpec } from '../manifest/service-spec.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
-import { findMarkedProcesses, ownStartTime, stopMarkedProcesses, type MarkedProcess } from '../ports/marked-processes.js';
+import { findOwnMarkedProcesses, stopMarkedProcesses, type MarkedProcess } from '../ports/marked-processes.js';
 import type { PortAssignment } from '../ports/port-types.js';
 import type { OutputBus } from './output-bus.js';
 import { decideAfterRun, type AfterExit } from './policies/after-exit.js';
@@ -175,8 +176,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
       await run.handled;
     }
-    if (options.sweepEscaped !== false && this.launched)
-      await this.stopEscaped(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }));
+    if (options.sweepEscaped !== false && this.launched) await this.stopEscaped(findOwnMarkedProcesses(this.spec.key));
     if (this.currentStatus === 'stopping') this.transition('stopped');
   }
 
@@ -192,7 +192,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (this.isActive) this.moveToStopping('shutdown', 'shutdown');
     if (this.run) await this.seams.killTree(this.run.pid);
     else if (this.currentStatus === 'stopping') this.transition('stopped'); // nothing ran (in backoff): its exit will not come
-    await stopMarkedProcesses(findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime(), service: this.spec.key }), 'SIGKILL', 0);
+    await stopMarkedProcesses(findOwnMarkedProcesses(this.spec.key), 'SIGKILL', 0);
   }
 
   /** New ports for a stopped service (back to its preferred ones): services that use the old ones must follow. */
@@ -222,7 +222,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
    */
   private failOnError(work: Promise<void>): Promise<void> {
     return work.catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       this.context.warn(`${this.spec.key}: ${message}`);
       if (this.isActive || this.currentStatus === 'pending') this.transition('failed', message);
     });

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
@@ -5,7 +6,7 @@ import { resolveService, servicesReferencedBy, type AssignedPorts, type Resolved
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
 import { releaseLease } from '../ports/port-lease.js';
-import { findMarkedProcesses, ownStartTime, stopMarkedProcesses } from '../ports/marked-processes.js';
+import { findOwnMarkedProcesses, stopMarkedProcesses } from '../ports/marked-processes.js';
 import { OutputBus } from './output-bus.js';
 import type { PortAssignment, ServiceAllocation } from '../ports/port-types.js';
 import { ServiceRunner, type MoveOptions, type RunnerSeams } from './service-runner.js';
@@ -189,7 +190,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     try {
       await this.stopDependentsFirst([...this.records.keys()], (key) => this.records.get(key)!.runner.stop('shutdown', { sweepEscaped: false }));
       // One look for every service's escaped processes, rather than one per service.
-      const escaped = findMarkedProcesses({ instance: process.pid, instanceStart: ownStartTime() });
+      const escaped = findOwnMarkedProcesses();
       const orphans = escaped.filter((entry) => !this.records.has(entry.service)); // of services an edit removed
       await Promise.all([
         ...[...this.records.values()].map(({ runner }) => runner.stopEscaped(escaped.filter((entry) => entry.service === runner.spec.key))),
@@ -197,7 +198,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       ]);
     } catch (error) {
       failed = true;
-      this.options.warn(`could not stop every service cleanly: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.warn(`could not stop every service cleanly: ${messageOf(error)}`);
     } finally {
       this.finish(failed ? 1 : exitCode);
     }
@@ -399,7 +400,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private inBackground(work: Promise<unknown>, what: string): void {
     work
       .catch((error: unknown) => {
-        this.options.warn(`${what} failed, so devsup stops everything: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.warn(`${what} failed, so devsup stops everything: ${messageOf(error)}`);
         return this.shutdown(1);
       })
       .catch(() => undefined); // the shutdown's own failure has nothing left to tell it to

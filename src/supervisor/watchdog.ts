@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ownStartTime } from '../ports/marked-processes.js';
+import { ownStartTime } from '../ports/process-identity.js';
 
 /**
  * The watchdog's whole program, in POSIX sh (a Node process would cost ~40 MB for this): it keeps
