@@ -1,4 +1,3 @@
-import { ignoreStateFolder } from '../control/gitignore.js';
 import { takeInstanceLock, type InstanceLock } from '../control/instance-lock.js';
 import { holdInstanceName } from '../control/instance-name.js';
 import { reclaimPreferredPorts, stopLeftovers } from '../control/leftovers.js';
@@ -17,9 +16,9 @@ export interface ClaimedInstance {
 
 /**
  * Makes this `devsup up` the one instance of its manifest: the instance name (outside `.devsup/`,
- * so a `git clean -fdx` cannot let a second one in), the state folder and its lock, `.devsup/` in
- * the `.gitignore`, and whatever a killed predecessor left running stopped. With `reclaim`, orphans
- * of dead instances on preferred ports are stopped too.
+ * so a `git clean -fdx` cannot let a second one in), the state folder and its lock, and whatever a
+ * killed predecessor left running stopped. With `reclaim`, orphans of dead instances on preferred
+ * ports are stopped too.
  */
 export async function claimInstance(
   manifest: Manifest,
@@ -32,7 +31,6 @@ export async function claimInstance(
   const stateFolder = ensureStateFolder(manifest.dir);
   const lock = await takeInstanceLock(stateFolder, manifest.file, warn);
   teardown.add('release the instance lock', () => lock.release());
-  ignoreStateFolder(manifest.dir, warn);
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous, manifest.file);
   if (previous && leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous.pid}, which was killed.`);

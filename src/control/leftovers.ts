@@ -17,7 +17,7 @@ const LEFTOVER_GRACE_MS = 2_000;
  * per process stopped.
  */
 export async function stopLeftovers(previous: InstanceState | undefined, manifestFile: string): Promise<string[]> {
-  if (!previous || isSameProcess(previous.pid, previous.startTime)) return [];
+  if (!previous || previous.stoppedCleanly || isSameProcess(previous.pid, previous.startTime)) return [];
   const survivors = (previous.children ?? []).filter((child) => child.startTime !== undefined && isSameProcess(child.pid, child.startTime));
   await Promise.all(survivors.map((child) => stopServiceTree(child.pid, { signal: 'SIGTERM', timeoutMs: LEFTOVER_GRACE_MS })));
   // Without a start time the mark alone could match a much older process: those are left alone.

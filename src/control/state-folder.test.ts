@@ -91,13 +91,13 @@ describe('ensureStateFolder', () => {
 });
 
 describe('writeState', () => {
-  it('replaces a symlink at a file or at its temp name, never writing through it', () => {
+  it('replaces a symlink at a file or at its temp name, never writing through it', async () => {
     const folder = ensureStateFolder(tempFolder());
     const victim = path.join(tempFolder(), 'victim');
     writeFileSync(victim, 'precious\n');
     symlinkSync(victim, path.join(folder, `state.json.${process.pid}.tmp`));
     symlinkSync(victim, path.join(folder, 'ports.env'));
-    expect(writeState(folder, state, new WriteTrouble(() => undefined))).toBe(true);
+    expect(await writeState(folder, state, new WriteTrouble(() => undefined))).toBe(true);
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(lstatSync(path.join(folder, 'ports.env')).isFile()).toBe(true);
     expect(mode(path.join(folder, 'state.json'))).toBe(0o600);
@@ -105,20 +105,20 @@ describe('writeState', () => {
     expect(readdirSync(folder).sort()).toEqual(['logs', 'ports.env', 'ports.json', 'state.json']);
   });
 
-  it('says once that a file cannot be written, carries on with the others, and says when it works again', () => {
+  it('says once that a file cannot be written, carries on with the others, and says when it works again', async () => {
     const folder = ensureStateFolder(tempFolder());
     const said: string[] = [];
     const trouble = new WriteTrouble((message) => said.push(message));
     mkdirSync(path.join(folder, 'state.json', 'in-the-way'), { recursive: true }); // a rename over a full folder fails
-    expect(writeState(folder, state, trouble)).toBe(false);
-    expect(writeState(folder, state, trouble)).toBe(false);
+    expect(await writeState(folder, state, trouble)).toBe(false);
+    expect(await writeState(folder, state, trouble)).toBe(false);
     expect(said).toEqual([
       expect.stringMatching(/^could not write .*\.devsup\/state\.json: .*; devsup and the services run on, and devsup tries again every second\.$/),
     ]);
     expect(readFileSync(path.join(folder, 'ports.json'), 'utf8')).toBe(JSON.stringify(report, null, 2) + '\n');
     expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     rmSync(path.join(folder, 'state.json'), { recursive: true });
-    expect(writeState(folder, state, trouble)).toBe(true);
+    expect(await writeState(folder, state, trouble)).toBe(true);
     expect(said).toHaveLength(2);
     expect(said[1]).toMatch(/^writing .*\.devsup\/state\.json again\.$/);
   });

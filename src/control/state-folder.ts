@@ -18,6 +18,8 @@ export interface InstanceState {
   report: PortsReport;
   /** The services' processes (each leads its own group), for stopping what a killed instance left. */
   children?: ChildRecord[];
+  /** Written last by an instance that stopped every service it ran: nothing of it can be left running. */
+  stoppedCleanly?: boolean;
 }
 
 export interface ChildRecord {
@@ -75,16 +77,18 @@ export function readLiveState(manifestDir: string): InstanceState | undefined {
  * so a reader never sees half a file. A file that cannot be written (a full disk) is said once
  * through `trouble`, never thrown: the services run on. False when one failed.
  */
-export function writeState(folder: string, state: InstanceState, trouble: WriteTrouble): boolean {
+export async function writeState(folder: string, state: InstanceState, trouble: WriteTrouble): Promise<boolean> {
   const files: [string, string][] = [
     ['state.json', JSON.stringify(state, null, 2) + '\n'],
     ['ports.json', JSON.stringify(state.report, null, 2) + '\n'],
     ['ports.env', renderPortsEnv(state.report)],
   ];
-  const results = files.map(([name, text]) => {
-    const file = path.join(folder, name);
-    return trouble.attempt(file, () => writeFileAtomically(file, text), 'devsup and the services run on, and devsup tries again every second');
-  });
+  const results = await Promise.all(
+    files.map(([name, text]) => {
+      const file = path.join(folder, name);
+      return trouble.attempt(file, () => writeFileAtomically(file, text), 'devsup and the services run on, and devsup tries again every second');
+    }),
+  );
   return results.every(Boolean);
 }
 

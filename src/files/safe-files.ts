@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 // 0 on Windows: no symlinks to plant there without privileges, and no FIFOs.
@@ -84,34 +85,32 @@ export function readAll(fd: number): Buffer {
  * renamed over it, so a reader never sees half a file and a symlink at `file` is replaced, not
  * followed. A failed write (a full disk) leaves neither a temp file nor a torn `file`.
  */
-export function writeFileAtomically(file: string, data: string | Buffer): void {
+export async function writeFileAtomically(file: string, data: string | Buffer): Promise<void> {
+  // Asynchronous: a rename over a file makes the file system flush it first, which on a busy disk
+  // takes milliseconds that would otherwise stall every service's spawn and output.
   const temporary = `${file}.${process.pid}.tmp`;
-  const fd = createExclusively(temporary);
+  const handle = await createExclusively(temporary);
   try {
-    writeFully(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    closeSync(fd);
-    renameSync(temporary, file);
+    await handle.writeFile(data);
+    await handle.close();
+    await rename(temporary, file);
   } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed already
-    }
+    await handle.close().catch(() => undefined); // closed already
     removeQuietly(temporary);
     throw error;
   }
 }
 
 /** A new file of ours (0600); one left at the name by a killed devsup with our pid is removed first. */
-function createExclusively(file: string): number {
+async function createExclusively(file: string): Promise<FileHandle> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
   try {
-    return openSync(file, flags, 0o600);
+    return await open(file, flags, 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   unlinkSync(file); // removes a link itself, never its target
-  return openSync(file, flags, 0o600);
+  return open(file, flags, 0o600);
 }
 
 /** write until every byte is written: a file may take fewer bytes than asked. */

@@ -27,9 +27,9 @@ export class WriteTrouble {
   }
 
   /** Runs `write`; false (and said once) when it failed. */
-  attempt(file: string, write: () => void, consequence: string): boolean {
+  async attempt(file: string, write: () => Promise<void>, consequence: string): Promise<boolean> {
     try {
-      write();
+      await write();
     } catch (error) {
       this.failed(file, error, consequence);
       return false;

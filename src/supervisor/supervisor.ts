@@ -64,6 +64,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private runnerView: Map<string, ServiceRunner> | undefined;
   private finish!: (code: number) => void;
   private shuttingDown = false;
+  /** Set once `shutdown` has stopped every service and every process that escaped its group. */
+  stoppedEverything = false;
   /** Whether, at the last check, nothing selected was starting, restarting or waiting to start. */
   private settled = false;
   private restartsUnderway = 0;
@@ -196,6 +198,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         ...[...this.records.values()].map(({ runner }) => runner.stopEscaped(escaped.filter((entry) => entry.service === runner.spec.key))),
         stopMarkedProcesses(orphans, 'SIGTERM', ORPHAN_GRACE_MS),
       ]);
+      this.stoppedEverything = true;
     } catch (error) {
       failed = true;
       this.options.warn(`could not stop every service cleanly: ${messageOf(error)}`);

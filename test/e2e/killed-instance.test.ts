@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, watchdogOf } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
@@ -42,6 +44,7 @@ describe('a devsup killed with SIGKILL', () => {
     process.kill(first.up.child.pid!, 'SIGKILL');
     await exitWithin(first.up, 5_000, 'devsup dies');
     expect(first.pids.every(isAlive)).toBe(true);
+    expect(readFileSync(path.join(first.dir, '.devsup', 'state.json'), 'utf8')).not.toContain('stoppedCleanly');
 
     const second = session.up(first.dir);
     await second.waitForOutput(TABLE_HEADER, 20_000);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts, isPortFree } from '../helpers/free-port.js';
@@ -10,7 +12,7 @@ afterEach(() => session.cleanup());
 describe('Ctrl-C', () => {
   it('stops a child and its grandchild, then exits 0', async () => {
     const port = await findFreePorts(1);
-    const { up, pids } = await session.upTree(port);
+    const { dir, up, pids } = await session.upTree(port);
     expect(pids.every(isAlive)).toBe(true);
 
     session.interrupt(up);
@@ -18,6 +20,9 @@ describe('Ctrl-C', () => {
     expect(code).toBe(0);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'child and grandchild gone', describe: () => pids.filter(isAlive) });
     expect(await isPortFree(port)).toBe(true);
+    // So the next `up` here need not look for anything left running.
+    const state = JSON.parse(readFileSync(path.join(dir, '.devsup', 'state.json'), 'utf8')) as { stoppedCleanly?: boolean; children?: unknown[] };
+    expect(state).toMatchObject({ stoppedCleanly: true, children: [] });
   });
 
   it('kills a child that ignores SIGTERM once stop_timeout has passed, and still exits 0', async () => {

@@ -1,3 +1,4 @@
+import { ignoreStateFolder } from '../../control/gitignore.js';
 import { startControlPlane } from '../../control/control-plane.js';
 import { keepStateFolder } from '../../control/keep-state-folder.js';
 import { controlSocketPath } from '../../control/socket-path.js';
@@ -25,7 +26,6 @@ import { listenForKeys } from '../interactive-keys.js';
 import { selectServices } from '../service-args.js';
 import { stopAllOnSignal } from '../stop-on-signal.js';
 import { Teardown } from '../teardown.js';
-import { watchForChanges } from '../watch-for-changes.js';
 
 /**
  * `devsup up [SERVICE…]`: load → claim the instance → allocate → supervise → show, until Ctrl-C or
@@ -60,24 +60,17 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
     const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
     const tables = new TableSchedule(supervisor, showTable);
-    const flushState = keepStateWritten(stateFolder, supervisor, report, warn);
-    teardown.add('write the final state', flushState);
-    const control = await startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, warn });
-    teardown.add('close the control socket', () => control.close());
-    const stateKeeper = keepStateFolder(
-      manifest.dir,
-      controlSocketPath(stateFolder),
-      async () => {
-        ensureStateFolder(manifest.dir);
-        lock.restore();
-        await control.reopen();
-        recorded.reopen();
-        flushState();
-        warn(`${stateFolder} was removed while devsup ran: made it again (lock, control socket, state and log files).`);
-      },
-      warn,
+    const state = keepStateWritten(stateFolder, supervisor, report, warn);
+    teardown.add('write the final state', () => state.close(supervisor.stoppedEverything));
+    // Listens while the services spawn: nothing a service needs waits for the control socket.
+    const controlPlane = startControlPlane({ stateFolder, supervisor, report, ring: recorded.ring, flushLogFiles: recorded.flushFiles, warn });
+    controlPlane.catch(() => undefined); // its failure is thrown where it is awaited, below: not an unhandled one meanwhile
+    teardown.add('close the control socket', () =>
+      controlPlane.then(
+        (control) => control.close(),
+        () => undefined,
+      ),
     );
-    teardown.add('stop watching the state folder', () => stateKeeper.close());
     teardown.add('stop the services', () => supervisor.shutdown());
     // `devsup up | head`: once nobody reads the logs, stop cleanly rather than die on EPIPE.
     io.stdout.on('error', () => void supervisor.shutdown());
@@ -87,11 +80,29 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     supervisor.start(selected);
     if (selected.length === 0)
       warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
+    // The rest of the bookkeeping comes once the first spawns are under way: no service needs it to start.
+    const control = await controlPlane;
+    ignoreStateFolder(manifest.dir, warn);
+    const stateKeeper = keepStateFolder(
+      manifest.dir,
+      controlSocketPath(stateFolder),
+      async () => {
+        ensureStateFolder(manifest.dir);
+        lock.restore();
+        await control.reopen();
+        recorded.reopen();
+        await state.flush();
+        warn(`${stateFolder} was removed while devsup ran: made it again (lock, control socket, state and log files).`);
+      },
+      warn,
+    );
+    teardown.add('stop watching the state folder', () => stateKeeper.close());
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
     const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
     teardown.add('give the terminal back', () => keys.stop());
-    // After start-up, so watching costs the starting services nothing.
+    // After start-up, so watching (and loading its modules) costs the starting services nothing.
+    const { watchForChanges } = await import('../watch-for-changes.js');
     const changes = await watchForChanges(supervisor, loadOptions, loadedAt, {
       note: (service, text) => supervisor.output.note(service, text),
       warn,
