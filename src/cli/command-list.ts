@@ -6,6 +6,8 @@ export interface CommandEntry {
   options: CommandOptions;
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
+  /** Calls startupSettled() itself once its start-up is over; every other command as soon as it is loaded. */
+  settlesOwnStartup?: true;
   /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */
   load(): Promise<{ run: RunCommand }>;
 }
@@ -24,6 +26,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
         'devsup up stays in the foreground, where Ctrl-C stops it. In the background: `devsup up > devsup.log 2>&1 &`, then `devsup wait SERVICE…`, and `devsup down` to stop.',
       ]),
     ),
+    settlesOwnStartup: true,
     load: () => import('./commands/up.js'),
   },
   ports: {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
 import type { CliIO } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
+import { startupSettled } from './startup-tuning.js';
 
 /**
  * The one door out of devsup: runs a command and turns any DevsupError into one paragraph on
@@ -45,6 +46,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
   const { run } = await command.load();
+  if (!command.settlesOwnStartup) startupSettled();
   return run(parsed, io);
 }
 

@@ -24,6 +24,7 @@ import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { claimInstance } from '../claim-instance.js';
 import { listenForKeys } from '../interactive-keys.js';
 import { selectServices } from '../service-args.js';
+import { startupSettled } from '../startup-tuning.js';
 import { stopAllOnSignal } from '../stop-on-signal.js';
 import { Teardown } from '../teardown.js';
 
@@ -78,6 +79,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     supervisor.on('portChanged', tables.showWhenSettled);
     const startup = showStartup(supervisor, logs, io.stdout, selected);
     supervisor.start(selected);
+    // A service slow to get ready must not keep a chatty one's log stream unoptimized for long.
+    const settleAnyway = setTimeout(startupSettled, STARTUP_TUNING_MAX_MS);
+    teardown.add('stop waiting for start-up', () => clearTimeout(settleAnyway));
     if (selected.length === 0)
       warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
     // The rest of the bookkeeping comes once the first spawns are under way: no service needs it to start.
@@ -99,6 +103,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('stop watching the state folder', () => stateKeeper.close());
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
+    startupSettled();
+    clearTimeout(settleAnyway);
     const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
     teardown.add('give the terminal back', () => keys.stop());
     // After start-up, so watching (and loading its modules) costs the starting services nothing.
@@ -114,6 +120,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     await teardown.run(warn);
   }
 }
+
+/** How long V8 runs start-up tuned at most (startup-tuning.ts), however long the services take to get ready. */
+const STARTUP_TUNING_MAX_MS = 2_000;
 
 /** Every service's ports, leased to this instance until it ends; each fallback said with its reason. */
 async function allocateAndExplain(

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const TUNING = fileURLToPath(new URL('../../dist/cli/startup-tuning.js', import.meta.url));
+
+/**
+ * Whether V8 optimizes a hot function before and after startupSettled(), in a node of its own
+ * (V8's flags are per process). Bit 4 of %GetOptimizationStatus is "optimized".
+ */
+function optimizedBeforeAndAfter(nodeArgs: string[] = []): [boolean, boolean] {
+  const script = `
+    const { tuneForStartup, startupSettled } = await import(${JSON.stringify(TUNING)});
+    tuneForStartup();
+    const optimized = () => {
+      const hot = new Function('x', 'return x * 2 + 1');
+      %PrepareFunctionForOptimization(hot);
+      hot(1); hot(2);
+      %OptimizeFunctionOnNextCall(hot);
+      hot(3);
+      return (%GetOptimizationStatus(hot) & 16) !== 0;
+    };
+    const before = optimized();
+    startupSettled();
+    console.log(JSON.stringify([before, optimized()]));`;
+  const output = execFileSync(process.execPath, ['--allow-natives-syntax', ...nodeArgs, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  return JSON.parse(output) as [boolean, boolean];
+}
+
+describe('tuneForStartup', () => {
+  it('optimizes nothing until start-up has settled, then as usual', () => {
+    expect(optimizedBeforeAndAfter()).toEqual([false, true]);
+  });
+
+  it("leaves the user's own choice of optimizer alone", () => {
+    expect(optimizedBeforeAndAfter(['--no-turbofan'])).toEqual([false, false]);
+    expect(optimizedBeforeAndAfter(['--turbofan'])).toEqual([true, true]);
+  });
+});
