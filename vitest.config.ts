@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'test/helpers/*.test.ts', 'scripts/*.test.mjs'] } },
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'test/*.test.ts', 'test/helpers/*.test.ts', 'scripts/*.test.mjs'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
     ],
   },

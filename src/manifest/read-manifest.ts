@@ -8,7 +8,8 @@ import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from './service-s
 import { addIssue, checkKeys, readEnv, readPortRange, readString, reportWrong } from './validators.js';
 import { childOf, toPlain, type MapNode } from './yaml-node.js';
 
-const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'services'] as const;
+/** Every top-level key devsup knows; docs/manifest.md documents each (test/docs.test.ts checks). */
+export const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'services'] as const;
 
 /** What the pipeline knows before reading the merged tree. */
 export interface ManifestOrigin {

@@ -5,6 +5,8 @@ import type { MapNode, YamlNode } from './yaml-node.js';
 
 const FORMS = '"tcp", "none", {http: /path}, {log: "regex"} or {exec: "command"}';
 const KINDS = ['http', 'log', 'exec'] as const;
+/** Every key of a `ready` map; docs/manifest.md documents each (test/docs.test.ts checks). */
+export const READY_KEYS = [...KINDS, 'status'] as const;
 const EXPECTED = { http: 'a path starting with "/" or a full http:// URL', log: 'a regular expression', exec: 'a command' };
 
 /** `ready`: tcp | none | {http: /path or URL[, status: N]} | {log: REGEX} | {exec: CMD}; default tcp with a port, else none. */
@@ -22,7 +24,7 @@ export function readReady(node: YamlNode | undefined, service: string, hasPort: 
 }
 
 function readReadyMap(map: MapNode, service: string, hasPort: boolean, issues: ManifestIssue[]): ReadySpec | undefined {
-  checkKeys(map, [...KINDS, 'status'], issues);
+  checkKeys(map, READY_KEYS, issues);
   const kinds = KINDS.filter((kind) => map.entries.has(kind));
   if (kinds.length !== 1) {
     addIssue(issues, map.pos, `ready must have exactly one of "http", "log" or "exec"${kinds.length > 1 ? `, not ${kinds.join(' and ')}` : ''}`);

@@ -22,7 +22,8 @@ import {
 } from './validators.js';
 import { childOf, type MapEntry, type YamlNode } from './yaml-node.js';
 
-const SERVICE_KEYS = [
+/** Every key a service may have; docs/manifest.md documents each (test/docs.test.ts checks). */
+export const SERVICE_KEYS = [
   'title',
   'command',
   'cwd',

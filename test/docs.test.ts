@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { COMMANDS } from '../src/cli/command-list.js';
+import { LOCAL_MANIFEST } from '../src/manifest/find-manifest.js';
+import { loadManifest } from '../src/manifest/load-manifest.js';
+import { READY_KEYS } from '../src/manifest/read-ready.js';
+import { TOP_LEVEL_KEYS } from '../src/manifest/read-manifest.js';
+import { SERVICE_KEYS } from '../src/manifest/read-service.js';
+import { tempProjects } from './helpers/temp-project.js';
+
+/**
+ * The documentation is part of the product: README.md and docs/*.md must link only to what exists
+ * in the repository, document every manifest key and every command and option the code knows, and
+ * show only manifests devsup accepts. Every ```yaml block is such a manifest (a first line
+ * `# services.local.yaml` makes it the override of the manifest before it); other formats belong
+ * in fences of another language.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
+
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+/** The text outside fenced code blocks, line by line with their numbers (1-based). */
+function proseLines(text: string): { line: number; text: string }[] {
+  let fenced = false;
+  return text.split('\n').flatMap((line, index) => {
+    if (/^\s*```/.test(line)) {
+      fenced = !fenced;
+      return [];
+    }
+    return fenced ? [] : [{ line: index + 1, text: line }];
+  });
+}
+
+/** GitHub's anchors for a file's headings: lower case, punctuation dropped, each space a `-`, repeats numbered. */
+function anchorsOf(text: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const { text: line } of proseLines(text)) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1];
+    if (heading === undefined) continue;
+    const base = heading
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+interface Link {
+  file: string;
+  line: number;
+  target: string;
+}
+
+/** Markdown links `[text](target)` outside code: fenced blocks and inline code spans are not links. */
+function linksIn(file: string): Link[] {
+  return proseLines(read(file)).flatMap(({ line, text }) =>
+    [...text.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((match) => ({ file, line, target: match[1]! })),
+  );
+}
+
+/** What is wrong with a relative link, or undefined when it points at a file (and anchor) of the repository. */
+function checkLink({ file, target }: Link): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return undefined; // a URL, not a file of the repository
+  const [pathPart = '', anchor] = target.split('#', 2);
+  const resolved = pathPart === '' ? path.join(ROOT, file) : path.resolve(ROOT, path.dirname(file), decodeURIComponent(pathPart));
+  const relative = path.relative(ROOT, resolved);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return 'points outside the repository';
+  if (!existsSync(resolved)) return `${relative} does not exist`;
+  if (anchor === undefined) return undefined;
+  if (!resolved.endsWith('.md') || statSync(resolved).isDirectory()) return `an anchor into ${relative}, which is not a Markdown file`;
+  return anchorsOf(readFileSync(resolved, 'utf8')).has(anchor) ? undefined : `${relative} has no heading #${anchor}`;
+}
+
+describe('links in the documentation', () => {
+  const links = DOCS.flatMap(linksIn);
+
+  it('are found (the docs link to each other)', () => {
+    expect(links.length).toBeGreaterThan(20);
+  });
+
+  it('point at files and headings that exist in the repository', () => {
+    const broken = links.flatMap((link) => {
+      const problem = checkLink(link);
+      return problem === undefined ? [] : [`${link.file}:${link.line}: (${link.target}) ${problem}`];
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it('are checked: a missing file, a missing heading and a way out of the repository are caught', () => {
+    expect(checkLink({ file: 'README.md', line: 1, target: 'docs/no-such-page.md' })).toMatch(/does not exist/);
+    expect(checkLink({ file: 'docs/cli.md', line: 1, target: 'ports.md#no-such-heading' })).toMatch(/no heading/);
+    expect(checkLink({ file: 'docs/cli.md', line: 1, target: '../../elsewhere/notes.md' })).toMatch(/outside the repository/);
+    expect(checkLink({ file: 'docs/cli.md', line: 1, target: '#exit-codes' })).toBeUndefined();
+  });
+
+  it('the README links to every page of docs/', () => {
+    const targets = new Set(linksIn('README.md').map((link) => link.target.split('#')[0]));
+    const pages = DOCS.filter((file) => file.startsWith('docs/'));
+    expect(pages.filter((page) => !targets.has(page))).toEqual([]);
+  });
+});
+
+describe('the repository refers to nothing outside itself', () => {
+  // Spelled in pieces, so this file does not name what it looks for.
+  const FORBIDDEN = [['..', 'shared'].join('/'), ...['DESIGN', 'PORTS', 'STYLE'].map((name) => `${name}.md`)];
+
+  it('no tracked file names a document outside the repository', () => {
+    const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    expect(files.length).toBeGreaterThan(100);
+    const found = files.flatMap((file) => {
+      const full = path.join(ROOT, file);
+      if (!existsSync(full) || !statSync(full).isFile()) return [];
+      return readFileSync(full, 'utf8')
+        .split('\n')
+        .flatMap((line, index) => FORBIDDEN.filter((name) => line.includes(name)).map((name) => `${file}:${index + 1}: ${name}`));
+    });
+    expect(found).toEqual([]);
+  });
+});
+
+describe('docs/manifest.md', () => {
+  const text = read('docs/manifest.md');
+  /** A key is documented when a table row starts with it: `| \`key\` |`. */
+  const documented = (key: string) => new RegExp(`^\\| \`${key}\` \\|`, 'm').test(text);
+
+  it.each([
+    ['top-level', TOP_LEVEL_KEYS],
+    ['service', SERVICE_KEYS],
+    ['ready', READY_KEYS],
+  ])('has a table row for every %s key devsup accepts', (_, keys) => {
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((key) => !documented(key))).toEqual([]);
+  });
+
+  it('a key without its row would be caught', () => {
+    expect(documented('command')).toBe(true);
+    expect(documented('no_such_key')).toBe(false);
+  });
+});
+
+describe('docs/cli.md', () => {
+  const sections = read('docs/cli.md')
+    .split(/^(?=## )/m)
+    .map((section) => ({ heading: section.split('\n')[0]!, body: section }));
+  const sectionOf = (command: string) => sections.find(({ heading }) => heading.startsWith('## ') && heading.includes(`\`devsup ${command}\``));
+
+  it.each(Object.keys(COMMANDS))('documents `devsup %s` with each of its options', (name) => {
+    const section = sectionOf(name);
+    expect(section, `a "## \`devsup ${name}\`" section`).toBeDefined();
+    const missing = Object.entries(COMMANDS[name]!.options).flatMap(([option, config]) => {
+      const spellings = [`--${option}`, ...(config.short ? [`-${config.short}`] : [])];
+      return spellings.filter((spelling) => !new RegExp(`(^|[^\\w-])${spelling}(?![\\w-])`, 'm').test(section!.body));
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+interface YamlBlock {
+  file: string;
+  line: number;
+  text: string;
+  /** A services.local.yaml: it overrides `base`, the manifest before it in the same file. */
+  local: boolean;
+  base?: YamlBlock;
+}
+
+function yamlBlocks(file: string): YamlBlock[] {
+  const blocks: YamlBlock[] = [];
+  const lines = read(file).split('\n');
+  let manifest: YamlBlock | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*```ya?ml\s*$/.test(lines[i]!)) continue;
+    const start = i + 1;
+    while (i + 1 < lines.length && !/^\s*```\s*$/.test(lines[i + 1]!)) i++;
+    const text = lines.slice(start, i + 1).join('\n');
+    i++;
+    if (/^#\s*services\.local\.yaml\s*$/.test(lines[start]!)) {
+      blocks.push({ file, line: start + 1, text, local: true, ...(manifest && { base: manifest }) });
+    } else {
+      manifest = { file, line: start + 1, text, local: false };
+      blocks.push(manifest);
+    }
+  }
+  return blocks;
+}
+
+/** Folders named by `cwd` and files named by `env_file`, which the loader checks, made in `dir`. */
+function makeReferencedPaths(dir: string, manifestText: string): void {
+  const document = (parse(manifestText, { merge: true }) ?? {}) as { env_file?: unknown; services?: Record<string, Record<string, unknown>> };
+  const envFiles = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]).map(String);
+  for (const file of envFiles(document.env_file)) writeFileSync(path.join(dir, file), '');
+  for (const [key, service] of Object.entries(document.services ?? {})) {
+    for (const file of envFiles(service.env_file)) writeFileSync(path.join(dir, file), '');
+    if (typeof service.cwd !== 'string') continue;
+    const cwd = service.cwd.replaceAll('${DEVSUP_SERVICE}', key).replace(/\$\{[A-Za-z_]\w*:-([^}]*)\}/g, '$1');
+    mkdirSync(path.join(dir, cwd), { recursive: true });
+  }
+}
+
+describe('the manifests in the documentation', () => {
+  const blocks = DOCS.flatMap(yamlBlocks);
+  const project = tempProjects();
+
+  it('are found in the README and the recipes', () => {
+    expect(blocks.some((block) => block.file === 'README.md')).toBe(true);
+    expect(blocks.filter((block) => block.file === 'docs/recipes.md').length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(blocks.map((block) => [`${block.file}:${block.line}`, block] as const))('%s is one devsup accepts', async (_, block) => {
+    expect(!block.local || block.base !== undefined, 'a services.local.yaml block follows a manifest').toBe(true);
+    const manifest = block.base ?? block;
+    const { dir } = project({ 'services.yaml': manifest.text, ...(block.base && { [LOCAL_MANIFEST]: block.text }) });
+    makeReferencedPaths(dir, manifest.text);
+    const loaded = await loadManifest({ cwd: dir, env: {} }).catch((error: unknown) => {
+      throw new Error(`${block.file}:${block.line}: devsup refuses this manifest:\n${(error as Error).message}`);
+    });
+    expect(loaded.services.length).toBeGreaterThan(0);
+  });
+});
