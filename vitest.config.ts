@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects, as the style guide asks: fast unit tests beside their modules, and
+// Two projects, so each can be run alone: fast unit tests beside their modules, and
 // end-to-end tests that run the built CLI in temp folders. Both use real processes and sockets,
 // so they run on a 2-core machine with generous timeouts and limited parallelism.
 export default defineConfig({

@@ -123,7 +123,7 @@ describe('renderPortTable', () => {
     expect(JSON.parse(renderPortsJson(report)).services[0].holder).toEqual({ pid: 5120, command: 'node llm.js', devsup });
   });
 
-  it('adds a LAST RUN column after the contract columns once there was a last run', () => {
+  it('adds a LAST RUN column after the seven fixed columns once there was a last run', () => {
     const report: PortsReport = {
       ...designExample,
       services: [
@@ -177,7 +177,7 @@ describe('renderPortTable', () => {
 });
 
 describe('renderPortsJson', () => {
-  it('prints the DESIGN shape with its key order, whatever order the report was built in', () => {
+  it('prints the shape docs/output-formats.md documents, in its key order, whatever order the report was built in', () => {
     const report: PortsReport = {
       services: [
         {

@@ -7,7 +7,7 @@ import type { PortsReport, ServiceReport } from './ports-report.js';
 type Colors = ReturnType<typeof pc.createColors>;
 
 const HEADERS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
-/** After the contract's columns, and only when there was a last run to compare with. */
+/** After the seven fixed columns, and only when there was a last run to compare with. */
 const LAST_RUN_HEADER = 'LAST RUN';
 const STATUS_COLUMN = 3;
 /** The STATUS column fits the seven-letter statuses, so it does not jump as `ready` turns `running`. */
@@ -52,7 +52,7 @@ export function renderPortTable(report: PortsReport, options: { color: boolean }
   return lines.join('\n');
 }
 
-/** The `devsup ports --json` text: the report's fields in the order the README shows them. */
+/** The `devsup ports --json` text: the report's fields in the order docs/output-formats.md lists them. */
 export function renderPortsJson(report: PortsReport): string {
   const ordered: PortsReport = {
     project: report.project,

@@ -3,7 +3,8 @@ import type { ServiceStatus } from '../supervisor/service-status.js';
 
 /**
  * The object `devsup ports --json` prints, also written to `.devsup/ports.json`.
- * Fields marked "extra" are additions beyond the contract's example; scripts may ignore them.
+ * Fields marked "extra" appear only when they have something to say; scripts may ignore them
+ * (docs/output-formats.md documents every field).
  */
 export interface PortsReport {
   project: string;

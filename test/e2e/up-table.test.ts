@@ -56,7 +56,7 @@ describe('devsup up with free preferred ports', () => {
     expect(table.rows[0]!.PID).toMatch(/^\d+$/);
     expect(table.notes).toEqual([]);
 
-    // `devsup ports --json` from another process: exactly the §2 shape.
+    // `devsup ports --json` from another process: exactly the shape docs/output-formats.md documents.
     const report = await session.portsJson(dir);
     expect(Object.keys(report)).toEqual(['project', 'pid', 'manifest', 'services']);
     expect(report.project).toBe(path.basename(dir));

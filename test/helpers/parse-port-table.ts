@@ -7,9 +7,9 @@ export interface ParsedPortTable {
   notes: string[];
 }
 
-/** The contract's columns, then `LAST RUN` once there was a previous run to compare with. */
+/** The seven fixed columns, then `LAST RUN` once there was a previous run to compare with. */
 export const TABLE_HEADER = /^SERVICE +PORT +PREFERRED +STATUS +PID +RESTARTS +URL( +LAST RUN)?$/m;
-const CONTRACT_COLUMNS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
+const FIXED_COLUMNS = ['SERVICE', 'PORT', 'PREFERRED', 'STATUS', 'PID', 'RESTARTS', 'URL'];
 
 /**
  * Finds the last port table in `text` (other output may surround it) and reads `rowCount` rows by
@@ -20,7 +20,7 @@ export function parsePortTable(text: string, rowCount: number): ParsedPortTable 
   const start = all.map((line) => TABLE_HEADER.test(line)).lastIndexOf(true);
   if (start < 0) throw new Error(`no port table in:\n${text}`);
   const header = all[start]!;
-  const columns = header.endsWith('LAST RUN') ? [...CONTRACT_COLUMNS, 'LAST RUN'] : CONTRACT_COLUMNS;
+  const columns = header.endsWith('LAST RUN') ? [...FIXED_COLUMNS, 'LAST RUN'] : FIXED_COLUMNS;
   const starts = columns.map((column) => header.indexOf(column));
   const rowLines = all.slice(start + 1, start + 1 + rowCount);
   const rows = rowLines.map((line) =>
