@@ -13,8 +13,9 @@ import { ReadinessTimeout, waitUntilReady, type ReadinessTarget } from './readin
 const cleanup: (() => void)[] = [];
 afterEach(() => cleanup.splice(0).forEach((fn) => fn()));
 
-function startServer(port: number): ChildProcess {
-  const child = spawn(process.execPath, [path.join(FIXTURES, 'http-server.mjs')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+function startServer(port: number, listenHost?: string): ChildProcess {
+  const env = { ...process.env, PORT: String(port), ...(listenHost ? { LISTEN_HOST: listenHost } : {}) };
+  const child = spawn(process.execPath, [path.join(FIXTURES, 'http-server.mjs')], { env, stdio: 'ignore' });
   cleanup.push(() => child.kill('SIGKILL'));
   return child;
 }
@@ -41,6 +42,14 @@ describe('waitUntilReady', () => {
     const port = await findFreePorts(1);
     const child = startServer(port);
     await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({});
+  });
+
+  // Node's `localhost` is ::1 first on many systems: Vite and others then listen there alone.
+  it('tcp and http: ready when the service listens on ::1 alone', async () => {
+    const port = await findFreePorts(1);
+    const child = startServer(port, '::1');
+    await expect(waitUntilReady({ kind: 'tcp' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({});
+    await expect(waitUntilReady({ kind: 'http', path: '/' }, target(child.pid!, port), 10_000, never)).resolves.toEqual({});
   });
 
   it('tcp: a foreign listener on the port does not make the service ready', async () => {

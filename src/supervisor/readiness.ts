@@ -75,12 +75,15 @@ function makeProbe(
   if (spec.kind === 'http' && !spec.path.startsWith('/')) return () => httpCheck(new URL(spec.path), spec.status);
   if (target.port === undefined) return async () => 'the service has no port';
   const given = target.port;
-  const host = connectHost(target.host);
+  const hosts = connectHosts(target.host);
+  /** Where the service was last seen listening: the http check asks there. */
+  let answeredOn = hosts[0]!;
   const ownedListener: Probe = async () => {
     const port = found.driftedTo ?? given;
     const connecting = performance.now();
-    const connected = await canConnect(host, port);
-    if (connected === true) {
+    const connected = await connectToAny(hosts, port);
+    if (connected.host !== undefined) {
+      answeredOn = connected.host;
       // The listener was there before our connection arrived, so tables read since it started show it;
       // services connecting at the same time share one read.
       const ours = await treeListensOn(target.pid, port, connecting);
@@ -93,13 +96,14 @@ function makeProbe(
       found.driftedTo = await findDriftedPort(target);
       if (found.driftedTo !== undefined) return `it listens on ${found.driftedTo} instead`;
     }
-    return connected;
+    return connected.seen;
   };
   if (spec.kind === 'tcp') return ownedListener;
   return async () => {
     const listening = await ownedListener();
     if (listening !== true) return listening;
-    return httpCheck(new URL(spec.path, `http://${host.includes(':') ? `[${host}]` : host}:${found.driftedTo ?? given}`), spec.status);
+    const authority = answeredOn.includes(':') ? `[${answeredOn}]` : answeredOn;
+    return httpCheck(new URL(spec.path, `http://${authority}:${found.driftedTo ?? given}`), spec.status);
   };
 }
 
@@ -116,9 +120,26 @@ export async function findDriftedPort(target: Pick<ReadinessTarget, 'pid' | 'por
   return Math.min(...listening);
 }
 
-function connectHost(host: string | undefined): string {
-  if (host === undefined || host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
-  return host;
+/**
+ * Where to look for the service. A service told no host may listen on either loopback: Node and
+ * many tools resolve `localhost` to ::1 first and then listen there alone.
+ */
+function connectHosts(host: string | undefined): string[] {
+  if (host === undefined || host === 'localhost') return ['127.0.0.1', '::1'];
+  if (host === '0.0.0.0') return ['127.0.0.1'];
+  if (host === '::') return ['::1', '127.0.0.1'];
+  return [host];
+}
+
+/** The first of `hosts` that accepts a connection on `port`, else what the first one said. */
+async function connectToAny(hosts: string[], port: number): Promise<{ host?: string; seen: string }> {
+  let seen: string | undefined;
+  for (const host of hosts) {
+    const outcome = await canConnect(host, port);
+    if (outcome === true) return { host, seen: 'connected' };
+    seen ??= outcome;
+  }
+  return { seen: seen! };
 }
 
 function canConnect(host: string, port: number): Promise<true | string> {

@@ -64,7 +64,11 @@ describe('ServiceRunner: the moves of its state machine', () => {
     const { runner, path: seen } = runnerOf(spec);
     await runner.start();
     await waitFor(() => runner.status === 'ready', { what: 'web ready', describe: () => seen });
-    expect(seen).toEqual(['starting', `starting: \`test -f ${flag}\` exited with code 1, 1 s`, 'ready']);
+    // How many seconds it is seen waiting depends on the machine's load: at least one, said as it goes.
+    expect(seen[0]).toBe('starting');
+    expect(seen.slice(1, -1)).toEqual(seen.slice(1, -1).map(() => expect.stringMatching(/^starting: `test -f .*` exited with code 1, \d+ s$/)));
+    expect(seen.slice(1, -1).length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBe('ready');
   });
 
   it('not ready in time: stopped by devsup, then crashed for that reason, not for the signal it sent', async () => {
@@ -83,7 +87,7 @@ describe('ServiceRunner: the moves of its state machine', () => {
     expect(signals[0]).toBe('SIGTERM');
     expect(warnings).toEqual([
       `slow: ${why}`,
-      expect.stringMatching(new RegExp(`^slow crashed: it ${why.replace(/[()/]/g, '\\$&')}; devsup gives up on it\\.`)),
+      expect.stringMatching(new RegExp(`^slow crashed: it was ${why.replace(/[()/]/g, '\\$&')}; devsup gives up on it\\.`)),
     ]);
   });
 

@@ -368,10 +368,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         );
       case 'exited':
         return this.transition('exited', decision.detail);
-      case 'crashed':
+      case 'crashed': {
         this.consecutiveFailures = decision.consecutiveFailures;
-        this.context.warn(`${key} crashed: it ${decision.detail}; devsup gives up on it.${this.lastLinesSuffix()}`);
+        // An exit reads "it exited with code 1"; a readiness timeout "it was not ready within …".
+        const clause = decision.detail.startsWith('not ready') ? `was ${decision.detail}` : decision.detail;
+        this.context.warn(`${key} crashed: it ${clause}; devsup gives up on it.${this.lastLinesSuffix()}`);
         return this.transition('crashed', decision.detail);
+      }
       case 'restart': {
         this.consecutiveFailures = decision.consecutiveFailures;
         this.crashRestarts += 1;

@@ -280,7 +280,7 @@ describe('Supervisor', () => {
     expect(warnings[0]).toBe(`slow: ${why}`);
     // The crash is the readiness failure, not the SIGTERM devsup sent to stop it.
     expect(slow.detail).toBe(why);
-    expect(warnings[1]).toMatch(new RegExp(`^slow crashed: it ${why.replace(/[()]/g, '\\$&')}; devsup gives up on it\\.`));
+    expect(warnings[1]).toMatch(new RegExp(`^slow crashed: it was ${why.replace(/[()]/g, '\\$&')}; devsup gives up on it\\.`));
   });
 
   it('a failure in its own background work is said and stops everything with exit 1, never an unhandled rejection', async () => {
