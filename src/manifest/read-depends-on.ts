@@ -4,7 +4,7 @@ import { didYouMean, listChoices } from './suggest.js';
 import { addIssue, readChoice, reportWrong } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
 
-const CONDITIONS: readonly DependencyCondition[] = ['started', 'ready', 'completed'];
+export const CONDITIONS: readonly DependencyCondition[] = ['started', 'ready', 'completed'];
 /** docker compose's conditions, which people bring along: each has a devsup name. */
 const COMPOSE_CONDITIONS: Record<string, DependencyCondition> = {
   service_started: 'started',

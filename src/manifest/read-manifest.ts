@@ -8,7 +8,7 @@ import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from './service-s
 import { addIssue, checkKeys, readEnv, readPortRange, readString, reportWrong } from './validators.js';
 import { childOf, toPlain, type MapNode } from './yaml-node.js';
 
-/** Every top-level key devsup knows; docs/manifest.md documents each (test/docs.test.ts checks). */
+/** Every top-level key devsup knows; docs/manifest.md documents each, the JSON Schema has each (both tested). */
 export const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'services'] as const;
 
 /** What the pipeline knows before reading the merged tree. */

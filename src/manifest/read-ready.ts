@@ -5,7 +5,7 @@ import type { MapNode, YamlNode } from './yaml-node.js';
 
 const FORMS = '"tcp", "none", {http: /path}, {log: "regex"} or {exec: "command"}';
 const KINDS = ['http', 'log', 'exec'] as const;
-/** Every key of a `ready` map; docs/manifest.md documents each (test/docs.test.ts checks). */
+/** Every key of a `ready` map; docs/manifest.md documents each, the JSON Schema has each (both tested). */
 export const READY_KEYS = [...KINDS, 'status'] as const;
 const EXPECTED = { http: 'a path starting with "/" or a full http:// URL', log: 'a regular expression', exec: 'a command' };
 

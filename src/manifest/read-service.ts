@@ -22,7 +22,7 @@ import {
 } from './validators.js';
 import { childOf, type MapEntry, type YamlNode } from './yaml-node.js';
 
-/** Every key a service may have; docs/manifest.md documents each (test/docs.test.ts checks). */
+/** Every key a service may have; docs/manifest.md documents each, the JSON Schema has each (both tested). */
 export const SERVICE_KEYS = [
   'title',
   'command',
@@ -51,8 +51,8 @@ export const SERVICE_KEYS = [
 ] as const;
 /** Letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
 
 export interface ServiceContext {
   dir: string; // the manifest's folder
