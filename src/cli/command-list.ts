@@ -101,4 +101,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     options: { ...manifestOption, port: { type: 'string', multiple: true } },
     load: () => import('./commands/check.js'),
   },
+  schema: {
+    summary: 'print the JSON Schema of services.yaml, with which editors complete and check it',
+    usage: 'devsup schema',
+    options: {},
+    load: () => import('./commands/schema.js'),
+  },
 };
