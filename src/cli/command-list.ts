@@ -102,7 +102,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/check.js'),
   },
   schema: {
-    summary: 'print the JSON Schema of services.yaml, with which editors complete and check it',
+    summary: 'print the JSON Schema of services.yaml, with which editors complete and check it (init points the file at it)',
     usage: 'devsup schema',
     options: {},
     load: () => import('./commands/schema.js'),

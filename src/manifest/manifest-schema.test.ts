@@ -14,7 +14,8 @@ import { TOP_LEVEL_KEYS } from './read-manifest.js';
 import { READY_KEYS } from './read-ready.js';
 import { ENV_NAME, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME } from './read-service.js';
 import { resolveUrl } from './resolve-service.js';
-import { SCHEMA_FILE } from './schema-file.js';
+import { SCHEMA_FILE, schemaModeline } from './schema-file.js';
+import { renderStarterManifest, type StarterSource } from './starter-manifest.js';
 import { toPlain } from './yaml-node.js';
 
 /**
@@ -104,6 +105,14 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
   test.each(valid)('$file is valid for devsup and for the schema', async ({ dir, file }) => {
     expect(await devsupIssues(dir, file)).toEqual([]);
     expect(schemaErrors(readFileSync(path.join(dir, file), 'utf8'))).toEqual([]);
+  });
+
+  test.each<StarterSource>(['Procfile', 'package.json', 'example'])('what devsup init writes from a %s is valid for the schema', (source) => {
+    const services = [
+      { key: 'web', command: 'node web.js', port: 5000 },
+      { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' as const },
+    ];
+    expect(schemaErrors(`${schemaModeline(GOOD)}\n${renderStarterManifest('shop', services, source)}`)).toEqual([]);
   });
 
   test('together they use every key the schema knows', () => {

@@ -1,14 +1,19 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
+import { installCopy } from '../helpers/installed-copy.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
 
 const read = (dir: string, name: string) => readFileSync(path.join(dir, name), 'utf8');
+const SCHEMA = fileURLToPath(new URL('../../schema/services.schema.json', import.meta.url));
 
 describe('devsup init', () => {
   it('in an empty folder writes an example that checks and runs, and creates .gitignore with both lines', async () => {
@@ -18,6 +23,8 @@ describe('devsup init', () => {
     expect(result.stdout).toContain('wrote services.yaml: an example service (web on port 3000)');
     expect(result.stdout).toContain('added .devsup/ and services.local.yaml to .gitignore');
     expect(read(dir, '.gitignore')).toBe('.devsup/\nservices.local.yaml\n');
+    // Its first line points editors at the schema of the devsup that wrote it (outside this folder: by its absolute path).
+    expect(read(dir, 'services.yaml').split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA}`);
     expect((await runCli(['check'], dir)).code).toBe(0);
 
     // It runs as written, on the port devsup gives it (3000 may be taken here: the --port override moves it).
@@ -52,6 +59,15 @@ describe('devsup init', () => {
     const result = await runCli(['init'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(read(dir, 'services.yaml')).toMatch(/ {2}shop-api:\n {4}command: npm run dev\n {4}port: 3000\n/);
+  });
+
+  it("points at the schema of the project's own node_modules/devsup by a relative path, which holds on every clone", async () => {
+    const { dir } = session.project({});
+    const devsup = installCopy(dir);
+    await promisify(execFile)(process.execPath, [devsup, 'init'], { cwd: dir });
+    expect(read(dir, 'services.yaml').split('\n')[0]).toBe('# yaml-language-server: $schema=node_modules/devsup/schema/services.schema.json');
+    const check = await promisify(execFile)(process.execPath, [devsup, 'check'], { cwd: dir });
+    expect(check.stdout).toContain('web');
   });
 
   it('never overwrites a manifest, services.yml included, and writes nothing then', async () => {

@@ -7,6 +7,7 @@ import { parseProcfile } from '../../manifest/procfile.js';
 import { SERVICE_NAME } from '../../manifest/read-service.js';
 import { toPlain } from '../../manifest/yaml-node.js';
 import { renderStarterManifest, type StarterService, type StarterSource } from '../../manifest/starter-manifest.js';
+import { schemaModeline } from '../../manifest/schema-file.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 const EXAMPLE_COMMAND = `node -e "require('http').createServer((request, response) => response.end('hello from devsup\\n')).listen(process.env.PORT)"`;
@@ -29,7 +30,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const { services, source } = starterServices(dir, io.cwd);
   try {
-    writeFileSync(file, renderStarterManifest(path.basename(dir), services, source), { flag: 'wx' }); // wx: never over a file made meanwhile
+    writeFileSync(file, withSchemaModeline(renderStarterManifest(path.basename(dir), services, source), dir), { flag: 'wx' }); // wx: never over a file made meanwhile
   } catch (error) {
     throw new DevsupError(
       `cannot write ${path.relative(io.cwd, file) || file}: ${(error as Error).message}`,
@@ -74,4 +75,9 @@ function packageScript(dir: string): { key: string; command: string } | undefine
   // "@scope/my-app" → "my-app"; anything that is not a valid service name → "app".
   const name = typeof pkg.name === 'string' ? pkg.name.replace(/^@[^/]+\//, '') : '';
   return { key: SERVICE_NAME.test(name) ? name : 'app', command };
+}
+
+/** The manifest's text under the comment that points editors at devsup's schema (manifest/schema-file.ts). */
+function withSchemaModeline(text: string, dir: string): string {
+  return `${schemaModeline(dir)}\n${text}`;
 }
