@@ -10,12 +10,13 @@ import { loadManifest } from '../src/manifest/load-manifest.js';
 import { READY_KEYS } from '../src/manifest/read-ready.js';
 import { TOP_LEVEL_KEYS } from '../src/manifest/read-manifest.js';
 import { SERVICE_KEYS } from '../src/manifest/read-service.js';
+import { schemaErrorsOf } from './helpers/manifest-schema.js';
 import { tempProjects } from './helpers/temp-project.js';
 
 /**
  * The documentation is part of the product: README.md and docs/*.md must link only to what exists
  * in the repository, document every manifest key and every command and option the code knows, and
- * show only manifests devsup accepts. Every ```yaml block is such a manifest (a first line
+ * show only manifests devsup accepts (and its JSON Schema). Every ```yaml block is such a manifest (a first line
  * `# services.local.yaml` makes it the override of the manifest before it); other formats belong
  * in fences of another language.
  */
@@ -230,5 +231,8 @@ describe('the manifests in the documentation', () => {
       throw new Error(`${block.file}:${block.line}: devsup refuses this manifest:\n${(error as Error).message}`);
     });
     expect(loaded.services.length).toBeGreaterThan(0);
+    expect(schemaErrorsOf(loaded.document), `${block.file}:${block.line}: the JSON Schema (schema/services.schema.json) must accept it too`).toEqual(
+      [],
+    );
   });
 });

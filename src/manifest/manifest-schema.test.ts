@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
+import { manifestSchema as schema, schemaErrorsOf, type Schema } from '../../test/helpers/manifest-schema.js';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError } from '../errors.js';
 import { parseDuration } from './durations.js';
@@ -14,14 +14,15 @@ import { TOP_LEVEL_KEYS } from './read-manifest.js';
 import { READY_KEYS } from './read-ready.js';
 import { ENV_NAME, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME } from './read-service.js';
 import { resolveUrl } from './resolve-service.js';
-import { SCHEMA_FILE, schemaModeline } from './schema-file.js';
+import { schemaModeline } from './schema-file.js';
 import { renderStarterManifest, type StarterSource } from './starter-manifest.js';
 import { toPlain } from './yaml-node.js';
 
 /**
  * One truth: the JSON Schema editors check services.yaml with (schema/services.schema.json) and
  * devsup's own validation accept and reject the same manifests. Every manifest below goes through
- * both, and the test fails wherever they disagree.
+ * both, and the test fails wherever they disagree. (The manifests the documentation shows, which
+ * devsup accepts, go through the schema too: test/docs.test.ts.)
  *
  * Left out of the corpus, because a schema cannot see them — devsup alone checks, at load time:
  * - `${…}` references: an undefined service, port name or variable, `${port}` in a service without a
@@ -42,42 +43,11 @@ import { toPlain } from './yaml-node.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOOD = path.join(ROOT, 'test/fixtures/manifests/good');
-const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Schema;
-
-interface Schema {
-  properties?: Record<string, Schema>;
-  $defs?: Record<string, Schema>;
-  anyOf?: Schema[];
-  items?: Schema;
-  additionalProperties?: Schema | boolean;
-  enum?: unknown[];
-  pattern?: string;
-  default?: unknown;
-  description?: string;
-}
-
-// strictTypes, strictTuples and strictRequired are ajv's lints for schema style; they would reject
-// the conditional refinements (a `then` adding to a property typed elsewhere) and the open-ended
-// `command` list. What stays strict: an unknown keyword is an error, and numbers must be finite.
-const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, allErrors: true });
-ajv.addKeyword('patternErrorMessage'); // the YAML language server's message for a failed pattern
-// "regex" means what devsup does with ready.log: new RegExp(text), without flags.
-ajv.addFormat('regex', (text: string) => {
-  try {
-    new RegExp(text);
-    return true;
-  } catch {
-    return false;
-  }
-});
-const validate = ajv.compile(schema);
-
 /** The schema's errors for a manifest's text, as devsup's parser reads it (none: it is valid). */
 function schemaErrors(text: string): string[] {
   const { root, issues } = parseYaml(text, 'services.yaml');
   expect(issues, 'the YAML itself must be fine: this compares validation, not parsing').toEqual([]);
-  if (validate(root === undefined ? null : toPlain(root))) return [];
-  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''}`);
+  return schemaErrorsOf(root === undefined ? null : toPlain(root));
 }
 
 /** devsup's issues for a manifest (none: it loads). */
