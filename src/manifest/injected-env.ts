@@ -10,6 +10,12 @@ export type AssignedPorts = Map<string, Record<string, number>>;
 /** Set from `up`'s own process for every child (cli/commands/up.ts): known only once it runs. */
 export const INSTANCE_MARKS = ['DEVSUP_INSTANCE', 'DEVSUP_MANIFEST'] as const;
 
+/**
+ * Set for every child unless its environment (the shell's, an env file or `env`) has the variable:
+ * a child's output is a pipe, which Python buffers, so its lines would show late, or never when it is killed.
+ */
+export const CHILD_ENV_DEFAULTS: Readonly<Record<string, string>> = { PYTHONUNBUFFERED: '1' };
+
 /** `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE` and every `DEVSUP_<KEY>_PORT`. */
 export function injectedEnv(manifest: { services: ServiceSpec[] }, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
   const env: Record<string, string> = {};

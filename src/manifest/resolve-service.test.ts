@@ -60,6 +60,14 @@ describe('resolveService', () => {
     expect('UNSET' in env).toBe(false);
   });
 
+  test('PYTHONUNBUFFERED=1 by default, so Python prints each line at once into the pipe; any value of the user wins', async () => {
+    const { manifest, service } = await loadDemo();
+    expect(resolveService(manifest, service('worker'), PORTS, { DEPTH: '1' }).env.PYTHONUNBUFFERED).toBe('1');
+    expect(resolveService(manifest, service('worker'), PORTS, { DEPTH: '1', PYTHONUNBUFFERED: '' }).env.PYTHONUNBUFFERED).toBe('');
+    const own = { ...service('worker'), env: { PYTHONUNBUFFERED: '0' } };
+    expect(resolveService(manifest, own, PORTS, { DEPTH: '1', PYTHONUNBUFFERED: '1' }).env.PYTHONUNBUFFERED).toBe('0');
+  });
+
   test('injected variables: PORT, PORT_<NAME>, port_env, HOST, DEVSUP_SERVICE and every DEVSUP_<KEY>_PORT', async () => {
     const { manifest, service } = await loadDemo();
     const { env } = resolveService(manifest, service('api.v2'), PORTS, BASE_ENV);

@@ -1,5 +1,5 @@
 import { DevsupError } from '../errors.js';
-import { injectedEnv, primaryPort, toEnvName, type AssignedPorts } from './injected-env.js';
+import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
@@ -22,9 +22,9 @@ export interface ResolveOptions {
 }
 
 /**
- * The child's command and full environment: `baseEnv`, then the top-level env files, the service's env
- * files, the top-level `env`, the service's `env`, then the injected variables and `extraEnv` (later
- * wins). `${VAR}` of an injected variable is the child's value. In a string command each value is one
+ * The child's command and full environment: devsup's defaults (PYTHONUNBUFFERED=1), `baseEnv`, then the
+ * top-level env files, the service's env files, the top-level `env`, the service's `env`, then the
+ * injected variables and `extraEnv` (later wins). `${VAR}` of an injected variable is the child's value. In a string command each value is one
  * shell word, quoted for its shell; a list and `env` reach no shell and take values as they are.
  */
 export function resolveService(
@@ -36,7 +36,7 @@ export function resolveService(
 ): ResolvedService {
   const injected = { ...injectedEnv(manifest, service, ports), ...extraEnv };
   const render = renderer(manifest, service, ports, baseEnv, injected);
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...CHILD_ENV_DEFAULTS };
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv, service.fileEnv);
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
