@@ -26,20 +26,23 @@ test('references to services, ports and urls are checked at load time', async ()
     '  tools: { command: x, port: 1 }',
     '  db: { command: x }',
     '  api: { command: x, ports: { http: 2, metrics: 3 } }',
+    '  worker: { command: x, port: 4, ready: none }',
     '  web:',
     '    command: [node, web.js, "${tols.port}", "${db.port}"]',
     '    env: { A: "${api.ports.metric}", B: "${port}", C: "${db.url}", D: "${ports.http}" }',
     '    url: "http://x/${tools.url}"',
+    '  client: { command: "x ${worker.url}" }',
     '',
   ].join('\n');
   expect(await problemsOf({ 'services.yaml': manifest })).toEqual([
-    'services.yaml:6:29: "${tols.port}": unknown service "tols" — did you mean "tools"?',
-    'services.yaml:6:45: "${db.port}": service "db" has no port',
-    'services.yaml:7:15: "${api.ports.metric}": service "api" has no port named "metric" — did you mean "metrics"?',
-    'services.yaml:7:41: "${port}": service "web" has no port',
-    'services.yaml:7:55: "${db.url}": service "db" has no url',
-    'services.yaml:7:71: "${ports.http}": service "web" has no port',
-    'services.yaml:8:10: "${tools.url}": a url cannot refer to another url',
+    'services.yaml:7:29: "${tols.port}": unknown service "tols" — did you mean "tools"?',
+    'services.yaml:7:45: "${db.port}": service "db" has no port',
+    'services.yaml:8:15: "${api.ports.metric}": service "api" has no port named "metric" — did you mean "metrics"?',
+    'services.yaml:8:41: "${port}": service "web" has no port',
+    'services.yaml:8:55: "${db.url}": service "db" has no url',
+    'services.yaml:8:71: "${ports.http}": service "web" has no port',
+    'services.yaml:9:10: "${tools.url}": a url cannot refer to another url',
+    'services.yaml:10:22: "${worker.url}": service "worker" has no url: with ready: none it need not listen, so it gets none by default; give it "url: http://localhost:${port}" if it listens',
   ]);
 });
 

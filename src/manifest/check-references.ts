@@ -1,7 +1,7 @@
 import type { ManifestIssue } from '../errors.js';
 import { INSTANCE_MARKS, portVariables } from './injected-env.js';
 import { parseTemplate, type Reference } from './interpolate.js';
-import type { ServiceSpec } from './service-spec.js';
+import { defaultUrl, type ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
 import { didYouMean } from './suggest.js';
 import { addIssue } from './validators.js';
@@ -95,7 +95,10 @@ function describeProblem(
   if (target === undefined) return `unknown service "${ref.service}"${didYouMean(ref.service!, byKey.keys())}`;
   if (ref.kind === 'url') {
     if (field === 'url') return 'a url cannot refer to another url';
-    return target.url === undefined && target.ports.length === 0 ? `service "${target.key}" has no url` : undefined;
+    if (target.url !== undefined || defaultUrl(target) !== undefined) return undefined;
+    return target.ports.length === 0
+      ? `service "${target.key}" has no url`
+      : `service "${target.key}" has no url: with ready: none it need not listen, so it gets none by default; give it "url: http://localhost:\${port}" if it listens`;
   }
   const names = target.ports.map((port) => port.name);
   if (names.length === 0) {

@@ -198,11 +198,15 @@ describe('values in a string command', () => {
 });
 
 describe('resolveUrl', () => {
-  test('a url template, the default for a service with a port, none without', async () => {
+  test('a url template, the default for a service with a port, none without one or with ready: none', async () => {
     const { manifest, service } = await loadDemo();
     expect(resolveUrl(manifest, service('tools'), PORTS, {})).toBe('http://127.0.0.1:8764/mcp');
     expect(resolveUrl(manifest, service('api.v2'), PORTS, {})).toBe('http://localhost:9005');
     expect(resolveUrl(manifest, service('worker'), PORTS, {})).toBeUndefined();
+    // With a port but ready: none (a Procfile's worker): it need not listen, so no URL is made up for it.
+    const quiet = { ...service('tools'), url: undefined, ready: { kind: 'none' } as const };
+    expect(resolveUrl(manifest, quiet, PORTS, {})).toBeUndefined();
+    expect(resolveUrl(manifest, { ...quiet, url: 'http://localhost:${port}/' }, PORTS, {})).toBe('http://localhost:8764/');
     expect(resolveService(manifest, service('api.v2'), PORTS, {}).url).toBe('http://localhost:9005');
   });
 });

@@ -3,7 +3,7 @@ import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, toEnvName, type AssignedP
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
-import type { Manifest, ServiceSpec } from './service-spec.js';
+import { defaultUrl, type Manifest, type ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
 import { quoteForShell } from './shell-quote.js';
 
@@ -81,14 +81,14 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
   return referenced;
 }
 
-/** The service's `url`, by default `http://localhost:${port}` for a service with a port, else none. */
+/** The service's `url`, else its default (`defaultUrl`): none for a service without a port or with `ready: none`. */
 export function resolveUrl(
   manifest: Manifest,
   service: ServiceSpec,
   ports: AssignedPorts,
   baseEnv: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  const template = service.url ?? (service.ports.length > 0 ? 'http://localhost:${port}' : undefined);
+  const template = service.url ?? defaultUrl(service);
   return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
 }
 

@@ -46,7 +46,7 @@ export interface ServiceSpec {
   host?: string;
   fallback: FallbackPolicy;
   socket: boolean;
-  url?: string; // template; undefined means `http://localhost:${port}` for a service with a port
+  url?: string; // template; undefined means `defaultUrl`
   ready: ReadySpec;
   readyTimeoutMs: number;
   dependsOn: Dependency[];
@@ -80,3 +80,11 @@ export interface Manifest {
 }
 
 export const DEFAULT_PORT_RANGE: PortRange = { from: 10000, to: 10999 };
+
+/**
+ * The URL of a service without `url`: `http://localhost:${port}` for one that listens on its port,
+ * none for one without a port or with `ready: none` (a worker: it gets a PORT but need not listen).
+ */
+export function defaultUrl(service: Pick<ServiceSpec, 'ports' | 'ready'>): string | undefined {
+  return service.ports.length > 0 && service.ready.kind !== 'none' ? 'http://localhost:${port}' : undefined;
+}
