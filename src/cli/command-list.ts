@@ -18,8 +18,8 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground',
-    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--reclaim]',
-    options: { ...manifestOption, port: { type: 'string', multiple: true }, reclaim: { type: 'boolean' } },
+    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim]',
+    options: { ...manifestOption, port: { type: 'string', multiple: true }, 'base-port': { type: 'string' }, reclaim: { type: 'boolean' } },
     familiarOptions: Object.fromEntries(
       ['-d', '--detach', '--daemon', '-D'].map((option) => [
         option,
@@ -97,8 +97,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   check: {
     summary: 'validate the manifest, print it merged and the ports it would get; starts nothing',
-    usage: 'devsup check [-f FILE] [--port SERVICE=PORT]…',
-    options: { ...manifestOption, port: { type: 'string', multiple: true } },
+    usage: 'devsup check [-f FILE] [--port SERVICE=PORT]… [--base-port N]',
+    options: { ...manifestOption, port: { type: 'string', multiple: true }, 'base-port': { type: 'string' } },
     load: () => import('./commands/check.js'),
   },
   schema: {

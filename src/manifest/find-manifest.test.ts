@@ -29,6 +29,12 @@ test('a Procfile in the folder or a parent when no services.yaml exists', () => 
   expect(findManifest(path.join(dir, 'app'))).toEqual({ file: path.join(dir, 'Procfile'), kind: 'procfile' });
 });
 
+test("Procfile.dev (what Rails' bin/dev runs) before Procfile in the same folder; a nearer Procfile before a farther Procfile.dev", () => {
+  const { dir } = project({ Procfile: 'web: x\n', 'Procfile.dev': 'web: y\n', 'app/Procfile': 'web: z\n' });
+  expect(findManifest(dir)).toEqual({ file: path.join(dir, 'Procfile.dev'), kind: 'procfile' });
+  expect(findManifest(path.join(dir, 'app')).file).toBe(path.join(dir, 'app/Procfile'));
+});
+
 test('-f is relative to cwd; a Procfile.* name is read as a Procfile', () => {
   const { dir } = project({ 'ops/stack.yaml': '', 'Procfile.dev': '' });
   expect(findManifest(dir, 'ops/stack.yaml')).toEqual({ file: path.join(dir, 'ops/stack.yaml'), kind: 'yaml' });

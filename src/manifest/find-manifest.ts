@@ -8,12 +8,14 @@ export interface FoundManifest {
 }
 
 export const MANIFEST_NAMES = ['services.yaml', 'services.yml'];
+/** Procfile.dev first: it is what Rails' bin/dev runs in development, where Procfile is for production. */
+export const PROCFILE_NAMES = ['Procfile.dev', 'Procfile'];
 /** A developer's own overrides beside the manifest, merged over it and never committed. */
 export const LOCAL_MANIFEST = 'services.local.yaml';
 
 /**
  * `-f FILE` (relative to `cwd`), else services.yaml|yml in `cwd` or the nearest parent that has one;
- * only when there is none anywhere up the tree, a Procfile found the same way.
+ * only when there is none anywhere up the tree, a Procfile.dev or Procfile found the same way.
  */
 export function findManifest(cwd: string, file?: string): FoundManifest {
   if (file !== undefined) {
@@ -21,7 +23,7 @@ export function findManifest(cwd: string, file?: string): FoundManifest {
     checkGivenFile(absolute, file);
     return { file: absolute, kind: kindOf(absolute) };
   }
-  const found = findUpward(cwd, MANIFEST_NAMES) ?? findUpward(cwd, ['Procfile']);
+  const found = findUpward(cwd, MANIFEST_NAMES) ?? findUpward(cwd, PROCFILE_NAMES);
   if (found === undefined) {
     throw new DevsupError(
       `no services.yaml found in ${cwd} or any parent folder`,
@@ -38,7 +40,7 @@ function checkGivenFile(absolute: string, file: string): void {
   const hint = 'Check the path given to -f.';
   if (stats === undefined) throw new DevsupError(`manifest ${file} not found`, 2, hint);
   if (stats.isDirectory()) {
-    const inside = [...MANIFEST_NAMES, 'Procfile'].find((name) => isFile(path.join(absolute, name)));
+    const inside = [...MANIFEST_NAMES, ...PROCFILE_NAMES].find((name) => isFile(path.join(absolute, name)));
     const example = inside === undefined ? `, e.g. -f ${path.join(file, MANIFEST_NAMES[0]!)}` : `: -f ${path.join(file, inside)}`;
     throw new UsageError(`${file} is a folder: pass the manifest inside it${example}`, hint);
   }

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
+import { DevsupError, ManifestError, UsageError, type ManifestIssue } from '../errors.js';
 import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
 import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
+import { procfileBasePort } from './procfile-base-port.js';
 import { parseYaml } from './parse-yaml.js';
 import { readManifest } from './read-manifest.js';
 import type { Manifest } from './service-spec.js';
@@ -16,6 +17,8 @@ export interface LoadManifestOptions {
   file?: string; // -f FILE (relative to cwd)
   portOverrides?: string[]; // from `--port llm=11000` (also `svc.NAME=N` for a named port)
   env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
+  basePort?: string; // from `--base-port 3000`: a Procfile's first port
+  note?(message: string): void; // worth saying, but no error: a .foreman setting devsup does not use
 }
 
 /**
@@ -33,7 +36,14 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   };
 
   const issues: ManifestIssue[] = [];
-  const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues);
+  if (options.basePort !== undefined && found.kind !== 'procfile') {
+    throw new UsageError(
+      `--base-port gives a Procfile's processes their ports, but ${displayName(found.file)} is not a Procfile.`,
+      'In a services.yaml, each service has its own `port:`.',
+    );
+  }
+  const basePort = found.kind === 'procfile' ? procfileBasePort(dir, options.basePort, displayName, issues, options.note ?? (() => {})) : undefined;
+  const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues, basePort);
   const root = topLevelMap(parsed, displayName(found.file), issues);
   const sources = [found.file];
   const overridden: Overridden = new Map();
@@ -54,13 +64,13 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
 }
 
 /** The file's tree; undefined when it is empty or its problems (in `issues`) leave none. */
-function parseSource(bytes: Buffer, kind: FoundManifest['kind'], file: string, issues: ManifestIssue[]): YamlNode | undefined {
+function parseSource(bytes: Buffer, kind: FoundManifest['kind'], file: string, issues: ManifestIssue[], basePort?: number): YamlNode | undefined {
   const decoded = decodeUtf8(bytes, file);
   if ('issue' in decoded) {
     issues.push(decoded.issue);
     return undefined;
   }
-  const parsed = kind === 'procfile' ? parseProcfile(decoded.text, file) : parseYaml(decoded.text, file);
+  const parsed = kind === 'procfile' ? parseProcfile(decoded.text, file, basePort) : parseYaml(decoded.text, file);
   issues.push(...parsed.issues);
   return parsed.root;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession } from '../helpers/e2e-session.js';
 import os from 'node:os';
-import { isPortFree } from '../helpers/free-port.js';
+import { findFreePorts, isPortFree } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
 import { fixtureCommand } from '../helpers/temp-project.js';
 
@@ -48,5 +48,53 @@ describe('a Procfile without services.yaml', () => {
     // The port is what the process was given as $PORT: it answers there.
     const answer = await (await fetch(`http://127.0.0.1:${web!.port}/`)).text();
     expect(answer.trim()).toMatch(/^\d+$/);
+  });
+});
+
+describe('a Procfile.dev with a release line', () => {
+  it('runs release once, first, and the others after it exits 0; --base-port gives the ports; the worker shows no URL', async () => {
+    const base = await findFreePorts(201); // web gets base + 100, worker base + 200: release keeps its place, as in foreman
+    const { dir } = session.project({
+      'Procfile.dev': [
+        `release: ${fixtureCommand('crash-after.mjs', 300, 0)}`,
+        `web: ${fixtureCommand('http-server.mjs')}`,
+        `worker: ${fixtureCommand('crash-after.mjs', 600_000, 0)}`,
+        '',
+      ].join('\n'),
+      Procfile: 'web: echo production only\n', // Procfile.dev is what development runs
+    });
+    const up = session.up(dir, ['--base-port', String(base)]);
+    const report = await session.waitForPorts(dir, 'release exited, web ready, worker running', (r) =>
+      ['exited', 'ready', 'running'].every((status, i) => r.services[i]?.status === status),
+    );
+    const [release, web, worker] = report.services;
+    expect(release).toMatchObject({ service: 'release', port: null, url: null });
+    expect(web).toMatchObject({ service: 'web', port: base + 100, url: `http://localhost:${base + 100}` });
+    expect(worker).toMatchObject({ service: 'worker', port: base + 200, url: null });
+    // web and worker started only once release had finished.
+    const output = up.stdout();
+    const finished = output.indexOf('release | failing with code 0');
+    expect(finished).toBeGreaterThan(-1);
+    expect(output.indexOf('web     | listening on')).toBeGreaterThan(finished);
+    expect(output.indexOf('worker  | started pid')).toBeGreaterThan(finished);
+  });
+});
+
+describe('devsup check on a Procfile', () => {
+  it("plans foreman's ports from --base-port or .foreman, says which .foreman settings it does not use, and refuses --base-port for a services.yaml", async () => {
+    const { dir, write } = session.project({ Procfile: 'web: a\nworker: b\n', '.foreman': 'port: 7000\nformation: web=1,worker=2\n' });
+    const fromFile = await runCli(['check'], dir);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toMatch(/^web +\d+ +7000 /m);
+    expect(fromFile.stdout).toMatch(/^worker +\d+ +7100 /m);
+    expect(fromFile.stderr).toContain('devsup: .foreman:2:1: "formation" is foreman\'s setting, not used by devsup');
+    const fromFlag = await runCli(['check', '--base-port', '6000'], dir);
+    expect(fromFlag.stdout).toMatch(/^web +\d+ +6000 /m);
+    expect(fromFlag.stdout).toMatch(/^worker +\d+ +6100 /m);
+
+    write('services.yaml', 'services:\n  web: { command: a, port: 3000 }\n');
+    const refused = await runCli(['check', '--base-port', '6000'], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--base-port gives a Procfile's processes their ports, but services.yaml is not a Procfile.");
   });
 });

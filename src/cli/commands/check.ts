@@ -12,13 +12,16 @@ import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   const manifest = await loadManifest({
     cwd: io.cwd,
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
+    basePort: args.values['base-port'] as string | undefined,
+    note: warn,
     env: io.env,
   });
-  warnAboutLeaseFolder((message) => io.stderr.write(`devsup: ${message}\n`));
+  warnAboutLeaseFolder(warn);
   const allocations = await allocatePorts(manifest);
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
   io.stdout.write(renderMergedManifest(manifest));

@@ -33,16 +33,18 @@ import { Teardown } from '../teardown.js';
  * nothing is left to run. Everything set up on the way is undone however it ends (teardown.ts).
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   const loadOptions = {
     cwd: io.cwd,
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
+    basePort: args.values['base-port'] as string | undefined,
+    note: warn,
     env: io.env,
   };
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals);
-  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   const teardown = new Teardown();
   try {
     const { stateFolder, lock, lastRun } = await claimInstance(manifest, args.values.reclaim === true, warn, teardown);
