@@ -15,7 +15,7 @@ import { READY_KEYS } from './read-ready.js';
 import { ENV_NAME, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME } from './read-service.js';
 import { resolveUrl } from './resolve-service.js';
 import { schemaModeline } from './schema-file.js';
-import { renderStarterManifest, type StarterSource } from './starter-manifest.js';
+import { renderStarterManifest, type Starter } from './starter-manifest.js';
 import { toPlain } from './yaml-node.js';
 
 /**
@@ -77,12 +77,39 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
     expect(schemaErrors(readFileSync(path.join(dir, file), 'utf8'))).toEqual([]);
   });
 
-  test.each<StarterSource>(['Procfile', 'package.json', 'example'])('what devsup init writes from a %s is valid for the schema', (source) => {
-    const services = [
-      { key: 'web', command: 'node web.js', port: 5000 },
-      { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' as const },
-    ];
-    expect(schemaErrors(`${schemaModeline(GOOD)}\n${renderStarterManifest('shop', services, source)}`)).toEqual([]);
+  test('what devsup init writes, with every setting it may write, is valid for the schema', () => {
+    const starter: Starter = {
+      file: 'process-compose.yaml',
+      origin: 'Made from your process-compose.yaml.',
+      source: 'from your process-compose.yaml',
+      env: { GLOBAL: '1' },
+      services: [
+        { key: 'release', command: ['node', 'migrate.js'], restart: 'never' },
+        {
+          key: 'web',
+          title: '@acme/web',
+          why: 'Vite ignores PORT',
+          command: 'npm run dev -- --port ${port} --strictPort',
+          cwd: '.',
+          port: 5173,
+          fallback: 'none',
+          ready: { http: '/health' },
+          env: { LOG: 'debug' },
+          dependsOn: { release: 'completed' },
+          restart: 'on-failure',
+          maxRestarts: 3,
+          critical: true,
+          autostart: false,
+          stopSignal: 'SIGINT',
+          stopTimeout: '10s',
+        },
+        { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' },
+        { key: 'db', command: 'postgres', ready: { exec: 'pg_isready' } },
+        { key: 'logs', command: 'tail -f x', ready: { log: 'ready \\(v1\\)' } },
+      ],
+      notes: [],
+    };
+    expect(schemaErrors(`${schemaModeline(GOOD)}\n${renderStarterManifest('shop', starter)}`)).toEqual([]);
   });
 
   test('together they use every key the schema knows', () => {
@@ -445,7 +472,8 @@ describe('the schema and the code name the same keys and values', () => {
       watch_cascade: web!.watchCascade,
       autostart: web!.autostart,
     });
-    const withPort = { ...web!, ports: [{ name: 'default', preferred: 3000 as const }] };
+    // As a service with a port loads: ready defaults to tcp (with ready: none it would have no default URL).
+    const withPort = { ...web!, ports: [{ name: 'default', preferred: 3000 as const }], ready: { kind: 'tcp' as const } };
     const ports = new Map([['web', { default: 3000 }]]);
     expect(resolveUrl(manifest, { ...withPort, url: service.url as string }, ports, {})).toBe(resolveUrl(manifest, withPort, ports, {}));
     expect(Object.keys(service).sort()).toEqual(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -26,6 +26,9 @@ describe('devsup init', () => {
     // Its first line points editors at the schema of the devsup that wrote it (outside this folder: by its absolute path).
     expect(read(dir, 'services.yaml').split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA}`);
     expect((await runCli(['check'], dir)).code).toBe(0);
+    // The comments name what devsup sets in a service's environment.
+    expect(read(dir, 'services.yaml')).toMatch(/^# devsup also sets DEVSUP_SERVICE, DEVSUP_INSTANCE and DEVSUP_MANIFEST /m);
+    expect(read(dir, 'services.yaml')).toMatch(/^# .*PYTHONUNBUFFERED=1 unless you set it/m);
 
     // It runs as written, on the port devsup gives it (3000 may be taken here: the --port override moves it).
     const port = await findFreePorts(1);
@@ -80,15 +83,12 @@ describe('devsup init', () => {
     expect(() => read(dir, 'services.yaml')).toThrow();
   });
 
-  it('says so clearly when the folder for -f does not exist, or package.json is not an object', async () => {
-    const { dir } = session.project({ 'package.json': 'null' });
+  it('says so clearly when the folder for -f does not exist', async () => {
+    const { dir } = session.project({});
     const missing = await runCli(['init', '-f', 'no/such/folder/services.yaml'], dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^cannot write no\/such\/folder\/services\.yaml: ENOENT/);
     expect(missing.stderr).not.toContain('unexpected error');
-    const result = await runCli(['init'], dir);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('an example service');
   });
 
   it('reports a broken Procfile with its file and line, and writes nothing', async () => {
@@ -97,5 +97,132 @@ describe('devsup init', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Procfile:2:1: expected a "name: command" line');
     expect(() => read(dir, 'services.yaml')).toThrow();
+  });
+});
+
+/** A stand-in for Vite in node_modules/.bin: like Vite it ignores PORT and listens on --port; it says which flags it got. */
+const FAKE_VITE = [
+  '#!/usr/bin/env node',
+  "const http = require('node:http');",
+  'const args = process.argv.slice(2);',
+  "const port = Number(args[args.indexOf('--port') + 1] || 5173);",
+  "console.log('vite got ' + args.join(' '));",
+  "http.createServer((request, response) => response.end('vite on ' + port)).listen(port);",
+  "process.on('SIGTERM', () => process.exit(0));",
+  '',
+].join('\n');
+
+describe('devsup init from package.json', () => {
+  it('gives a Vite dev server its port through the package manager, and it runs there', async () => {
+    const { dir } = session.project({
+      'package.json': JSON.stringify({ name: 'shop', scripts: { dev: 'vite' } }),
+      'node_modules/.bin/vite': FAKE_VITE,
+    });
+    chmodSync(path.join(dir, 'node_modules/.bin/vite'), 0o755);
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('wrote services.yaml: from your package.json (shop on port 5173)');
+    expect(read(dir, 'services.yaml')).toContain(
+      [
+        '  shop:',
+        "    # Vite ignores PORT: --port gives it devsup's, --strictPort makes it fail rather than move to another",
+        '    command: npm run dev -- --port ${port} --strictPort',
+        '    port: 5173',
+      ].join('\n'),
+    );
+    expect((await runCli(['check'], dir)).code).toBe(0);
+
+    const port = await findFreePorts(1);
+    const up = session.up(dir, ['--port', `shop=${port}`], { npm_config_update_notifier: 'false' });
+    await up.waitForOutput(new RegExp(`^shop +\\| vite got --port ${port} --strictPort$`, 'm'), 20_000);
+    await up.waitForOutput(new RegExp(`^shop +\\| ready on port ${port}$`, 'm'), 20_000);
+    expect(await fetch(`http://127.0.0.1:${port}/`).then((response) => response.text())).toBe(`vite on ${port}`);
+    session.interrupt(up);
+    expect((await exitWithin(up, 15_000)).code).toBe(0);
+  });
+
+  it("writes one service per workspace, in its folder, titled with the package's name, and says what it left out", async () => {
+    const { dir } = session.project({
+      'package.json': JSON.stringify({ name: 'mono', workspaces: ['apps/*', 'packages/*'], scripts: { dev: 'turbo run dev' } }),
+      'pnpm-lock.yaml': '',
+      'apps/web/package.json': JSON.stringify({ name: '@acme/web', scripts: { dev: 'vite dev' } }),
+      'apps/site/package.json': JSON.stringify({ name: '@acme/site', scripts: { dev: 'next dev' } }),
+      'packages/ui/package.json': JSON.stringify({ name: '@acme/ui', scripts: { build: 'tsc' } }),
+    });
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('wrote services.yaml: from your workspaces (site on port 3000, web on port 5173)');
+    const written = read(dir, 'services.yaml');
+    expect(written).toContain(['  site:', '    title: "@acme/site"', '    command: pnpm run dev', '    cwd: apps/site', '    port: 3000'].join('\n'));
+    expect(written).toContain('    command: pnpm run dev --port ${port} --strictPort\n    cwd: apps/web\n    port: 5173\n');
+    expect(result.stderr).toBe(
+      [
+        'devsup: packages/ui/package.json: no dev or start script, so no service',
+        "devsup: package.json: scripts.dev is not used: devsup runs each workspace's own dev or start script instead",
+        '',
+      ].join('\n'),
+    );
+    const check = await runCli(['check'], dir);
+    expect(check.code, check.stderr).toBe(0);
+  });
+
+  it('refuses a package.json that is not JSON, and a workspace outside the folder, with exit code 2, writing nothing', async () => {
+    const broken = session.project({ 'package.json': '{\n  "name": "x",\n  "scripts": {\n    "dev": "vite",\n  }\n}\n' });
+    const notJson = await runCli(['init'], broken.dir);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/^package\.json:5 is not valid JSON: .+\nFix it \(npm cannot read it either\), then run devsup init again\.\n$/);
+    expect(() => read(broken.dir, 'services.yaml')).toThrow();
+
+    const escaping = session.project({ 'package.json': JSON.stringify({ workspaces: ['apps/*', '../*'] }, null, 2) });
+    const outside = await runCli(['init'], escaping.dir);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('package.json:4: workspace pattern "../*" reaches outside the project\'s folder.');
+    expect(() => read(escaping.dir, 'services.yaml')).toThrow();
+
+    const notObject = session.project({ 'package.json': 'null' });
+    expect(await runCli(['init'], notObject.dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('package.json must hold a JSON object') });
+  });
+
+  it('never copies a script with shell metacharacters into the command: it runs the script by name, and says why no port flags', async () => {
+    const { dir } = session.project({ 'package.json': JSON.stringify({ name: 'ui', scripts: { dev: 'vite | tee "$(date).log"' } }) });
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(read(dir, 'services.yaml')).toContain('  ui:\n    command: npm run dev\n    port: 5173\n');
+    expect(result.stderr).toContain('devsup: package.json: scripts.dev runs Vite, which ignores PORT, inside a command line with pipes');
+    expect((await runCli(['check'], dir)).code).toBe(0);
+  });
+});
+
+describe('devsup init from a Procfile', () => {
+  it("reads Procfile.dev first, takes .foreman's base port, and runs release first, once", async () => {
+    const { dir } = session.project({
+      'Procfile.dev': 'release: bin/rails db:migrate\nweb: bin/rails server -p $PORT\ncss: bin/rails tailwindcss:watch\n',
+      Procfile: 'web: bundle exec puma\n',
+      '.foreman': 'port: 3000\n',
+    });
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('wrote services.yaml: from your Procfile.dev (release, web on port 3100, css on port 3200)');
+    expect(result.stderr).toBe('devsup: Procfile is not used: devsup init reads one file, and read Procfile.dev\n');
+    const written = read(dir, 'services.yaml');
+    expect(written).toMatch(/^# devsup manifest\. Made from your Procfile\.dev \(ports as foreman gives them, from 3000\)\.$/m);
+    expect(written).toContain(
+      [
+        '  release:',
+        '    command: bin/rails db:migrate',
+        '    restart: never  # runs once: not started again when it exits',
+        '  web:',
+        '    command: bin/rails server -p $PORT',
+        '    port: 3100',
+        '    depends_on: { release: completed }',
+        '  css:',
+        '    command: bin/rails tailwindcss:watch',
+        '    port: 3200',
+        '    ready: none                      # running once started: it need not listen on its port',
+        '    depends_on: { release: completed }',
+      ].join('\n'),
+    );
+    const check = await runCli(['check'], dir);
+    expect(check.code, check.stderr).toBe(0);
   });
 });

@@ -1,19 +1,27 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DevsupError, ManifestError, UsageError } from '../../errors.js';
+import { DevsupError, UsageError } from '../../errors.js';
 import { ignoreDevsupFiles } from '../../control/gitignore.js';
-import { MANIFEST_NAMES } from '../../manifest/find-manifest.js';
-import { parseProcfile } from '../../manifest/procfile.js';
-import { SERVICE_NAME } from '../../manifest/read-service.js';
-import { toPlain } from '../../manifest/yaml-node.js';
-import { renderStarterManifest, type StarterService, type StarterSource } from '../../manifest/starter-manifest.js';
+import { MANIFEST_NAMES, PROCFILE_NAMES } from '../../manifest/find-manifest.js';
+import { renderStarterManifest, type Starter } from '../../manifest/starter-manifest.js';
+import { starterFromPackageJson } from '../../manifest/starter-from-package-json.js';
+import { starterFromProcfile } from '../../manifest/starter-from-procfile.js';
 import { schemaModeline } from '../../manifest/schema-file.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 
 const EXAMPLE_COMMAND = `node -e "require('http').createServer((request, response) => response.end('hello from devsup\\n')).listen(process.env.PORT)"`;
-const DEFAULT_PORT = 3000;
 
-/** `devsup init [-f FILE]`: a starter services.yaml (from a Procfile if there is one) and the .gitignore lines. Never overwrites. */
+/** What init reads, most telling first: the first that yields services is used. */
+const SOURCES: { names: string[]; read: (dir: string, display: (file: string) => string) => Starter | undefined }[] = [
+  { names: PROCFILE_NAMES, read: starterFromProcfile },
+  { names: ['package.json'], read: starterFromPackageJson },
+];
+
+/**
+ * `devsup init [-f FILE]`: a starter services.yaml from the project's Procfile.dev or Procfile, else
+ * package.json's scripts (its workspaces' too), else an example; and
+ * the .gitignore lines. Says on stderr what it could not translate. Never overwrites.
+ */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 0)
     throw new UsageError(`devsup init takes no arguments, got "${args.positionals.join(' ')}".`, 'Usage: devsup init [-f FILE]');
@@ -28,9 +36,10 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       'Check it with `devsup check`, or move it away to start over.',
     );
   }
-  const { services, source } = starterServices(dir, io.cwd);
+  const starter = findStarter(dir, (name) => path.relative(io.cwd, name) || name);
+  for (const note of starter.notes) io.stderr.write(`devsup: ${note}\n`);
   try {
-    writeFileSync(file, withSchemaModeline(renderStarterManifest(path.basename(dir), services, source), dir), { flag: 'wx' }); // wx: never over a file made meanwhile
+    writeFileSync(file, withSchemaModeline(renderStarterManifest(path.basename(dir), starter), dir), { flag: 'wx' }); // wx: never over a file made meanwhile
   } catch (error) {
     throw new DevsupError(
       `cannot write ${path.relative(io.cwd, file) || file}: ${(error as Error).message}`,
@@ -38,43 +47,33 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       'Check that the folder exists and that you may write there.',
     );
   }
-  const list = services.map((service) => `${service.key} on port ${service.port}`).join(', ');
-  io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${source === 'example' ? 'an example service' : `from your ${source}`} (${list})\n`);
+  const list = starter.services.map((service) => (service.port === undefined ? service.key : `${service.key} on port ${service.port}`)).join(', ');
+  io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${starter.source} (${list})\n`);
   const added = ignoreDevsupFiles(dir, (message) => io.stderr.write(`devsup: ${message}\n`));
   if (added.length > 0) io.stdout.write(`added ${added.join(' and ')} to ${path.relative(io.cwd, path.join(dir, '.gitignore'))}\n`);
   io.stdout.write('Next: `devsup check` shows what it would do, `devsup up` starts it.\n');
   return 0;
 }
 
-/** The services to start from: the Procfile's processes, else the project's dev or start script, else an example. */
-function starterServices(dir: string, cwd: string): { services: StarterService[]; source: StarterSource } {
-  const procfile = path.join(dir, 'Procfile');
-  if (existsSync(procfile)) {
-    const { root, issues } = parseProcfile(readFileSync(procfile, 'utf8'), path.relative(cwd, procfile));
-    if (issues.length > 0) throw new ManifestError(issues);
-    const processes = (toPlain(root) as { services: Record<string, StarterService> }).services;
-    const services = Object.entries(processes).map(([key, process]) => ({ ...process, key }));
-    if (services.length > 0) return { services, source: 'Procfile' };
+/** The first source that yields services (its notes, and those of sources that yielded none, kept), else the example. */
+function findStarter(dir: string, display: (file: string) => string): Starter {
+  const notes: string[] = [];
+  for (const [index, source] of SOURCES.entries()) {
+    const starter = source.read(dir, display);
+    notes.push(...(starter?.notes ?? []));
+    if (starter === undefined || starter.services.length === 0) continue;
+    // Say what else was there, so nobody wonders why their Procfile was not used.
+    const unused = SOURCES.slice(index).flatMap((other) => other.names.filter((name) => name !== starter.file && existsSync(path.join(dir, name))));
+    for (const name of unused) notes.push(`${display(path.join(dir, name))} is not used: devsup init reads one file, and read ${starter.file}`);
+    return { ...starter, notes };
   }
-  const script = packageScript(dir);
-  if (script) return { services: [{ key: script.key, command: script.command, port: DEFAULT_PORT }], source: 'package.json' };
-  return { services: [{ key: 'web', command: EXAMPLE_COMMAND, port: DEFAULT_PORT }], source: 'example' };
-}
-
-/** `npm run dev` (or `npm start`) when package.json has that script, named after the package. */
-function packageScript(dir: string): { key: string; command: string } | undefined {
-  let pkg: { name?: unknown; scripts?: Record<string, unknown> } | null;
-  try {
-    pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
-  } catch {
-    return undefined; // none, or not JSON: the example will do
-  }
-  if (typeof pkg !== 'object' || pkg === null) return undefined;
-  const command = typeof pkg.scripts?.dev === 'string' ? 'npm run dev' : typeof pkg.scripts?.start === 'string' ? 'npm start' : undefined;
-  if (command === undefined) return undefined;
-  // "@scope/my-app" → "my-app"; anything that is not a valid service name → "app".
-  const name = typeof pkg.name === 'string' ? pkg.name.replace(/^@[^/]+\//, '') : '';
-  return { key: SERVICE_NAME.test(name) ? name : 'app', command };
+  return {
+    file: '',
+    origin: 'An example service: replace its command with yours.',
+    source: 'an example service',
+    services: [{ key: 'web', command: EXAMPLE_COMMAND, port: 3000 }],
+    notes,
+  };
 }
 
 /** The manifest's text under the comment that points editors at devsup's schema (manifest/schema-file.ts). */
