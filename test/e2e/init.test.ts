@@ -8,6 +8,7 @@ import { E2ESession, exitWithin } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { installCopy } from '../helpers/installed-copy.js';
 import { runCli } from '../helpers/run-cli.js';
+import { fixtureCommand } from '../helpers/temp-project.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -224,5 +225,62 @@ describe('devsup init from a Procfile', () => {
     );
     const check = await runCli(['check'], dir);
     expect(check.code, check.stderr).toBe(0);
+  });
+});
+
+describe('devsup init from a process-compose.yaml', () => {
+  it('translates processes that then run in order, and names on stderr, line by line, what it did not translate', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'process-compose.yaml': [
+        'version: "0.5"',
+        'log_level: debug',
+        'processes:',
+        '  migrate:',
+        `    command: ${JSON.stringify(fixtureCommand('crash-after.mjs', 100, 0))}`,
+        '  web:',
+        `    command: ${JSON.stringify(fixtureCommand('http-server.mjs'))}`,
+        '    depends_on:',
+        '      migrate:',
+        '        condition: process_completed_successfully',
+        '    readiness_probe:',
+        `      http_get: { host: 127.0.0.1, port: ${port}, path: / }`,
+        '      period_seconds: 1',
+        '    availability:',
+        '      restart: on_failure',
+        '',
+      ].join('\n'),
+      Procfile: 'web: echo not this one\n',
+    });
+    const result = await runCli(['init'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`wrote services.yaml: from your process-compose.yaml (migrate, web on port ${port})`);
+    expect(result.stderr).toBe(
+      [
+        "devsup: process-compose.yaml:2:1: log_level is not translated: devsup keeps each service's output in .devsup/logs/",
+        'devsup: process-compose.yaml:13:7: readiness_probe.period_seconds is not translated: devsup checks until it passes, for ready_timeout (60 s) at most',
+        'devsup: Procfile is not used: devsup init reads one file, and read process-compose.yaml',
+        '',
+      ].join('\n'),
+    );
+    expect(read(dir, 'services.yaml')).toContain(
+      [
+        `    port: ${port}`,
+        '    fallback: none  # the command fixes its port: devsup checks that it is free',
+        '    ready: { http: / }',
+        '    depends_on: { migrate: completed }',
+      ].join('\n'),
+    );
+    expect((await runCli(['check'], dir)).code).toBe(0);
+
+    const up = session.up(dir);
+    const report = await session.waitForPorts(
+      dir,
+      'migrate exited, web ready',
+      (r) => r.services[0]?.status === 'exited' && r.services[1]?.status === 'ready',
+    );
+    expect(report.services[1]).toMatchObject({ service: 'web', port, url: `http://localhost:${port}` });
+    session.interrupt(up);
+    expect((await exitWithin(up, 15_000)).code).toBe(0);
   });
 });

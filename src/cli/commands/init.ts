@@ -5,6 +5,7 @@ import { ignoreDevsupFiles } from '../../control/gitignore.js';
 import { MANIFEST_NAMES, PROCFILE_NAMES } from '../../manifest/find-manifest.js';
 import { renderStarterManifest, type Starter } from '../../manifest/starter-manifest.js';
 import { starterFromPackageJson } from '../../manifest/starter-from-package-json.js';
+import { PROCESS_COMPOSE_NAMES, starterFromProcessCompose } from '../../manifest/starter-from-process-compose.js';
 import { starterFromProcfile } from '../../manifest/starter-from-procfile.js';
 import { schemaModeline } from '../../manifest/schema-file.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
@@ -13,13 +14,14 @@ const EXAMPLE_COMMAND = `node -e "require('http').createServer((request, respons
 
 /** What init reads, most telling first: the first that yields services is used. */
 const SOURCES: { names: string[]; read: (dir: string, display: (file: string) => string) => Starter | undefined }[] = [
+  { names: PROCESS_COMPOSE_NAMES, read: starterFromProcessCompose },
   { names: PROCFILE_NAMES, read: starterFromProcfile },
   { names: ['package.json'], read: starterFromPackageJson },
 ];
 
 /**
- * `devsup init [-f FILE]`: a starter services.yaml from the project's Procfile.dev or Procfile, else
- * package.json's scripts (its workspaces' too), else an example; and
+ * `devsup init [-f FILE]`: a starter services.yaml from the project's process-compose.yaml, else its
+ * Procfile.dev or Procfile, else package.json's scripts (its workspaces' too), else an example; and
  * the .gitignore lines. Says on stderr what it could not translate. Never overwrites.
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {

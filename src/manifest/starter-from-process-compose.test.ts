@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { tempProjects } from '../../test/helpers/temp-project.js';
+import { ManifestError } from '../errors.js';
+import { starterFromProcessCompose } from './starter-from-process-compose.js';
+
+const newProject = tempProjects();
+
+function starterOf(files: Record<string, string>) {
+  const { dir } = newProject(files);
+  return starterFromProcessCompose(dir, (file) => path.relative(dir, file));
+}
+
+const COMPOSE = `version: "0.5"
+name: shop
+environment:
+  - "GLOBAL=1"
+log_location: ./pc.log
+processes:
+  db:
+    command: "postgres -D ./data"
+    readiness_probe:
+      exec:
+        command: "pg_isready"
+        working_dir: /tmp
+      initial_delay_seconds: 2
+    availability:
+      restart: always
+  migrate:
+    command: "npm run migrate"
+    depends_on:
+      db:
+        condition: process_healthy
+  api server:
+    command: "node api.js"
+    working_dir: ./api
+    environment:
+      - "DATABASE_URL=postgres://localhost/app"
+      - "BROKEN"
+      - "HOME_DIR=$HOME"
+    depends_on:
+      migrate:
+        condition: process_completed_successfully
+      ghost: {}
+    readiness_probe:
+      http_get:
+        host: 127.0.0.1
+        port: 8080
+        path: /health
+    availability:
+      restart: exit_on_failure
+      backoff_seconds: 2
+      max_restarts: 3
+    shutdown:
+      signal: 2
+      timeout_seconds: 10
+      command: "echo bye"
+  worker:
+    description: Sends the mail
+    command: "python worker.py"
+    ready_log_line: "worker ready (v1)"
+    disabled: true
+    is_daemon: true
+    depends_on:
+      migrate:
+        condition: process_completed
+      db:
+        condition: process_started
+  remote:
+    entrypoint: [curl, -sf, "https://example.com"]
+    readiness_probe:
+      http_get: { host: example.com, scheme: https, port: 443, path: /up }
+    ready_log_line: never used
+    availability:
+      restart: sometimes
+`;
+
+test('command, working_dir, environment, depends_on, probes, availability, disabled and shutdown are translated', () => {
+  const starter = starterOf({ 'process-compose.yaml': COMPOSE });
+  expect(starter).toMatchObject({
+    file: 'process-compose.yaml',
+    project: 'shop',
+    origin: 'Made from your process-compose.yaml.',
+    env: { GLOBAL: '1' },
+  });
+  expect(starter?.services).toEqual([
+    { key: 'db', command: 'postgres -D ./data', ready: { exec: 'pg_isready' }, restart: 'always' },
+    { key: 'migrate', command: 'npm run migrate', dependsOn: { db: 'ready' }, restart: 'never' },
+    {
+      key: 'api-server',
+      command: 'node api.js',
+      cwd: './api',
+      env: { DATABASE_URL: 'postgres://localhost/app', HOME_DIR: '$HOME' },
+      dependsOn: { migrate: 'completed' },
+      port: 8080,
+      fallback: 'none',
+      ready: { http: '/health' },
+      restart: 'never',
+      critical: true,
+      maxRestarts: 3,
+      stopSignal: 'SIGINT',
+      stopTimeout: '10s',
+    },
+    {
+      key: 'worker',
+      why: 'Sends the mail',
+      command: 'python worker.py',
+      ready: { log: 'worker ready \\(v1\\)' },
+      autostart: false,
+      dependsOn: { migrate: 'completed', db: 'started' },
+      restart: 'never', // process-compose restarts nothing unless availability says so
+    },
+    { key: 'remote', command: ['curl', '-sf', 'https://example.com'], ready: { http: 'https://example.com:443/up' }, restart: 'never' },
+  ]);
+});
+
+test('whatever has no devsup equivalent is said, one line each with its place, never dropped silently', () => {
+  expect(starterOf({ 'process-compose.yaml': COMPOSE })?.notes).toEqual([
+    "process-compose.yaml:5:1: log_location is not translated: devsup keeps each service's output in .devsup/logs/",
+    "process-compose.yaml:12:9: readiness_probe.exec.working_dir is not translated: devsup runs the check in the service's folder and gives it 10 s",
+    'process-compose.yaml:13:7: readiness_probe.initial_delay_seconds is not translated: devsup checks until it passes, for ready_timeout (60 s) at most',
+    'process-compose.yaml:21:3: process "api server" is service "api-server" here: devsup\'s names are letters, digits, "_", "." and "-"',
+    'process-compose.yaml:26:9: environment entry "BROKEN" is not translated: write NAME=value',
+    'process-compose.yaml:27:9: HOME_DIR: devsup does not expand $NAME in an env value; write ${NAME}',
+    'process-compose.yaml:31:7: depends_on "ghost" is not translated: there is no such process',
+    'process-compose.yaml:39:7: availability.backoff_seconds is not translated: devsup waits 100 ms, doubling up to 30 s, between failed starts',
+    "process-compose.yaml:44:7: shutdown.command is not translated: devsup stops a service with its stop_signal; clean up in the program's signal handler",
+    'process-compose.yaml:50:5: is_daemon is not translated: devsup supervises the process it starts; one that forks into the background and exits looks finished',
+    'process-compose.yaml:52:7: depends_on migrate: process_completed (any exit code) is "completed" here, which needs exit code 0',
+    'process-compose.yaml:60:5: ready_log_line is not translated: devsup has one readiness check per service, and the one written first is it',
+    'process-compose.yaml:62:7: availability.restart "sometimes" is not translated: devsup has always, on_failure (on-failure) and no (never)',
+  ]);
+});
+
+test('none: undefined; a file without processes, or a process without a command: refused with the place', () => {
+  expect(starterOf({})).toBeUndefined();
+  expect(() => starterOf({ 'process-compose.yml': 'version: "0.5"\n' })).toThrow(
+    new ManifestError([{ file: 'process-compose.yml', line: 1, column: 1, message: 'no "processes" here: process-compose.yml has nothing to run' }]),
+  );
+  expect(() => starterOf({ 'process-compose.yaml': 'processes:\n  a:\n    working_dir: x\n  b: text\n' })).toThrow(
+    new ManifestError([
+      { file: 'process-compose.yaml', line: 2, column: 3, message: 'process "a" has no command: give it one, then run devsup init again' },
+      { file: 'process-compose.yaml', line: 4, column: 6, message: 'process "b" must be a map with a "command", not "text"' },
+    ]),
+  );
+  expect(() => starterOf({ 'process-compose.yaml': 'processes: [\n' })).toThrow(ManifestError);
+});
