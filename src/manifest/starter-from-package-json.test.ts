@@ -83,7 +83,10 @@ describe('one package', () => {
   });
 
   test('without a dev or start script: no services', () => {
-    expect(starterOf({ 'package.json': json({ name: 'lib', scripts: { build: 'tsc' } }) })?.services).toEqual([]);
+    expect(starterOf({ 'package.json': json({ name: 'lib', scripts: { build: 'tsc' } }) })).toMatchObject({
+      services: [],
+      notes: ['package.json: no dev or start script, so no service'],
+    });
   });
 });
 

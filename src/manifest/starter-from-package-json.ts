@@ -45,6 +45,7 @@ export function starterFromPackageJson(root: string, display: (file: string) => 
   if (!workspaces) {
     const own = scriptService(project, manager, display(file), notes);
     if (own) services.push(own);
+    else notes.push(`${display(file)}: no dev or start script${patterns ? ' in it or any workspace' : ''}, so no service`);
   }
   return {
     file: 'package.json',

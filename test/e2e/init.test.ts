@@ -228,6 +228,23 @@ describe('devsup init from a Procfile', () => {
   });
 });
 
+describe('devsup init, when what it translated will not check', () => {
+  it('says at once what devsup check will object to, with file and line', async () => {
+    const { dir } = session.project({ Procfile: 'web: node web.js --db ${DEVSUP_TEST_UNSET_URL}\n' });
+    const result = await runCli(['init'], dir, { DEVSUP_TEST_UNSET_URL: undefined });
+    expect(result.code, result.stderr).toBe(0);
+    const line = read(dir, 'services.yaml').split('\n').indexOf('    command: node web.js --db ${DEVSUP_TEST_UNSET_URL}') + 1;
+    expect(result.stderr).toBe(
+      [
+        'devsup: services.yaml needs an edit first: devsup check finds',
+        `  services.yaml:${line}:14: "\${DEVSUP_TEST_UNSET_URL}": DEVSUP_TEST_UNSET_URL is not set in the environment or an env file; give a default with \${DEVSUP_TEST_UNSET_URL:-value}`,
+        '',
+      ].join('\n'),
+    );
+    expect((await runCli(['check'], dir, { DEVSUP_TEST_UNSET_URL: 'postgres://db' })).code).toBe(0);
+  });
+});
+
 describe('devsup init from a process-compose.yaml', () => {
   it('translates processes that then run in order, and names on stderr, line by line, what it did not translate', async () => {
     const port = await findFreePorts(1);

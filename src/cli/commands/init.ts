@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DevsupError, UsageError } from '../../errors.js';
+import { DevsupError, ManifestError, UsageError, formatIssue } from '../../errors.js';
 import { ignoreDevsupFiles } from '../../control/gitignore.js';
 import { MANIFEST_NAMES, PROCFILE_NAMES } from '../../manifest/find-manifest.js';
+import { loadManifest } from '../../manifest/load-manifest.js';
 import { renderStarterManifest, type Starter } from '../../manifest/starter-manifest.js';
 import { starterFromPackageJson } from '../../manifest/starter-from-package-json.js';
 import { PROCESS_COMPOSE_NAMES, starterFromProcessCompose } from '../../manifest/starter-from-process-compose.js';
@@ -51,6 +52,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const list = starter.services.map((service) => (service.port === undefined ? service.key : `${service.key} on port ${service.port}`)).join(', ');
   io.stdout.write(`wrote ${path.relative(io.cwd, file)}: ${starter.source} (${list})\n`);
+  const problems = await problemsOf(file, io);
+  if (problems.length > 0)
+    io.stderr.write([`devsup: ${path.relative(io.cwd, file)} needs an edit first: devsup check finds`, ...problems, ''].join('\n'));
   const added = ignoreDevsupFiles(dir, (message) => io.stderr.write(`devsup: ${message}\n`));
   if (added.length > 0) io.stdout.write(`added ${added.join(' and ')} to ${path.relative(io.cwd, path.join(dir, '.gitignore'))}\n`);
   io.stdout.write('Next: `devsup check` shows what it would do, `devsup up` starts it.\n');
@@ -81,4 +85,16 @@ function findStarter(dir: string, display: (file: string) => string): Starter {
 /** The manifest's text under the comment that points editors at devsup's schema (manifest/schema-file.ts). */
 function withSchemaModeline(text: string, dir: string): string {
   return `${schemaModeline(dir)}\n${text}`;
+}
+
+/** What `devsup check` would object to in the written file (a translated `${VAR}` that is not set, a missing folder), said now. */
+async function problemsOf(file: string, io: CliIO): Promise<string[]> {
+  try {
+    await loadManifest({ cwd: io.cwd, file, env: io.env });
+    return [];
+  } catch (error) {
+    if (error instanceof ManifestError) return error.issues.map((issue) => `  ${formatIssue(issue)}`);
+    if (error instanceof DevsupError) return [`  ${error.message}`];
+    throw error;
+  }
 }
