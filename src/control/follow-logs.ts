@@ -2,13 +2,14 @@ import type { LogLine } from '../output/log-ring.js';
 import { readLogTail } from '../output/read-log-files.js';
 import type { ControlContext } from './control-context.js';
 import type { Connection } from './control-server.js';
-import type { Request } from './protocol.js';
+import type { Request, StreamedLine } from './protocol.js';
 
 /** A client this far behind loses lines rather than make devsup hold them: the services never wait for a reader. */
 const FOLLOWER_QUEUE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
- * `devsup logs`: the last N lines of each service, then with `follow` every new line. The ring
+ * `devsup logs` and `attach`: the last N lines of each service, then with `follow` every new line
+ * (with `notes`, devsup's own lines about the services too; following all, new services too). The ring
  * holds the recent ones; a service with fewer there than asked gets the older ones from its log
  * files. Snapshot and subscription happen in the same tick, so no line is lost or sent twice
  * between them. New lines are sent in one message per tick.
@@ -30,12 +31,12 @@ export async function followLogs(request: Extract<Request, { type: 'logs' }>, co
     return fromFiles.lines;
   });
   // Older than the ring, each service's lines come as a block: the files keep no order across services.
-  connection.send({ type: 'lines', lines: [...older, ...recent], keys, ...(Object.keys(kept).length > 0 && { kept }) });
+  connection.send({ type: 'lines', lines: [...older, ...recent], keys, ...(Object.keys(kept).length > 0 && { kept }), pid: process.pid });
   if (!request.follow) {
     connection.send({ type: 'end' });
     return connection.end();
   }
-  let pending: LogLine[] = [];
+  let pending: StreamedLine[] = [];
   let dropped = 0;
   let scheduled = false;
   const flush = () => {
@@ -45,17 +46,33 @@ export async function followLogs(request: Extract<Request, { type: 'logs' }>, co
     pending = [];
     dropped = 0;
   };
-  const unsubscribes = services.map((service) =>
-    context.supervisor.output.onLine(service, (text) => {
-      if (connection.queuedBytes > FOLLOWER_QUEUE_LIMIT_BYTES) dropped += 1;
-      else pending.push({ service, text });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    }),
-  );
-  connection.onClose(() => unsubscribes.forEach((unsubscribe) => unsubscribe()));
+  const push = (line: StreamedLine) => {
+    if (connection.queuedBytes > FOLLOWER_QUEUE_LIMIT_BYTES) dropped += 1;
+    else pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  const bus = context.supervisor.output;
+  const followed = new Set<string>();
+  const unsubscribes: (() => void)[] = [];
+  const follow = (service: string) => {
+    followed.add(service);
+    unsubscribes.push(bus.onLine(service, (text) => push({ service, text })));
+  };
+  services.forEach(follow);
+  // Following every service: one the manifest gains while devsup runs is followed too, as `up` shows it.
+  const onKey = (service: string) => follow(service);
+  if (request.services.length === 0) bus.on('key', onKey);
+  const onNote = (service: string, text: string) => {
+    if (followed.has(service)) push({ service, text, note: true });
+  };
+  if (request.notes === true) bus.on('note', onNote);
+  connection.onClose(() => {
+    unsubscribes.forEach((unsubscribe) => unsubscribe());
+    bus.off('key', onKey).off('note', onNote);
+  });
 }
 
 /**

@@ -62,6 +62,13 @@ describe('control protocol', () => {
       lines: 100,
       follow: true,
     });
+    expect(parseRequest({ v: 1, type: 'logs', services: ['a'], lines: 20, follow: true, notes: true })).toEqual({
+      type: 'logs',
+      services: ['a'],
+      lines: 20,
+      follow: true,
+      notes: true,
+    });
     expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 5000 })).toEqual({ type: 'wait', services: ['a'], timeoutMs: 5000 });
     expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 4800, askedMs: 5000 })).toEqual({
       type: 'wait',

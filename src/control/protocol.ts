@@ -8,13 +8,17 @@ import type { PortsReport } from '../output/ports-report.js';
  * instance of different versions can still tell the user what is wrong.
  */
 export const PROTOCOL_VERSION = 1;
+// Within a version, optional fields may be added: an instance ignores request fields it does not
+// know, a client reply fields it does not know, and a new kind of line (a `note`) goes only to a
+// client whose request asked for it.
 
 export type Request =
   | { type: 'ports' }
   | { type: 'start' | 'stop'; services: string[] }
   /** `preferred`: move each service back to its preferred ports when they are free. */
   | { type: 'restart'; services: string[]; preferred?: boolean }
-  | { type: 'logs'; services: string[]; lines: number; follow: boolean }
+  /** `notes`: with `follow`, devsup's own lines about the services too (`note: true`), as `up` prints them. */
+  | { type: 'logs'; services: string[]; lines: number; follow: boolean; notes?: boolean }
   /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   | { type: 'down' };
@@ -33,15 +37,18 @@ export type Reply =
   | { type: 'done'; outcomes: ActionOutcome[] }
   /**
    * `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does;
-   * `kept`: how many lines the services that have fewer than asked for have in all.
+   * `kept`: how many lines the services that have fewer than asked for have in all; `pid`: the instance's.
    */
-  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number> }
+  | { type: 'lines'; lines: StreamedLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number>; pid?: number }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
   | { type: 'end' }
   | { type: 'error'; message: string; hint?: string; exitCode: 1 | 2 };
 
 export type Message<T> = T & { v: number };
+
+/** A line of a service's output, or (`note`, only to a `logs` request with `notes`) one devsup says about it. */
+export type StreamedLine = LogLine & { note?: true };
 
 /** One JSON line, as sent on the socket. */
 export function encodeMessage(body: Request | Reply): string {
@@ -132,7 +139,7 @@ export function parseRequest(value: unknown): Request | string {
     case 'logs':
       if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean')
         return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
-      return { type: 'logs', services: names, lines: body.lines, follow: body.follow };
+      return { type: 'logs', services: names, lines: body.lines, follow: body.follow, ...(body.notes === true && { notes: true }) };
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
       return { type: 'wait', services: names, timeoutMs: body.timeoutMs, ...(isCount(body.askedMs) && { askedMs: body.askedMs }) };
