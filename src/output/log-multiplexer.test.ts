@@ -117,6 +117,24 @@ describe('LogMultiplexer', () => {
     expect(out.text()).toBe('a | before\na      | after\n');
   });
 
+  it('renders lines handed to it (as `attach` gets them) exactly as those of the bus: prefix, colour, dimmed notes, new keys', async () => {
+    const fromBus = new Collector();
+    const { bus } = render(fromBus, ['api', 'db'], true);
+    await attachChild(bus, 'api', runNode(`console.log('hello')`));
+    bus.note('db', 'exited with code 1');
+    const handed = new Collector();
+    const { mux } = render(handed, ['api', 'db'], true);
+    expect(
+      mux.writeLines([
+        { service: 'api', text: 'hello' },
+        { service: 'db', text: 'exited with code 1', note: true },
+      ]),
+    ).toBe(true);
+    expect(handed.text()).toBe(fromBus.text());
+    mux.writeLines([{ service: 'cache-new', text: 'up' }]);
+    expect(stripVTControlCharacters(handed.text()).split('\n').at(-2)).toBe('cache-new | up');
+  });
+
   it('passes 200,000 flooded lines into a file, all present, in order, unsplit', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'devsup-mux-'));
     folders.push(folder);

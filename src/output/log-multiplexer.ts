@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
 import type { OutputBus } from '../supervisor/output-bus.js';
+import type { LogLine } from './log-ring.js';
 import { prefixLines, renderPrefix } from './prefix-lines.js';
 
 export interface LogMultiplexerOptions {
@@ -63,6 +64,30 @@ export class LogMultiplexer {
     this.heldBytes = 0;
     if (buffered.length > 0) this.write(buffered);
     this.resumeIfUnblocked();
+  }
+
+  /**
+   * Lines that reach this process otherwise than through its bus (`devsup attach` gets them through
+   * the control socket), rendered as the bus's: `note` ones as devsup's notes. A service the bus
+   * has not seen becomes a key. False when `out` asks to wait for `drain`.
+   */
+  writeLines(lines: (LogLine & { note?: boolean })[]): boolean {
+    let text = '';
+    const flush = () => {
+      if (text !== '') this.write(Buffer.from(text));
+      text = '';
+    };
+    for (const line of lines) {
+      this.bus.addKey(line.service);
+      if (line.note) {
+        flush();
+        this.note(line.service, line.text);
+      } else {
+        text += `${this.prefixes.get(line.service)!.toString()}${line.text}\n`;
+      }
+    }
+    flush();
+    return !this.awaitingDrain;
   }
 
   /** Stops rendering (after the last service has stopped). */
