@@ -71,6 +71,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     options: { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, file: { type: 'string' } },
     load: () => import('./commands/logs.js'),
   },
+  attach: {
+    summary: "the running instance's output as `up` shows it (last lines, then live), with its keys; Ctrl-C detaches",
+    usage: 'devsup attach [SERVICE…] [-f FILE]',
+    options: { ...manifestOption },
+    load: () => import('./commands/attach.js'),
+  },
   wait: {
     summary: 'exit 0 once the services are ready; 1 on timeout or if one crashed (waits for `up` to start, too)',
     usage: 'devsup wait SERVICE… [--timeout 30s] [-f FILE]',
