@@ -41,6 +41,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     options: { ...manifestOption, ...jsonOption },
     load: () => import('./commands/ports.js'),
   },
+  ls: {
+    summary: 'every devsup instance on this machine, from any folder: project, pid, uptime, services ready, ports (--json); needs no manifest',
+    usage: 'devsup ls [--json]',
+    options: { ...jsonOption },
+    load: () => import('./commands/ls.js'),
+  },
   port: {
     summary: "print a service's port number alone, for scripts: curl localhost:$(devsup port api)",
     usage: 'devsup port SERVICE [NAME] [-f FILE]',
