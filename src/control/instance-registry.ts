@@ -32,15 +32,14 @@ export function registryFolders(env: NodeJS.ProcessEnv = process.env, platform: 
 /**
  * Lists this instance (its pid, start time and manifest) until `remove()`, which `up` calls as it
  * ends; a killed instance's entry is dropped by the next `devsup ls`. The folders are made 0700 and
- * must be real folders of ours: otherwise devsup runs on unlisted, and says so through `warn`.
+ * must be real folders of ours; when XDG_RUNTIME_DIR's will not do (another user's, after `sudo`),
+ * the temp folder's is used. When neither will, devsup runs on unlisted, and says so through `warn`.
  */
 export async function listThisInstance(
   manifest: { file: string; project: string },
   warn: (message: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ remove(): void }> {
-  const folder = registryFolders(env)[0]!;
-  const file = path.join(folder, `${process.pid}.json`);
   const entry: RegistryEntry = {
     version: 1,
     pid: process.pid,
@@ -49,17 +48,22 @@ export async function listThisInstance(
     project: manifest.project,
     startedAt: new Date().toISOString(),
   };
-  try {
-    for (const each of [path.dirname(folder), folder]) {
-      const problem = preparePrivateFolder(each);
-      if (problem) throw new Error(`${problem.problem}. ${problem.fix}`);
+  const failures: string[] = [];
+  for (const folder of registryFolders(env)) {
+    const file = path.join(folder, `${process.pid}.json`);
+    try {
+      for (const each of [path.dirname(folder), folder]) {
+        const problem = preparePrivateFolder(each);
+        if (problem) throw new Error(`${problem.problem}. ${problem.fix}`);
+      }
+      await writeFileAtomically(file, `${JSON.stringify(entry, null, 2)}\n`);
+      return { remove: () => removeQuietly(file) };
+    } catch (error) {
+      failures.push(`in ${folder}: ${reasonOf(error)}`);
     }
-    await writeFileAtomically(file, `${JSON.stringify(entry, null, 2)}\n`);
-  } catch (error) {
-    warn(`\`devsup ls\` will not list this instance (in ${folder}): ${reasonOf(error)}`);
-    return { remove: () => undefined };
   }
-  return { remove: () => removeQuietly(file) };
+  warn(`\`devsup ls\` will not list this instance (${failures.join('; ')})`);
+  return { remove: () => undefined };
 }
 
 /**
