@@ -65,8 +65,13 @@ export async function* requestInstance(manifestDir: string, request: Request, si
 }
 
 /** The one reply of the `expected` type to a request; anything else, or none, is an error. */
-export async function requestOnce<T extends Reply['type']>(manifestDir: string, request: Request, expected: T): Promise<Extract<Reply, { type: T }>> {
-  for await (const reply of requestInstance(manifestDir, request)) return expectReply(reply, expected, manifestDir);
+export async function requestOnce<T extends Reply['type']>(
+  manifestDir: string,
+  request: Request,
+  expected: T,
+  signal?: AbortSignal,
+): Promise<Extract<Reply, { type: T }>> {
+  for await (const reply of requestInstance(manifestDir, request, signal)) return expectReply(reply, expected, manifestDir);
   throw new NoAnswerError(manifestDir);
 }
 

@@ -59,7 +59,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     await actions.settled();
   }
   if (detach.signal.aborted) {
-    io.stderr.write(`devsup: detached; devsup in ${folder} keeps running (\`devsup down\` stops it).\n`);
+    const after = actions.stopping ? 'is stopping' : 'keeps running (`devsup down` stops it)';
+    io.stderr.write(`devsup: detached; devsup in ${folder} ${after}.\n`);
     return 0;
   }
   // The connection closes as the instance stops: once its process is gone, `devsup up` may start again at once.
@@ -71,6 +72,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 /** What the keys do from another terminal: each a request to the instance, its answer printed as `up` prints it. */
 class KeyActions {
   private readonly pending = new Set<Promise<void>>();
+  /** `q` was pressed: the instance was asked to stop. */
+  stopping = false;
 
   constructor(
     private readonly folder: string,
@@ -85,31 +88,32 @@ class KeyActions {
         return this.detach.abort();
       case 'table':
         return this.track('show the port table', async () => {
-          const { report } = await requestOnce(this.folder, { type: 'ports' }, 'report');
+          const { report } = await requestOnce(this.folder, { type: 'ports' }, 'report', this.detach.signal);
           this.io.stdout.write(`\n${renderPortTable(report, { color: this.color })}\n`);
         });
       case 'restart':
         return this.track(`restart ${action.service}`, async () => {
-          const { outcomes } = await requestOnce(this.folder, { type: 'restart', services: [action.service] }, 'done');
+          const { outcomes } = await requestOnce(this.folder, { type: 'restart', services: [action.service] }, 'done', this.detach.signal);
           for (const outcome of outcomes) this.io.stdout.write(`${outcome.service}: ${outcome.said}\n`);
         });
       case 'quit':
+        this.stopping = true;
         this.io.stderr.write('devsup: stopping every service (as `devsup down`)…\n');
-        // The instance closes this connection, and the one of the logs, once it has stopped.
+        // The instance closes this connection, and the one of the logs, once it has stopped; Ctrl-C leaves sooner.
         return this.track('stop everything', async () => {
-          for await (const reply of requestInstance(this.folder, { type: 'down' })) expectReply(reply, 'stopping', this.folder);
+          for await (const reply of requestInstance(this.folder, { type: 'down' }, this.detach.signal)) expectReply(reply, 'stopping', this.folder);
         });
     }
   }
 
-  /** Resolves once every request sent has been answered (or has failed). */
+  /** Resolves once every request sent has been answered, has failed, or was left by detaching (the instance carries it out). */
   async settled(): Promise<void> {
     await Promise.all(this.pending);
   }
 
   private track(what: string, request: () => Promise<void>): void {
     const done = request().catch((error: unknown) => {
-      this.io.stderr.write(`devsup: could not ${what}: ${messageOf(error)}\n`);
+      if (!this.detach.signal.aborted) this.io.stderr.write(`devsup: could not ${what}: ${messageOf(error)}\n`);
     });
     this.pending.add(done);
     void done.finally(() => this.pending.delete(done));
