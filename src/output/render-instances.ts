@@ -9,7 +9,7 @@ export interface InstanceSummary {
   pid: number;
   user: string;
   own: boolean; // this user's
-  /** `registry`: it listed itself, or its state file was read; `leases`: only its port leases are known. */
+  /** How it was found: it listed itself (`registry`), or through its port leases (`leases`; another user's: all that is known). */
   source: 'registry' | 'leases';
   detached: boolean | null;
   startedAt: string | null;
