@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { idleCost, logThroughput, restartAfterKill, stopOnSigint, survivorsOfSigkill, upUntilAnswering } from './compare-rows.mjs';
 import { allocateDisplaced, helpStart, idleWatched, portsJsonRoundTrip, saveToReady, whoWithManySockets } from './devsup-rows.mjs';
+import { measurePackageSize } from './package-size.mjs';
 import { preparePeers } from './peers.mjs';
 import { endEverythingOnExit } from './processes.mjs';
 import { Report } from './report.mjs';
@@ -28,9 +29,9 @@ const rows = {
 };
 
 const only = process.argv.slice(2);
-const unknown = only.filter((name) => !(name in rows));
+const unknown = only.filter((name) => name !== 'size' && !(name in rows));
 if (unknown.length > 0) {
-  console.error(`unknown row ${unknown.join(', ')}; rows: ${Object.keys(rows).join(', ')}`);
+  console.error(`unknown row ${unknown.join(', ')}; rows: ${[...Object.keys(rows), 'size'].join(', ')}`);
   process.exit(2);
 }
 endEverythingOnExit();
@@ -42,4 +43,5 @@ const report = new Report({ runs: RUNS, tools: tools.map(({ id, label }) => ({ i
 for (const note of peers.notes) report.note(note);
 console.log(`tools: ${tools.map((tool) => tool.label).join(', ')}`);
 for (const [name, row] of Object.entries(rows)) if (only.length === 0 || only.includes(name)) await row(report, tools);
-report.finish();
+const packageSize = only.length === 0 || only.includes('size') ? await measurePackageSize() : undefined;
+report.finish({ packageSize });
