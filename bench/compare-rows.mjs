@@ -81,6 +81,21 @@ async function whileUp(tool, services, body, options = {}) {
   }
 }
 
+/** The time until `services`, spawned by the bench itself, all answer. */
+async function directUntilAnswering(services) {
+  const start = performance.now();
+  const direct = launchDirect(services);
+  try {
+    const up = await waitForAnswers(
+      services.map((service) => service.port),
+      { timeoutMs: UP_TIMEOUT_MS },
+    );
+    return up ? { ms: performance.now() - start } : { failed: `not answering after ${UP_TIMEOUT_MS / 1000} s` };
+  } finally {
+    await direct.close();
+  }
+}
+
 /** The node processes running the bench's fixtures in a launch (its services and their children). */
 const fixtureProcesses = (running) =>
   running.processes().filter((pid) => {
@@ -91,18 +106,7 @@ const fixtureProcesses = (running) =>
 export async function upUntilAnswering(report, tools, runs, count) {
   const outcomes = await eachRun(runs, [DIRECT, ...tools], async (contender) => {
     const services = tinyServices(await freePorts(count));
-    if (contender !== DIRECT) return whileUp(contender, services, (_running, ms) => ({ ms }));
-    const start = performance.now();
-    const direct = launchDirect(services);
-    try {
-      const up = await waitForAnswers(
-        services.map((service) => service.port),
-        { timeoutMs: UP_TIMEOUT_MS },
-      );
-      return up ? { ms: performance.now() - start } : { failed: `not answering after ${UP_TIMEOUT_MS / 1000} s` };
-    } finally {
-      await direct.close();
-    }
+    return contender === DIRECT ? directUntilAnswering(services) : whileUp(contender, services, (_running, ms) => ({ ms }));
   });
   report.compare({
     id: `up${count}`,
@@ -113,10 +117,15 @@ export async function upUntilAnswering(report, tools, runs, count) {
   });
 }
 
+// A whole line of print-lines.mjs, after whatever prefix the tool adds; and the head of a line cut
+// anywhere (`l`, `lin`, `line 12`, `line 12 xx`), after the prefix's separator.
+const WHOLE_LINE = /line (\d+) x+$/;
+const CUT_LINE = /(?:^|[\s|\]])l(?:i(?:n(?:e(?: \d*(?: x*)?)?)?)?)?$/;
+
 /**
- * Counts a log file's lines of print-lines.mjs: `intact` (the whole `line N xxx…` of LOG_WIDTH
- * bytes, after whatever prefix the tool adds), `split` (a piece of one: `line N` but not the whole),
- * `ansi` (lines with colour codes; stripped before matching). The tools' own lines are not counted.
+ * Counts a log file's lines of print-lines.mjs: `intact` (each number's whole `line N xxx…` of
+ * LOG_WIDTH bytes), `split` (lines cut in pieces: each piece that begins one is counted once),
+ * `ansi` (lines with colour codes, stripped before matching). The tools' own lines are not counted.
  */
 async function countLogLines(file) {
   const seen = new Uint8Array(LOG_LINES);
@@ -126,10 +135,11 @@ async function countLogLines(file) {
   for await (const raw of readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
     // eslint-disable-next-line no-control-regex -- colour codes start with ESC
     const line = raw.includes('\x1b[') ? (ansi++, raw.replace(/\x1b\[[0-9;]*m/g, '')) : raw;
-    const match = /line (\d+) x+$/.exec(line);
-    const number = match && Number(match[1]);
-    if (match && number < LOG_LINES && match[0].length === LOG_WIDTH - 1 && !seen[number]) ((seen[number] = 1), intact++);
-    else if (/line \d/.test(line)) split++;
+    const whole = WHOLE_LINE.exec(line);
+    const number = Number(whole?.[1]);
+    if (whole && whole[0].length === LOG_WIDTH - 1 && number < LOG_LINES) {
+      if (!seen[number]) ((seen[number] = 1), intact++);
+    } else if (CUT_LINE.test(line)) split++;
   }
   return { intact, split, ansi };
 }
@@ -237,18 +247,8 @@ export async function restartAfterKill(report, tools, runs) {
   const outcomes = await eachRun(runs, [DIRECT, ...tools], async (contender) => {
     const services = tinyServices(await freePorts(1));
     const [port] = services.map((service) => service.port);
-    if (contender === DIRECT) {
-      // The same server started by the bench, until it answers: the floor of any restart.
-      const start = performance.now();
-      const direct = launchDirect(services);
-      try {
-        return (await waitForAnswers([port], { timeoutMs: UP_TIMEOUT_MS }))
-          ? { ms: performance.now() - start }
-          : { failed: `not answering after ${UP_TIMEOUT_MS / 1000} s` };
-      } finally {
-        await direct.close();
-      }
-    }
+    // Direct: the same server started by the bench, until it answers: the floor of any restart.
+    if (contender === DIRECT) return directUntilAnswering(services);
     // A fresh instance each run: only the first restart after a stable run is immediate.
     return whileUp(
       contender,

@@ -1,7 +1,9 @@
 // How each tool runs the same set of services, as its users would write it: devsup from a
 // services.yaml, concurrently from its command line, node-foreman (`nf`) and Ruby foreman from a
 // Procfile. Peers have no fixed ports, so their commands set PORT themselves (`PORT=… node …`, run
-// by their shell); devsup is given the port in its manifest and sets PORT itself.
+// by their shell); devsup is given the port in its manifest and sets PORT itself. Each peer runs a
+// command with `/bin/sh -c`, and Debian's sh (dash) stays the program's parent whether or not the
+// command sets a variable: a signal a peer sends that shell alone does not reach the program.
 //
 // A service is { name, argv, port?, once? }: `once` marks a command that is meant to finish (devsup
 // is told `restart: never`; the peers stop once it exits, or, for concurrently, once all have).
@@ -126,8 +128,15 @@ export function launch(tool, services, { stdout = 'ignore', restart = false } = 
   }
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-STDERR_KEPT)));
-  let exited = false;
+  let exited = child.pid === undefined; // it could not be spawned: its `exited` says why
   void child.exited.then(() => (exited = true));
+  const signal = (name) => {
+    try {
+      if (!exited) process.kill(child.pid, name);
+    } catch {
+      // it exited a moment ago; its close is on its way
+    }
+  };
   return {
     tool,
     pid: child.pid,
@@ -137,14 +146,12 @@ export function launch(tool, services, { stdout = 'ignore', restart = false } = 
     stderrText: () => stderr,
     /** Live pids of this launch: the supervisor and everything it started, wherever they went. */
     processes: () => markedPids(child.mark),
-    signal(signal) {
-      if (!exited) process.kill(child.pid, signal);
-    },
+    signal,
     /** A clean stop asked for (SIGINT, up to 3 s), then SIGKILL to whatever of this launch is left. */
     async close() {
       try {
         if (!exited) {
-          process.kill(child.pid, 'SIGINT');
+          signal('SIGINT');
           await Promise.race([child.exited, sleep(3000)]);
         }
         await endLaunch(child);
