@@ -1,11 +1,23 @@
 // The rows that compare devsup with the tools users would pick instead, and with the same work done
 // directly by the bench where that is meaningful. Every run starts each tool afresh, on ports found
 // free for it, and visits the tools in a rotated order so none always runs first on a quiet machine.
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { closeSync, createReadStream, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { CLOCK_TICK_MS, FIXTURES, ROOT, TINY_HTTP, TREE_HTTP, answeringPid, freePorts, median, sleep, usage, waitForAnswers } from './lib.mjs';
+import {
+  CLOCK_TICK_MS,
+  FIXTURES,
+  ROOT,
+  TINY_HTTP,
+  TREE_HTTP,
+  answeringPid,
+  freePorts,
+  median,
+  sleep,
+  tempFolder,
+  usage,
+  waitForAnswers,
+} from './lib.mjs';
 import { commandWords, identify, spawnMarked, stillRunning } from './processes.mjs';
 import { launch, launchDirect } from './tools.mjs';
 
@@ -147,7 +159,7 @@ async function countLogLines(file) {
 
 export async function logThroughput(report, tools, runs) {
   const outcomes = await eachRun(Math.max(3, Math.ceil(runs / 2)), [DIRECT, ...tools], async (contender) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-log-'));
+    const dir = tempFolder('log');
     const file = path.join(dir, 'out.log');
     const argv = [process.execPath, PRINTER, String(LOG_LINES), String(LOG_WIDTH)];
     const fd = openSync(file, 'w');

@@ -1,6 +1,6 @@
 // Helpers for the bench: projects in temp folders, HTTP polling, process accounting, timing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -97,9 +97,22 @@ export function writeManifest(dir, services, extra = '') {
   writeFileSync(path.join(dir, 'services.yaml'), lines.join('\n') + '\n');
 }
 
+let tempRoot;
+
+/** A new folder for one measurement, inside this run's own temp folder (see `removeTempFolders`). */
+export function tempFolder(prefix) {
+  tempRoot ??= mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-'));
+  return mkdtempSync(path.join(tempRoot, `${prefix}-`));
+}
+
+/** Removes every folder `tempFolder` made: as the bench exits, so a run stopped midway leaves none. */
+export function removeTempFolders() {
+  if (tempRoot) rmSync(tempRoot, { recursive: true, force: true });
+}
+
 /** A temp folder with a services.yaml naming `services`. */
 export function project(services, extra = '') {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-'));
+  const dir = tempFolder('project');
   writeManifest(dir, services, extra);
   return dir;
 }

@@ -90,9 +90,12 @@ export function commandWords(pid) {
 
 /**
  * Ends whatever the bench left running when it exits — a finished run, a thrown error, Ctrl-C or
- * SIGTERM alike. The scan is synchronous, so it also runs in the 'exit' handler.
+ * SIGTERM alike — then runs `alsoOnExit` (synchronous, as everything in an 'exit' handler must be).
  */
-export function endEverythingOnExit() {
-  process.on('exit', () => killMarked());
+export function endEverythingOnExit(alsoOnExit) {
+  process.on('exit', () => {
+    killMarked();
+    alsoOnExit();
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => process.exit(130));
 }

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { idleCost, logThroughput, restartAfterKill, stopOnSigint, survivorsOfSigkill, upUntilAnswering } from './compare-rows.mjs';
 import { allocateDisplaced, helpStart, idleWatched, portsJsonRoundTrip, saveToReady, whoWithManySockets } from './devsup-rows.mjs';
+import { removeTempFolders } from './lib.mjs';
 import { measurePackageSize } from './package-size.mjs';
 import { preparePeers } from './peers.mjs';
 import { endEverythingOnExit } from './processes.mjs';
@@ -34,7 +35,7 @@ if (unknown.length > 0) {
   console.error(`unknown row ${unknown.join(', ')}; rows: ${[...Object.keys(rows), 'size'].join(', ')}`);
   process.exit(2);
 }
-endEverythingOnExit();
+endEverythingOnExit(removeTempFolders);
 
 console.log(`devsup benchmark — ${RUNS} runs each, medians; node ${process.version}, ${process.platform}, ${os.cpus().length} cores`);
 const peers = preparePeers();

@@ -7,10 +7,9 @@
 //
 // A service is { name, argv, port?, once? }: `once` marks a command that is meant to finish (devsup
 // is told `restart: never`; the peers stop once it exits, or, for concurrently, once all have).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, sleep, writeManifest } from './lib.mjs';
+import { CLI, sleep, tempFolder, writeManifest } from './lib.mjs';
 import { killMarked, markedPids, spawnMarked } from './processes.mjs';
 
 const STDERR_KEPT = 16 * 1024;
@@ -118,7 +117,7 @@ export function launchDirect(services, { stdout = 'ignore' } = {}) {
  * `close()` ends it and everything it started, and removes the folder; call it in a finally.
  */
 export function launch(tool, services, { stdout = 'ignore', restart = false } = {}) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `devsup-bench-${tool.id}-`));
+  const dir = tempFolder(tool.id);
   let child;
   try {
     child = spawnMarked(tool.prepare(dir, services, { restart }), { cwd: dir, stdio: ['ignore', stdout, 'pipe'] });
