@@ -48,7 +48,8 @@ export class Report {
     if (direct) (headers.push('direct'), cells.push(show(direct)));
     if (ratios && direct) (headers.push('devsup/direct'), cells.push(ratio(devsup.value, direct.value)));
     if (ratios && best) (headers.push('devsup/best peer'), cells.push(ratio(devsup.value, figures[best.id].value)));
-    const met = target ? target.ok(devsup, direct) : undefined;
+    // A target may ask about any peer: `figures` is passed along (a peer that never got there is null).
+    const met = target ? target.ok(devsup, direct, figures, best && figures[best.id]) : undefined;
     console.log(`\n${title} (${unit}, lower is better)`);
     console.log(table(headers, cells));
     const every = [
