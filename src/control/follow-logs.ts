@@ -82,10 +82,10 @@ export async function followLogs(request: Extract<Request, { type: 'logs' }>, co
  */
 function readOlderLines(logFolder: string, service: string, recent: LogLine[], n: number): { lines: LogLine[]; kept: number } {
   const inRing = textsOf(recent, service);
-  const tail = readLogTail(logFolder, service, n);
+  const tail = readLogTail(logFolder, service, n).lines;
   const olderCount = tail.length - inRing.length;
-  if (olderCount < 0 || inRing.some((text, index) => tail[olderCount + index] !== text)) return { lines: [], kept: inRing.length };
-  return { lines: tail.slice(0, olderCount).map((text) => ({ service, text })), kept: tail.length };
+  if (olderCount < 0 || inRing.some((text, index) => tail[olderCount + index]!.text !== text)) return { lines: [], kept: inRing.length };
+  return { lines: tail.slice(0, olderCount), kept: tail.length };
 }
 
 function textsOf(lines: LogLine[], service: string): string[] {

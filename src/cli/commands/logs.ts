@@ -65,8 +65,8 @@ function printFromFiles(
   printer.setKeys(logged, services);
   const kept: Record<string, number> = {};
   for (const service of services) {
-    const tail = readLogTail(stateFolder, service, lines);
-    printer.print(tail.map((text) => ({ service, text })));
+    const tail = readLogTail(stateFolder, service, lines).lines;
+    printer.print(tail);
     if (tail.length < lines) kept[service] = tail.length;
   }
   if (asked) sayWhatIsKept(kept, io);
