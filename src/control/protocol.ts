@@ -17,8 +17,11 @@ export type Request =
   | { type: 'start' | 'stop'; services: string[] }
   /** `preferred`: move each service back to its preferred ports when they are free. */
   | { type: 'restart'; services: string[]; preferred?: boolean }
-  /** `notes`: with `follow`, devsup's own lines about the services too (`note: true`), as `up` prints them. */
-  | { type: 'logs'; services: string[]; lines: number; follow: boolean; notes?: boolean }
+  /**
+   * `notes`: with `follow`, devsup's own lines about the services too (`note: true`), as `up` prints them;
+   * `since`: only lines that arrived then or later (ms since the epoch).
+   */
+  | { type: 'logs'; services: string[]; lines: number; follow: boolean; notes?: boolean; since?: number }
   /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   | { type: 'down' };
@@ -37,9 +40,20 @@ export type Reply =
   | { type: 'done'; outcomes: ActionOutcome[] }
   /**
    * `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does;
-   * `kept`: how many lines the services that have fewer than asked for have in all; `pid`: the instance's.
+   * `kept`: how many lines the services that have fewer than asked for have in all; `pid`: the instance's;
+   * `timed`: the instance records arrival times (a line's `time`, where known; first reply only);
+   * `untimed`: per service, lines of its log files `since` left out because their time is unknown.
    */
-  | { type: 'lines'; lines: StreamedLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number>; pid?: number }
+  | {
+      type: 'lines';
+      lines: StreamedLine[];
+      keys?: string[];
+      dropped?: number;
+      kept?: Record<string, number>;
+      pid?: number;
+      timed?: true;
+      untimed?: Record<string, number>;
+    }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
   | { type: 'end' }
@@ -139,7 +153,15 @@ export function parseRequest(value: unknown): Request | string {
     case 'logs':
       if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean')
         return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
-      return { type: 'logs', services: names, lines: body.lines, follow: body.follow, ...(body.notes === true && { notes: true }) };
+      if (body.since !== undefined && !isCount(body.since)) return '"since" of "logs" must be a time in ms since the epoch';
+      return {
+        type: 'logs',
+        services: names,
+        lines: body.lines,
+        follow: body.follow,
+        ...(body.notes === true && { notes: true }),
+        ...(isCount(body.since) && { since: body.since }),
+      };
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
       return { type: 'wait', services: names, timeoutMs: body.timeoutMs, ...(isCount(body.askedMs) && { askedMs: body.askedMs }) };
