@@ -18,8 +18,14 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground',
-    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim]',
-    options: { ...manifestOption, port: { type: 'string', multiple: true }, 'base-port': { type: 'string' }, reclaim: { type: 'boolean' } },
+    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
+    options: {
+      ...manifestOption,
+      port: { type: 'string', multiple: true },
+      'base-port': { type: 'string' },
+      reclaim: { type: 'boolean' },
+      timestamps: { type: 'boolean' },
+    },
     familiarOptions: Object.fromEntries(
       ['-d', '--detach', '--daemon', '-D'].map((option) => [
         option,
@@ -72,9 +78,17 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('start') })),
   },
   logs: {
-    summary: 'the last N lines (default 100) of the services, then with -f follow; from .devsup/logs once stopped',
-    usage: 'devsup logs [SERVICE…] [-f] [-n N] [--file FILE]',
-    options: { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, file: { type: 'string' } },
+    summary: 'the last N lines (default 100) of the services, then with -f follow; --since, --grep and -t; from .devsup/logs once stopped',
+    usage: 'devsup logs [SERVICE…] [-f] [-n N] [--since DURATION|TIME] [--grep REGEX [-i]] [-t] [--file FILE]',
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      lines: { type: 'string', short: 'n' },
+      file: { type: 'string' },
+      since: { type: 'string' },
+      grep: { type: 'string' },
+      'ignore-case': { type: 'boolean', short: 'i' },
+      timestamps: { type: 'boolean', short: 't' },
+    },
     load: () => import('./commands/logs.js'),
   },
   attach: {

@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputBus } from '../supervisor/output-bus.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
+import { formatLocalTime } from './local-time.js';
 import { LogMultiplexer } from './log-multiplexer.js';
 
 const children: ChildProcess[] = [];
@@ -106,6 +107,25 @@ describe('LogMultiplexer', () => {
     bus.note('llm', 'exited with code 1; restarting in 200 ms');
     bus.note('tools', 'first\nsecond');
     expect(out.text()).toBe('llm   | exited with code 1; restarting in 200 ms\ntools | first\ntools | second\n');
+  });
+
+  it('with timestamps, starts each line with the arrival time of its chunk, notes with the time they are said', async () => {
+    const out = new Collector();
+    const bus = new OutputBus(['web', 'db']);
+    new LogMultiplexer({ bus, out, color: false, timestamps: true });
+    const times: number[] = [];
+    bus.on('lines', (_service, _batch, time) => times.push(time));
+    const before = Date.now();
+    await attachChild(bus, 'web', runNode(`console.log('one\\ntwo')`));
+    bus.note('db', 'exited with code 1');
+    const after = Date.now();
+    const lines = out.text().split('\n').slice(0, -1);
+    expect(lines.map((line) => line.slice(30))).toEqual(['web | one', 'web | two', 'db  | exited with code 1']);
+    expect(lines[0]!.slice(0, 30)).toBe(`${formatLocalTime(times[0]!)} `);
+    expect(lines[1]!.slice(0, 30)).toBe(lines[0]!.slice(0, 30));
+    const noted = Date.parse(lines[2]!.slice(0, 29));
+    expect(noted).toBeGreaterThanOrEqual(before);
+    expect(noted).toBeLessThanOrEqual(after);
   });
 
   it('widens the prefix column for lines written after addKey', () => {

@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
+import type { LineBatch } from '../supervisor/line-splitter.js';
 import type { OutputBus } from '../supervisor/output-bus.js';
+import { formatLocalTime } from './local-time.js';
 import type { LogLine } from './log-ring.js';
 import { prefixLines, renderPrefix } from './prefix-lines.js';
 
@@ -8,6 +10,8 @@ export interface LogMultiplexerOptions {
   bus: OutputBus;
   out: NodeJS.WritableStream;
   color: boolean;
+  /** Each line starts with its arrival time (`devsup up --timestamps`). */
+  timestamps?: boolean;
 }
 
 /** While held, every service waits once this much output is buffered. */
@@ -29,6 +33,7 @@ export class LogMultiplexer {
   private readonly out: NodeJS.WritableStream;
   private readonly bus: OutputBus;
   private readonly colors: ReturnType<typeof pc.createColors>;
+  private readonly timestamps: boolean;
   private readonly prefixes = new Map<string, Buffer>();
   private width = 0;
   private held = false;
@@ -42,9 +47,10 @@ export class LogMultiplexer {
     this.out = options.out;
     this.bus = options.bus;
     this.colors = pc.createColors(options.color);
+    this.timestamps = options.timestamps ?? false;
     for (const key of this.bus.keys()) this.addKey(key);
     const onKey = (key: string) => this.addKey(key);
-    const onLines = (service: string, batch: Parameters<typeof prefixLines>[0]) => this.write(prefixLines(batch, this.prefixes.get(service)!));
+    const onLines = (service: string, batch: LineBatch, time: number) => this.write(prefixLines(batch, this.prefixOf(service, time)));
     const onNote = (service: string, text: string) => this.note(service, text);
     this.bus.on('key', onKey).on('lines', onLines).on('note', onNote);
     this.unsubscribe = () => this.bus.off('key', onKey).off('lines', onLines).off('note', onNote);
@@ -97,7 +103,7 @@ export class LogMultiplexer {
   }
 
   private note(service: string, text: string): void {
-    const prefix = this.prefixes.get(service)!.toString();
+    const prefix = this.prefixOf(service, Date.now()).toString();
     this.write(
       Buffer.from(
         text
@@ -106,6 +112,12 @@ export class LogMultiplexer {
           .join(''),
       ),
     );
+  }
+
+  /** `key | `, after the arrival time with timestamps: one Buffer per chunk, whatever its lines. */
+  private prefixOf(service: string, time: number): Buffer {
+    const prefix = this.prefixes.get(service)!;
+    return this.timestamps ? Buffer.concat([Buffer.from(`${this.colors.dim(formatLocalTime(time))} `), prefix]) : prefix;
   }
 
   /** A new key: the prefix column is as wide as the longest key, for lines written from now on. */

@@ -57,7 +57,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('close the watchdog', () => watchdog?.close());
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
     teardown.add('remove the signal handlers', stopAllOnSignal(supervisor, warn));
-    const logs = new LogMultiplexer({ bus: supervisor.output, out: io.stdout, color });
+    const logs = new LogMultiplexer({ bus: supervisor.output, out: io.stdout, color, timestamps: args.values.timestamps === true });
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
