@@ -37,9 +37,16 @@ export class LogIndexFile {
   /**
    * Opens (or makes) the index of the log file just opened, `logSize` bytes long. An index that
    * does not fit that log (one replaced by hand) starts afresh; lines the log has before the
-   * first record (from a devsup that kept no index) have no known time.
+   * first record (from a devsup that kept no index) have no known time. Records still waiting
+   * (their write failed) timed the file open before, and go.
    */
   open(logSize: number): void {
+    this.offsets = [];
+    this.times = [];
+    this.openFile(logSize);
+  }
+
+  private openFile(logSize: number): void {
     this.close();
     try {
       const fd = openRegularFile(this.file, constants.O_RDWR | constants.O_CREAT, { mine: true });
@@ -108,7 +115,9 @@ export class LogIndexFile {
       renameSync(this.file, older);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.trouble.failed(this.file, error, CONSEQUENCE);
+      // Neither may stay: the older one would time `.1`, this one the new log, lines it never saw.
       removeQuietly(older);
+      removeQuietly(this.file);
     }
     this.forget();
   }
@@ -126,7 +135,7 @@ export class LogIndexFile {
   }
 
   private isOpen(logSize: number): boolean {
-    if (this.fd === undefined) this.open(logSize);
+    if (this.fd === undefined) this.openFile(logSize);
     return this.fd !== undefined;
   }
 
