@@ -32,10 +32,11 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   // `devsup logs -f | head`: once nobody reads, stop at the next line, quietly, as `tail -f` does.
   let readerGone = false;
   io.stdout.once('error', () => (readerGone = true));
-  const request = { type: 'logs' as const, services: args.positionals, lines: linesToFetch(query), follow: query.follow };
+  const { since, follow } = query;
+  const request = { type: 'logs' as const, services: args.positionals, lines: linesToFetch(query), follow, ...(since !== undefined && { since }) };
   try {
     let first = true;
-    for await (const reply of requestInstance(folder, { ...request, ...(query.since !== undefined && { since: query.since }) })) {
+    for await (const reply of requestInstance(folder, request)) {
       if (reply.type === 'end' || readerGone) break;
       const batch = expectReply(reply, 'lines', folder);
       if (first && !batch.timed && (query.since !== undefined || query.timestamps)) throw new NoTimesError(folder);
