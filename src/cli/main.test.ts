@@ -55,6 +55,21 @@ describe('main: the command line', () => {
     expect(result.stderr).toContain('unknown command "chek" — did you mean "check"?');
   });
 
+  it("shows a command's help for `devsup help COMMAND` as for `devsup COMMAND --help`; an unknown one gets a suggestion", async () => {
+    const { dir } = tempProject({});
+    const asked = await run(['help', 'logs'], dir);
+    expect(asked).toMatchObject({ code: 0, stderr: '' });
+    expect(asked.stdout).toMatch(/^Usage: devsup logs .*\n[\s\S]*-n, --lines N +how many/);
+    for (const argv of [
+      ['logs', '--help'],
+      ['logs', '-h'],
+    ])
+      expect(await run(argv, dir)).toEqual(asked);
+    const unknown = await run(['help', 'chek'], dir);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain('unknown command "chek" — did you mean "check"?');
+  });
+
   it('answers `up -d` (docker compose) with how to run devsup in the background', async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
     for (const option of ['-d', '--detach']) {

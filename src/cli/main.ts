@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
-import type { CliIO } from './cli-types.js';
-import { COMMANDS } from './command-list.js';
+import type { CliIO, CommandOptions } from './cli-types.js';
+import { COMMANDS, type CommandEntry, type OptionSpec } from './command-list.js';
+import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 import { startupSettled } from './startup-tuning.js';
 
 /**
@@ -19,26 +20,26 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = manifestOptionAfterCommand(argv);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(renderHelp(rest[0]));
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
+    io.stdout.write(renderOverview());
+    return 0;
+  }
+  if (name === 'help') {
+    io.stdout.write(renderCommandHelp(await commandNamed(rest[0]!)));
     return 0;
   }
   if (name === '--version' || name === '-V' || name === '-v') {
     io.stdout.write(`${readVersion()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    const { didYouMean } = await import('../manifest/suggest.js');
-    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS)) || '.'}`);
-  }
+  const command = await commandNamed(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(renderHelp(name));
+    io.stdout.write(renderCommandHelp(command));
     return 0;
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
@@ -48,6 +49,25 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const { run } = await command.load();
   if (!command.settlesOwnStartup) startupSettled();
   return run(parsed, io);
+}
+
+/** The command called `name`, else a usage error suggesting the nearest one. */
+async function commandNamed(name: string): Promise<CommandEntry> {
+  const command = COMMANDS[name];
+  if (command) return command;
+  const { didYouMean } = await import('../manifest/suggest.js');
+  const names = visibleCommands().map(([visible]) => visible);
+  throw new UsageError(`unknown command "${name}"${didYouMean(name, names) || '.'}`, 'Run `devsup --help` for the list.');
+}
+
+/** A command's options as node's parseArgs takes them: without what only help reads. */
+function parseArgsOptions(options: Record<string, OptionSpec>): CommandOptions {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, { type, short, multiple }]) => [
+      name,
+      { type, ...(short === undefined ? {} : { short }), ...(multiple === undefined ? {} : { multiple }) },
+    ]),
+  );
 }
 
 /**
@@ -65,25 +85,6 @@ function manifestOptionAfterCommand(argv: string[]): string[] {
   const [command, ...more] = rest;
   if (!file || command === undefined) throw new UsageError('-f FILE needs a file and then a command, e.g. `devsup -f services.yaml up`.');
   return [command, '--file', file, ...more];
-}
-
-function renderHelp(name?: string): string {
-  const command = name === undefined ? undefined : COMMANDS[name];
-  if (command) return `${command.usage}\n\n  ${command.summary}\n`;
-  const width = Math.max(...Object.keys(COMMANDS).map((key) => key.length));
-  const lines = Object.entries(COMMANDS).map(([key, entry]) => `  ${key.padEnd(width)}  ${entry.summary}`);
-  return [
-    'devsup — run your local services on ports that never collide',
-    '',
-    'Usage: devsup <command> [options]',
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    'Options: -f FILE (the manifest, before or after the command; default services.yaml here or in a parent folder), -h/--help, -V/--version',
-    'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
-    '',
-  ].join('\n');
 }
 
 /** Errors of a stream whose reader has gone: `devsup check | head -1` once head has exited. */
