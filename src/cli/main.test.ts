@@ -70,6 +70,21 @@ describe('main: the command line', () => {
     expect(unknown.stderr).toContain('unknown command "chek" — did you mean "check"?');
   });
 
+  it("takes --no-color before or after the command, as devsup's own option, not the command's", async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    for (const argv of [
+      ['--no-color', 'check'],
+      ['check', '--no-color'],
+      ['-f', 'services.yaml', 'check', '--no-color'],
+    ]) {
+      const result = await run(argv, dir);
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('command: node server.js');
+    }
+    // After `--` it is the command's: here a port number for `who`.
+    expect((await run(['who', '--', '--no-color'], dir)).stderr).toMatch(/^"--no-color" is not a port number/);
+  });
+
   it('answers `up -d` (docker compose) with how to run devsup in the background', async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
     for (const option of ['-d', '--detach']) {

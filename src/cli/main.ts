@@ -19,7 +19,10 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 }
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = manifestOptionAfterCommand(argv);
+  const { args, noColor } = withoutNoColor(argv);
+  // `--no-color` is NO_COLOR=1 for this run, so every place that colours (output/color.ts) hears it.
+  const runIO = noColor ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
+  const [name, ...rest] = manifestOptionAfterCommand(args);
   if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
     io.stdout.write(renderOverview());
     return 0;
@@ -48,7 +51,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   }
   const { run } = await command.load();
   if (!command.settlesOwnStartup) startupSettled();
-  return run(parsed, io);
+  return run(parsed, runIO);
 }
 
 /** The command called `name`, else a usage error suggesting the nearest one. */
@@ -58,6 +61,13 @@ async function commandNamed(name: string): Promise<CommandEntry> {
   const { didYouMean } = await import('../manifest/suggest.js');
   const names = visibleCommands().map(([visible]) => visible);
   throw new UsageError(`unknown command "${name}"${didYouMean(name, names) || '.'}`, 'Run `devsup --help` for the list.');
+}
+
+/** `--no-color`, devsup's own option wherever it stands before a `--`, taken out of what the command parses. */
+function withoutNoColor(argv: string[]): { args: string[]; noColor: boolean } {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const args = argv.filter((arg, index) => index >= end || arg !== '--no-color');
+  return { args, noColor: args.length < argv.length };
 }
 
 /** A command's options as node's parseArgs takes them: without what only help reads. */

@@ -35,6 +35,7 @@ describe('help', () => {
       }
       for (const { run, does } of command.examples) expect(help).toMatch(new RegExp(`^  ${escape(run)} +${escape(does)}$`, 'm'));
       expect(help).toMatch(/^ {2}-h, --help +show this help$/m);
+      expect(help).toMatch(/^ {6}--no-color +no colours/m);
     }
   });
 
@@ -47,7 +48,7 @@ describe('help', () => {
   it('lists every command in a line, the global options, and where the manifest is described; not the hidden ones', () => {
     const overview = renderOverview();
     for (const [name, command] of commands) expect(overview).toMatch(new RegExp(`^  ${name} +${escape(command.summary)}$`, 'm'));
-    for (const option of ['-V, --version', '-h, --help', '-f FILE']) expect(overview).toContain(`  ${option}`);
+    for (const option of ['-V, --version', '--no-color', '-h, --help', '-f FILE']) expect(overview).toContain(`  ${option}`);
     expect(overview).toContain(MANIFEST_REFERENCE);
     for (const [name, command] of Object.entries(COMMANDS)) if (command.hidden) expect(overview).not.toContain(name);
   });

@@ -4,7 +4,10 @@ import { COMMANDS, type CommandEntry, type OptionSpec } from './command-list.js'
 export const MANIFEST_REFERENCE = 'docs/manifest.md';
 
 /** The options every command takes, handled before its own (main.ts). */
-const COMMON_OPTIONS: [string, string][] = [['-h, --help', 'show this help']];
+const COMMON_OPTIONS: [string, string][] = [
+  ['-h, --help', 'show this help'],
+  ['    --no-color', 'no colours (the same as NO_COLOR=1)'],
+];
 
 /** The commands help and completion show: all but devsup's own plumbing. */
 export function visibleCommands(commands: Record<string, CommandEntry> = COMMANDS): [string, CommandEntry][] {
@@ -26,9 +29,10 @@ export function renderOverview(commands: Record<string, CommandEntry> = COMMANDS
       ['-f FILE', 'the manifest, before or after the command; default: services.yaml here or in a parent folder'],
       ['-h, --help', 'this help; `devsup help COMMAND` or `devsup COMMAND --help`: its options and examples'],
       ['-V, --version', "devsup's version"],
+      ['--no-color', 'no colours (the same as NO_COLOR=1)'],
     ]),
     '',
-    'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
+    'Environment: NO_COLOR=1 turns colours off, FORCE_COLOR=1 forces them (0: off); DEVSUP_DEBUG=1 shows stack traces.',
     `The manifest (services.yaml), every key it takes: ${MANIFEST_REFERENCE} in devsup's repository.`,
     '',
   ].join('\n');

@@ -35,7 +35,13 @@ export function describeProgress(runner: ServiceRunner): string {
  * the log stream per change. After startup, later changes (a restart that became ready again, a
  * crash) are told as plain lines in both cases. Resolves when every service has settled.
  */
-export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, out: NodeJS.WriteStream, services: string[]): Promise<void> {
+export async function showStartup(
+  supervisor: Supervisor,
+  logs: LogMultiplexer,
+  out: NodeJS.WriteStream,
+  services: string[],
+  color: boolean,
+): Promise<void> {
   // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
   const tty = out.isTTY === true && (out.columns ?? 0) > 0;
   const said = new Map<string, { gist: string; at: number }>();
@@ -55,6 +61,7 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     await showTaskList(
       services.map((key) => supervisor.runners.get(key)!),
       logs,
+      color,
     );
     for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
@@ -64,8 +71,10 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
   await supervisor.whenSettled();
 }
 
-async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer): Promise<void> {
-  const { Listr } = await import('listr2');
+async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer, color: boolean): Promise<void> {
+  const { Listr, ListrDefaultRendererLogLevels } = await import('listr2');
+  // listr2 decides colours for itself (from the environment when it loads); devsup's decision overrides it.
+  const plain = Object.fromEntries(Object.values(ListrDefaultRendererLogLevels).map((level) => [level, (text: string) => text]));
   logs.hold();
   const list = new Listr(
     runners.map((runner) => ({
@@ -84,7 +93,12 @@ async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer): Pro
           update();
         }),
     })),
-    { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false, ...(color ? {} : { color: plain }) },
+    },
   );
   await list.run().catch(() => undefined);
   logs.release();
