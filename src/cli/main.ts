@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
-import type { CliIO, CommandOptions } from './cli-types.js';
-import { COMMANDS, type CommandEntry, type OptionSpec } from './command-list.js';
+import type { CliIO, CommandEntry, CommandOptions, OptionSpec } from './cli-types.js';
+import { COMMANDS } from './command-list.js';
 import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 import { startupSettled } from './startup-tuning.js';
 
@@ -24,7 +24,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const runIO = noColor ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
   const [name, ...rest] = manifestOptionAfterCommand(args);
   if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
-    io.stdout.write(renderOverview());
+    io.stdout.write(renderOverview(COMMANDS));
     return 0;
   }
   if (name === 'help') {
@@ -59,7 +59,7 @@ async function commandNamed(name: string): Promise<CommandEntry> {
   const command = COMMANDS[name];
   if (command) return command;
   const { didYouMean } = await import('../manifest/suggest.js');
-  const names = visibleCommands().map(([visible]) => visible);
+  const names = visibleCommands(COMMANDS).map(([visible]) => visible);
   throw new UsageError(`unknown command "${name}"${didYouMean(name, names) || '.'}`, 'Run `devsup --help` for the list.');
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from './command-list.js';
 import { MANIFEST_REFERENCE, optionLabel, renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 
-const commands = visibleCommands();
+const commands = visibleCommands(COMMANDS);
 
 describe('help', () => {
   it('has a one-line description for every option of every command, and a value name for every option that takes one', () => {
@@ -46,7 +46,7 @@ describe('help', () => {
   });
 
   it('lists every command in a line, the global options, and where the manifest is described; not the hidden ones', () => {
-    const overview = renderOverview();
+    const overview = renderOverview(COMMANDS);
     for (const [name, command] of commands) expect(overview).toMatch(new RegExp(`^  ${name} +${escape(command.summary)}$`, 'm'));
     for (const option of ['-V, --version', '--no-color', '-h, --help', '-f FILE']) expect(overview).toContain(`  ${option}`);
     expect(overview).toContain(MANIFEST_REFERENCE);

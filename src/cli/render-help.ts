@@ -1,4 +1,4 @@
-import { COMMANDS, type CommandEntry, type OptionSpec } from './command-list.js';
+import type { CommandEntry, OptionSpec } from './cli-types.js';
 
 /** Where every manifest key is described, in devsup's repository. */
 export const MANIFEST_REFERENCE = 'docs/manifest.md';
@@ -10,12 +10,12 @@ const COMMON_OPTIONS: [string, string][] = [
 ];
 
 /** The commands help and completion show: all but devsup's own plumbing. */
-export function visibleCommands(commands: Record<string, CommandEntry> = COMMANDS): [string, CommandEntry][] {
+export function visibleCommands(commands: Record<string, CommandEntry>): [string, CommandEntry][] {
   return Object.entries(commands).filter(([, command]) => !command.hidden);
 }
 
 /** `devsup --help`: every command in a line, the global options, and where the manifest is described. */
-export function renderOverview(commands: Record<string, CommandEntry> = COMMANDS): string {
+export function renderOverview(commands: Record<string, CommandEntry>): string {
   return [
     'devsup — run your local services on ports that never collide',
     '',
