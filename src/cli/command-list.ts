@@ -205,4 +205,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     examples: [{ run: 'devsup schema > services.schema.json', does: 'save it, for an editor or a JSON Schema validator in CI' }],
     load: () => import('./commands/schema.js'),
   },
+  __complete: {
+    summary: 'the service names of the manifest here, one a line, for the completion scripts',
+    usage: 'devsup __complete services [-f FILE]',
+    options: { ...manifestOption },
+    examples: [{ run: 'devsup __complete services', does: 'api, db, web… one a line' }],
+    hidden: true,
+    load: () => import('./commands/complete.js'),
+  },
 };
