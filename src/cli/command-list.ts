@@ -205,6 +205,18 @@ export const COMMANDS: Record<string, CommandEntry> = {
     examples: [{ run: 'devsup schema > services.schema.json', does: 'save it, for an editor or a JSON Schema validator in CI' }],
     load: () => import('./commands/schema.js'),
   },
+  completion: {
+    summary: 'print the shell completion script for bash, zsh or fish: commands, options and service names',
+    usage: 'devsup completion bash|zsh|fish',
+    options: {},
+    examples: [
+      { run: 'source <(devsup completion bash)', does: 'complete devsup in this bash; in ~/.bashrc, in every new one' },
+      { run: 'devsup completion zsh > ~/.zfunc/_devsup', does: 'for zsh, with ~/.zfunc in $fpath before compinit' },
+      { run: 'devsup completion fish > ~/.config/fish/completions/devsup.fish', does: 'for fish' },
+    ],
+    arguments: 'shells',
+    load: () => import('./commands/completion.js').then((module) => ({ run: module.printCompletion(COMMANDS) })),
+  },
   __complete: {
     summary: 'the service names of the manifest here, one a line, for the completion scripts',
     usage: 'devsup __complete services [-f FILE]',
