@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
-import { findFreePorts } from '../helpers/free-port.js';
+import { httpGet, printedLine, startPrintingInstance } from '../helpers/printing-instance.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { CLI, runCli, startCli } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -13,57 +12,14 @@ afterEach(() => session.cleanup());
 // util-linux `script` gives attach a real terminal (a pty) whose keyboard is this test's pipe.
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
-/** print-lines.mjs's line n, 40 bytes wide. */
-const printed = (n: number) => {
-  const head = `line ${n} `;
-  return head + 'x'.repeat(40 - head.length - 1);
-};
-
-function get(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve(body));
-      })
-      .once('error', reject);
-  });
-}
-
-/** lines: prints 30 lines and exits; then web: prints a line per request. */
-async function startInstance() {
-  const port = await findFreePorts(1);
-  const { dir } = session.project({
-    'services.yaml': [
-      'services:',
-      '  lines:',
-      `    command: ${fixtureArgv('print-lines.mjs', 30, 40)}`,
-      '    restart: never',
-      '  web:',
-      `    command: ${fixtureArgv('print-on-request.mjs')}`,
-      `    port: ${port}`,
-      '    depends_on: { lines: completed }', // so the order of their lines is known
-      '',
-    ].join('\n'),
-  });
-  const up = session.up(dir);
-  const report = await session.waitForPorts(
-    dir,
-    'lines exited, web ready',
-    (r) => r.services[0]?.status === 'exited' && r.services[1]?.status === 'ready',
-  );
-  return { dir, port, up, webPid: report.services[1]!.pid };
-}
-
-const lastLinesFirst = (port: number) => [...Array.from({ length: 20 }, (_, i) => `lines | ${printed(10 + i)}`), `web   | listening on ${port}`];
+const lastLinesFirst = (port: number) => [...Array.from({ length: 20 }, (_, i) => `lines | ${printedLine(10 + i)}`), `web   | listening on ${port}`];
 
 describe('devsup attach', () => {
   it('shows the last 20 lines of each service, then new ones as up prints them; Ctrl-C detaches and the stack runs on', async () => {
-    const { dir, port, webPid } = await startInstance();
+    const { dir, port, webPid } = await startPrintingInstance(session, 30);
     const attach = startCli(['attach'], dir, {}, { detached: true });
     await attach.waitForOutput(/web {3}\| listening on \d+\n/);
-    await get(port, '/after');
+    await httpGet(port, '/after');
     await attach.waitForOutput(/web {3}\| request 1 \/after\n/);
     expect(attach.stdout().split('\n').slice(0, -1)).toEqual([...lastLinesFirst(port), 'web   | request 1 /after']);
     expect(attach.stderr()).toBe('');
@@ -74,11 +30,11 @@ describe('devsup attach', () => {
     expect(attach.stderr()).toBe(`devsup: detached; devsup in ${dir} keeps running (\`devsup down\` stops it).\n`);
     const after = await session.portsJson(dir);
     expect(after.services[1]).toMatchObject({ status: 'ready', pid: webPid });
-    expect(await get(port, '/still')).toBe('2\n');
+    expect(await httpGet(port, '/still')).toBe('2\n');
   });
 
   it('only the services named, aligned as in up; says so and exits 0 once the instance stops, after its last notes', async () => {
-    const { dir, port, up } = await startInstance();
+    const { dir, port, up } = await startPrintingInstance(session, 30);
     const attach = startCli(['attach', 'web'], dir);
     await attach.waitForOutput(/web {3}\| listening on \d+\n/);
     const down = await runCli(['down'], dir);
@@ -100,14 +56,14 @@ describe('devsup attach', () => {
       stdout: '',
       stderr: `devsup is not running in ${dir}: nothing to attach to.\nStart it with \`devsup up\` in ${dir}, then attach.\n`,
     });
-    const { dir: running } = await startInstance();
+    const { dir: running } = await startPrintingInstance(session, 30);
     const typo = await runCli(['attach', 'wbe'], running);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('unknown service "wbe"');
   });
 
   it.skipIf(!hasScript)('on a terminal: the keys hint, t prints the table, r restarts, Ctrl-C detaches, q stops the stack', async () => {
-    const { dir, up, webPid } = await startInstance();
+    const { dir, up, webPid } = await startPrintingInstance(session, 30);
     const onTerminal = () => {
       const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} attach`, '/dev/null'], {
         cwd: dir,

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
+import { httpGet, printedLine, startPrintingInstance } from '../helpers/printing-instance.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli, startCli } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -8,57 +8,18 @@ import { waitFor } from '../helpers/wait-for.js';
 const session = new E2ESession();
 afterEach(() => session.cleanup());
 
-/** print-lines.mjs's line n, 40 bytes wide. */
-const printed = (n: number) => {
-  const head = `line ${n} `;
-  return head + 'x'.repeat(40 - head.length - 1);
-};
-
-function get(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve(body));
-      })
-      .once('error', reject);
-  });
-}
-
-/** lines: prints 300 lines and exits; then web: prints a line per request. */
-async function startInstance() {
-  const port = await findFreePorts(1);
-  const { dir } = session.project({
-    'services.yaml': [
-      'services:',
-      '  lines:',
-      `    command: ${fixtureArgv('print-lines.mjs', 300, 40)}`,
-      '    restart: never',
-      '  web:',
-      `    command: ${fixtureArgv('print-on-request.mjs')}`,
-      `    port: ${port}`,
-      '    depends_on: { lines: completed }', // so the order of their lines is known
-      '',
-    ].join('\n'),
-  });
-  const up = session.up(dir);
-  await session.waitForPorts(dir, 'lines exited, web ready', (r) => r.services[0]?.status === 'exited' && r.services[1]?.status === 'ready');
-  return { dir, port, up };
-}
-
 describe('devsup logs', () => {
   it('prints the last N lines of a service, 100 by default, prefixed as up prints them', async () => {
-    const { dir, port } = await startInstance();
+    const { dir, port } = await startPrintingInstance(session, 300);
     const five = await runCli(['logs', 'lines', '-n', '5'], dir);
     expect(five.code, five.stderr).toBe(0);
-    expect(five.stdout).toBe([295, 296, 297, 298, 299].map((n) => `lines | ${printed(n)}\n`).join(''));
+    expect(five.stdout).toBe([295, 296, 297, 298, 299].map((n) => `lines | ${printedLine(n)}\n`).join(''));
     const byDefault = (await runCli(['logs', 'lines'], dir)).stdout.trimEnd().split('\n');
     expect(byDefault).toHaveLength(100);
-    expect(byDefault[0]).toBe(`lines | ${printed(200)}`);
+    expect(byDefault[0]).toBe(`lines | ${printedLine(200)}`);
     // All services, aligned to the widest key, in the order they printed.
     const all = (await runCli(['logs', '-n', '1'], dir)).stdout;
-    expect(all).toBe(`lines | ${printed(299)}\nweb   | listening on ${port}\n`);
+    expect(all).toBe(`lines | ${printedLine(299)}\nweb   | listening on ${port}\n`);
     const typo = await runCli(['logs', 'wbe'], dir);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('unknown service "wbe"');
@@ -67,12 +28,12 @@ describe('devsup logs', () => {
   });
 
   it('-f receives the lines written after it attached, and ends when the instance stops', async () => {
-    const { dir, port, up } = await startInstance();
+    const { dir, port, up } = await startPrintingInstance(session, 300);
     const follow = startCli(['logs', 'web', '-f', '-n', '1'], dir);
     await follow.waitForOutput(/web \| listening on \d+\n/);
-    await get(port, '/first');
+    await httpGet(port, '/first');
     await follow.waitForOutput(/web \| request 1 \/first\n/);
-    await get(port, '/second');
+    await httpGet(port, '/second');
     await follow.waitForOutput(/web \| request 2 \/second\n/);
     expect(follow.stdout()).toBe(`web | listening on ${port}\nweb | request 1 /first\nweb | request 2 /second\n`);
     session.interrupt(up);
@@ -96,7 +57,7 @@ describe('devsup logs', () => {
     });
     session.up(dir);
     // Asked as soon as the last line is in the ring: the log files may not have it yet.
-    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === `web | ${printed(count - 1)}\n`, {
+    await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === `web | ${printedLine(count - 1)}\n`, {
       what: 'the last line in the ring',
       timeoutMs: 30_000,
     });
@@ -106,7 +67,7 @@ describe('devsup logs', () => {
     expect(all.stderr).toBe('');
     const lines = all.stdout.split('\n').slice(0, -1);
     expect(lines.length).toBe(count);
-    const wrong = lines.findIndex((line, n) => line !== `web | ${printed(n)}`);
+    const wrong = lines.findIndex((line, n) => line !== `web | ${printedLine(n)}`);
     expect(wrong, `line ${wrong}: ${lines[wrong]}`).toBe(-1);
     // More than were ever printed: all of them, and a word on stderr saying so.
     const more = await runCli(['logs', 'web', '-n', '70000'], dir);
@@ -143,8 +104,8 @@ describe('devsup logs', () => {
   });
 
   it('works from the log files once the instance has stopped', async () => {
-    const { dir, port, up } = await startInstance();
-    await get(port, '/last');
+    const { dir, port, up } = await startPrintingInstance(session, 300);
+    await httpGet(port, '/last');
     await waitFor(async () => (await runCli(['logs', 'web', '-n', '1'], dir)).stdout === 'web | request 1 /last\n', {
       what: 'the request line in the ring',
     });
@@ -158,7 +119,7 @@ describe('devsup logs', () => {
       stderr: 'devsup: web has 2 lines kept; showing all of them.\n',
     });
     const both = await runCli(['logs', '-n', '1'], dir);
-    expect(both.stdout).toBe(`lines | ${printed(299)}\nweb   | request 1 /last\n`);
+    expect(both.stdout).toBe(`lines | ${printedLine(299)}\nweb   | request 1 /last\n`);
     const follow = await runCli(['logs', '-f', 'web', '-n', '1'], dir);
     expect(follow.code).toBe(0);
     expect(follow.stderr).toContain(`not running in ${dir}, so nothing more will come`);
