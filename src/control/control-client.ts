@@ -20,11 +20,15 @@ const QUEUE_PAUSE = 64;
 
 /**
  * Sends one request to the instance running for the manifest in `manifestDir` and yields its
- * replies until it closes the connection. An `error` reply is thrown as a DevsupError with its
- * exit code; no instance is a NoInstanceError ("devsup is not running in FOLDER", exit 1).
+ * replies until it closes the connection, or until `signal` aborts (the replies end there). An
+ * `error` reply is thrown as a DevsupError with its exit code; no instance is a NoInstanceError
+ * ("devsup is not running in FOLDER", exit 1).
  */
-export async function* requestInstance(manifestDir: string, request: Request): AsyncGenerator<Reply> {
+export async function* requestInstance(manifestDir: string, request: Request, signal?: AbortSignal): AsyncGenerator<Reply> {
   const socket = await connect(manifestDir);
+  const hangUp = () => socket.destroy();
+  if (signal?.aborted) hangUp();
+  signal?.addEventListener('abort', hangUp);
   const queue: unknown[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
@@ -55,6 +59,7 @@ export async function* requestInstance(manifestDir: string, request: Request): A
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    signal?.removeEventListener('abort', hangUp);
     socket.destroy();
   }
 }

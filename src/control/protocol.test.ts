@@ -69,6 +69,8 @@ describe('control protocol', () => {
       timeoutMs: 4800,
       askedMs: 5000,
     });
+    expect(parseRequest({ v: 1, type: 'startup', services: ['a'] })).toEqual({ type: 'startup', services: ['a'] });
+    expect(parseRequest({ v: 1, type: 'startup', services: [] })).toEqual({ type: 'startup', services: [] });
   });
 
   it('says what is wrong with a malformed request', () => {
@@ -78,5 +80,6 @@ describe('control protocol', () => {
     expect(parseRequest({ type: 'stop', services: [1] })).toBe('"stop" needs "services": a list of service names');
     expect(parseRequest({ type: 'logs', services: [], lines: -1, follow: false })).toMatch(/^"logs" needs/);
     expect(parseRequest({ type: 'wait', services: ['a'] })).toMatch(/^"wait" needs/);
+    expect(parseRequest({ type: 'startup' })).toBe('"startup" needs "services": a list of service names');
   });
 });

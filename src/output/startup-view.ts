@@ -29,6 +29,11 @@ export function describeProgress(runner: ServiceRunner): string {
   }
 }
 
+/** A progress phrase without its ticking part: a wait's "…, 4 s" changes every second. */
+export function progressGist(text: string): string {
+  return text.replace(/, \d+ s$/, '');
+}
+
 /**
  * Shows the stack coming up. On a TTY: a listr2 task list (one task per service) while the
  * children's lines are held back, then the terminal goes to the logs. Off a TTY: a plain line in
@@ -43,8 +48,8 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     // Left out of this run (not named, or `autostart: false`), it is stopped from the start: nothing to tell.
     if (runner.status === 'stopped' && !said.has(runner.spec.key)) return;
     const text = describeProgress(runner);
-    // A wait's "…, 4 s" ticks every second: a line when what it sees changes, or every 10 s.
-    const gist = text.replace(/, \d+ s$/, '');
+    // A line when what a wait sees changes, or every 10 s.
+    const gist = progressGist(text);
     const last = said.get(runner.spec.key);
     // The runner itself says why it restarts; the rest are news only when they differ.
     if (runner.status === 'restarting' || (last?.gist === gist && Date.now() - last.at < PROGRESS_REPEAT_MS)) return;
