@@ -7,6 +7,8 @@ export interface LogMultiplexerOptions {
   bus: OutputBus;
   out: NodeJS.WritableStream;
   color: boolean;
+  /** devsup's notes alone, not the services' lines (a background `up -d`: those are in their log files already). */
+  notesOnly?: boolean;
 }
 
 /** While held, every service waits once this much output is buffered. */
@@ -45,7 +47,8 @@ export class LogMultiplexer {
     const onKey = (key: string) => this.addKey(key);
     const onLines = (service: string, batch: Parameters<typeof prefixLines>[0]) => this.write(prefixLines(batch, this.prefixes.get(service)!));
     const onNote = (service: string, text: string) => this.note(service, text);
-    this.bus.on('key', onKey).on('lines', onLines).on('note', onNote);
+    this.bus.on('key', onKey).on('note', onNote);
+    if (!options.notesOnly) this.bus.on('lines', onLines);
     this.unsubscribe = () => this.bus.off('key', onKey).off('lines', onLines).off('note', onNote);
   }
 
