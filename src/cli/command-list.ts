@@ -17,14 +17,20 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
-    summary: 'start the services (and what they depend on) or all, in the foreground',
-    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim]',
-    options: { ...manifestOption, port: { type: 'string', multiple: true }, 'base-port': { type: 'string' }, reclaim: { type: 'boolean' } },
+    summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
+    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim]',
+    options: {
+      ...manifestOption,
+      port: { type: 'string', multiple: true },
+      'base-port': { type: 'string' },
+      reclaim: { type: 'boolean' },
+      detach: { type: 'boolean', short: 'd' },
+      'wait-timeout': { type: 'string' },
+      // What `up -d` runs in the background (detach.ts); not for people to type.
+      'detached-child': { type: 'boolean' },
+    },
     familiarOptions: Object.fromEntries(
-      ['-d', '--detach', '--daemon', '-D'].map((option) => [
-        option,
-        'devsup up stays in the foreground, where Ctrl-C stops it. In the background: `devsup up > devsup.log 2>&1 &`, then `devsup wait SERVICE…`, and `devsup down` to stop.',
-      ]),
+      ['--daemon', '-D'].map((option) => [option, 'To run in the background: `devsup up -d`; `devsup down` stops it.']),
     ),
     settlesOwnStartup: true,
     load: () => import('./commands/up.js'),

@@ -55,15 +55,20 @@ describe('main: the command line', () => {
     expect(result.stderr).toContain('unknown command "chek" — did you mean "check"?');
   });
 
-  it('answers `up -d` (docker compose) with how to run devsup in the background', async () => {
+  it('answers the daemon options of other tools with `devsup up -d`', async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
-    for (const option of ['-d', '--detach']) {
+    for (const option of ['-D', '--daemon']) {
       const result = await run(['up', option], dir);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(
-        `Unknown option '${option}'.\ndevsup up stays in the foreground, where Ctrl-C stops it. In the background: \`devsup up > devsup.log 2>&1 &\`, then \`devsup wait SERVICE…\`, and \`devsup down\` to stop.\n`,
-      );
+      expect(result.stderr).toBe(`Unknown option '${option}'.\nTo run in the background: \`devsup up -d\`; \`devsup down\` stops it.\n`);
     }
+  });
+
+  it('takes --wait-timeout only with -d', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    const result = await run(['up', '--wait-timeout', '1s'], dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^--wait-timeout goes with -d \(--detach\): it bounds the wait for the start-up\./);
   });
 
   it("ends node's own option messages with one full stop", async () => {

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, constants, fstatSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DevsupError, messageOf } from '../errors.js';
+import { ensureStateFolder } from '../control/state-folder.js';
+import { openRegularFile, readRegularFile, reasonOf, shownPath, writeFully } from '../files/safe-files.js';
+import { logsFolderOf } from '../output/log-files.js';
+
+/** devsup's own messages in the background, beside the services' logs. */
+export const DEVSUP_LOG = 'devsup.log';
+/** At a launch, a longer devsup.log becomes devsup.log.1 (replacing the previous one): it never grows without bound. */
+const DEVSUP_LOG_MAX_BYTES = 1024 * 1024;
+
+/** The `devsup up` running in the background, as the terminal that launched it sees it. */
+export interface BackgroundInstance {
+  pid: number;
+  /** devsup.log, where it writes its own messages. */
+  logFile: string;
+  /** Resolves with its exit code (128 + n after signal n) once it ends; pending while it runs. */
+  exited: Promise<number>;
+  /** What it has written to devsup.log since this launch: its error, should it end during start-up. */
+  messages(): string;
+}
+
+/**
+ * Starts `devsup up --detached-child ARGS…` — the ordinary `up` flow — in a session of its own
+ * (setsid): the terminal closing, the shell's SIGHUP or its exit do not reach it. Its stdin is
+ * /dev/null; its stdout and stderr are `.devsup/logs/devsup.log`, opened without following a link.
+ * The caller validated the manifest first: nothing is made before that.
+ */
+export async function launchInBackground(
+  manifestDir: string,
+  upArgs: string[],
+  io: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<BackgroundInstance> {
+  const logFile = path.join(logsFolderOf(ensureStateFolder(manifestDir)), DEVSUP_LOG);
+  const fd = openDevsupLog(logFile);
+  let start: number;
+  let child;
+  try {
+    writeFully(fd, Buffer.from(`--- devsup up -d, ${new Date().toISOString()}${os.EOL}`));
+    start = fstatSync(fd).size;
+    // This very script (dist/bin/devsup.js), with the options node itself was given.
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'up', '--detached-child', ...upArgs], {
+      cwd: io.cwd,
+      env: io.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    await once(child, 'spawn').catch((error: unknown) => {
+      throw new DevsupError(`could not start devsup in the background: ${messageOf(error)}.`, 1);
+    });
+  } finally {
+    closeSync(fd); // the child has its own copy
+  }
+  child.unref(); // the terminal's devsup may exit while it runs
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0))),
+  );
+  return {
+    pid: child.pid!,
+    logFile,
+    exited,
+    messages: () => readRegularFile(logFile)?.subarray(start).toString('utf8') ?? '',
+  };
+}
+
+/** devsup.log for appending (0600), never through a link; a long one is moved to devsup.log.1 first. */
+function openDevsupLog(file: string): number {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
+  try {
+    let fd = openRegularFile(file, flags, { mine: true });
+    if (fstatSync(fd).size > DEVSUP_LOG_MAX_BYTES) {
+      closeSync(fd);
+      renameSync(file, `${file}.1`); // a rename replaces a link at the new name; it never writes through one
+      fd = openRegularFile(file, flags, { mine: true });
+    }
+    return fd;
+  } catch (error) {
+    throw new DevsupError(
+      `cannot write ${shownPath(file)}: ${reasonOf(error)}.`,
+      1,
+      'devsup writes its own messages there when it runs in the background.',
+    );
+  }
+}
