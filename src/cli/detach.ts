@@ -12,6 +12,8 @@ import { logsFolderOf } from '../output/log-files.js';
 export const DEVSUP_LOG = 'devsup.log';
 /** At a launch, a longer devsup.log becomes devsup.log.1 (replacing the previous one): it never grows without bound. */
 const DEVSUP_LOG_MAX_BYTES = 1024 * 1024;
+/** How much of devsup.log is shown when the instance ended during start-up: its error is at the end. */
+const MESSAGE_LINES = 20;
 
 /** The `devsup up` running in the background, as the terminal that launched it sees it. */
 export interface BackgroundInstance {
@@ -20,7 +22,7 @@ export interface BackgroundInstance {
   logFile: string;
   /** Resolves with its exit code (128 + n after signal n) once it ends; pending while it runs. */
   exited: Promise<number>;
-  /** What it has written to devsup.log since this launch: its error, should it end during start-up. */
+  /** The last lines it has written to devsup.log since this launch: its error, should it end during start-up. */
   messages(): string;
 }
 
@@ -63,7 +65,7 @@ export async function launchInBackground(
     pid: child.pid!,
     logFile,
     exited,
-    messages: () => readRegularFile(logFile)?.subarray(start).toString('utf8') ?? '',
+    messages: () => lastLines(readRegularFile(logFile)?.subarray(start).toString('utf8') ?? '', MESSAGE_LINES),
   };
 }
 
@@ -85,4 +87,11 @@ function openDevsupLog(file: string): number {
       'devsup writes its own messages there when it runs in the background.',
     );
   }
+}
+
+/** The last `count` lines of a text, each ending in a newline. */
+function lastLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.length === 0 ? '' : `${lines.slice(-count).join('\n')}\n`;
 }

@@ -20,8 +20,6 @@ import { selectServices } from './service-args.js';
 const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'restarting', 'stopping']);
 /** How long an instance left with nothing to run is given to end by itself. */
 const ENDING_MS = 10_000;
-/** devsup.log's last lines shown when the instance ended during start-up: its error is at the end. */
-const MESSAGE_LINES = 20;
 
 /**
  * `devsup up -d [SERVICE…]`: the stack in the background. The manifest is checked here first, so a
@@ -44,7 +42,7 @@ export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> 
   const color = shouldColor(io.stdout, io.env);
   const { instance, outcome } = await startInBackground(manifest, services, backgroundArgs(args), io, {
     timeoutMs,
-    onProgress: progressPrinter(manifest, services, io, color),
+    onProgress: progressPrinter(manifest, services, io.stdout, color),
   });
   return reportOutcome(outcome, instance, manifest, services, io, color);
 }
@@ -96,13 +94,18 @@ function backgroundArgs(args: ParsedArgs): string[] {
 }
 
 /** `web | starting on port 8080`, keys aligned and coloured as `up` prints them. */
-export function progressPrinter(manifest: Manifest, services: string[], io: CliIO, color: boolean): (service: string, text: string) => void {
+export function progressPrinter(
+  manifest: Manifest,
+  services: string[],
+  out: NodeJS.WritableStream,
+  color: boolean,
+): (service: string, text: string) => void {
   const colors = pc.createColors(color);
   const width = Math.max(0, ...services.map((service) => service.length));
   const keys = manifest.services.map((service) => service.key);
   return (service, text) => {
     const prefix = renderPrefix(colors, service, Math.max(0, keys.indexOf(service)), Math.max(width, service.length)).toString();
-    io.stdout.write(`${prefix}${colors.dim(text)}\n`);
+    out.write(`${prefix}${colors.dim(text)}\n`);
   };
 }
 
@@ -134,7 +137,7 @@ async function reportOutcome(
     case 'ended': {
       const report = outcome.exitCode === 0 ? readState(manifest.dir)?.report : undefined;
       if (report) io.stdout.write(`\n${renderPortTable(report, { color })}\n`);
-      const messages = lastLines(instance.messages(), MESSAGE_LINES);
+      const messages = instance.messages();
       if (outcome.exitCode === 0) say('every service has finished; devsup has stopped.');
       else io.stderr.write(messages === '' ? `devsup stopped during start-up (exit code ${outcome.exitCode}).\n` : messages);
       if (outcome.exitCode !== 0) say(`its messages are in ${shownPath(instance.logFile)}.`);
@@ -159,10 +162,4 @@ export function describeFailure(failure: { service: string; why: string; lastLin
 async function endsByItself(report: PortsReport, instance: BackgroundInstance): Promise<number | undefined> {
   if (report.services.some((service) => ACTIVE.has(service.status))) return undefined;
   return Promise.race([instance.exited, sleep(ENDING_MS, undefined, { ref: false })]);
-}
-
-function lastLines(text: string, count: number): string {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines.length === 0 ? '' : `${lines.slice(-count).join('\n')}\n`;
 }
