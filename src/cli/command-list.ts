@@ -1,4 +1,5 @@
-import type { CommandOptions, RunCommand } from './cli-types.js';
+import type { CommandOptions, ParsedArgs, RunCommand } from './cli-types.js';
+import { parseRunArguments, RUN_USAGE_LINE } from './run-arguments.js';
 
 export interface CommandEntry {
   summary: string;
@@ -6,6 +7,8 @@ export interface CommandEntry {
   options: CommandOptions;
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
+  /** Parses its own arguments (`options` then only documents them): words after its command are that command's. */
+  parse?(args: string[]): ParsedArgs;
   /** Calls startupSettled() itself once its start-up is over; every other command as soon as it is loaded. */
   settlesOwnStartup?: true;
   /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */
@@ -82,6 +85,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'devsup wait SERVICE… [--timeout 30s] [-f FILE]',
     options: { ...manifestOption, timeout: { type: 'string' } },
     load: () => import('./commands/wait.js'),
+  },
+  run: {
+    summary: "run a command with the stack's environment (its ports and URLs); --up: start the stack for it, and stop it after",
+    usage: RUN_USAGE_LINE,
+    options: { ...manifestOption, up: { type: 'boolean' }, 'wait-timeout': { type: 'string' } },
+    parse: parseRunArguments,
+    load: () => import('./commands/run.js'),
   },
   down: {
     summary: 'stop the running instance cleanly, as Ctrl-C does, and wait until it is gone',

@@ -71,6 +71,13 @@ describe('main: the command line', () => {
     expect(result.stderr).toMatch(/^--wait-timeout goes with -d \(--detach\): it bounds the wait for the start-up\./);
   });
 
+  it("leaves `run`'s --help to the command once the command has begun", async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    expect(await run(['run', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^devsup run \[--up/) });
+    const result = await run(['run', process.execPath, '-e', 'process.exit(process.argv.includes("--help") ? 7 : 1)', '--', '--help'], dir);
+    expect(result).toMatchObject({ code: 7, stdout: '' });
+  });
+
   it("ends node's own option messages with one full stop", async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
     const result = await run(['logs', '-n', '-5'], dir);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
-import type { CliIO } from './cli-types.js';
-import { COMMANDS } from './command-list.js';
+import type { CliIO, ParsedArgs } from './cli-types.js';
+import { COMMANDS, type CommandEntry } from './command-list.js';
 import { startupSettled } from './startup-tuning.js';
 
 /**
@@ -32,22 +32,30 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     const { didYouMean } = await import('../manifest/suggest.js');
     throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS)) || '.'}`);
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // A command that parses its own arguments sees `--help` where it belongs to it, not to the command it runs.
+  if (!command.parse && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout.write(renderHelp(name));
     return 0;
   }
-  let parsed;
+  const parsed = command.parse ? command.parse(rest) : parseOptions(command, rest);
+  if (parsed.values.help === true) {
+    io.stdout.write(renderHelp(name));
+    return 0;
+  }
+  const { run } = await command.load();
+  if (!command.settlesOwnStartup) startupSettled();
+  return run(parsed, io);
+}
+
+function parseOptions(command: CommandEntry, args: string[]): ParsedArgs {
   try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
     const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
     throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
-  const { run } = await command.load();
-  if (!command.settlesOwnStartup) startupSettled();
-  return run(parsed, io);
 }
 
 /**
