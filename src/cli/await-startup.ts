@@ -23,7 +23,7 @@ export type StartupOutcome =
 export interface AwaitStartupOptions {
   timeoutMs?: number;
   /** Each service's progress as it changes, in `up`'s words. */
-  onProgress(service: string, text: string): void;
+  onProgress(service: string, status: ServiceStatus, text: string): void;
   signal?: AbortSignal;
 }
 
@@ -48,7 +48,7 @@ export async function awaitStartup(
   try {
     const settled = await follow(manifestDir, services, instance.pid, quit.signal, (progress) => {
       last.set(progress.service, progress);
-      options.onProgress(progress.service, progress.text);
+      options.onProgress(progress.service, progress.status, progress.text);
     });
     if (settled) return { kind: 'settled', report: settled.report, failed: settled.failed };
   } finally {

@@ -4,11 +4,12 @@ import { readProcStat } from '../ports/proc-stat.js';
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * The signals that would end `devsup run` (Ctrl-C, SIGTERM, SIGHUP) do not: the first aborts
- * `signal`, so a start-up under way stops and what it started is stopped; while the command runs,
- * each is passed on to it, and devsup waits for it, to return its exit code. A SIGINT that reaches
- * devsup as the terminal's foreground job came from Ctrl-C, which the terminal sends to the whole
- * job, command included: it is not sent again, since to many tools a second Ctrl-C means "quit now".
+ * The signals that would end `devsup run` or the wait of `up -d` (Ctrl-C, SIGTERM, SIGHUP) do not:
+ * the first aborts `signal`, so a wait for a start-up stops (and `run` stops what it started);
+ * while a command runs, each is passed on to it, and devsup waits for it, to return its exit code.
+ * A SIGINT that reaches devsup as the terminal's foreground job came from Ctrl-C, which the
+ * terminal sends to the whole job, command included: it is not sent again, since to many tools a
+ * second Ctrl-C means "quit now".
  */
 export class SignalRelay {
   private readonly aborter = new AbortController();

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pc from 'picocolors';
-import { InstanceRunningError, UsageError } from '../errors.js';
+import { DevsupError, InstanceRunningError, UsageError } from '../errors.js';
 import { readLiveState, readState } from '../control/state-folder.js';
 import { parseDuration } from '../manifest/durations.js';
 import { loadManifest } from '../manifest/load-manifest.js';
@@ -8,16 +7,19 @@ import type { Manifest } from '../manifest/service-spec.js';
 import { shouldColor } from '../output/color.js';
 import { renderPortTable } from '../output/port-table.js';
 import type { PortsReport } from '../output/ports-report.js';
-import { renderPrefix } from '../output/prefix-lines.js';
+import { showRemoteStartup } from '../output/remote-startup-view.js';
 import { shownPath } from '../files/safe-files.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import { awaitStartup, type StartupOutcome } from './await-startup.js';
 import type { CliIO, ParsedArgs } from './cli-types.js';
-import { launchInBackground, type BackgroundInstance } from './detach.js';
+import { DEVSUP_LOG, launchInBackground, type BackgroundInstance } from './detach.js';
+import { SignalRelay } from './relay-signals.js';
 import { selectServices } from './service-args.js';
 
 /** Statuses of a service devsup still runs or looks after: while one has it, the instance goes on. */
 const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'restarting', 'stopping']);
+/** The service whose log file would be devsup.log. */
+const DEVSUP_SERVICE_CLASH = DEVSUP_LOG.slice(0, -'.log'.length);
 /** How long an instance left with nothing to run is given to end by itself. */
 const ENDING_MS = 10_000;
 
@@ -40,11 +42,24 @@ export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> 
   });
   const services = selectServices(manifest, args.positionals);
   const color = shouldColor(io.stdout, io.env);
-  const { instance, outcome } = await startInBackground(manifest, services, backgroundArgs(args), io, {
-    timeoutMs,
-    onProgress: progressPrinter(manifest, services, io.stdout, color),
-  });
-  return reportOutcome(outcome, instance, manifest, services, io, color);
+  // Ctrl-C while waiting stops the waiting, not the stack: that runs in the background by now.
+  const signals = new SignalRelay();
+  try {
+    const view = showRemoteStartup(titlesOf(manifest), services, io.stdout, { color, taskList: true });
+    const started = await startInBackground(manifest, services, backgroundArgs(args), io, {
+      timeoutMs,
+      onProgress: (service, status, text) => view.update(service, status, text),
+      signal: signals.signal,
+    }).finally(() => view.close());
+    return await reportOutcome(started.outcome, started.instance, manifest, services, io, color);
+  } finally {
+    signals.close();
+  }
+}
+
+/** Service key → title, in the manifest's order. */
+export function titlesOf(manifest: Manifest): Map<string, string> {
+  return new Map(manifest.services.map((service) => [service.key, service.title]));
 }
 
 export interface BackgroundStart {
@@ -63,6 +78,13 @@ export async function startInBackground(
   io: CliIO,
   options: Parameters<typeof awaitStartup>[3],
 ): Promise<BackgroundStart> {
+  if (manifest.services.some((service) => service.key === DEVSUP_SERVICE_CLASH)) {
+    throw new DevsupError(
+      `a service named "${DEVSUP_SERVICE_CLASH}" would write its log to .devsup/logs/${DEVSUP_LOG}, where devsup in the background writes its own messages.`,
+      2,
+      'Rename the service to run it in the background; `devsup up` in a terminal runs it as it is.',
+    );
+  }
   // Told here, before anything is made; a race for the lock is still caught by the instance itself.
   const live = readLiveState(manifest.dir);
   if (live) throw new InstanceRunningError(live.pid, manifest.file, live.detached === true);
@@ -91,22 +113,6 @@ function backgroundArgs(args: ParsedArgs): string[] {
     '--',
     ...args.positionals,
   ];
-}
-
-/** `web | starting on port 8080`, keys aligned and coloured as `up` prints them. */
-export function progressPrinter(
-  manifest: Manifest,
-  services: string[],
-  out: NodeJS.WritableStream,
-  color: boolean,
-): (service: string, text: string) => void {
-  const colors = pc.createColors(color);
-  const width = Math.max(0, ...services.map((service) => service.length));
-  const keys = manifest.services.map((service) => service.key);
-  return (service, text) => {
-    const prefix = renderPrefix(colors, service, Math.max(0, keys.indexOf(service)), Math.max(width, service.length)).toString();
-    out.write(`${prefix}${colors.dim(text)}\n`);
-  };
 }
 
 async function reportOutcome(
@@ -144,6 +150,7 @@ async function reportOutcome(
       return outcome.exitCode;
     }
     case 'interrupted':
+      say(`stopped waiting; the stack goes on starting ${where}: \`devsup ports\` shows how far it got, \`devsup down\` stops it.`);
       return 130;
   }
 }

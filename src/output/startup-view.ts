@@ -57,10 +57,9 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
     supervisor.output.note(runner.spec.key, text);
   };
   if (tty) {
-    await showTaskList(
-      services.map((key) => supervisor.runners.get(key)!),
-      logs,
-    );
+    logs.hold();
+    await showTaskList(services.map((key) => progressOf(supervisor.runners.get(key)!)));
+    logs.release();
     for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
     return;
@@ -69,28 +68,57 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
   await supervisor.whenSettled();
 }
 
-async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer): Promise<void> {
+/** Whether a service's start-up is over, for the better or worse: ready, done, failed, stopped, or blocked by a dependency. */
+export function hasSettled(status: ServiceStatus, text: string): boolean {
+  return SETTLED.has(status) || (status === 'pending' && text.startsWith('blocked'));
+}
+
+/** One task of the list: a service's title, and its progress as it changes. */
+export interface ServiceProgress {
+  title: string;
+  /** Calls `listener` with the status and its phrase (describeProgress) now, if known, and at each change; returns the unsubscribe. */
+  follow(listener: (status: ServiceStatus, text: string) => void): () => void;
+}
+
+/** The listr2 task list, one task per service, until each has settled (✖ for one that will not be ready). */
+export async function showTaskList(services: ServiceProgress[]): Promise<void> {
   const { Listr } = await import('listr2');
-  logs.hold();
   const list = new Listr(
-    runners.map((runner) => ({
-      title: runner.spec.title,
-      task: (_context: unknown, task: { title: string; output: string }) =>
-        new Promise<void>((resolve, reject) => {
-          const update = () => {
-            task.output = describeProgress(runner);
-            if (!SETTLED.has(runner.status) && !(runner.status === 'pending' && runner.detail?.startsWith('blocked'))) return;
-            runner.off('change', update);
-            task.title = `${runner.spec.title}: ${describeProgress(runner)}`;
-            if (runner.status === 'crashed' || runner.status === 'failed' || runner.status === 'pending') reject(new Error(task.title));
-            else resolve();
-          };
-          runner.on('change', update);
-          update();
-        }),
+    services.map((service) => ({
+      title: service.title,
+      task: async (_context: unknown, task: { title: string; output: string }) => {
+        let unsubscribe = () => {};
+        try {
+          await new Promise<void>((resolve, reject) => {
+            let settled = false;
+            unsubscribe = service.follow((status, text) => {
+              if (settled) return;
+              task.output = text;
+              if (!hasSettled(status, text)) return;
+              settled = true;
+              task.title = `${service.title}: ${text}`;
+              if (status === 'crashed' || status === 'failed' || status === 'pending') reject(new Error(task.title));
+              else resolve();
+            });
+          });
+        } finally {
+          unsubscribe();
+        }
+      },
     })),
     { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
   );
   await list.run().catch(() => undefined);
-  logs.release();
+}
+
+function progressOf(runner: ServiceRunner): ServiceProgress {
+  return {
+    title: runner.spec.title,
+    follow: (listener) => {
+      const update = () => listener(runner.status, describeProgress(runner));
+      runner.on('change', update);
+      update();
+      return () => runner.off('change', update);
+    },
+  };
 }

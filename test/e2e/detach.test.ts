@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,9 @@ import { readProcStat } from '../../src/ports/proc-stat.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
+
+// util-linux `script` gives devsup a real terminal (a pty).
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
 const web = (port: number) => ['  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`];
 const manifest = (...services: string[][]) => ['services:', ...services.flat(), ''].join('\n');
@@ -55,6 +58,25 @@ describe('devsup up -d', () => {
     expect(statSync(log).mode & 0o777).toBe(0o600);
     expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`^web \\| ready on port ${port}$`, 'm'));
     expect(readFileSync(log, 'utf8')).not.toContain('listening on'); // the service's own lines are in web.log
+  });
+
+  it.skipIf(!hasScript)('on a terminal, shows the start-up as a task list, then the table', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({ 'services.yaml': manifest(web(port)) });
+    session.expectBackground(dir);
+    const command = `stty cols 120; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} up -d`;
+    const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    terminal.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const code = await new Promise((resolve) => terminal.once('close', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain(`✔ web: ready on port ${port}`);
+    expect(out).not.toContain('web | ready'); // the lines are for a log, not a terminal
+    expect(out).toMatch(TABLE_HEADER);
   });
 
   it('is reached by ports, logs, restart and down', async () => {

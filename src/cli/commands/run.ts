@@ -8,12 +8,13 @@ import { resolveStackEnv, type AssignedPorts } from '../../manifest/resolve-serv
 import type { Manifest } from '../../manifest/service-spec.js';
 import { shouldColor } from '../../output/color.js';
 import type { PortsReport } from '../../output/ports-report.js';
+import { showRemoteStartup } from '../../output/remote-startup-view.js';
 import type { ServiceStatus } from '../../supervisor/service-status.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { readReport } from '../read-report.js';
 import { SignalRelay } from '../relay-signals.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
-import { describeFailure, parseWaitTimeout, progressPrinter, startInBackground } from '../up-detached.js';
+import { describeFailure, parseWaitTimeout, startInBackground, titlesOf } from '../up-detached.js';
 import { downInstance } from './down.js';
 
 /** Statuses of a service that `run --up` starts in an instance already running. */
@@ -69,8 +70,9 @@ async function bringUp(manifest: Manifest, args: ParsedArgs, io: CliIO, signal: 
 
   const file = args.values.file as string | undefined;
   const upArgs = [...(file === undefined ? [] : ['--file', file]), '--', ...names];
-  const onProgress = progressPrinter(manifest, services, io.stderr, shouldColor(io.stderr, io.env));
-  const { instance, outcome } = await startInBackground(manifest, services, upArgs, io, { timeoutMs, onProgress, signal });
+  // Plain lines on stderr: the command's output and terminal stay its own.
+  const view = showRemoteStartup(titlesOf(manifest), services, io.stderr, { color: shouldColor(io.stderr, io.env), taskList: false });
+  const { instance, outcome } = await startInBackground(manifest, services, upArgs, io, { timeoutMs, onProgress: view.update, signal });
   const stop = async () => void (await downInstance(manifest.dir).catch(ignoreNoInstance));
   switch (outcome.kind) {
     case 'settled':
