@@ -61,7 +61,7 @@ export async function awaitStartup(
     return { kind: 'timeout', waiting: notReady.map((service) => `${service} (${last.get(service)?.text ?? 'not started yet'})`) };
   }
   // The connection closed without an answer: the instance is on its way out.
-  return { kind: 'ended', exitCode: await instance.exited };
+  return { kind: 'ended', exitCode: await instance.awaitExit() };
 }
 
 /** The `settled` answer, or undefined when `signal` aborted or the instance closed the connection first. */

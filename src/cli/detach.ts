@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, constants, fstatSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, messageOf } from '../errors.js';
 import { ensureStateFolder } from '../control/state-folder.js';
 import { openRegularFile, readRegularFile, reasonOf, shownPath, writeFully } from '../files/safe-files.js';
@@ -22,6 +23,10 @@ export interface BackgroundInstance {
   logFile: string;
   /** Resolves with its exit code (128 + n after signal n) once it ends; pending while it runs. */
   exited: Promise<number>;
+  /** `exited`, keeping this process alive meanwhile (the instance alone does not: it is unref'd). */
+  awaitExit(): Promise<number>;
+  /** The same, or undefined when it still runs after `withinMs`. */
+  awaitExit(withinMs: number): Promise<number | undefined>;
   /** The last lines it has written to devsup.log since this launch: its error, should it end during start-up. */
   messages(): string;
 }
@@ -40,7 +45,7 @@ export async function launchInBackground(
   const logFile = path.join(logsFolderOf(ensureStateFolder(manifestDir)), DEVSUP_LOG);
   const fd = openDevsupLog(logFile);
   let start: number;
-  let child;
+  let child: ChildProcess;
   try {
     writeFully(fd, Buffer.from(`--- devsup up -d, ${new Date().toISOString()}${os.EOL}`));
     start = fstatSync(fd).size;
@@ -61,10 +66,24 @@ export async function launchInBackground(
   const exited = new Promise<number>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0))),
   );
+  function awaitExit(): Promise<number>;
+  function awaitExit(withinMs: number): Promise<number | undefined>;
+  async function awaitExit(withinMs?: number): Promise<number | undefined> {
+    child.ref();
+    const timer = new AbortController();
+    const stillRuns = withinMs === undefined ? [] : [sleep(withinMs, undefined, { signal: timer.signal }).catch(() => undefined)];
+    try {
+      return await Promise.race([exited, ...stillRuns]);
+    } finally {
+      timer.abort();
+      child.unref();
+    }
+  }
   return {
     pid: child.pid!,
     logFile,
     exited,
+    awaitExit,
     messages: () => lastLines(readRegularFile(logFile)?.subarray(start).toString('utf8') ?? '', MESSAGE_LINES),
   };
 }

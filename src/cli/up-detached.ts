@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError, UsageError } from '../errors.js';
 import { readLiveState, readState } from '../control/state-folder.js';
 import { parseDuration } from '../manifest/durations.js';
@@ -128,9 +127,11 @@ async function reportOutcome(
   switch (outcome.kind) {
     case 'settled': {
       io.stdout.write(`\n${renderPortTable(outcome.report, { color })}\n`);
-      const ended = services.length > 0 && (await endsByItself(outcome.report, instance)) !== undefined;
+      const critical = outcome.failed.find((failure) => manifest.services.find((service) => service.key === failure.service)?.critical);
+      const ended = services.length > 0 && (await endsByItself(outcome.report, instance, critical !== undefined)) !== undefined;
       for (const failure of outcome.failed) say(describeFailure(failure));
-      if (ended)
+      if (ended && critical) say(`${critical.service} is critical: devsup stopped every service and has ended.`);
+      else if (ended)
         say(outcome.failed.length > 0 ? 'devsup has stopped: no service was left running.' : 'every service has finished; devsup has stopped.');
       else if (outcome.failed.length > 0) say(`the stack keeps running ${where}: \`devsup down\` stops it.`);
       else say(`running ${where}: \`devsup logs -f\` follows the output, \`devsup down\` stops it.`);
@@ -163,10 +164,10 @@ export function describeFailure(failure: { service: string; why: string; lastLin
 }
 
 /**
- * With no service left running, the instance ends by itself (as `up` does): resolves with its exit
- * code once it has, or undefined at once while something still runs.
+ * With no service left running, or after a critical one failed, the instance ends by itself (as
+ * `up` does): resolves with its exit code once it has, or undefined at once while it runs on.
  */
-async function endsByItself(report: PortsReport, instance: BackgroundInstance): Promise<number | undefined> {
-  if (report.services.some((service) => ACTIVE.has(service.status))) return undefined;
-  return Promise.race([instance.exited, sleep(ENDING_MS, undefined, { ref: false })]);
+async function endsByItself(report: PortsReport, instance: BackgroundInstance, criticalFailed: boolean): Promise<number | undefined> {
+  if (!criticalFailed && report.services.some((service) => ACTIVE.has(service.status))) return undefined;
+  return instance.awaitExit(ENDING_MS);
 }

@@ -124,6 +124,25 @@ describe('devsup up -d', () => {
     expect(report.services.map((service) => service.status)).toEqual(['ready', 'crashed']);
   });
 
+  it('exits 1 once a critical service crashed, after the instance has stopped everything', async () => {
+    const port = await findFreePorts(2);
+    const bad = [
+      '  bad:',
+      `    command: ${fixtureArgv('crash-after.mjs', 0, 3)}`,
+      `    port: ${port + 1}`,
+      '    restart: never',
+      '    critical: true',
+      '    depends_on: [web]',
+    ];
+    const { dir } = session.project({ 'services.yaml': manifest(web(port), bad) });
+    const { code, run } = await upDetached(dir);
+    expect(code, run.stderr()).toBe(1);
+    expect(run.stderr()).toContain('failing with code 3');
+    expect(run.stderr()).toMatch(/bad is critical/);
+    expect(run.stderr()).not.toContain('keeps running');
+    expect(processesIn([dir])).toEqual([]);
+  });
+
   it('exits 2 for a manifest error, leaving nothing behind: no background process, no .devsup/', async () => {
     const { dir } = session.project({ 'services.yaml': 'services:\n  web:\n    command: node web.js\n    portt: 3000\n' });
     const { code, run } = await upDetached(dir);
