@@ -31,6 +31,19 @@ describe('devsup run', () => {
     expect([ports.code, ports.stderr.trim()]).toEqual([1, `devsup is not running in ${dir}`]);
   });
 
+  it('--up exits 1 naming a service that will not be ready, without running the command, and stops what it started', async () => {
+    const port = await findFreePorts(2);
+    const bad = ['  bad:', `    command: ${fixtureArgv('crash-after.mjs', 0, 3)}`, `    port: ${port + 1}`, '    restart: never'];
+    const { dir } = session.project({ 'services.yaml': manifest(web(port), bad) });
+    session.expectBackground(dir);
+    const result = await runCli(['run', '--up', '--', process.execPath, '-e', "console.log('the command ran')"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toContain('the command ran');
+    expect(result.stderr).toContain('bad will not be ready: crashed (exited with code 3).');
+    expect(result.stderr).toContain('devsup stopped what it had started for the command; the command did not run.');
+    expect(processesIn([dir])).toEqual([]);
+  });
+
   it('--up with an instance already up leaves it up, and stops only the services it started', async () => {
     const port = await findFreePorts(2);
     const extra = ['  extra:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port + 1}`, '    autostart: false'];
