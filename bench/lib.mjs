@@ -1,19 +1,24 @@
-// Helpers for bench/run.mjs: projects in temp folders, port polling, process accounting.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Helpers for the bench: projects in temp folders, HTTP polling, process accounting, timing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The build's own readers of /proc, so the bench counts processes exactly as devsup does.
-import { listPids } from '../dist/ports/proc-net.js';
+// The build's own reader of /proc/PID/stat, so the bench counts CPU exactly as devsup reads it.
 import { readProcStat } from '../dist/ports/proc-stat.js';
+import { spawnMarked } from './processes.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = path.join(ROOT, 'dist/bin/devsup.js');
 export const FIXTURES = path.join(ROOT, 'bench/fixtures');
+export const TINY_HTTP = path.join(FIXTURES, 'tiny-http.mjs');
+export const TREE_HTTP = path.join(FIXTURES, 'tree-http.mjs');
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+export const CLOCK_TICK_MS = 1000 / CLOCK_TICKS;
+// What tiny-http.mjs answers; see there.
+const TINY_REPLY = /^devsup-bench tiny-http pid (\d+)\n$/;
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -23,7 +28,7 @@ export const median = (values) => {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function isPortFree(port) {
+function isPortFree(port) {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
@@ -40,58 +45,92 @@ export async function freePorts(count) {
   throw new Error('no free ports');
 }
 
-/**
- * Whether the service answers on `port`: an HTTP answer, not just an accepted connection — devsup
- * holds each port's probe socket until the child spawns, and that socket accepts but never answers.
- */
-export function accepts(port) {
+/** The body of a GET / on 127.0.0.1:`port`, or undefined while nothing answers there with a 200. */
+export function httpBody(port) {
   return new Promise((resolve) => {
     const request = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
+      response.once('error', () => resolve(undefined));
     });
     request.once('timeout', () => request.destroy());
-    request.once('error', () => resolve(false));
+    request.once('error', () => resolve(undefined));
   });
 }
 
-/** Polls every port every 5 ms until all accept; resolves with the time it took. */
-export async function waitForPorts(ports, timeoutMs = 60000) {
+/**
+ * The pid of the tiny-http.mjs fixture answering on `port`, or undefined while none does. An HTTP
+ * answer with the fixture's own reply, never a bare accepted connection: devsup holds each port's
+ * probe socket until the child spawns, and that socket accepts but never answers.
+ */
+export async function answeringPid(port) {
+  const match = TINY_REPLY.exec((await httpBody(port)) ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Polls every port every 5 ms until the fixture answers on each. Resolves true then, false when
+ * `timeoutMs` passes or `gaveUp` (a promise: the supervisor exited) settles first.
+ */
+export async function waitForAnswers(ports, { timeoutMs = 60_000, gaveUp } = {}) {
+  let over = false;
+  void gaveUp?.then(() => (over = true));
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(ports);
   while (pending.size > 0) {
-    if (Date.now() > deadline) throw new Error(`ports never accepted: ${[...pending].join(', ')}`);
-    await Promise.all([...pending].map(async (port) => (await accepts(port)) && pending.delete(port)));
+    if (over || Date.now() > deadline) return false;
+    await Promise.all([...pending].map(async (port) => (await answeringPid(port)) !== undefined && pending.delete(port)));
     if (pending.size > 0) await sleep(5);
   }
+  return true;
 }
 
-export function project(services, extra = '') {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-'));
+/** Writes `dir`/services.yaml naming `services` (key → fields, each written as JSON, which YAML reads). */
+export function writeManifest(dir, services, extra = '') {
   const lines = ['project: bench', extra, 'services:'];
   for (const [key, spec] of Object.entries(services)) {
     lines.push(`  ${key}:`);
     for (const [field, value] of Object.entries(spec)) lines.push(`    ${field}: ${JSON.stringify(value)}`);
   }
   writeFileSync(path.join(dir, 'services.yaml'), lines.join('\n') + '\n');
+}
+
+let tempRoot;
+
+/** A new folder for one measurement, inside this run's own temp folder (see `removeTempFolders`). */
+export function tempFolder(prefix) {
+  tempRoot ??= mkdtempSync(path.join(os.tmpdir(), 'devsup-bench-'));
+  return mkdtempSync(path.join(tempRoot, `${prefix}-`));
+}
+
+/** Removes every folder `tempFolder` made: as the bench exits, so a run stopped midway leaves none. */
+export function removeTempFolders() {
+  if (tempRoot) rmSync(tempRoot, { recursive: true, force: true });
+}
+
+/** A temp folder with a services.yaml naming `services`. */
+export function project(services, extra = '') {
+  const dir = tempFolder('project');
+  writeManifest(dir, services, extra);
   return dir;
 }
 
 export function startDevsup(args, cwd, stdout = 'ignore') {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawnMarked([process.execPath, CLI, ...args], { cwd, stdio: ['ignore', stdout, 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  child.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
   child.stderrText = () => stderr;
   return child;
 }
 
 export function portsJson(cwd) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'ports', '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnMarked([process.execPath, CLI, 'ports', '--json'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ports --json exited ${code}`))));
+    void child.exited.then((code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ports --json exited ${code}`))));
   });
 }
 
@@ -104,41 +143,37 @@ export async function waitForStatus(cwd, status) {
   }
 }
 
-/** Pids of live (non-zombie) processes whose parent is in `roots`, transitively, plus the roots. */
-export function liveTree(roots) {
-  const table = [];
-  for (const pid of listPids()) {
-    const stat = readProcStat(pid);
-    if (stat) table.push(stat);
-  }
-  const tree = new Set(roots);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const entry of table) if (!tree.has(entry.pid) && (tree.has(entry.ppid) || roots.includes(entry.pgid))) (tree.add(entry.pid), (grew = true));
-  }
-  return table.filter((entry) => tree.has(entry.pid) && entry.state !== 'Z').map((entry) => entry.pid);
-}
-
-/** CPU time (ms, from the scheduler's nanosecond count where there is one) and resident memory (MB) of a pid. */
+/**
+ * CPU time (ms: utime + stime of /proc/PID/stat, which counts every thread, in clock ticks) and
+ * resident memory (MB) of a pid.
+ */
 export function usage(pid) {
-  let cpuMs;
-  try {
-    cpuMs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    const stat = readProcStat(pid);
-    cpuMs = ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS;
-  }
+  const stat = readProcStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
   const rssKb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
-  return { cpuMs, rssMb: rssKb / 1024 };
+  return { cpuMs: (stat.utimeTicks + stat.stimeTicks) * CLOCK_TICK_MS, rssMb: rssKb / 1024 };
 }
 
-export function timeCommand(argv, cwd = ROOT) {
-  return new Promise((resolve) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { cwd, stdio: 'ignore' });
-    child.once('close', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
+/**
+ * Runs npm with `args` in `cwd` (no audit, no funding notes, no lifecycle scripts); returns
+ * its stdout, or throws with npm's own first error line.
+ */
+export function npm(args, cwd) {
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (result.status === 0) return result.stdout;
+  const said = result.stderr?.split('\n').find((line) => line.startsWith('npm error') && !line.includes('complete log'));
+  throw new Error(`npm ${args[0]} failed: ${result.error?.message ?? said ?? `exit code ${result.status}`}`);
+}
+
+/** Wall time of `argv` from spawn to exit, in ms. */
+export async function timeCommand(argv, cwd = ROOT) {
+  const start = process.hrtime.bigint();
+  await spawnMarked(argv, { cwd }).exited;
+  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 /**
@@ -151,24 +186,22 @@ export async function holdPorts(ports) {
 for (const port of ports) net.createServer().once('error', (e) => { console.log('error ' + port + ' ' + e.code); process.exit(1); })
   .listen({ port, host: '::' }, () => { if (--pending === 0) console.log('listening'); });`;
   const want = ports.length + 64;
-  const child = spawn(
-    'sh',
+  const child = spawnMarked(
     [
+      'sh',
       '-c',
       `n=$(ulimit -n); [ "$n" = unlimited ] || [ "$n" -ge ${want} ] || ulimit -n ${want} 2>/dev/null; exec "$0" -e "$1" "$2"`,
       process.execPath,
       script,
       JSON.stringify(ports),
     ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise((resolve) => {
     child.stdout.once('data', (data) => resolve(data.toString()));
-    child.once('exit', (code) => resolve(`exited ${code}`));
+    void child.exited.then((code) => resolve(`exited ${code}`));
   });
   if (!line.startsWith('listening')) throw new Error(`could not hold ${ports.length} ports: ${line.trim()}`);
-  child.release = () => new Promise((resolve) => (child.once('close', resolve), child.kill('SIGKILL')));
+  child.release = () => (child.kill('SIGKILL'), child.exited);
   return child;
 }

@@ -1,4 +1,5 @@
 import { takeInstanceLock, type InstanceLock } from '../control/instance-lock.js';
+import { listThisInstance } from '../control/instance-registry.js';
 import { holdInstanceName } from '../control/instance-name.js';
 import { reclaimPreferredPorts, stopLeftovers } from '../control/leftovers.js';
 import { ensureStateFolder, readState } from '../control/state-folder.js';
@@ -18,8 +19,8 @@ export interface ClaimedInstance {
 /**
  * Makes this `devsup up` the one instance of its manifest: the instance name (outside `.devsup/`,
  * so a `git clean -fdx` cannot let a second one in), the state folder and its lock, and whatever a
- * killed predecessor left running stopped. With `reclaim`, orphans of dead instances on preferred
- * ports are stopped too.
+ * killed predecessor left running stopped; then it lists itself for `devsup ls`. With `reclaim`,
+ * orphans of dead instances on preferred ports are stopped too.
  */
 export async function claimInstance(
   manifest: Manifest,
@@ -32,6 +33,9 @@ export async function claimInstance(
   const stateFolder = ensureStateFolder(manifest.dir);
   const lock = await takeInstanceLock(stateFolder, manifest.file, warn).catch(sayIfDetached(manifest));
   teardown.add('release the instance lock', () => lock.release());
+  // Not awaited: no service needs to wait for it; the teardown does.
+  const listed = listThisInstance(manifest, warn);
+  teardown.add('take this instance off the list of `devsup ls`', async () => (await listed).remove());
   const previous = readState(manifest.dir);
   const leftovers = await stopLeftovers(previous, manifest.file);
   if (previous && leftovers.length > 0) warn(`stopped ${leftovers.join(', ')}: left running by devsup pid ${previous.pid}, which was killed.`);

@@ -21,7 +21,7 @@ const jsonOption = { json: { type: 'boolean' } } as const;
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
-    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim]',
+    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
       port: { type: 'string', multiple: true },
@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       'wait-timeout': { type: 'string' },
       // What `up -d` runs in the background (detach.ts); not for people to type.
       'detached-child': { type: 'boolean' },
+      timestamps: { type: 'boolean' },
     },
     familiarOptions: Object.fromEntries(
       ['--daemon', '-D'].map((option) => [option, 'To run in the background: `devsup up -d`; `devsup down` stops it.']),
@@ -49,6 +50,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'devsup ps [--json] [-f FILE]',
     options: { ...manifestOption, ...jsonOption },
     load: () => import('./commands/ports.js'),
+  },
+  ls: {
+    summary: 'every devsup instance on this machine, from any folder: project, pid, uptime, services ready, ports (--json); needs no manifest',
+    usage: 'devsup ls [--json]',
+    options: { ...jsonOption },
+    load: () => import('./commands/ls.js'),
   },
   port: {
     summary: "print a service's port number alone, for scripts: curl localhost:$(devsup port api)",
@@ -75,10 +82,24 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('start') })),
   },
   logs: {
-    summary: 'the last N lines (default 100) of the services, then with -f follow; from .devsup/logs once stopped',
-    usage: 'devsup logs [SERVICE…] [-f] [-n N] [--file FILE]',
-    options: { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, file: { type: 'string' } },
+    summary: 'the last N lines (default 100) of the services, then with -f follow; --since, --grep and -t; from .devsup/logs once stopped',
+    usage: 'devsup logs [SERVICE…] [-f] [-n N] [--since DURATION|TIME] [--grep REGEX [-i]] [-t] [--file FILE]',
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      lines: { type: 'string', short: 'n' },
+      file: { type: 'string' },
+      since: { type: 'string' },
+      grep: { type: 'string' },
+      'ignore-case': { type: 'boolean', short: 'i' },
+      timestamps: { type: 'boolean', short: 't' },
+    },
     load: () => import('./commands/logs.js'),
+  },
+  attach: {
+    summary: "the running instance's output as `up` shows it (last lines, then live), with its keys; Ctrl-C detaches",
+    usage: 'devsup attach [SERVICE…] [-f FILE]',
+    options: { ...manifestOption },
+    load: () => import('./commands/attach.js'),
   },
   wait: {
     summary: 'exit 0 once the services are ready; 1 on timeout or if one crashed (waits for `up` to start, too)',

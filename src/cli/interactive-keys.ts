@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readProcStat } from '../ports/proc-stat.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { KeyCommands, KEYS_HINT, type KeyAction } from './key-commands.js';
+import { KeyCommands, type KeyAction } from './key-commands.js';
 
 export interface KeyHandlers {
   showTable(): void;
@@ -11,8 +11,7 @@ export interface KeyHandlers {
 /**
  * While `devsup up` runs on a terminal: a one-line hint, then `r` + service restarts it, `t`
  * prints the table again, `q` (or Ctrl-C, which raw mode delivers as a key) stops everything as a
- * Ctrl-C would. Off when stdin is not a TTY, and in a background job (`devsup up &`), where
- * touching the terminal would get devsup stopped (SIGTTOU). `stop()` gives the terminal back as it was.
+ * Ctrl-C would. `stop()` gives the terminal back as it was.
  */
 export function listenForKeys(
   supervisor: Supervisor,
@@ -20,9 +19,45 @@ export function listenForKeys(
   handlers: KeyHandlers,
   input: NodeJS.ReadStream = process.stdin,
 ): { stop(): void } {
-  if (!input.isTTY || typeof input.setRawMode !== 'function' || !isForegroundJob()) return { stop: () => undefined };
   const keys = new KeyCommands(() => [...supervisor.runners.keys()]);
-  const act = (action: KeyAction): void => {
+  return readKeys(
+    keys,
+    out,
+    (action) => {
+      switch (action.kind) {
+        case 'table':
+          return handlers.showTable();
+        case 'quit':
+          // The same path as a real Ctrl-C: stop-on-signal's handler, with its "again to kill".
+          process.emit('SIGINT', 'SIGINT');
+          return;
+        case 'restart':
+          void supervisor
+            .restartService(action.service)
+            .catch((error: Error) => handlers.warn(`could not restart ${action.service}: ${error.message}`));
+          return;
+        case 'detach':
+          return; // `up` has no other terminal to leave for
+      }
+    },
+    input,
+  );
+}
+
+/**
+ * The terminal side of the keys, for `up` and `attach`: raw mode, the hint, what is typed after
+ * `r` echoed, and every other action handed to `act` (a restart after "restarting S…" is said).
+ * Off when stdin is not a TTY, and in a background job (`devsup up &`), where touching the
+ * terminal would get devsup stopped (SIGTTOU). `stop()` gives the terminal back as it was.
+ */
+export function readKeys(
+  keys: KeyCommands,
+  out: NodeJS.WritableStream,
+  act: (action: Exclude<KeyAction, { kind: 'say' | 'echo' }>) => void,
+  input: NodeJS.ReadStream = process.stdin,
+): { stop(): void } {
+  if (!input.isTTY || typeof input.setRawMode !== 'function' || !isForegroundJob()) return { stop: () => undefined };
+  const perform = (action: KeyAction): void => {
     switch (action.kind) {
       case 'say':
         out.write(`\n${action.text}\n`);
@@ -30,23 +65,16 @@ export function listenForKeys(
       case 'echo':
         out.write(action.text);
         return;
-      case 'table':
-        return handlers.showTable();
-      case 'quit':
-        // The same path as a real Ctrl-C: stop-on-signal's handler, with its "again to kill".
-        process.emit('SIGINT', 'SIGINT');
-        return;
       case 'restart':
         out.write(`\nrestarting ${action.service}…\n`);
-        void supervisor
-          .restartService(action.service)
-          .catch((error: Error) => handlers.warn(`could not restart ${action.service}: ${error.message}`));
-        return;
+        return act(action);
+      default:
+        return act(action);
     }
   };
-  const onData = (chunk: string) => keys.press(chunk).forEach(act);
+  const onData = (chunk: string) => keys.press(chunk).forEach(perform);
   const restore = () => input.setRawMode(false);
-  out.write(`${KEYS_HINT}\n`);
+  out.write(`${keys.hint}\n`);
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.on('data', onData);

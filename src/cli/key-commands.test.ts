@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyCommands, KEYS_HINT } from './key-commands.js';
+import { ATTACH_KEYS_HINT, KeyCommands, KEYS_HINT } from './key-commands.js';
 
 const keys = () => new KeyCommands(() => ['tools', 'llm', 'llm-alt']);
 const typeAll = (commands: KeyCommands, ...chunks: string[]) => chunks.flatMap((chunk) => commands.press(chunk));
@@ -13,6 +13,15 @@ describe('KeyCommands', () => {
     expect(commands.press('?')).toEqual([{ kind: 'say', text: KEYS_HINT }]);
     expect(commands.press('x')).toEqual([]);
     expect(commands.press('\x1b[A')).toEqual([]);
+  });
+
+  it('in `attach`: Ctrl-C detaches (also while choosing), q still stops everything, ? gives its own hint', () => {
+    const commands = new KeyCommands(() => ['tools'], 'attach');
+    expect(commands.press('\x03')).toEqual([{ kind: 'detach' }]);
+    expect(commands.press('q')).toEqual([{ kind: 'quit' }]);
+    expect(commands.press('?')).toEqual([{ kind: 'say', text: ATTACH_KEYS_HINT }]);
+    expect(typeAll(commands, 'r', 'to', '\x03').at(-1)).toEqual({ kind: 'detach' });
+    expect(commands.press('t')).toEqual([{ kind: 'table' }]);
   });
 
   it('r lists the services; a number and Enter restarts that one', () => {

@@ -5,9 +5,14 @@ export type KeyAction =
   | { kind: 'echo'; text: string } // what the user types after `r`, shown as typed
   | { kind: 'restart'; service: string }
   | { kind: 'table' }
-  | { kind: 'quit' }; // as Ctrl-C: a clean stop, and again to kill
+  | { kind: 'quit' } // `up`: as Ctrl-C, a clean stop, and again to kill; `attach`: as `devsup down`
+  | { kind: 'detach' }; // `attach`'s Ctrl-C: leave, the services run on
+
+/** `up` takes the keys in its own terminal; `attach` in another one, where Ctrl-C only detaches. */
+export type KeysMode = 'up' | 'attach';
 
 export const KEYS_HINT = 'keys: r restart a service · t port table · q stop everything (as Ctrl-C)';
+export const ATTACH_KEYS_HINT = 'keys: r restart a service · t port table · q stop everything (devsup down) · Ctrl-C detach';
 
 const CTRL_C = '\x03';
 const ESCAPE = '\x1b';
@@ -15,14 +20,20 @@ const ENTER = new Set(['\r', '\n']);
 const BACKSPACE = new Set(['\x7f', '\b']);
 
 /**
- * The keys of `devsup up` on a terminal, as a small state machine that turns what the terminal
- * sends (in raw mode) into actions: `r` then a service's number or name and Enter, `t`, `q`.
- * Pure, so every sequence can be tested without a terminal.
+ * The keys of `devsup up` and `devsup attach` on a terminal, as a small state machine that turns
+ * what the terminal sends (in raw mode) into actions: `r` then a service's number or name and
+ * Enter, `t`, `q`, Ctrl-C. Pure, so every sequence can be tested without a terminal.
  */
 export class KeyCommands {
   private choosing: string | undefined; // what was typed after `r`, while choosing
+  readonly hint: string;
 
-  constructor(private readonly services: () => string[]) {}
+  constructor(
+    private readonly services: () => string[],
+    private readonly mode: KeysMode = 'up',
+  ) {
+    this.hint = mode === 'up' ? KEYS_HINT : ATTACH_KEYS_HINT;
+  }
 
   /** One chunk from the terminal: a key, a pasted text, or an escape sequence (arrows), which is ignored. */
   press(chunk: string): KeyAction[] {
@@ -33,7 +44,7 @@ export class KeyCommands {
   private pressKey(key: string): KeyAction[] {
     if (key === CTRL_C) {
       this.choosing = undefined;
-      return [{ kind: 'quit' }];
+      return [{ kind: this.mode === 'up' ? 'quit' : 'detach' }];
     }
     if (this.choosing === undefined) return this.idleKey(key);
     if (key === ESCAPE) {
@@ -66,7 +77,7 @@ export class KeyCommands {
         return [{ kind: 'quit' }];
       case '?':
       case 'h':
-        return [{ kind: 'say', text: KEYS_HINT }];
+        return [{ kind: 'say', text: this.hint }];
       default:
         return [];
     }

@@ -109,6 +109,7 @@ function backgroundArgs(args: ParsedArgs): string[] {
     ...ports.flatMap((port) => ['--port', port]),
     ...(basePort === undefined ? [] : ['--base-port', basePort]),
     ...(args.values.reclaim === true ? ['--reclaim'] : []),
+    ...(args.values.timestamps === true ? ['--timestamps'] : []),
     '--',
     ...args.positionals,
   ];

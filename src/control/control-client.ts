@@ -20,15 +20,15 @@ const QUEUE_PAUSE = 64;
 
 /**
  * Sends one request to the instance running for the manifest in `manifestDir` and yields its
- * replies until it closes the connection, or until `signal` aborts (the replies end there). An
- * `error` reply is thrown as a DevsupError with its exit code; no instance is a NoInstanceError
- * ("devsup is not running in FOLDER", exit 1).
+ * replies until it closes the connection. An `error` reply is thrown as a DevsupError with its
+ * exit code; no instance is a NoInstanceError ("devsup is not running in FOLDER", exit 1).
+ * Aborting `signal` closes the connection: the replies end there, as if the instance had closed it.
  */
 export async function* requestInstance(manifestDir: string, request: Request, signal?: AbortSignal): AsyncGenerator<Reply> {
   const socket = await connect(manifestDir);
   const hangUp = () => socket.destroy();
   if (signal?.aborted) hangUp();
-  signal?.addEventListener('abort', hangUp);
+  signal?.addEventListener('abort', hangUp, { once: true });
   const queue: unknown[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
@@ -65,8 +65,13 @@ export async function* requestInstance(manifestDir: string, request: Request, si
 }
 
 /** The one reply of the `expected` type to a request; anything else, or none, is an error. */
-export async function requestOnce<T extends Reply['type']>(manifestDir: string, request: Request, expected: T): Promise<Extract<Reply, { type: T }>> {
-  for await (const reply of requestInstance(manifestDir, request)) return expectReply(reply, expected, manifestDir);
+export async function requestOnce<T extends Reply['type']>(
+  manifestDir: string,
+  request: Request,
+  expected: T,
+  signal?: AbortSignal,
+): Promise<Extract<Reply, { type: T }>> {
+  for await (const reply of requestInstance(manifestDir, request, signal)) return expectReply(reply, expected, manifestDir);
   throw new NoAnswerError(manifestDir);
 }
 

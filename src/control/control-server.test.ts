@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevsupError } from '../errors.js';
 import { requestInstance, requestOnce } from './control-client.js';
-import { listenForControl, type ControlServer } from './control-server.js';
+import { listenForControl, type Connection, type ControlServer } from './control-server.js';
+import { waitFor } from '../../test/helpers/wait-for.js';
 import type { Request } from './protocol.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -114,6 +115,34 @@ describe('control server and client', () => {
     await rawExchange(server.path, '{"v":1,"type":"ports"}\n'); // a round trip, so an answer to the first would have come by now
     expect(answer).toBe('');
     expect(socket.destroyed).toBe(false);
+  });
+
+  it('on close, what was sent still reaches a following client; one that does not read holds it up a second at most', async () => {
+    const { dir } = await serve();
+    const connections: Connection[] = [];
+    const following = await listenForControl(path.join(dir, '.devsup', 'follow.sock'), (_, connection) => connections.push(connection));
+    const reader = net.connect(following.path);
+    const stalled = net.connect(following.path);
+    cleanups.push(
+      () => void reader.destroy(),
+      () => void stalled.destroy(),
+    );
+    let answer = '';
+    reader.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const readerClosed = new Promise((resolve) => reader.once('close', resolve));
+    stalled.pause();
+    const logs = `${JSON.stringify({ v: 1, type: 'logs', services: [], lines: 1, follow: true })}\n`;
+    reader.write(logs);
+    stalled.write(logs);
+    await waitFor(() => connections.length === 2, { what: 'both requests in' });
+    const big = Array.from({ length: 4096 }, () => ({ service: 'a', text: 'x'.repeat(1024) }));
+    connections[1]!.send({ type: 'lines', lines: big }); // more than the OS buffers for a client that reads nothing
+    setImmediate(() => connections[0]!.send({ type: 'lines', lines: [{ service: 'a', text: 'stopped' }] })); // a batch in flight
+    const started = Date.now();
+    await following.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await readerClosed;
+    expect(JSON.parse(answer)).toEqual({ v: 1, type: 'lines', lines: [{ service: 'a', text: 'stopped' }] });
   });
 
   it('a client finds no instance where no socket answers', async () => {

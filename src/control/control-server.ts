@@ -27,7 +27,7 @@ export type RequestHandler = (request: Request, connection: Connection) => void;
 
 export interface ControlServer {
   readonly path: string;
-  /** Stops listening, closes every connection and removes the socket file. */
+  /** Stops listening, closes every connection (once what was sent to it is out) and removes the socket file. */
   close(): Promise<void>;
   /**
    * Listens on the path again (its socket file was removed): later clients reach the new socket,
@@ -69,7 +69,9 @@ export async function listenForControl(socketPath: string, handle: RequestHandle
     path: socketPath,
     close: async () => {
       closeServer(current);
-      for (const socket of sockets) socket.destroy();
+      // A follower's last lines (its services' "stopped") are batched per tick: they go out first.
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([...sockets].map(endGracefully));
       await Promise.all(closing);
       if (!isPipe) unlinkIfPresent(socketPath);
     },
@@ -131,6 +133,22 @@ function refuseTooLarge(socket: net.Socket, connection: Connection): void {
   socket.pause();
   connection.send({ type: 'error', message: `request too large: at most ${MAX_REQUEST_LINE_BYTES / 1024 / 1024} MiB per line.`, exitCode: 2 });
   socket.end(() => socket.destroy());
+}
+
+/** How long a client that does not read may hold up the instance's exit. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** Ends a connection once what was sent has gone out, or after the grace when its client does not read. */
+function endGracefully(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.end();
+  });
 }
 
 function unlinkIfPresent(file: string): void {

@@ -62,6 +62,20 @@ describe('control protocol', () => {
       lines: 100,
       follow: true,
     });
+    expect(parseRequest({ v: 1, type: 'logs', services: ['a'], lines: 20, follow: true, notes: true })).toEqual({
+      type: 'logs',
+      services: ['a'],
+      lines: 20,
+      follow: true,
+      notes: true,
+    });
+    expect(parseRequest({ v: 1, type: 'logs', services: ['a'], lines: 5, follow: false, since: 1_700_000_000_000 })).toEqual({
+      type: 'logs',
+      services: ['a'],
+      lines: 5,
+      follow: false,
+      since: 1_700_000_000_000,
+    });
     expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 5000 })).toEqual({ type: 'wait', services: ['a'], timeoutMs: 5000 });
     expect(parseRequest({ v: 1, type: 'wait', services: ['a'], timeoutMs: 4800, askedMs: 5000 })).toEqual({
       type: 'wait',
@@ -79,6 +93,9 @@ describe('control protocol', () => {
     expect(parseRequest({ type: 'stop', services: [] })).toBe('"stop" needs "services": a list of service names');
     expect(parseRequest({ type: 'stop', services: [1] })).toBe('"stop" needs "services": a list of service names');
     expect(parseRequest({ type: 'logs', services: [], lines: -1, follow: false })).toMatch(/^"logs" needs/);
+    expect(parseRequest({ type: 'logs', services: [], lines: 1, follow: false, since: '10m' })).toBe(
+      '"since" of "logs" must be a time in ms since the epoch',
+    );
     expect(parseRequest({ type: 'wait', services: ['a'] })).toMatch(/^"wait" needs/);
     expect(parseRequest({ type: 'startup' })).toBe('"startup" needs "services": a list of service names');
   });

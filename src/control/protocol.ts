@@ -9,13 +9,20 @@ import type { ServiceStatus } from '../supervisor/service-status.js';
  * instance of different versions can still tell the user what is wrong.
  */
 export const PROTOCOL_VERSION = 1;
+// Within a version, optional fields may be added: an instance ignores request fields it does not
+// know, a client reply fields it does not know, and a new kind of line (a `note`) goes only to a
+// client whose request asked for it.
 
 export type Request =
   | { type: 'ports' }
   | { type: 'start' | 'stop'; services: string[] }
   /** `preferred`: move each service back to its preferred ports when they are free. */
   | { type: 'restart'; services: string[]; preferred?: boolean }
-  | { type: 'logs'; services: string[]; lines: number; follow: boolean }
+  /**
+   * `notes`: with `follow`, devsup's own lines about the services too (`note: true`), as `up` prints them;
+   * `since`: only lines that arrived then or later (ms since the epoch).
+   */
+  | { type: 'logs'; services: string[]; lines: number; follow: boolean; notes?: boolean; since?: number }
   /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   /** `devsup up -d`: the services' start-up as it goes, until each has settled (ready, finished or failed for good). */
@@ -43,9 +50,20 @@ export type Reply =
   | { type: 'done'; outcomes: ActionOutcome[] }
   /**
    * `keys`: every service of the instance in the manifest's order, so clients colour and align as `up` does;
-   * `kept`: how many lines the services that have fewer than asked for have in all.
+   * `kept`: how many lines the services that have fewer than asked for have in all; `pid`: the instance's;
+   * `timed`: the instance records arrival times (a line's `time`, where known; first reply only);
+   * `untimed`: per service, lines of its log files `since` left out because their time is unknown.
    */
-  | { type: 'lines'; lines: LogLine[]; keys?: string[]; dropped?: number; kept?: Record<string, number> }
+  | {
+      type: 'lines';
+      lines: StreamedLine[];
+      keys?: string[];
+      dropped?: number;
+      kept?: Record<string, number>;
+      pid?: number;
+      timed?: true;
+      untimed?: Record<string, number>;
+    }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
   /** One service's start-up, as `devsup up` says it: "starting on port 8080", "ready on port 8080". */
@@ -55,6 +73,9 @@ export type Reply =
   | { type: 'error'; message: string; hint?: string; exitCode: 1 | 2 };
 
 export type Message<T> = T & { v: number };
+
+/** A line of a service's output, or (`note`, only to a `logs` request with `notes`) one devsup says about it. */
+export type StreamedLine = LogLine & { note?: true };
 
 /** One JSON line, as sent on the socket. */
 export function encodeMessage(body: Request | Reply): string {
@@ -145,7 +166,15 @@ export function parseRequest(value: unknown): Request | string {
     case 'logs':
       if (!names || !isCount(body.lines) || typeof body.follow !== 'boolean')
         return '"logs" needs "services" (a list), "lines" (a count) and "follow" (true or false)';
-      return { type: 'logs', services: names, lines: body.lines, follow: body.follow };
+      if (body.since !== undefined && !isCount(body.since)) return '"since" of "logs" must be a time in ms since the epoch';
+      return {
+        type: 'logs',
+        services: names,
+        lines: body.lines,
+        follow: body.follow,
+        ...(body.notes === true && { notes: true }),
+        ...(isCount(body.since) && { since: body.since }),
+      };
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
       return { type: 'wait', services: names, timeoutMs: body.timeoutMs, ...(isCount(body.askedMs) && { askedMs: body.askedMs }) };

@@ -41,7 +41,7 @@ export function isRuntimeSocket(socketPath: string, stateFolder: string): boolea
 }
 
 /** `$XDG_RUNTIME_DIR/devsup` (per user by definition), else `devsup-UID` in the temp folder. */
-function runtimeFolder(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
+export function runtimeFolder(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR)) return path.join(env.XDG_RUNTIME_DIR, 'devsup');
   // Not os.tmpdir() on macOS: its per-user /var/folders/… path is itself near the limit.
   const base = platform === 'darwin' ? '/tmp' : os.tmpdir();

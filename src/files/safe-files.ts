@@ -68,10 +68,10 @@ export function readRegularFile(file: string): Buffer | undefined {
   }
 }
 
-/** All of an open file, read from its start. */
-export function readAll(fd: number): Buffer {
+/** All of an open file from byte `from` on (its start by default). */
+export function readAll(fd: number, from = 0): Buffer {
   const chunks: Buffer[] = [];
-  for (let position = 0; ;) {
+  for (let position = from; ;) {
     const chunk = Buffer.alloc(64 * 1024);
     const length = readSync(fd, chunk, 0, chunk.length, position);
     if (length === 0) return Buffer.concat(chunks);

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { openRegularFile, reasonOf } from '../files/safe-files.js';
 import { WriteTrouble } from '../files/write-trouble.js';
+import { LogIndexFile } from './log-index-file.js';
+import { INDEX_RECORD_BYTES, LOG_INDEX_MAX_BYTES } from './log-index.js';
 
 /** A log file is rotated to `SERVICE.log.1` (replacing the previous one) once it would pass this size. */
 export const LOG_FILE_MAX_BYTES = 5 * 1024 * 1024;
@@ -30,6 +32,7 @@ interface ServiceFile {
   fd: number | undefined; // undefined until opened, and while it cannot be (tried again at each flush)
   bytes: number; // size of the current file, writes under way included
   pending: Buffer[];
+  pendingTimes: number[]; // when each pending block arrived
   head: number; // pending blocks before it were cut
   pendingBytes: number;
   skipped: number;
@@ -38,6 +41,7 @@ interface ServiceFile {
   midLine: boolean; // a failed write stopped inside a line
   writing: Promise<void> | undefined;
   reopen: boolean; // the folder was removed and made again: open the file anew at the next write
+  index: LogIndexFile;
 }
 
 /** What one write carries: its blocks, and how many leading bytes are devsup's notes. */
@@ -46,6 +50,10 @@ interface Batch {
   size: number;
   notes: number;
   skipped: number;
+  /** Where in the log file it starts, and where its lines' arrival time changes: `times[i]` from `starts[i]` (from `start`) on. */
+  start: number;
+  starts: number[];
+  times: number[];
 }
 
 const CONSEQUENCE = 'its output stays in memory for `devsup logs`, and devsup tries again at the next output';
@@ -55,7 +63,9 @@ const CONSEQUENCE = 'its output stays in memory for `devsup logs`, and devsup tr
  * LOG_FILE_MAX_BYTES (one older file kept), so `devsup logs` works after the instance is gone.
  * Writes are asynchronous, one under way per service: a slow disk never holds a service back.
  * A file is never opened through a symlink. While one cannot be written (a full disk), its
- * output is dropped from it, said once, and noted in it when writing works again.
+ * output is dropped from it, said once, and noted in it when writing works again. Beside each
+ * file, `SERVICE.log.idx` says when its lines arrived (log-index-file.ts), so the log itself
+ * stays the output as printed.
  */
 export class LogFiles {
   private readonly files = new Map<string, ServiceFile>();
@@ -67,15 +77,16 @@ export class LogFiles {
     private readonly stateFolder: string,
     warn: (message: string) => void,
     private readonly maxBytes = LOG_FILE_MAX_BYTES,
+    private readonly maxIndexBytes = LOG_INDEX_MAX_BYTES,
   ) {
     this.trouble = new WriteTrouble(warn);
   }
 
-  /** Queues a block of whole lines (as the output bus passes them on). */
-  write(service: string, lines: Buffer): void {
+  /** Queues a block of whole lines (as the output bus passes them on), which arrived at `time`. */
+  write(service: string, lines: Buffer, time: number): void {
     const entry = this.files.get(service) ?? this.add(service);
-    this.queue(entry, lines);
-    if (lines[lines.length - 1] !== NEWLINE) this.queue(entry, NEWLINE_BYTES);
+    this.queue(entry, lines, time);
+    if (lines[lines.length - 1] !== NEWLINE) this.queue(entry, NEWLINE_BYTES, time);
     while (entry.pending.length - entry.head > 1 && entry.pendingBytes - entry.pending[entry.head]!.length >= this.maxBytes) {
       entry.skipped += entry.pending[entry.head]!.length;
       entry.pendingBytes -= entry.pending[entry.head]!.length;
@@ -89,7 +100,7 @@ export class LogFiles {
     clearTimeout(this.timer);
     await Promise.all([...this.files.values()].flatMap((entry) => entry.writing ?? []));
     for (const entry of this.files.values()) this.writeNow(entry);
-    for (const entry of this.files.values()) if (entry.fd !== undefined) closeSync(entry.fd);
+    for (const entry of this.files.values()) this.closeFile(entry);
     this.files.clear();
   }
 
@@ -110,11 +121,13 @@ export class LogFiles {
   }
 
   private add(service: string): ServiceFile {
+    const file = logFileOf(this.stateFolder, service);
     const entry: ServiceFile = {
-      file: logFileOf(this.stateFolder, service),
+      file,
       fd: undefined,
       bytes: 0,
       pending: [],
+      pendingTimes: [],
       head: 0,
       pendingBytes: 0,
       skipped: 0,
@@ -123,6 +136,7 @@ export class LogFiles {
       midLine: false,
       writing: undefined,
       reopen: false,
+      index: new LogIndexFile(file, this.trouble),
     };
     this.files.set(service, entry);
     return entry;
@@ -139,10 +153,13 @@ export class LogFiles {
     } catch (error) {
       this.failed(entry, batch, progress.written, error);
     }
+    indexWritten(entry.index, batch, progress.written);
+    entry.index.writeSync(entry.bytes);
   }
 
-  private queue(entry: ServiceFile, block: Buffer): void {
+  private queue(entry: ServiceFile, block: Buffer, time: number): void {
     entry.pending.push(block);
+    entry.pendingTimes.push(time);
     entry.pendingBytes += block.length;
   }
 
@@ -158,6 +175,11 @@ export class LogFiles {
           () => this.worked(entry),
           (error: unknown) => this.failed(entry, batch, progress.written, error),
         )
+        .then(() => {
+          // After the lines, so the index never times bytes the log does not have.
+          indexWritten(entry.index, batch, progress.written);
+          return entry.index.write(entry.bytes);
+        })
         .finally(() => {
           entry.writing = undefined;
           // Blocks that came while this write was under way.
@@ -172,17 +194,31 @@ export class LogFiles {
     if (entry.lost > 0)
       notes.push(Buffer.from(`${entry.midLine ? '\n' : ''}[devsup: ${entry.lost} bytes of output lost here: ${entry.lostReason}]\n`));
     if (entry.skipped > 0) notes.push(Buffer.from(`[devsup: ${entry.skipped} bytes of output left out here: a burst larger than a log file]\n`));
-    const buffers = [...notes, ...entry.pending.slice(entry.head)];
-    const batch = { buffers, size: sumOf(buffers), notes: sumOf(notes), skipped: entry.skipped };
+    const blocks = entry.pending.slice(entry.head);
+    const buffers = [...notes, ...blocks];
+    const batch: Batch = { buffers, size: sumOf(buffers), notes: sumOf(notes), skipped: entry.skipped, start: 0, starts: [], times: [] };
+    // The notes take the time of the lines after them; a record only where the time changes.
+    let at = batch.notes;
+    blocks.forEach((block, i) => {
+      const time = entry.pendingTimes[entry.head + i]!;
+      if (batch.times.at(-1) !== time) {
+        batch.starts.push(i === 0 ? 0 : at);
+        batch.times.push(time);
+      }
+      at += block.length;
+    });
     entry.pending = [];
+    entry.pendingTimes = [];
     entry.head = 0;
     entry.pendingBytes = 0;
     entry.skipped = 0;
     if (batch.size === 0) return undefined;
-    if (entry.reopen && entry.fd !== undefined) closeSync(entry.fd);
-    if (entry.reopen) [entry.fd, entry.reopen] = [undefined, false];
+    if (entry.reopen) this.closeFile(entry);
+    entry.reopen = false;
     if (entry.fd === undefined) this.open(entry);
-    if (entry.fd !== undefined && entry.bytes > 0 && entry.bytes + batch.size > this.maxBytes) {
+    const logFull = entry.bytes + batch.size > this.maxBytes;
+    const indexFull = entry.index.size + batch.times.length * INDEX_RECORD_BYTES > this.maxIndexBytes;
+    if (entry.fd !== undefined && entry.bytes > 0 && (logFull || indexFull)) {
       this.rotate(entry);
       this.open(entry);
     }
@@ -190,6 +226,7 @@ export class LogFiles {
       this.failed(entry, batch, 0, undefined);
       return undefined;
     }
+    batch.start = entry.bytes;
     entry.bytes += batch.size;
     return batch;
   }
@@ -198,6 +235,7 @@ export class LogFiles {
     try {
       entry.fd = openRegularFile(entry.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, { mine: true });
       entry.bytes = fstatSync(entry.fd).size;
+      entry.index.open(entry.bytes);
     } catch (error) {
       this.trouble.failed(entry.file, error, CONSEQUENCE);
       entry.lostReason ||= reasonOf(error);
@@ -206,14 +244,21 @@ export class LogFiles {
 
   /** Called only with no write under way, so every byte of the old file is in it before it becomes `.1`. */
   private rotate(entry: ServiceFile): void {
-    closeSync(entry.fd!);
-    entry.fd = undefined;
+    this.closeFile(entry);
     try {
       renameSync(entry.file, `${entry.file}.1`);
+      entry.index.rotate();
     } catch (error) {
-      // Removed by hand: the new file starts afresh all the same.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.trouble.failed(entry.file, error, CONSEQUENCE);
+      // Removed by hand: the new file starts afresh all the same, and so does its index.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') entry.index.remove();
+      else this.trouble.failed(entry.file, error, CONSEQUENCE);
     }
+  }
+
+  private closeFile(entry: ServiceFile): void {
+    if (entry.fd !== undefined) closeSync(entry.fd);
+    entry.fd = undefined;
+    entry.index.close();
   }
 
   private worked(entry: ServiceFile): void {
@@ -261,6 +306,13 @@ function remainder(buffers: Buffer[], written: number): Buffer[] {
   let index = 0;
   while (index < buffers.length && left >= buffers[index]!.length) left -= buffers[index++]!.length;
   return index < buffers.length ? [buffers[index]!.subarray(left), ...buffers.slice(index + 1)] : [];
+}
+
+/** Records the arrival times of what reached the log file (`written` bytes of `batch`). */
+function indexWritten(index: LogIndexFile, batch: Batch, written: number): void {
+  batch.starts.forEach((start, i) => {
+    if (start < written) index.add(batch.start + start, batch.times[i]!);
+  });
 }
 
 function sumOf(buffers: Buffer[]): number {

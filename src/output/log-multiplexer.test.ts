@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputBus } from '../supervisor/output-bus.js';
 import { waitFor } from '../../test/helpers/wait-for.js';
+import { formatLocalTime } from './local-time.js';
 import { LogMultiplexer } from './log-multiplexer.js';
 
 const children: ChildProcess[] = [];
@@ -117,6 +118,25 @@ describe('LogMultiplexer', () => {
     expect(out.text()).toBe('web | ready on port 8080\n');
   });
 
+  it('with timestamps, starts each line with the arrival time of its chunk, notes with the time they are said', async () => {
+    const out = new Collector();
+    const bus = new OutputBus(['web', 'db']);
+    new LogMultiplexer({ bus, out, color: false, timestamps: true });
+    const times: number[] = [];
+    bus.on('lines', (_service, _batch, time) => times.push(time));
+    const before = Date.now();
+    await attachChild(bus, 'web', runNode(`console.log('one\\ntwo')`));
+    bus.note('db', 'exited with code 1');
+    const after = Date.now();
+    const lines = out.text().split('\n').slice(0, -1);
+    expect(lines.map((line) => line.slice(30))).toEqual(['web | one', 'web | two', 'db  | exited with code 1']);
+    expect(lines[0]!.slice(0, 30)).toBe(`${formatLocalTime(times[0]!)} `);
+    expect(lines[1]!.slice(0, 30)).toBe(lines[0]!.slice(0, 30));
+    const noted = Date.parse(lines[2]!.slice(0, 29));
+    expect(noted).toBeGreaterThanOrEqual(before);
+    expect(noted).toBeLessThanOrEqual(after);
+  });
+
   it('widens the prefix column for lines written after addKey', () => {
     const out = new Collector();
     const { bus } = render(out, ['a']);
@@ -124,6 +144,24 @@ describe('LogMultiplexer', () => {
     bus.addKey('longer');
     bus.note('a', 'after');
     expect(out.text()).toBe('a | before\na      | after\n');
+  });
+
+  it('renders lines handed to it (as `attach` gets them) exactly as those of the bus: prefix, colour, dimmed notes, new keys', async () => {
+    const fromBus = new Collector();
+    const { bus } = render(fromBus, ['api', 'db'], true);
+    await attachChild(bus, 'api', runNode(`console.log('hello')`));
+    bus.note('db', 'exited with code 1');
+    const handed = new Collector();
+    const { mux } = render(handed, ['api', 'db'], true);
+    expect(
+      mux.writeLines([
+        { service: 'api', text: 'hello' },
+        { service: 'db', text: 'exited with code 1', note: true },
+      ]),
+    ).toBe(true);
+    expect(handed.text()).toBe(fromBus.text());
+    mux.writeLines([{ service: 'cache-new', text: 'up' }]);
+    expect(stripVTControlCharacters(handed.text()).split('\n').at(-2)).toBe('cache-new | up');
   });
 
   it('passes 200,000 flooded lines into a file, all present, in order, unsplit', async () => {

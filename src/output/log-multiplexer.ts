@@ -1,6 +1,9 @@
 import type { Writable } from 'node:stream';
 import pc from 'picocolors';
+import type { LineBatch } from '../supervisor/line-splitter.js';
 import type { OutputBus } from '../supervisor/output-bus.js';
+import { formatLocalTime } from './local-time.js';
+import type { LogLine } from './log-ring.js';
 import { prefixLines, renderPrefix } from './prefix-lines.js';
 
 export interface LogMultiplexerOptions {
@@ -9,6 +12,8 @@ export interface LogMultiplexerOptions {
   color: boolean;
   /** devsup's notes alone, not the services' lines (a background `up -d`: those are in their log files already). */
   notesOnly?: boolean;
+  /** Each line starts with its arrival time (`devsup up --timestamps`). */
+  timestamps?: boolean;
 }
 
 /** While held, every service waits once this much output is buffered. */
@@ -30,6 +35,7 @@ export class LogMultiplexer {
   private readonly out: NodeJS.WritableStream;
   private readonly bus: OutputBus;
   private readonly colors: ReturnType<typeof pc.createColors>;
+  private readonly timestamps: boolean;
   private readonly prefixes = new Map<string, Buffer>();
   private width = 0;
   private held = false;
@@ -43,9 +49,10 @@ export class LogMultiplexer {
     this.out = options.out;
     this.bus = options.bus;
     this.colors = pc.createColors(options.color);
+    this.timestamps = options.timestamps ?? false;
     for (const key of this.bus.keys()) this.addKey(key);
     const onKey = (key: string) => this.addKey(key);
-    const onLines = (service: string, batch: Parameters<typeof prefixLines>[0]) => this.write(prefixLines(batch, this.prefixes.get(service)!));
+    const onLines = (service: string, batch: LineBatch, time: number) => this.write(prefixLines(batch, this.prefixOf(service, time)));
     const onNote = (service: string, text: string) => this.note(service, text);
     this.bus.on('key', onKey).on('note', onNote);
     if (!options.notesOnly) this.bus.on('lines', onLines);
@@ -68,6 +75,30 @@ export class LogMultiplexer {
     this.resumeIfUnblocked();
   }
 
+  /**
+   * Lines that reach this process otherwise than through its bus (`devsup attach` gets them through
+   * the control socket), rendered as the bus's: `note` ones as devsup's notes. A service the bus
+   * has not seen becomes a key. False when `out` asks to wait for `drain`.
+   */
+  writeLines(lines: (LogLine & { note?: boolean })[]): boolean {
+    let text = '';
+    const flush = () => {
+      if (text !== '') this.write(Buffer.from(text));
+      text = '';
+    };
+    for (const line of lines) {
+      this.bus.addKey(line.service);
+      if (line.note) {
+        flush();
+        this.note(line.service, line.text);
+      } else {
+        text += `${this.prefixes.get(line.service)!.toString()}${line.text}\n`;
+      }
+    }
+    flush();
+    return !this.awaitingDrain;
+  }
+
   /** Stops rendering (after the last service has stopped). */
   close(): void {
     this.unsubscribe();
@@ -75,7 +106,7 @@ export class LogMultiplexer {
   }
 
   private note(service: string, text: string): void {
-    const prefix = this.prefixes.get(service)!.toString();
+    const prefix = this.prefixOf(service, Date.now()).toString();
     this.write(
       Buffer.from(
         text
@@ -84,6 +115,12 @@ export class LogMultiplexer {
           .join(''),
       ),
     );
+  }
+
+  /** `key | `, after the arrival time with timestamps: one Buffer per chunk, whatever its lines. */
+  private prefixOf(service: string, time: number): Buffer {
+    const prefix = this.prefixes.get(service)!;
+    return this.timestamps ? Buffer.concat([Buffer.from(`${this.colors.dim(formatLocalTime(time))} `), prefix]) : prefix;
   }
 
   /** A new key: the prefix column is as wide as the longest key, for lines written from now on. */

@@ -1,9 +1,10 @@
 const NEWLINE = 0x0a;
 
-/** One line of one service's output. */
+/** One line of one service's output; `time`: when it arrived (ms since the epoch), when known. */
 export interface LogLine {
   service: string;
   text: string;
+  time?: number;
 }
 
 /** Per service, this much recent output is kept: about 2,500 lines of 100 bytes. */
@@ -11,10 +12,11 @@ export const RING_BYTES_PER_SERVICE = 256 * 1024;
 
 interface Block {
   seq: number; // order of arrival across all services
+  time: number; // when its lines arrived: one chunk, one instant
   buf: Buffer;
 }
 
-const DROPPED: Block = { seq: -1, buf: Buffer.alloc(0) };
+const DROPPED: Block = { seq: -1, time: 0, buf: Buffer.alloc(0) };
 
 interface ServiceRing {
   blocks: Block[];
@@ -33,11 +35,12 @@ export class LogRing {
 
   constructor(private readonly keepBytes = RING_BYTES_PER_SERVICE) {}
 
-  push(service: string, lines: Buffer): void {
+  /** `time`: when these lines arrived; never earlier than the block before (the output bus sees to it). */
+  push(service: string, lines: Buffer, time: number): void {
     if (lines.length === 0) return;
     let ring = this.rings.get(service);
     if (!ring) this.rings.set(service, (ring = { blocks: [], head: 0, bytes: 0 }));
-    ring.blocks.push({ seq: this.seq++, buf: lines });
+    ring.blocks.push({ seq: this.seq++, time, buf: lines });
     ring.bytes += lines.length;
     while (ring.blocks.length - ring.head > 1 && ring.bytes - ring.blocks[ring.head]!.buf.length >= this.keepBytes) {
       ring.bytes -= ring.blocks[ring.head]!.buf.length;
@@ -54,19 +57,19 @@ export class LogRing {
     return [...this.rings.keys()];
   }
 
-  /** The last `n` lines of each of `services`, merged in the order they were printed. */
-  last(services: string[], n: number): LogLine[] {
+  /** The last `n` lines of each of `services` that arrived at `since` or later, merged in the order they were printed. */
+  last(services: string[], n: number, since = -Infinity): LogLine[] {
     const tagged: { seq: number; line: LogLine }[] = [];
     for (const service of services) {
       const ring = this.rings.get(service);
       if (!ring) continue;
       const lines: { seq: number; line: LogLine }[][] = [];
       let count = 0;
-      for (let i = ring.blocks.length - 1; i >= ring.head && count < n; i--) {
+      for (let i = ring.blocks.length - 1; i >= ring.head && count < n && ring.blocks[i]!.time >= since; i--) {
         const block = ring.blocks[i]!;
         const texts = splitBlock(block.buf);
         count += texts.length;
-        lines.push(texts.map((text) => ({ seq: block.seq, line: { service, text } })));
+        lines.push(texts.map((text) => ({ seq: block.seq, line: { service, text, time: block.time } })));
       }
       tagged.push(
         ...lines

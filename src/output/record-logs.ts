@@ -20,10 +20,10 @@ export interface RecordedLogs {
 export function recordLogs(bus: OutputBus, stateFolder: string, warn: (message: string) => void): RecordedLogs {
   const ring = new LogRing();
   const files = new LogFiles(stateFolder, warn);
-  const record = (service: string, batch: LineBatch) => {
+  const record = (service: string, batch: LineBatch, time: number) => {
     const lines = batch.buf.subarray(0, batch.consumed);
-    ring.push(service, lines);
-    files.write(service, lines);
+    ring.push(service, lines, time);
+    files.write(service, lines, time);
   };
   bus.on('lines', record);
   const unsubscribe = () => bus.off('lines', record);

@@ -25,7 +25,7 @@ export interface LeaseFile {
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 const MAX_LEASE_BYTES = 4096;
-const FILE_NAME = /^(\d+)-[\w.-]+\.lease$/;
+const FILE_NAME = /^(\d+)-([\w.-]+)\.lease$/;
 
 /** The port a lease file is for, from its name `PORT-OWNER.lease`; undefined for other files. */
 export function portOfLeaseFile(name: string): number | undefined {
@@ -35,8 +35,17 @@ export function portOfLeaseFile(name: string): number | undefined {
 
 /** `PORT-UID.lease`: one name per user, so a stale lease of a user we may not delete never blocks ours. */
 export function leaseFileName(port: number): string {
-  const owner = process.getuid?.() ?? os.userInfo().username.replace(/[^\w.-]/g, '_');
-  return `${port}-${owner}.lease`;
+  return `${port}-${ownLeaseOwner()}.lease`;
+}
+
+/** The OWNER part of this user's lease file names: the uid, or on Windows (no uids) the user name. */
+export function ownLeaseOwner(): string {
+  return String(process.getuid?.() ?? os.userInfo().username.replace(/[^\w.-]/g, '_'));
+}
+
+/** The OWNER part of a lease file's name `PORT-OWNER.lease`. */
+export function ownerOfLeaseFile(name: string): string | undefined {
+  return FILE_NAME.exec(name)?.[2];
 }
 
 /**

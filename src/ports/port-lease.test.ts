@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTime } from './process-identity.js';
 import { leaseFileName } from './lease-files.js';
-import { findLease, openLeaseRegistry, releaseLeases, startLeasing, warnAboutLeaseFolder, type Lease } from './port-lease.js';
+import { findLease, liveLeases, openLeaseRegistry, releaseLeases, startLeasing, warnAboutLeaseFolder, type Lease } from './port-lease.js';
 
 const OWNER = { project: 'alpha', service: 'web', manifest: '/srv/alpha/services.yaml' };
 const NOBODY = 65534;
@@ -134,6 +134,20 @@ describe('the lease registry', () => {
     expect(() => lstatSync(reused)).toThrow(/ENOENT/);
     expect(await take(20006)).toBe(true);
     expect(JSON.parse(readFileSync(dead, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it("lists every live lease for `devsup ls`, this user's marked by name and file owner; stale ones are left out", async () => {
+    const pid = await startSleeper();
+    const startTime = processStartTime(pid);
+    writeLease(leaseFileName(20031), { port: 20031, pid, startTime, project: 'mine' });
+    writeLease('20032-4242.lease', { port: 20032, pid, startTime, project: 'theirs' });
+    writeLease('20033-4242.lease', { port: 20033, pid: await deadPid(), project: 'gone' });
+    writeFileSync(path.join(folder, 'notes.txt'), 'not a lease');
+    const seen = liveLeases(folder).sort((a, b) => a.lease.port - b.lease.port);
+    expect(seen.map(({ lease, owner, uid: fileUid, own }) => ({ port: lease.port, project: lease.project, owner, fileUid, own }))).toEqual([
+      { port: 20031, project: 'mine', owner: String(uid), fileUid: uid, own: true },
+      { port: 20032, project: 'theirs', owner: '4242', fileUid: uid, own: false },
+    ]);
   });
 
   it('waits a few seconds before it treats an unreadable lease as stale', async () => {

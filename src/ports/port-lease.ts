@@ -3,7 +3,16 @@ import path from 'node:path';
 import { WriteTrouble } from '../files/write-trouble.js';
 import { isSameProcess, ownStartTime } from './process-identity.js';
 import { readProcOwner } from './proc-stat.js';
-import { createLeaseFile, leaseFileName, portOfLeaseFile, readLeaseFile, type Lease, type LeaseFile } from './lease-files.js';
+import {
+  createLeaseFile,
+  leaseFileName,
+  ownerOfLeaseFile,
+  ownLeaseOwner,
+  portOfLeaseFile,
+  readLeaseFile,
+  type Lease,
+  type LeaseFile,
+} from './lease-files.js';
 import { chooseLeaseFolder, configuredLeaseFolder } from './lease-folder.js';
 import { lockRegistry } from './registry-mutex.js';
 
@@ -100,6 +109,31 @@ export function findLease(port: number, folder = leasing?.folder ?? configuredLe
     if (found?.lease && judge(found) === 'live') return found.lease;
   }
   return undefined;
+}
+
+/** A live lease as `devsup ls` shows it: whose it is, by its file. */
+export interface LeaseSeen {
+  lease: Lease;
+  /** The user of the file's name (`PORT-OWNER.lease`): a uid, or on Windows a user name. */
+  owner: string;
+  /** The file's owner (Unix). */
+  uid: number;
+  /** This user's: the name says so and, where files have owners, the file too. */
+  own: boolean;
+}
+
+/** Every live lease of every devsup instance on the machine (for `devsup ls`), without the mutex: reading only. */
+export function liveLeases(folder = configuredLeaseFolder()): LeaseSeen[] {
+  const used = chooseLeaseFolder(folder, warnings);
+  const running = new Map<string, boolean>();
+  return (used ? listFiles(used) : []).flatMap((name) => {
+    const owner = ownerOfLeaseFile(name);
+    if (owner === undefined) return [];
+    const found = readLeaseFile(path.join(used!, name));
+    if (!found?.lease || judge(found, running) !== 'live') return [];
+    const own = owner === ownLeaseOwner() && (process.getuid === undefined || found.uid === process.getuid());
+    return [{ lease: found.lease, owner, uid: found.uid, own }];
+  });
 }
 
 export function describeLease(lease: Lease): string {

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OutputBus } from './output-bus.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
@@ -65,4 +67,54 @@ describe('OutputBus', () => {
     await done;
     expect(lines).toBe(1000);
   });
+
+  it('times each chunk once, for every line of it, in lines events and onLine alike', async () => {
+    const bus = new OutputBus(['svc']);
+    const events: { count: number; time: number }[] = [];
+    const decoded: { line: string; time: number }[] = [];
+    bus.on('lines', (_service, batch, time) => events.push({ count: batch.count, time }));
+    bus.onLine('svc', (line, _kind, time) => decoded.push({ line, time }));
+    const stream = new PassThrough();
+    const done = bus.attach('svc', stream, 'stdout');
+    const before = Date.now();
+    stream.write('one\ntwo\nthr');
+    await new Promise((resolve) => setImmediate(resolve));
+    const between = Date.now();
+    await waitUntilAfter(between);
+    stream.end('ee\n');
+    await done;
+    const after = Date.now();
+    expect(events.map((event) => event.count)).toEqual([2, 1]);
+    expect(events[0]!.time).toBeGreaterThanOrEqual(before);
+    expect(events[0]!.time).toBeLessThanOrEqual(between);
+    expect(events[1]!.time).toBeGreaterThan(between);
+    expect(events[1]!.time).toBeLessThanOrEqual(after);
+    expect(decoded).toEqual([
+      { line: 'one', time: events[0]!.time },
+      { line: 'two', time: events[0]!.time },
+      { line: 'three', time: events[1]!.time },
+    ]);
+  });
+
+  it('never gives a line an earlier time than the line before, though the clock goes back', async () => {
+    const bus = new OutputBus(['svc']);
+    const times: number[] = [];
+    bus.on('lines', (_service, _batch, time) => times.push(time));
+    const clock = vi.spyOn(Date, 'now');
+    const stream = new PassThrough();
+    const done = bus.attach('svc', stream, 'stdout');
+    for (const now of [5_000, 3_000, 6_000]) {
+      clock.mockReturnValue(now);
+      stream.write('line\n');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    stream.end();
+    await done;
+    expect(times).toEqual([5_000, 5_000, 6_000]);
+  });
 });
+
+/** Resolves once the clock has passed `time` (the next millisecond at most a few away). */
+async function waitUntilAfter(time: number): Promise<void> {
+  while (Date.now() <= time) await new Promise((resolve) => setTimeout(resolve, 1));
+}

@@ -3,11 +3,15 @@ import { LineSplitter, type LineBatch } from './line-splitter.js';
 import { RecentLines } from './recent-lines.js';
 
 export type StreamKind = 'stdout' | 'stderr';
-export type LineListener = (line: string, kind: StreamKind) => void;
+/** `time`: when the line arrived, in ms since the epoch (see OutputBus). */
+export type LineListener = (line: string, kind: StreamKind, time: number) => void;
 
 interface OutputBusEvents {
-  /** Whole lines of one service, as one chunk of its output ended them. `batch` is valid only during the call. */
-  lines: [service: string, batch: LineBatch];
+  /**
+   * Whole lines of one service, as one chunk of its output ended them, and when that chunk arrived
+   * (ms since the epoch). `batch` is valid only during the call.
+   */
+  lines: [service: string, batch: LineBatch, time: number];
   /** A line devsup itself says about a service ("exited with code 1; restarting now"). */
   note: [service: string, text: string];
   /** A service seen for the first time, in the order they come. */
@@ -25,11 +29,16 @@ interface ServiceOutput {
  * `output/` renders it and `control/` reads it; the supervisor knows nothing of terminals or files.
  * Hot path: one event per chunk of output, no decoding unless someone listens for decoded lines.
  * A reader that cannot keep up calls `pause()`, and every child's stream waits until `resume()`.
+ *
+ * Every line of a chunk arrived at one instant, so one clock reading per chunk times them all. It
+ * never goes back: a clock set back gives lines the time of the line before, so times keep the
+ * order lines arrived in (the log index searches them by time).
  */
 export class OutputBus extends EventEmitter<OutputBusEvents> {
   private readonly services = new Map<string, ServiceOutput>();
   private readonly sources = new Set<NodeJS.ReadableStream>();
   private paused = false;
+  private lastTime = 0;
 
   constructor(keys: string[] = []) {
     super();
@@ -118,15 +127,16 @@ export class OutputBus extends EventEmitter<OutputBusEvents> {
 
   private forward(service: string, output: ServiceOutput, batch: LineBatch, kind: StreamKind): void {
     if (batch.count === 0) return;
-    this.emit('lines', service, batch);
+    const time = (this.lastTime = Math.max(Date.now(), this.lastTime));
+    this.emit('lines', service, batch, time);
     output.recent.push(batch.buf.subarray(0, batch.consumed));
-    if (output.listeners.size > 0) emitLines(batch, kind, output.listeners);
+    if (output.listeners.size > 0) emitLines(batch, kind, time, output.listeners);
   }
 }
 
-function emitLines(batch: LineBatch, kind: StreamKind, listeners: Set<LineListener>): void {
+function emitLines(batch: LineBatch, kind: StreamKind, time: number, listeners: Set<LineListener>): void {
   for (let i = 0; i < batch.count * 2; i += 2) {
     const line = batch.buf.toString('utf8', batch.bounds[i], batch.bounds[i + 1]);
-    for (const listener of listeners) listener(line, kind);
+    for (const listener of listeners) listener(line, kind, time);
   }
 }

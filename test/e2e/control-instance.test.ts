@@ -135,14 +135,15 @@ describe('the control socket', () => {
     const report = await ready(project, env);
     expect(report.pid).toBe(up.child.pid);
     const runtime = path.join(dir, 'run', 'devsup');
-    const [socket] = readdirSync(runtime);
+    const [socket] = readdirSync(runtime).filter((name) => name !== 'instances'); // instances/: the registry `devsup ls` reads
     expect(socket).toMatch(/^[0-9a-f]{24}\.sock$/);
     expect(mode(runtime)).toBe(0o700);
     expect(mode(path.join(runtime, socket!))).toBe(0o600);
     expect(existsSync(path.join(project, '.devsup', 'control.sock'))).toBe(false);
     expect(await runCli(['port', 'web'], project, env)).toMatchObject({ code: 0, stdout: `${port}\n` });
     expect((await runCli(['down'], project, env)).code).toBe(0);
-    expect(readdirSync(runtime)).toEqual([]);
+    expect(readdirSync(runtime)).toEqual(['instances']);
+    expect(readdirSync(path.join(runtime, 'instances'))).toEqual([]);
   });
 
   it('a client and an instance of different protocol versions say so clearly, both ways', async () => {

@@ -108,6 +108,8 @@ wait "$UP"
 echo "=== exit $?"
 echo "=== log file"
 cat .devsup/logs/web.log
+echo "=== stamped"
+"$NODE" "$CLI" logs web -t -n 2
 echo "=== leases left"
 ls "$DEVSUP_LEASE_DIR"
 show
@@ -146,6 +148,8 @@ show
     expect(output).toMatch(/^service \d+ runs$/m);
     expect(output).toContain('=== exit 0\n');
     expect(section(output, 'log file')).toMatch(/\[devsup: \d+ bytes of output lost here: no space left on device\]\n(.*\n)*request \d+ \/x+\n/);
+    // The index times the lines written after the loss, and the note of it, as it did those before.
+    expect(section(output, 'stamped')).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d web \| .*\n){2}$/);
     expect(section(output, 'leases left')).toBe('');
   }, 120_000);
 

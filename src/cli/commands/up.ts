@@ -63,7 +63,13 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
     teardown.add('remove the signal handlers', stopAllOnSignal(supervisor, warn));
     // In the background, stdout is .devsup/logs/devsup.log: the services' lines are in their own files already.
-    const logs = new LogMultiplexer({ bus: supervisor.output, out: io.stdout, color, notesOnly: detached });
+    const logs = new LogMultiplexer({
+      bus: supervisor.output,
+      out: io.stdout,
+      color,
+      notesOnly: detached,
+      timestamps: args.values.timestamps === true,
+    });
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun, detached);
