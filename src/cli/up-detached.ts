@@ -135,7 +135,7 @@ async function reportOutcome(
       else if (ended)
         say(outcome.failed.length > 0 ? 'devsup has stopped: no service was left running.' : 'every service has finished; devsup has stopped.');
       else if (outcome.failed.length > 0) say(`the stack keeps running ${where}: \`devsup down\` stops it.`);
-      else say(`running ${where}: \`devsup logs -f\` follows the output, \`devsup down\` stops it.`);
+      else say(`running ${where}: \`devsup attach\` follows it, \`devsup down\` stops it.`);
       return outcome.failed.length > 0 ? 1 : 0;
     }
     case 'timeout':

@@ -43,7 +43,7 @@ describe('devsup up -d', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(new RegExp(`^web \\| ready on port ${port}$`, 'm'));
     expect(out).toMatch(TABLE_HEADER);
-    expect(out).toMatch(/devsup: running in the background \(pid \d+\): `devsup logs -f` follows the output, `devsup down` stops it\./);
+    expect(out).toMatch(/devsup: running in the background \(pid \d+\): `devsup attach` follows it, `devsup down` stops it\./);
 
     const report = await session.waitForPorts(dir, 'web ready', (candidate) => candidate.services[0]?.status === 'ready');
     expect(report.detached).toBe(true);
