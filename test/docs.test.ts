@@ -160,7 +160,10 @@ describe('docs/cli.md', () => {
     .map((section) => ({ heading: section.split('\n')[0]!, body: section }));
   const sectionOf = (command: string) => sections.find(({ heading }) => heading.startsWith('## ') && heading.includes(`\`devsup ${command}\``));
 
-  it.each(Object.keys(COMMANDS))('documents `devsup %s` with each of its options', (name) => {
+  // Hidden commands (`__complete`) are devsup's own plumbing, not for people to type.
+  const visible = Object.keys(COMMANDS).filter((name) => !COMMANDS[name]!.hidden);
+
+  it.each(visible)('documents `devsup %s` with each of its options', (name) => {
     const section = sectionOf(name);
     expect(section, `a "## \`devsup ${name}\`" section`).toBeDefined();
     const missing = Object.entries(COMMANDS[name]!.options).flatMap(([option, config]) => {

@@ -1,22 +1,29 @@
-import type { CommandOptions, ParsedArgs, RunCommand } from './cli-types.js';
+import type { CommandEntry } from './cli-types.js';
 import { parseRunArguments, RUN_USAGE_LINE } from './run-arguments.js';
 
-export interface CommandEntry {
-  summary: string;
-  usage: string;
-  options: CommandOptions;
-  /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
-  familiarOptions?: Record<string, string>;
-  /** Parses its own arguments (`options` then only documents them): words after its command are that command's. */
-  parse?(args: string[]): ParsedArgs;
-  /** Calls startupSettled() itself once its start-up is over; every other command as soon as it is loaded. */
-  settlesOwnStartup?: true;
-  /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */
-  load(): Promise<{ run: RunCommand }>;
-}
+const manifestFile = {
+  type: 'string',
+  value: 'FILE',
+  description: 'the manifest; default: services.yaml here or in the nearest parent folder that has one, else a Procfile',
+} as const;
+const manifestOption = { file: { ...manifestFile, short: 'f' } } as const;
+const jsonOption = { json: { type: 'boolean', description: 'print JSON instead of the table, for scripts' } } as const;
+const portOption = {
+  port: {
+    type: 'string',
+    multiple: true,
+    value: 'SERVICE=PORT',
+    description: 'give SERVICE this preferred port for this run (SERVICE.NAME=PORT for a named port; PORT may be auto); repeatable',
+  },
+} as const;
 
-const manifestOption = { file: { type: 'string', short: 'f' } } as const;
-const jsonOption = { json: { type: 'boolean' } } as const;
+const basePortOption = {
+  'base-port': {
+    type: 'string',
+    value: 'N',
+    description: "a Procfile's first port, as foreman's -p: its processes prefer N, N+100, …; an error with a services.yaml",
+  },
+} as const;
 
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
@@ -24,15 +31,29 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
-      port: { type: 'string', multiple: true },
-      'base-port': { type: 'string' },
-      reclaim: { type: 'boolean' },
-      detach: { type: 'boolean', short: 'd' },
-      'wait-timeout': { type: 'string' },
-      // What `up -d` runs in the background (detach.ts); not for people to type.
-      'detached-child': { type: 'boolean' },
-      timestamps: { type: 'boolean' },
+      ...portOption,
+      ...basePortOption,
+      reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
+      timestamps: { type: 'boolean', description: 'start each line with the time it arrived, as `devsup logs --timestamps` prints it' },
+      detach: {
+        type: 'boolean',
+        short: 'd',
+        description: 'run in the background: return with the table once the services are ready, leaving them running',
+      },
+      'wait-timeout': {
+        type: 'string',
+        value: 'DURATION',
+        description: 'with -d: exit 1 if the services are not ready by then, e.g. 60s or 2m (they keep starting); default: until they settle',
+      },
+      'detached-child': { type: 'boolean', hidden: true, description: 'what -d runs in the background; not for typing' },
     },
+    examples: [
+      { run: 'devsup up', does: 'start every service; Ctrl-C stops them all' },
+      { run: 'devsup up api', does: 'start api and what it depends on' },
+      { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
+      { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
+    ],
+    arguments: 'services',
     familiarOptions: Object.fromEntries(
       ['--daemon', '-D'].map((option) => [option, 'To run in the background: `devsup up -d`; `devsup down` stops it.']),
     ),
@@ -43,74 +64,136 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'the port table of the running instance (--json for scripts)',
     usage: 'devsup ports [--json] [-f FILE]',
     options: { ...manifestOption, ...jsonOption },
+    examples: [
+      { run: 'devsup ports', does: 'every service with its port, status, pid and URL' },
+      { run: 'devsup ports --json', does: 'the same as JSON' },
+    ],
     load: () => import('./commands/ports.js'),
   },
   ps: {
     summary: 'the same as `devsup ports`',
     usage: 'devsup ps [--json] [-f FILE]',
     options: { ...manifestOption, ...jsonOption },
+    examples: [{ run: 'devsup ps', does: 'every service with its port, status, pid and URL' }],
     load: () => import('./commands/ports.js'),
   },
   ls: {
     summary: 'every devsup instance on this machine, from any folder: project, pid, uptime, services ready, ports (--json); needs no manifest',
     usage: 'devsup ls [--json]',
     options: { ...jsonOption },
+    examples: [
+      { run: 'devsup ls', does: 'every running devsup: project, pid, uptime, services ready, ports, manifest' },
+      { run: 'devsup ls --json', does: 'the same as JSON' },
+    ],
     load: () => import('./commands/ls.js'),
   },
   port: {
     summary: "print a service's port number alone, for scripts: curl localhost:$(devsup port api)",
     usage: 'devsup port SERVICE [NAME] [-f FILE]',
     options: { ...manifestOption },
+    examples: [
+      { run: 'curl localhost:$(devsup port api)/health', does: "ask api's health on whatever port it got" },
+      { run: 'devsup port api metrics', does: "api's port named metrics (ports: {http: …, metrics: …})" },
+    ],
+    arguments: 'services',
     load: () => import('./commands/port.js'),
   },
   restart: {
     summary: 'restart services of the running instance, each on the port it has (--preferred: back on its preferred port, when free)',
     usage: 'devsup restart SERVICE… [--preferred] [-f FILE]',
-    options: { ...manifestOption, preferred: { type: 'boolean' } },
+    options: { ...manifestOption, preferred: { type: 'boolean', description: 'move each back to its preferred port, when that is free' } },
+    examples: [
+      { run: 'devsup restart api', does: 'restart api on its port; what it depends on keeps running' },
+      { run: 'devsup restart api --preferred', does: 'restart api on its preferred port, if that is free now' },
+    ],
+    arguments: 'services',
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('restart') })),
   },
   stop: {
     summary: 'stop services of the running instance; each keeps its port for a later start',
     usage: 'devsup stop SERVICE… [-f FILE]',
     options: { ...manifestOption },
+    examples: [{ run: 'devsup stop worker', does: 'stop worker; its port stays reserved for `devsup start worker`' }],
+    arguments: 'services',
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('stop') })),
   },
   start: {
     summary: 'start services of the running instance (stopped ones, or autostart: false)',
     usage: 'devsup start SERVICE… [-f FILE]',
     options: { ...manifestOption },
+    examples: [{ run: 'devsup start worker', does: 'start worker (stopped, or autostart: false) in the running instance' }],
+    arguments: 'services',
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('start') })),
   },
   logs: {
     summary: 'the last N lines (default 100) of the services, then with -f follow; --since, --grep and -t; from .devsup/logs once stopped',
     usage: 'devsup logs [SERVICE…] [-f] [-n N] [--since DURATION|TIME] [--grep REGEX [-i]] [-t] [--file FILE]',
     options: {
-      follow: { type: 'boolean', short: 'f' },
-      lines: { type: 'string', short: 'n' },
-      file: { type: 'string' },
-      since: { type: 'string' },
-      grep: { type: 'string' },
-      'ignore-case': { type: 'boolean', short: 'i' },
-      timestamps: { type: 'boolean', short: 't' },
+      follow: { type: 'boolean', short: 'f', description: 'keep printing new lines as they come, until Ctrl-C' },
+      lines: {
+        type: 'string',
+        short: 'n',
+        value: 'N',
+        description: 'how many lines per service: the newest N of those the other options let through (default 100, every one with --since)',
+      },
+      file: manifestFile,
+      since: { type: 'string', value: 'DURATION|TIME', description: 'only lines that arrived since then: 10m, 2h, 14:05, or a date and time' },
+      grep: { type: 'string', value: 'REGEX', description: 'only lines that match this regular expression, anywhere in the line' },
+      'ignore-case': { type: 'boolean', short: 'i', description: '--grep ignores case' },
+      timestamps: { type: 'boolean', short: 't', description: 'start each line with the time it arrived' },
     },
+    examples: [
+      { run: 'devsup logs api -f', does: "api's last 100 lines, then its new ones as they come" },
+      { run: 'devsup logs --since 10m', does: 'every line of the last ten minutes' },
+      { run: "devsup logs --grep 'timeout|refused' -i -n 20 -f", does: 'the last 20 matching lines, then the new ones that match' },
+    ],
+    arguments: 'services',
     load: () => import('./commands/logs.js'),
   },
   attach: {
     summary: "the running instance's output as `up` shows it (last lines, then live), with its keys; Ctrl-C detaches",
     usage: 'devsup attach [SERVICE…] [-f FILE]',
     options: { ...manifestOption },
+    examples: [
+      { run: 'devsup attach', does: 'follow the output of the devsup up of this folder, with its keys; Ctrl-C leaves it running' },
+      { run: 'devsup attach api', does: "api's lines only" },
+    ],
+    arguments: 'services',
     load: () => import('./commands/attach.js'),
   },
   wait: {
     summary: 'exit 0 once the services are ready; 1 on timeout or if one crashed (waits for `up` to start, too)',
     usage: 'devsup wait SERVICE… [--timeout 30s] [-f FILE]',
-    options: { ...manifestOption, timeout: { type: 'string' } },
+    options: {
+      ...manifestOption,
+      timeout: { type: 'string', value: 'DURATION', description: 'how long to wait before exit 1, e.g. 500ms, 30s or 2m (default 30s)' },
+    },
+    examples: [
+      { run: 'devsup wait api db && npm run e2e', does: 'run the end-to-end tests once api and db are ready' },
+      { run: 'devsup wait api --timeout 2m', does: 'give a slow api two minutes' },
+    ],
+    arguments: 'services',
     load: () => import('./commands/wait.js'),
   },
   run: {
     summary: "run a command with the stack's environment (its ports and URLs); --up: start the stack for it, and stop it after",
     usage: RUN_USAGE_LINE,
-    options: { ...manifestOption, up: { type: 'boolean' }, 'wait-timeout': { type: 'string' } },
+    options: {
+      ...manifestOption,
+      up: {
+        type: 'boolean',
+        description: 'start the services named after it (and what they depend on; all without names) first, and stop them after; `--` ends the names',
+      },
+      'wait-timeout': { type: 'string', value: 'DURATION', description: 'with --up: exit 1 if the services are not ready by then, e.g. 2m' },
+    },
+    examples: [
+      { run: 'devsup run -- npx prisma migrate deploy', does: "run a migration with the manifest's env and the stack's ports" },
+      { run: 'devsup run --up web api -- npx playwright test', does: 'start web and api, run the tests, stop them again' },
+      {
+        run: 'devsup run sh -c \'curl "$DEVSUP_API_URL/health"\'',
+        does: "a shell only when you ask for one: api's URL as the running instance has it",
+      },
+    ],
     parse: parseRunArguments,
     load: () => import('./commands/run.js'),
   },
@@ -118,30 +201,60 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'stop the running instance cleanly, as Ctrl-C does, and wait until it is gone',
     usage: 'devsup down [-f FILE]',
     options: { ...manifestOption },
+    examples: [{ run: 'devsup down', does: 'stop the devsup up of this folder, and return once it has exited' }],
     load: () => import('./commands/down.js'),
   },
   who: {
     summary: 'which process holds a port: pid, command, user, since when, whether it is a devsup service; needs no manifest',
     usage: 'devsup who PORT [--json]',
-    options: { ...jsonOption },
+    options: { json: { type: 'boolean', description: 'print JSON instead of text, for scripts' } },
+    examples: [{ run: 'devsup who 3000', does: 'who listens on port 3000, and whether devsup started it; exit 1 when free' }],
     load: () => import('./commands/who.js'),
   },
   init: {
     summary: 'write a starter services.yaml (from a Procfile or package.json if there is one) and the .gitignore lines',
     usage: 'devsup init [-f FILE]',
-    options: { ...manifestOption },
+    options: {
+      file: { ...manifestOption.file, description: 'where to write the manifest (default services.yaml); an existing one is never overwritten' },
+    },
+    examples: [{ run: 'devsup init', does: 'write services.yaml here, from your Procfile or package.json scripts if there are any' }],
     load: () => import('./commands/init.js'),
   },
   check: {
     summary: 'validate the manifest, print it merged and the ports it would get; starts nothing',
     usage: 'devsup check [-f FILE] [--port SERVICE=PORT]… [--base-port N]',
-    options: { ...manifestOption, port: { type: 'string', multiple: true }, 'base-port': { type: 'string' } },
+    options: { ...manifestOption, ...portOption, ...basePortOption },
+    examples: [
+      { run: 'devsup check', does: 'validate services.yaml; print it merged with services.local.yaml, and the ports planned' },
+      { run: 'devsup check -f staging.yaml', does: 'the same for another manifest' },
+    ],
     load: () => import('./commands/check.js'),
   },
   schema: {
     summary: 'print the JSON Schema of services.yaml, with which editors complete and check it (init points the file at it)',
     usage: 'devsup schema',
     options: {},
+    examples: [{ run: 'devsup schema > services.schema.json', does: 'save it, for an editor or a JSON Schema validator in CI' }],
     load: () => import('./commands/schema.js'),
+  },
+  completion: {
+    summary: 'print the shell completion script for bash, zsh or fish: commands, options and service names',
+    usage: 'devsup completion bash|zsh|fish',
+    options: {},
+    examples: [
+      { run: 'source <(devsup completion bash)', does: 'complete devsup in this bash; in ~/.bashrc, in every new one' },
+      { run: 'devsup completion zsh > ~/.zfunc/_devsup', does: 'for zsh, with ~/.zfunc in $fpath before compinit' },
+      { run: 'devsup completion fish > ~/.config/fish/completions/devsup.fish', does: 'for fish' },
+    ],
+    arguments: 'shells',
+    load: () => import('./commands/completion.js').then((module) => ({ run: module.printCompletion(COMMANDS) })),
+  },
+  __complete: {
+    summary: 'the service names of the manifest here, one a line, for the completion scripts',
+    usage: 'devsup __complete services [-f FILE]',
+    options: { ...manifestOption },
+    examples: [{ run: 'devsup __complete services', does: 'api, db, web… one a line' }],
+    hidden: true,
+    load: () => import('./commands/complete.js'),
   },
 };

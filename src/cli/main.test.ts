@@ -55,6 +55,36 @@ describe('main: the command line', () => {
     expect(result.stderr).toContain('unknown command "chek" — did you mean "check"?');
   });
 
+  it("shows a command's help for `devsup help COMMAND` as for `devsup COMMAND --help`; an unknown one gets a suggestion", async () => {
+    const { dir } = tempProject({});
+    const asked = await run(['help', 'logs'], dir);
+    expect(asked).toMatchObject({ code: 0, stderr: '' });
+    expect(asked.stdout).toMatch(/^Usage: devsup logs .*\n[\s\S]*-n, --lines N +how many/);
+    for (const argv of [
+      ['logs', '--help'],
+      ['logs', '-h'],
+    ])
+      expect(await run(argv, dir)).toEqual(asked);
+    const unknown = await run(['help', 'chek'], dir);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain('unknown command "chek" — did you mean "check"?');
+  });
+
+  it("takes --no-color before or after the command, as devsup's own option, not the command's", async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    for (const argv of [
+      ['--no-color', 'check'],
+      ['check', '--no-color'],
+      ['-f', 'services.yaml', 'check', '--no-color'],
+    ]) {
+      const result = await run(argv, dir);
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('command: node server.js');
+    }
+    // After `--` it is the command's: here a port number for `who`.
+    expect((await run(['who', '--', '--no-color'], dir)).stderr).toMatch(/^"--no-color" is not a port number/);
+  });
+
   it('answers the daemon options of other tools with `devsup up -d`', async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
     for (const option of ['-D', '--daemon']) {
@@ -73,9 +103,14 @@ describe('main: the command line', () => {
 
   it("leaves `run`'s --help to the command once the command has begun", async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
-    expect(await run(['run', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^devsup run \[--up/) });
+    expect(await run(['run', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: devsup run \[--up/) });
     const result = await run(['run', process.execPath, '-e', 'process.exit(process.argv.includes("--help") ? 7 : 1)', '--', '--help'], dir);
     expect(result).toMatchObject({ code: 7, stdout: '' });
+    // --no-color too, once the command has begun; before it, it is devsup's.
+    const own = await run(['run', '--no-color', process.execPath, '-e', 'process.exit(process.env.NO_COLOR === "1" ? 5 : 1)'], dir);
+    expect(own).toMatchObject({ code: 5, stdout: '' });
+    const theirs = await run(['run', process.execPath, '-e', 'process.exit(process.argv.includes("--no-color") ? 6 : 1)', '--', '--no-color'], dir);
+    expect(theirs).toMatchObject({ code: 6, stdout: '' });
   });
 
   it("ends node's own option messages with one full stop", async () => {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
-import type { CliIO, ParsedArgs } from './cli-types.js';
-import { COMMANDS, type CommandEntry } from './command-list.js';
+import type { CliIO, CommandEntry, CommandOptions, OptionSpec, ParsedArgs } from './cli-types.js';
+import { COMMANDS } from './command-list.js';
+import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 import { startupSettled } from './startup-tuning.js';
 
 /**
@@ -18,44 +19,86 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 }
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = manifestOptionAfterCommand(argv);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(renderHelp(rest[0]));
+  const { args, noColor } = withoutNoColor(argv);
+  const [name, ...rest] = manifestOptionAfterCommand(args);
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
+    io.stdout.write(renderOverview(COMMANDS));
+    return 0;
+  }
+  if (name === 'help') {
+    io.stdout.write(renderCommandHelp(await commandNamed(rest[0]!)));
     return 0;
   }
   if (name === '--version' || name === '-V' || name === '-v') {
     io.stdout.write(`${readVersion()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    const { didYouMean } = await import('../manifest/suggest.js');
-    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS)) || '.'}`);
-  }
-  // A command that parses its own arguments sees `--help` where it belongs to it, not to the command it runs.
+  const command = await commandNamed(name);
+  // A command that parses its own arguments (`run`) finds `--help` where it is its own, not its command's.
   if (!command.parse && (rest.includes('--help') || rest.includes('-h'))) {
-    io.stdout.write(renderHelp(name));
+    io.stdout.write(renderCommandHelp(command));
     return 0;
   }
   const parsed = command.parse ? command.parse(rest) : parseOptions(command, rest);
   if (parsed.values.help === true) {
-    io.stdout.write(renderHelp(name));
+    io.stdout.write(renderCommandHelp(command));
     return 0;
   }
+  // `--no-color` is NO_COLOR=1 for this run, so every place that colours (output/color.ts) hears it.
+  const runIO = noColor || parsed.values['no-color'] === true ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
   const { run } = await command.load();
   if (!command.settlesOwnStartup) startupSettled();
-  return run(parsed, io);
+  return run(parsed, runIO);
 }
 
 function parseOptions(command: CommandEntry, args: string[]): ParsedArgs {
   try {
-    return parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
     const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
     throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
+}
+
+/** The command called `name`, else a usage error suggesting the nearest one. */
+async function commandNamed(name: string): Promise<CommandEntry> {
+  const command = COMMANDS[name];
+  if (command) return command;
+  const { didYouMean } = await import('../manifest/suggest.js');
+  const names = visibleCommands(COMMANDS).map(([visible]) => visible);
+  throw new UsageError(`unknown command "${name}"${didYouMean(name, names) || '.'}`, 'Run `devsup --help` for the list.');
+}
+
+/**
+ * `--no-color`, devsup's own option wherever it stands before a `--`, taken out of what the command
+ * parses; after the name of a command that parses its own arguments (`run`), that parser takes it
+ * among its options, since the command it runs may have a `--no-color` of its own.
+ */
+function withoutNoColor(argv: string[]): { args: string[]; noColor: boolean } {
+  const end = ownWordsEnd(argv);
+  const args = argv.filter((arg, index) => index >= end || arg !== '--no-color');
+  return { args, noColor: args.length < argv.length };
+}
+
+/** Where the words `--no-color` is looked for end: at `--`, or after the name of a command like `run`. */
+function ownWordsEnd(argv: string[]): number {
+  const dashes = argv.indexOf('--');
+  const end = dashes === -1 ? argv.length : dashes;
+  // The command's name: the first word that is neither an option nor the value of a leading -f.
+  const at = argv.findIndex((arg, index) => index < end && !arg.startsWith('-') && argv[index - 1] !== '-f' && argv[index - 1] !== '--file');
+  return at !== -1 && COMMANDS[argv[at]!]?.parse ? at + 1 : end;
+}
+
+/** A command's options as node's parseArgs takes them: without what only help reads. */
+function parseArgsOptions(options: Record<string, OptionSpec>): CommandOptions {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, { type, short, multiple }]) => [
+      name,
+      { type, ...(short === undefined ? {} : { short }), ...(multiple === undefined ? {} : { multiple }) },
+    ]),
+  );
 }
 
 /**
@@ -73,25 +116,6 @@ function manifestOptionAfterCommand(argv: string[]): string[] {
   const [command, ...more] = rest;
   if (!file || command === undefined) throw new UsageError('-f FILE needs a file and then a command, e.g. `devsup -f services.yaml up`.');
   return [command, '--file', file, ...more];
-}
-
-function renderHelp(name?: string): string {
-  const command = name === undefined ? undefined : COMMANDS[name];
-  if (command) return `${command.usage}\n\n  ${command.summary}\n`;
-  const width = Math.max(...Object.keys(COMMANDS).map((key) => key.length));
-  const lines = Object.entries(COMMANDS).map(([key, entry]) => `  ${key.padEnd(width)}  ${entry.summary}`);
-  return [
-    'devsup — run your local services on ports that never collide',
-    '',
-    'Usage: devsup <command> [options]',
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    'Options: -f FILE (the manifest, before or after the command; default services.yaml here or in a parent folder), -h/--help, -V/--version',
-    'Environment: NO_COLOR=1 turns colours off; DEVSUP_DEBUG=1 shows stack traces.',
-    '',
-  ].join('\n');
 }
 
 /** Errors of a stream whose reader has gone: `devsup check | head -1` once head has exited. */

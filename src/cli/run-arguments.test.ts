@@ -26,6 +26,10 @@ describe('parseRunArguments', () => {
     });
   });
 
+  it("takes --no-color as its own before the command, as the command's after it", () => {
+    expect(parseRunArguments(['--no-color', 'ls', '--no-color'])).toEqual({ values: { 'no-color': true }, positionals: ['ls', '--no-color'] });
+  });
+
   it('asks for help only before the command', () => {
     expect(parseRunArguments(['--help']).values.help).toBe(true);
     expect(parseRunArguments(['node', '--help']).values.help).toBeUndefined();

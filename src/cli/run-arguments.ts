@@ -34,9 +34,9 @@ export function parseRunArguments(args: string[]): ParsedArgs {
     }
     const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const [option, inline] = equals === -1 ? [arg, undefined] : [arg.slice(0, equals), arg.slice(equals + 1)];
-    if (option === '--up' || option === '--help' || option === '-h') {
+    if (option === '--up' || option === '--help' || option === '-h' || option === '--no-color') {
       if (inline !== undefined) throw new UsageError(`${option} takes no value.`, RUN_USAGE);
-      values[option === '--up' ? 'up' : 'help'] = true;
+      values[option === '-h' ? 'help' : option.slice(2)] = true;
     } else if (option === '-f' || option === '--file') values.file = valueOf(option, inline);
     else if (option === '--wait-timeout') values['wait-timeout'] = valueOf(option, inline);
     else throw new UsageError(`devsup run has no option ${option}: options of the command go after it, or after \`--\`.`, RUN_USAGE);

@@ -6,6 +6,7 @@ import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
+import { SERVICE_NAME } from './service-names.js';
 import type { RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue,
@@ -49,8 +50,7 @@ export const SERVICE_KEYS = [
   'watch_cascade',
   'autostart',
 ] as const;
-/** Letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
-export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export { SERVICE_NAME }; // where init.ts and others look for it
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const RESTART_POLICIES: readonly RestartPolicy[] = ['on-failure', 'always', 'never'];
 

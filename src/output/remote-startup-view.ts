@@ -23,9 +23,8 @@ export function showRemoteStartup(
   options: { color: boolean; taskList: boolean },
 ): RemoteStartupView {
   // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
-  if (options.taskList && out.isTTY === true && (out.columns ?? 0) > 0) return taskList(titles, services);
-  const color = options.color;
-  const colors = pc.createColors(color);
+  if (options.taskList && out.isTTY === true && (out.columns ?? 0) > 0) return taskList(titles, services, options.color);
+  const colors = pc.createColors(options.color);
   const width = Math.max(0, ...services.map((service) => service.length));
   const keys = [...titles.keys()];
   return {
@@ -37,7 +36,7 @@ export function showRemoteStartup(
   };
 }
 
-function taskList(titles: Map<string, string>, services: string[]): RemoteStartupView {
+function taskList(titles: Map<string, string>, services: string[], color: boolean): RemoteStartupView {
   const last = new Map<string, [ServiceStatus, string]>();
   const listeners = new Map<string, (status: ServiceStatus, text: string) => void>();
   const shown = showTaskList(
@@ -50,6 +49,7 @@ function taskList(titles: Map<string, string>, services: string[]): RemoteStartu
         return () => listeners.delete(service);
       },
     })),
+    color,
   );
   return {
     update: (service, status, text) => {

@@ -40,7 +40,13 @@ export function progressGist(text: string): string {
  * the log stream per change. After startup, later changes (a restart that became ready again, a
  * crash) are told as plain lines in both cases. Resolves when every service has settled.
  */
-export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, out: NodeJS.WriteStream, services: string[]): Promise<void> {
+export async function showStartup(
+  supervisor: Supervisor,
+  logs: LogMultiplexer,
+  out: NodeJS.WriteStream,
+  services: string[],
+  color: boolean,
+): Promise<void> {
   // A terminal that reports no width (a pty nobody sized) would get the task list one character per line.
   const tty = out.isTTY === true && (out.columns ?? 0) > 0;
   const said = new Map<string, { gist: string; at: number }>();
@@ -58,7 +64,10 @@ export async function showStartup(supervisor: Supervisor, logs: LogMultiplexer, 
   };
   if (tty) {
     logs.hold();
-    await showTaskList(services.map((key) => progressOf(supervisor.runners.get(key)!)));
+    await showTaskList(
+      services.map((key) => progressOf(supervisor.runners.get(key)!)),
+      color,
+    );
     logs.release();
     for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
@@ -81,8 +90,10 @@ export interface ServiceProgress {
 }
 
 /** The listr2 task list, one task per service, until each has settled (✖ for one that will not be ready). */
-export async function showTaskList(services: ServiceProgress[]): Promise<void> {
-  const { Listr } = await import('listr2');
+export async function showTaskList(services: ServiceProgress[], color: boolean): Promise<void> {
+  const { Listr, ListrDefaultRendererLogLevels } = await import('listr2');
+  // listr2 decides colours for itself (from the environment when it loads); devsup's decision overrides it.
+  const plain = Object.fromEntries(Object.values(ListrDefaultRendererLogLevels).map((level) => [level, (text: string) => text]));
   const list = new Listr(
     services.map((service) => ({
       title: service.title,
@@ -106,7 +117,12 @@ export async function showTaskList(services: ServiceProgress[]): Promise<void> {
         }
       },
     })),
-    { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false, ...(color ? {} : { color: plain }) },
+    },
   );
   await list.run().catch(() => undefined);
 }

@@ -91,7 +91,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     io.stdout.on('error', () => void supervisor.shutdown());
 
     supervisor.on('portChanged', tables.showWhenSettled);
-    const startup = showStartup(supervisor, logs, io.stdout, selected);
+    const startup = showStartup(supervisor, logs, io.stdout, selected, color);
     supervisor.start(selected);
     // A service slow to get ready must not keep a chatty one's log stream unoptimized for long.
     const settleAnyway = setTimeout(startupSettled, STARTUP_TUNING_MAX_MS);

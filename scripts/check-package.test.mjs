@@ -1,0 +1,48 @@
+import { expect, test } from 'vitest';
+import { missingImports, unexpectedPackageFiles, unexplainedNpmWarnings } from './check-package.mjs';
+
+test('the tarball may hold the manifest, README, licence, the bundle and the schema; sources, tests and unbundled output are unexpected', () => {
+  const files = [
+    'schema/services.schema.json',
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'dist/bin/devsup.js',
+    'dist/bin/up-X1.js',
+    'dist/cli/main.js',
+    'src/cli/main.ts',
+    'src/errors.test.ts',
+    'test/e2e/up.test.ts',
+    'scripts/prepare.mjs',
+  ];
+  expect(unexpectedPackageFiles(files)).toEqual([
+    'dist/cli/main.js',
+    'src/cli/main.ts',
+    'src/errors.test.ts',
+    'test/e2e/up.test.ts',
+    'scripts/prepare.mjs',
+  ]);
+});
+
+test("a bundle file's import of a file the tarball lacks, or of any package, is missing; node's own modules are not", () => {
+  const files = {
+    'dist/bin/devsup.js': `import{a}from"./chunk-A.js";import fs from 'node:fs';const up=()=>import("./up-B.js");const o=require("os");`,
+    'dist/bin/chunk-A.js': `import pc from "picocolors";const text = "from \${template} to ; anything";`,
+  };
+  expect(missingImports(files)).toEqual(['dist/bin/devsup.js imports ./up-B.js', 'dist/bin/chunk-A.js imports picocolors']);
+  files['dist/bin/up-B.js'] = 'export const run = () => 0;';
+  files['dist/bin/chunk-A.js'] = 'export const a = 1;';
+  expect(missingImports(files)).toEqual([]);
+});
+
+test("npm's warnings count, but for its allowScripts advisory when it lists devsup's own prepare alone", () => {
+  const advisory = (name) =>
+    [
+      'npm warn install-scripts 1 package has install scripts not yet covered by allowScripts:',
+      `npm warn install-scripts   ${name}@0.1.0 (prepare: node scripts/prepare.mjs)`,
+      'npm warn install-scripts',
+    ].join('\n');
+  expect(unexplainedNpmWarnings(`\nadded 1 package in 2s\n${advisory('devsup')}\n`)).toEqual([]);
+  expect(unexplainedNpmWarnings(advisory('left-pad'))).toHaveLength(3);
+  expect(unexplainedNpmWarnings('npm warn deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported')).toHaveLength(1);
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { findManifest, LOCAL_MANIFEST, type FoundManifest } from '../../manifest/find-manifest.js';
+import { serviceNamesIn } from '../../manifest/service-names.js';
+import type { CliIO, ParsedArgs } from '../cli-types.js';
+
+/**
+ * `devsup __complete services [-f FILE]`, what the completion scripts (completion-scripts.ts) call:
+ * the service names of the manifest devsup would use here, and of services.local.yaml beside it, one
+ * a line. Quick, since a shell waits for it on every Tab: the files are scanned, not parsed or
+ * validated. Without a manifest it prints nothing and exits 0: a completion must not write over the
+ * command line being typed.
+ */
+export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const [topic, ...extra] = args.positionals;
+  if (topic !== 'services' || extra.length > 0)
+    throw new UsageError('devsup __complete takes one word: services.', 'Usage: devsup __complete services [-f FILE]');
+  let found: FoundManifest;
+  try {
+    found = findManifest(io.cwd, args.values.file as string | undefined);
+  } catch {
+    return 0;
+  }
+  const local = found.kind === 'yaml' ? [path.join(path.dirname(found.file), LOCAL_MANIFEST)] : [];
+  const names = [found.file, ...local].flatMap((file) => serviceNamesIn(readIfAny(file), found.kind));
+  if (names.length > 0) io.stdout.write(`${[...new Set(names)].join('\n')}\n`);
+  return 0;
+}
+
+function readIfAny(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from './command-list.js';
+import { MANIFEST_REFERENCE, optionLabel, renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
+
+const commands = visibleCommands(COMMANDS);
+
+describe('help', () => {
+  it('has a one-line description for every option of every command, and a value name for every option that takes one', () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      for (const [option, spec] of Object.entries(command.options)) {
+        expect(spec.description.trim(), `${name} --${option}`).not.toBe('');
+        expect(spec.description, `${name} --${option}`).not.toContain('\n');
+        if (spec.type === 'string') expect(spec.value, `${name} --${option}`).toMatch(/^[A-Z][A-Z=.|]*$/);
+        else expect(spec.value, `${name} --${option}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('has an example for every command, each running that command', () => {
+    for (const [name, command] of commands) {
+      expect(command.examples.length, name).toBeGreaterThan(0);
+      for (const { run, does } of command.examples) {
+        expect(run, name).toContain(`devsup ${name}`);
+        expect(does.trim(), run).not.toBe('');
+      }
+    }
+  });
+
+  it("shows a command's usage, summary, every option with its description, and its examples", () => {
+    for (const [name, command] of commands) {
+      const help = renderCommandHelp(command);
+      expect(help.startsWith(`Usage: ${command.usage}\n\n  ${command.summary}\n`), name).toBe(true);
+      for (const [option, spec] of Object.entries(command.options)) {
+        const line = new RegExp(`^  ${escape(optionLabel(option, spec))} +${escape(spec.description)}$`, 'm');
+        // devsup's own plumbing (`up --detached-child`) is left out.
+        if (spec.hidden) expect(help, `${name} --${option}`).not.toMatch(line);
+        else expect(help, `${name} --${option}`).toMatch(line);
+      }
+      for (const { run, does } of command.examples) expect(help).toMatch(new RegExp(`^  ${escape(run)} +${escape(does)}$`, 'm'));
+      expect(help).toMatch(/^ {2}-h, --help +show this help$/m);
+      expect(help).toMatch(/^ {6}--no-color +no colours/m);
+    }
+  });
+
+  it('labels options as people type them: short and long, or long alone under the long ones', () => {
+    expect(optionLabel('file', { type: 'string', short: 'f', value: 'FILE', description: 'x' })).toBe('-f, --file FILE');
+    expect(optionLabel('port', { type: 'string', value: 'SERVICE=PORT', description: 'x' })).toBe('    --port SERVICE=PORT');
+    expect(optionLabel('follow', { type: 'boolean', short: 'f', description: 'x' })).toBe('-f, --follow');
+  });
+
+  it('lists every command in a line, the global options, and where the manifest is described; not the hidden ones', () => {
+    const overview = renderOverview(COMMANDS);
+    for (const [name, command] of commands) expect(overview).toMatch(new RegExp(`^  ${name} +${escape(command.summary)}$`, 'm'));
+    for (const option of ['-V, --version', '--no-color', '-h, --help', '-f FILE']) expect(overview).toContain(`  ${option}`);
+    expect(overview).toContain(MANIFEST_REFERENCE);
+    for (const [name, command] of Object.entries(COMMANDS)) if (command.hidden) expect(overview).not.toContain(name);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
