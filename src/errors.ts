@@ -44,16 +44,21 @@ export class ManifestError extends DevsupError {
   }
 }
 
-/** Another devsup already runs on this manifest. */
+/** Another devsup already runs on this manifest; `detached`: in the background (`devsup up -d`), with no terminal to find it in. */
 export class InstanceRunningError extends DevsupError {
   constructor(
     readonly pid: number,
     manifestFile: string,
+    detached = false,
   ) {
     super(
-      `devsup is already running for ${manifestFile} (pid ${pid}).`,
+      detached
+        ? `devsup is already running for ${manifestFile} in the background (pid ${pid}, started with \`devsup up -d\`).`
+        : `devsup is already running for ${manifestFile} (pid ${pid}).`,
       1,
-      'Use `devsup ports` to see its ports, `devsup logs` for its output, or `devsup down` to stop it.',
+      detached
+        ? '`devsup attach` follows it; `devsup ports` shows its ports, `devsup logs` its output, and `devsup down` stops it.'
+        : 'Use `devsup ports` to see its ports, `devsup logs` for its output, or `devsup down` to stop it.',
     );
   }
 }

@@ -28,6 +28,8 @@ export interface OptionSpec {
   value?: string;
   /** One line for `devsup COMMAND --help`. */
   description: string;
+  /** Left out of help and completion: devsup's own plumbing (`up --detached-child`). */
+  hidden?: true;
 }
 
 /** A command line as help shows it, and what it does. */
@@ -46,6 +48,11 @@ export interface CommandEntry {
   arguments?: 'services' | 'shells' | 'commands';
   /** Left out of help and completion: devsup's own plumbing. */
   hidden?: true;
+  /**
+   * Parses its own arguments, where node's parseArgs would take a command's options for devsup's
+   * (`devsup run node -e …`); `options` then describe devsup's own, for help.
+   */
+  parse?(args: string[]): ParsedArgs;
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
   /** Calls startupSettled() itself once its start-up is over; every other command as soon as it is loaded. */

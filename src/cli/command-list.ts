@@ -1,4 +1,5 @@
 import type { CommandEntry } from './cli-types.js';
+import { parseRunArguments, RUN_USAGE_LINE } from './run-arguments.js';
 
 const manifestFile = {
   type: 'string',
@@ -26,26 +27,35 @@ const basePortOption = {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
-    summary: 'start the services (and what they depend on) or all, in the foreground',
-    usage: 'devsup up [SERVICE…] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
+    summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
+    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
       ...portOption,
       ...basePortOption,
       reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
       timestamps: { type: 'boolean', description: 'start each line with the time it arrived, as `devsup logs --timestamps` prints it' },
+      detach: {
+        type: 'boolean',
+        short: 'd',
+        description: 'run in the background: return with the table once the services are ready, leaving them running',
+      },
+      'wait-timeout': {
+        type: 'string',
+        value: 'DURATION',
+        description: 'with -d: exit 1 if the services are not ready by then, e.g. 60s or 2m (they keep starting); default: until they settle',
+      },
+      'detached-child': { type: 'boolean', hidden: true, description: 'what -d runs in the background; not for typing' },
     },
     examples: [
       { run: 'devsup up', does: 'start every service; Ctrl-C stops them all' },
       { run: 'devsup up api', does: 'start api and what it depends on' },
       { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
+      { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
     ],
     arguments: 'services',
     familiarOptions: Object.fromEntries(
-      ['-d', '--detach', '--daemon', '-D'].map((option) => [
-        option,
-        'devsup up stays in the foreground, where Ctrl-C stops it. In the background: `devsup up > devsup.log 2>&1 &`, then `devsup wait SERVICE…`, and `devsup down` to stop.',
-      ]),
+      ['--daemon', '-D'].map((option) => [option, 'To run in the background: `devsup up -d`; `devsup down` stops it.']),
     ),
     settlesOwnStartup: true,
     load: () => import('./commands/up.js'),
@@ -164,6 +174,28 @@ export const COMMANDS: Record<string, CommandEntry> = {
     ],
     arguments: 'services',
     load: () => import('./commands/wait.js'),
+  },
+  run: {
+    summary: "run a command with the stack's environment (its ports and URLs); --up: start the stack for it, and stop it after",
+    usage: RUN_USAGE_LINE,
+    options: {
+      ...manifestOption,
+      up: {
+        type: 'boolean',
+        description: 'start the services named after it (and what they depend on; all without names) first, and stop them after; `--` ends the names',
+      },
+      'wait-timeout': { type: 'string', value: 'DURATION', description: 'with --up: exit 1 if the services are not ready by then, e.g. 2m' },
+    },
+    examples: [
+      { run: 'devsup run -- npx prisma migrate deploy', does: "run a migration with the manifest's env and the stack's ports" },
+      { run: 'devsup run --up web api -- npx playwright test', does: 'start web and api, run the tests, stop them again' },
+      {
+        run: 'devsup run sh -c \'curl "$DEVSUP_API_URL/health"\'',
+        does: "a shell only when you ask for one: api's URL as the running instance has it",
+      },
+    ],
+    parse: parseRunArguments,
+    load: () => import('./commands/run.js'),
   },
   down: {
     summary: 'stop the running instance cleanly, as Ctrl-C does, and wait until it is gone',

@@ -1,5 +1,5 @@
 import type { CommandEntry } from './cli-types.js';
-import { visibleCommands } from './render-help.js';
+import { visibleCommands, visibleOptions } from './render-help.js';
 
 /**
  * The shell completion scripts `devsup completion SHELL` prints, written from command-list.ts: the
@@ -60,7 +60,7 @@ export function completionScript(shell: Shell, commands: Record<string, CommandE
 
 function completedCommands(commands: Record<string, CommandEntry>): CompletedCommand[] {
   const visible = visibleCommands(commands).map(([name, command]): CompletedCommand => {
-    const options = Object.entries(command.options).map(([long, spec]): CompletedOption => ({
+    const options = visibleOptions(command).map(([long, spec]): CompletedOption => ({
       long,
       ...(spec.short === undefined ? {} : { short: spec.short }),
       description: spec.description,

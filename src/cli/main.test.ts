@@ -85,15 +85,32 @@ describe('main: the command line', () => {
     expect((await run(['who', '--', '--no-color'], dir)).stderr).toMatch(/^"--no-color" is not a port number/);
   });
 
-  it('answers `up -d` (docker compose) with how to run devsup in the background', async () => {
+  it('answers the daemon options of other tools with `devsup up -d`', async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
-    for (const option of ['-d', '--detach']) {
+    for (const option of ['-D', '--daemon']) {
       const result = await run(['up', option], dir);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(
-        `Unknown option '${option}'.\ndevsup up stays in the foreground, where Ctrl-C stops it. In the background: \`devsup up > devsup.log 2>&1 &\`, then \`devsup wait SERVICE…\`, and \`devsup down\` to stop.\n`,
-      );
+      expect(result.stderr).toBe(`Unknown option '${option}'.\nTo run in the background: \`devsup up -d\`; \`devsup down\` stops it.\n`);
     }
+  });
+
+  it('takes --wait-timeout only with -d', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    const result = await run(['up', '--wait-timeout', '1s'], dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^--wait-timeout goes with -d \(--detach\): it bounds the wait for the start-up\./);
+  });
+
+  it("leaves `run`'s --help to the command once the command has begun", async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    expect(await run(['run', '--help'], dir)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: devsup run \[--up/) });
+    const result = await run(['run', process.execPath, '-e', 'process.exit(process.argv.includes("--help") ? 7 : 1)', '--', '--help'], dir);
+    expect(result).toMatchObject({ code: 7, stdout: '' });
+    // --no-color too, once the command has begun; before it, it is devsup's.
+    const own = await run(['run', '--no-color', process.execPath, '-e', 'process.exit(process.env.NO_COLOR === "1" ? 5 : 1)'], dir);
+    expect(own).toMatchObject({ code: 5, stdout: '' });
+    const theirs = await run(['run', process.execPath, '-e', 'process.exit(process.argv.includes("--no-color") ? 6 : 1)', '--', '--no-color'], dir);
+    expect(theirs).toMatchObject({ code: 6, stdout: '' });
   });
 
   it("ends node's own option messages with one full stop", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
-import type { CliIO, CommandEntry, CommandOptions, OptionSpec } from './cli-types.js';
+import type { CliIO, CommandEntry, CommandOptions, OptionSpec, ParsedArgs } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
 import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 import { startupSettled } from './startup-tuning.js';
@@ -20,8 +20,6 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
 
 async function dispatch(argv: string[], io: CliIO): Promise<number> {
   const { args, noColor } = withoutNoColor(argv);
-  // `--no-color` is NO_COLOR=1 for this run, so every place that colours (output/color.ts) hears it.
-  const runIO = noColor ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
   const [name, ...rest] = manifestOptionAfterCommand(args);
   if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest[0] === undefined)) {
     io.stdout.write(renderOverview(COMMANDS));
@@ -36,22 +34,32 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const command = await commandNamed(name);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // A command that parses its own arguments (`run`) finds `--help` where it is its own, not its command's.
+  if (!command.parse && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout.write(renderCommandHelp(command));
     return 0;
   }
-  let parsed;
+  const parsed = command.parse ? command.parse(rest) : parseOptions(command, rest);
+  if (parsed.values.help === true) {
+    io.stdout.write(renderCommandHelp(command));
+    return 0;
+  }
+  // `--no-color` is NO_COLOR=1 for this run, so every place that colours (output/color.ts) hears it.
+  const runIO = noColor || parsed.values['no-color'] === true ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
+  const { run } = await command.load();
+  if (!command.settlesOwnStartup) startupSettled();
+  return run(parsed, runIO);
+}
+
+function parseOptions(command: CommandEntry, args: string[]): ParsedArgs {
   try {
-    parsed = parseArgs({ args: rest, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
+    return parseArgs({ args, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
     const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
     throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
-  const { run } = await command.load();
-  if (!command.settlesOwnStartup) startupSettled();
-  return run(parsed, runIO);
 }
 
 /** The command called `name`, else a usage error suggesting the nearest one. */
@@ -63,11 +71,24 @@ async function commandNamed(name: string): Promise<CommandEntry> {
   throw new UsageError(`unknown command "${name}"${didYouMean(name, names) || '.'}`, 'Run `devsup --help` for the list.');
 }
 
-/** `--no-color`, devsup's own option wherever it stands before a `--`, taken out of what the command parses. */
+/**
+ * `--no-color`, devsup's own option wherever it stands before a `--`, taken out of what the command
+ * parses; after the name of a command that parses its own arguments (`run`), that parser takes it
+ * among its options, since the command it runs may have a `--no-color` of its own.
+ */
 function withoutNoColor(argv: string[]): { args: string[]; noColor: boolean } {
-  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const end = ownWordsEnd(argv);
   const args = argv.filter((arg, index) => index >= end || arg !== '--no-color');
   return { args, noColor: args.length < argv.length };
+}
+
+/** Where the words `--no-color` is looked for end: at `--`, or after the name of a command like `run`. */
+function ownWordsEnd(argv: string[]): number {
+  const dashes = argv.indexOf('--');
+  const end = dashes === -1 ? argv.length : dashes;
+  // The command's name: the first word that is neither an option nor the value of a leading -f.
+  const at = argv.findIndex((arg, index) => index < end && !arg.startsWith('-') && argv[index - 1] !== '-f' && argv[index - 1] !== '--file');
+  return at !== -1 && COMMANDS[argv[at]!]?.parse ? at + 1 : end;
 }
 
 /** A command's options as node's parseArgs takes them: without what only help reads. */

@@ -14,6 +14,11 @@ export function visibleCommands(commands: Record<string, CommandEntry>): [string
   return Object.entries(commands).filter(([, command]) => !command.hidden);
 }
 
+/** The options help and completion show: all but devsup's own plumbing. */
+export function visibleOptions(command: CommandEntry): [string, OptionSpec][] {
+  return Object.entries(command.options).filter(([, spec]) => !spec.hidden);
+}
+
 /** `devsup --help`: every command in a line, the global options, and where the manifest is described. */
 export function renderOverview(commands: Record<string, CommandEntry>): string {
   return [
@@ -40,7 +45,7 @@ export function renderOverview(commands: Record<string, CommandEntry>): string {
 
 /** `devsup COMMAND --help`: usage, what it does, every option in a line, and examples. */
 export function renderCommandHelp(command: CommandEntry): string {
-  const options = Object.entries(command.options).map(([name, spec]): [string, string] => [optionLabel(name, spec), spec.description]);
+  const options = visibleOptions(command).map(([name, spec]): [string, string] => [optionLabel(name, spec), spec.description]);
   return [
     `Usage: ${command.usage}`,
     '',

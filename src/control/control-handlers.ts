@@ -5,6 +5,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ControlContext } from './control-context.js';
 import type { Connection, RequestHandler } from './control-server.js';
 import { followLogs } from './follow-logs.js';
+import { followStartup } from './follow-startup.js';
 import type { ActionOutcome, ActionType, Request } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
 
@@ -42,6 +43,8 @@ async function serve(request: Request, connection: Connection, context: ControlC
       return followLogs(request, connection, context);
     case 'wait':
       return waitForServices(request, connection, context);
+    case 'startup':
+      return followStartup(request, connection, context);
     case 'down':
       // The connection stays open until the instance has stopped everything and closes its socket.
       connection.send({ type: 'stopping', pid: process.pid });

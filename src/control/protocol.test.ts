@@ -83,6 +83,8 @@ describe('control protocol', () => {
       timeoutMs: 4800,
       askedMs: 5000,
     });
+    expect(parseRequest({ v: 1, type: 'startup', services: ['a'] })).toEqual({ type: 'startup', services: ['a'] });
+    expect(parseRequest({ v: 1, type: 'startup', services: [] })).toEqual({ type: 'startup', services: [] });
   });
 
   it('says what is wrong with a malformed request', () => {
@@ -95,5 +97,6 @@ describe('control protocol', () => {
       '"since" of "logs" must be a time in ms since the epoch',
     );
     expect(parseRequest({ type: 'wait', services: ['a'] })).toMatch(/^"wait" needs/);
+    expect(parseRequest({ type: 'startup' })).toBe('"startup" needs "services": a list of service names');
   });
 });

@@ -1,5 +1,6 @@
 import type { LogLine } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
+import type { ServiceStatus } from '../supervisor/service-status.js';
 
 /**
  * The control protocol between `devsup up` and the commands run in another terminal: JSON lines
@@ -24,6 +25,8 @@ export type Request =
   | { type: 'logs'; services: string[]; lines: number; follow: boolean; notes?: boolean; since?: number }
   /** `timeoutMs`: what is left of the wait; `askedMs`: the whole `--timeout`, part of it spent waiting for `up` to start. */
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
+  /** `devsup up -d`: the services' start-up as it goes, until each has settled (ready, finished or failed for good). */
+  | { type: 'startup'; services: string[] }
   | { type: 'down' };
 
 export type ActionType = 'start' | 'stop' | 'restart';
@@ -33,6 +36,13 @@ export interface ActionOutcome {
   service: string;
   /** E.g. "restarted on port 8763", "was not running". */
   said: string;
+}
+
+/** A service of a `startup` request that will not be ready: why, and the last lines of its run. */
+export interface StartupFailure {
+  service: string;
+  why: string;
+  lastLines: string[];
 }
 
 export type Reply =
@@ -56,6 +66,9 @@ export type Reply =
     }
   | { type: 'ready'; report: PortsReport }
   | { type: 'stopping'; pid: number }
+  /** One service's start-up, as `devsup up` says it: "starting on port 8080", "ready on port 8080". */
+  | { type: 'progress'; service: string; status: ServiceStatus; text: string }
+  | { type: 'settled'; report: PortsReport; failed: StartupFailure[] }
   | { type: 'end' }
   | { type: 'error'; message: string; hint?: string; exitCode: 1 | 2 };
 
@@ -165,6 +178,9 @@ export function parseRequest(value: unknown): Request | string {
     case 'wait':
       if (!names || names.length === 0 || !isCount(body.timeoutMs)) return '"wait" needs "services" (a list of names) and "timeoutMs"';
       return { type: 'wait', services: names, timeoutMs: body.timeoutMs, ...(isCount(body.askedMs) && { askedMs: body.askedMs }) };
+    case 'startup':
+      if (!names) return '"startup" needs "services": a list of service names';
+      return { type: 'startup', services: names };
     default:
       return `unknown request type ${JSON.stringify(body.type)}`;
   }

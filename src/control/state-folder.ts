@@ -15,6 +15,8 @@ export interface InstanceState {
   pid: number;
   startTime?: string; // see ports/process-identity.ts
   startedAt: string; // ISO time, for people
+  /** Set when the instance runs in the background (`devsup up -d`), with no terminal of its own. */
+  detached?: true;
   report: PortsReport;
   /** The services' processes (each leads its own group), for stopping what a killed instance left. */
   children?: ChildRecord[];

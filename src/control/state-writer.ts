@@ -43,7 +43,9 @@ export function keepStateWritten(folder: string, supervisor: Supervisor, report:
     // One write at a time (they share temp file names); each takes the state as it is when it starts.
     writing = writing
       .then(async () => {
-        const written = await writeState(folder, { ...base, ...extra, report: report(), children: children() }, trouble);
+        const current = report();
+        const state = { ...base, ...(current.detached && { detached: true as const }), ...extra, report: current, children: children() };
+        const written = await writeState(folder, state, trouble);
         if (!written && !closed) timer ??= setTimeout(() => void write(), RETRY_MS).unref();
       })
       .catch((error: unknown) => warn(`could not write the state files: ${messageOf(error)}`));

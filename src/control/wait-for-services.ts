@@ -5,7 +5,7 @@ import type { ControlContext } from './control-context.js';
 import type { Connection } from './control-server.js';
 import type { Request } from './protocol.js';
 
-type Verdict = { kind: 'ready' } | { kind: 'waiting'; why: string } | { kind: 'failed'; why: string };
+export type Verdict = { kind: 'ready' } | { kind: 'waiting'; why: string } | { kind: 'failed'; why: string };
 
 /**
  * `devsup wait`: answers `ready` once every named service is ready (or running without a check,
@@ -43,7 +43,8 @@ export function waitForServices(request: Extract<Request, { type: 'wait' }>, con
   check();
 }
 
-function verdictOf(runner: ServiceRunner | undefined, context: ControlContext): Verdict {
+/** Whether a service is ready (or as good as: running without a check, finished with 0), still on its way, or will not be. */
+export function verdictOf(runner: ServiceRunner | undefined, context: ControlContext): Verdict {
   if (!runner) return { kind: 'failed', why: 'it was removed from the manifest' };
   const { status, detail } = runner;
   if (status === 'ready' || status === 'running' || status === 'exited') return { kind: 'ready' };

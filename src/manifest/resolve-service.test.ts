@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { DevsupError } from '../errors.js';
 import { loadManifest } from './load-manifest.js';
-import { resolveService, resolveUrl, servicesReferencedBy, type AssignedPorts } from './resolve-service.js';
+import { resolveService, resolveStackEnv, resolveUrl, servicesReferencedBy, type AssignedPorts } from './resolve-service.js';
 import type { Manifest, ServiceSpec } from './service-spec.js';
 
 const newProject = tempProjects();
@@ -208,5 +208,40 @@ describe('resolveUrl', () => {
     expect(resolveUrl(manifest, quiet, PORTS, {})).toBeUndefined();
     expect(resolveUrl(manifest, { ...quiet, url: 'http://localhost:${port}/' }, PORTS, {})).toBe('http://localhost:8764/');
     expect(resolveService(manifest, service('api.v2'), PORTS, {}).url).toBe('http://localhost:9005');
+  });
+});
+
+describe('resolveStackEnv', () => {
+  test('a command beside the stack gets the top-level env files and env, and every DEVSUP_<KEY>_PORT and _URL', async () => {
+    const { manifest } = await loadDemo();
+    const env = resolveStackEnv(manifest, PORTS, BASE_ENV, () => expect.unreachable());
+    expect(env).toMatchObject({ L1: 'top-env', L2: 'top-env', L3: 'top-file', L5: 'base', LOG_LEVEL: 'info', PORT: '1' });
+    expect(env).toMatchObject({
+      DEVSUP_TOOLS_PORT: '8764',
+      DEVSUP_TOOLS_URL: 'http://127.0.0.1:8764/mcp',
+      DEVSUP_API_V2_PORT: '9005',
+      DEVSUP_API_V2_URL: 'http://localhost:9005',
+    });
+    expect(Object.keys(env).filter((name) => name.startsWith('DEVSUP_WORKER'))).toEqual([]);
+    expect('UNSET' in env).toBe(false);
+  });
+
+  test("a top-level value that needs a service's own port is left out, with why", async () => {
+    const project = newProject({
+      'services.yaml': [
+        'env:',
+        '  SELF: "http://localhost:${port}"',
+        '  API: "${api.url}/v1"',
+        'services:',
+        '  api: { command: node api.js, port: 8080 }',
+        '',
+      ].join('\n'),
+    });
+    const manifest = await loadManifest({ cwd: project.dir, env: {} });
+    const skipped: string[] = [];
+    const env = resolveStackEnv(manifest, new Map([['api', { default: 8081 }]]), {}, (name, why) => skipped.push(`${name}: ${why}`));
+    expect(env.API).toBe('http://localhost:8081/v1');
+    expect('SELF' in env).toBe(false);
+    expect(skipped).toEqual(['SELF: the command: cannot resolve "${port}": it means the port of the service it is given to']);
   });
 });

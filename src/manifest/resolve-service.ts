@@ -47,6 +47,50 @@ export function resolveService(
 }
 
 /**
+ * The environment of a one-off command run beside the stack (`devsup run`): `baseEnv`, the
+ * top-level env files and `env`, then `DEVSUP_<KEY>_PORT` and `DEVSUP_<KEY>_URL` of every service
+ * with a port in `ports`. The command is no service: a top-level value that needs a service's own
+ * `${port}` (or a port not in `ports`) cannot be made for it, and is left out with `skipped` told why.
+ */
+export function resolveStackEnv(
+  manifest: Manifest,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv,
+  skipped: (name: string, why: string) => void,
+): Record<string, string> {
+  const injected: Record<string, string> = {};
+  for (const service of manifest.services) {
+    const port = primaryPort(service, ports);
+    if (port === undefined) continue;
+    injected[`DEVSUP_${toEnvName(service.key)}_PORT`] = String(port);
+    const url = resolveUrlOrUndefined(manifest, service, ports, baseEnv);
+    if (url !== undefined) injected[`DEVSUP_${toEnvName(service.key)}_URL`] = url;
+  }
+  const render = renderer(manifest, undefined, ports, baseEnv, injected);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
+  Object.assign(env, manifest.fileEnv);
+  for (const [name, value] of Object.entries(manifest.env)) {
+    try {
+      env[name] = render(value);
+    } catch (error) {
+      if (!(error instanceof DevsupError)) throw error;
+      skipped(name, error.message);
+    }
+  }
+  return Object.assign(env, injected);
+}
+
+function resolveUrlOrUndefined(manifest: Manifest, service: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return resolveUrl(manifest, service, ports, baseEnv);
+  } catch (error) {
+    if (error instanceof DevsupError) return undefined; // it refers to a port that was not given
+    throw error;
+  }
+}
+
+/**
  * The other services whose port or URL this service's command, env or url refers to (`${api.port}`,
  * `${api.url}`, also through the top-level env): when one of them moves, this one must restart.
  * A `${svc.url}` also brings in what that URL refers to.
@@ -93,29 +137,30 @@ export function resolveUrl(
 }
 
 /**
- * Renders templates for `service`: `${VAR}` of a variable devsup injects is its `injected` value; values
- * are quoted for the shell of `platform` when given (a string command). References were checked at
- * load time, so a failure here means ports are missing.
+ * Renders templates for `service` (none: a `devsup run` command): `${VAR}` of a variable devsup injects
+ * is its `injected` value; values are quoted for the shell of `platform` when given (a string
+ * command). References were checked at load time, so a failure here means ports are missing.
  */
 function renderer(
   manifest: Manifest,
-  service: ServiceSpec,
+  service: ServiceSpec | undefined,
   ports: AssignedPorts,
   baseEnv: NodeJS.ProcessEnv,
   injected: Record<string, string>,
 ): (template: string, platform?: NodeJS.Platform) => string {
   const fail = (text: string, why: string): never => {
-    throw new DevsupError(`service "${service.key}": cannot resolve "${text}": ${why}`, 1);
+    throw new DevsupError(`${service ? `service "${service.key}"` : 'the command'}: cannot resolve "${text}": ${why}`, 1);
   };
   const lookup = (ref: Reference, text: string): string => {
     if (ref.kind === 'var') {
-      const value = injected[ref.name] ?? service.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
+      const value = injected[ref.name] ?? service?.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
       // As in the shell, `:-` also replaces an empty value.
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);
     }
     const target = ref.service === undefined ? service : manifest.services.find((other) => other.key === ref.service);
-    if (target === undefined) return fail(text, `no service "${ref.service}"`);
+    if (target === undefined)
+      return fail(text, ref.service === undefined ? 'it means the port of the service it is given to' : `no service "${ref.service}"`);
     if (ref.kind === 'url') return resolveUrl(manifest, target, ports, baseEnv) ?? fail(text, `service "${target.key}" has no url`);
     const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
     return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);

@@ -13,8 +13,9 @@ export type LastRunPorts = Record<string, Record<string, number>>;
 /**
  * The `devsup ports --json` object for a running supervisor; with `lastRun` (absent on
  * a first run), each port is marked as the same as last run or new, since bookmarks and clients care.
+ * `detached`: the instance runs in the background (`devsup up -d`).
  */
-export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string, lastRun?: LastRunPorts): PortsReport {
+export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: string, lastRun?: LastRunPorts, detached = false): PortsReport {
   const ports: AssignedPorts = new Map(
     [...supervisor.runners.values()].map((runner) => [runner.spec.key, Object.fromEntries(runner.ports.map((p) => [p.name, p.port]))]),
   );
@@ -39,7 +40,7 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
     if (runner.driftedFrom !== undefined) report.note = `listens on ${report.port}, not on the PORT=${runner.driftedFrom} it was given`;
     return maskReportSecrets(report);
   });
-  return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), services };
+  return { project: manifest.project, pid: process.pid, manifest: displayPath(manifest.file, cwd), ...(detached && { detached: true }), services };
 }
 
 /** The report feeds the table, `ports --json`, ports.json and state.json: masked here, it is masked in all of them. */

@@ -109,6 +109,15 @@ describe('LogMultiplexer', () => {
     expect(out.text()).toBe('llm   | exited with code 1; restarting in 200 ms\ntools | first\ntools | second\n');
   });
 
+  it('with notesOnly, writes devsup notes and leaves the lines of the services out', async () => {
+    const out = new Collector();
+    const bus = new OutputBus(['web']);
+    new LogMultiplexer({ bus, out, color: false, notesOnly: true });
+    await attachChild(bus, 'web', runNode(`console.log('from the service')`));
+    bus.note('web', 'ready on port 8080');
+    expect(out.text()).toBe('web | ready on port 8080\n');
+  });
+
   it('with timestamps, starts each line with the arrival time of its chunk, notes with the time they are said', async () => {
     const out = new Collector();
     const bus = new OutputBus(['web', 'db']);

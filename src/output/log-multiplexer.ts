@@ -10,6 +10,8 @@ export interface LogMultiplexerOptions {
   bus: OutputBus;
   out: NodeJS.WritableStream;
   color: boolean;
+  /** devsup's notes alone, not the services' lines (a background `up -d`: those are in their log files already). */
+  notesOnly?: boolean;
   /** Each line starts with its arrival time (`devsup up --timestamps`). */
   timestamps?: boolean;
 }
@@ -52,7 +54,8 @@ export class LogMultiplexer {
     const onKey = (key: string) => this.addKey(key);
     const onLines = (service: string, batch: LineBatch, time: number) => this.write(prefixLines(batch, this.prefixOf(service, time)));
     const onNote = (service: string, text: string) => this.note(service, text);
-    this.bus.on('key', onKey).on('lines', onLines).on('note', onNote);
+    this.bus.on('key', onKey).on('note', onNote);
+    if (!options.notesOnly) this.bus.on('lines', onLines);
     this.unsubscribe = () => this.bus.off('key', onKey).off('lines', onLines).off('note', onNote);
   }
 

@@ -106,6 +106,17 @@ describe('renderPortTable', () => {
     );
   });
 
+  it('says `detached` in the JSON, after the manifest, only for an instance in the background', () => {
+    expect(Object.keys(JSON.parse(renderPortsJson({ ...designExample, detached: true })))).toEqual([
+      'project',
+      'pid',
+      'manifest',
+      'detached',
+      'services',
+    ]);
+    expect(JSON.parse(renderPortsJson(designExample))).not.toHaveProperty('detached');
+  });
+
   it('prints a holder without a known command by pid alone', () => {
     const report = { ...designExample, services: [service({ service: 'db', port: 5433, preferred: 5432, holder: { pid: 77, command: null } })] };
     expect(renderPortTable(report, { color: false }).split('\n').at(-1)).toBe('! 5432 is held by pid 77');

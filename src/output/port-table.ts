@@ -58,6 +58,7 @@ export function renderPortsJson(report: PortsReport): string {
     project: report.project,
     pid: report.pid,
     manifest: report.manifest,
+    detached: report.detached,
     services: report.services.map((s) => ({
       service: s.service,
       title: s.title,

@@ -10,6 +10,7 @@ export interface PortsReport {
   project: string;
   pid: number; // the devsup instance
   manifest: string; // path of the manifest, relative to the folder it was found from when possible
+  detached?: true; // extra: the instance runs in the background (`devsup up -d`)
   services: ServiceReport[];
 }
 

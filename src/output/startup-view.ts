@@ -29,6 +29,11 @@ export function describeProgress(runner: ServiceRunner): string {
   }
 }
 
+/** A progress phrase without its ticking part: a wait's "…, 4 s" changes every second. */
+export function progressGist(text: string): string {
+  return text.replace(/, \d+ s$/, '');
+}
+
 /**
  * Shows the stack coming up. On a TTY: a listr2 task list (one task per service) while the
  * children's lines are held back, then the terminal goes to the logs. Off a TTY: a plain line in
@@ -49,8 +54,8 @@ export async function showStartup(
     // Left out of this run (not named, or `autostart: false`), it is stopped from the start: nothing to tell.
     if (runner.status === 'stopped' && !said.has(runner.spec.key)) return;
     const text = describeProgress(runner);
-    // A wait's "…, 4 s" ticks every second: a line when what it sees changes, or every 10 s.
-    const gist = text.replace(/, \d+ s$/, '');
+    // A line when what a wait sees changes, or every 10 s.
+    const gist = progressGist(text);
     const last = said.get(runner.spec.key);
     // The runner itself says why it restarts; the rest are news only when they differ.
     if (runner.status === 'restarting' || (last?.gist === gist && Date.now() - last.at < PROGRESS_REPEAT_MS)) return;
@@ -58,11 +63,12 @@ export async function showStartup(
     supervisor.output.note(runner.spec.key, text);
   };
   if (tty) {
+    logs.hold();
     await showTaskList(
-      services.map((key) => supervisor.runners.get(key)!),
-      logs,
+      services.map((key) => progressOf(supervisor.runners.get(key)!)),
       color,
     );
+    logs.release();
     for (const key of services) said.set(key, { gist: describeProgress(supervisor.runners.get(key)!), at: Date.now() });
     supervisor.on('change', tell);
     return;
@@ -71,27 +77,45 @@ export async function showStartup(
   await supervisor.whenSettled();
 }
 
-async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer, color: boolean): Promise<void> {
+/** Whether a service's start-up is over, for the better or worse: ready, done, failed, stopped, or blocked by a dependency. */
+export function hasSettled(status: ServiceStatus, text: string): boolean {
+  return SETTLED.has(status) || (status === 'pending' && text.startsWith('blocked'));
+}
+
+/** One task of the list: a service's title, and its progress as it changes. */
+export interface ServiceProgress {
+  title: string;
+  /** Calls `listener` with the status and its phrase (describeProgress) now, if known, and at each change; returns the unsubscribe. */
+  follow(listener: (status: ServiceStatus, text: string) => void): () => void;
+}
+
+/** The listr2 task list, one task per service, until each has settled (✖ for one that will not be ready). */
+export async function showTaskList(services: ServiceProgress[], color: boolean): Promise<void> {
   const { Listr, ListrDefaultRendererLogLevels } = await import('listr2');
   // listr2 decides colours for itself (from the environment when it loads); devsup's decision overrides it.
   const plain = Object.fromEntries(Object.values(ListrDefaultRendererLogLevels).map((level) => [level, (text: string) => text]));
-  logs.hold();
   const list = new Listr(
-    runners.map((runner) => ({
-      title: runner.spec.title,
-      task: (_context: unknown, task: { title: string; output: string }) =>
-        new Promise<void>((resolve, reject) => {
-          const update = () => {
-            task.output = describeProgress(runner);
-            if (!SETTLED.has(runner.status) && !(runner.status === 'pending' && runner.detail?.startsWith('blocked'))) return;
-            runner.off('change', update);
-            task.title = `${runner.spec.title}: ${describeProgress(runner)}`;
-            if (runner.status === 'crashed' || runner.status === 'failed' || runner.status === 'pending') reject(new Error(task.title));
-            else resolve();
-          };
-          runner.on('change', update);
-          update();
-        }),
+    services.map((service) => ({
+      title: service.title,
+      task: async (_context: unknown, task: { title: string; output: string }) => {
+        let unsubscribe = () => {};
+        try {
+          await new Promise<void>((resolve, reject) => {
+            let settled = false;
+            unsubscribe = service.follow((status, text) => {
+              if (settled) return;
+              task.output = text;
+              if (!hasSettled(status, text)) return;
+              settled = true;
+              task.title = `${service.title}: ${text}`;
+              if (status === 'crashed' || status === 'failed' || status === 'pending') reject(new Error(task.title));
+              else resolve();
+            });
+          });
+        } finally {
+          unsubscribe();
+        }
+      },
     })),
     {
       concurrent: true,
@@ -101,5 +125,16 @@ async function showTaskList(runners: ServiceRunner[], logs: LogMultiplexer, colo
     },
   );
   await list.run().catch(() => undefined);
-  logs.release();
+}
+
+function progressOf(runner: ServiceRunner): ServiceProgress {
+  return {
+    title: runner.spec.title,
+    follow: (listener) => {
+      const update = () => listener(runner.status, describeProgress(runner));
+      runner.on('change', update);
+      update();
+      return () => runner.off('change', update);
+    },
+  };
 }

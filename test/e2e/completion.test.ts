@@ -59,6 +59,7 @@ describe('devsup completion bash', () => {
     expect(complete(project, 'devsup', '_')).toEqual([]);
     expect(complete(project, 'devsup', '--v')).toEqual(['--version']);
     expect(complete(project, 'devsup', 'up', '--re')).toEqual(['--reclaim']);
+    expect(complete(project, 'devsup', 'up', '--det')).toEqual(['--detach']); // not --detached-child
     // Each of the command's own options, short then long, then those every command takes.
     const logsOptions = Object.entries(COMMANDS.logs!.options).flatMap(([name, spec]) => [...(spec.short ? [`-${spec.short}`] : []), `--${name}`]);
     expect(complete(project, 'devsup', 'logs', '-')).toEqual([...logsOptions, '-h', '--help', '--no-color']);

@@ -28,6 +28,7 @@ export interface PortsJson {
   project: string;
   pid: number;
   manifest: string;
+  detached?: boolean;
   services: ServiceJson[];
 }
 
@@ -83,6 +84,8 @@ export class E2ESession {
   private readonly holders = new Set<number>();
   /** The first `up` started in each folder: polling its state stops early once it has exited. */
   private readonly upByDir = new Map<string, CliRun>();
+  /** Folders where a devsup may run in the background (`up -d`, `run --up`): the cleanup stops it. */
+  private readonly background = new Set<string>();
 
   project(files: Record<string, string>): { dir: string; write(name: string, text: string): void } {
     const project = tempProject(files);
@@ -97,6 +100,25 @@ export class E2ESession {
     this.runs.push(run);
     if (!this.upByDir.has(dir)) this.upByDir.set(dir, run);
     return run;
+  }
+
+  /**
+   * `devsup up -d ARGS…` in its own process group; the instance it leaves in the background is
+   * stopped by the cleanup (see expectBackground).
+   */
+  upDetached(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): CliRun {
+    this.expectBackground(dir);
+    const run = startCli(['up', '-d', ...args], dir, env, { detached: true });
+    this.runs.push(run);
+    return run;
+  }
+
+  /**
+   * A devsup may run in the background in `dir` (started through a shell, or by `devsup run --up`):
+   * the cleanup asks it to stop (`devsup down`, bounded), then SIGKILLs whatever still runs there.
+   */
+  expectBackground(dir: string): void {
+    this.background.add(dir);
   }
 
   /**
@@ -188,6 +210,7 @@ export class E2ESession {
   }
 
   async cleanup(): Promise<void> {
+    await Promise.all([...this.background].map((dir) => downQuietly(dir)));
     const victims = new Set([...this.holders, ...(process.platform === 'linux' ? [] : this.pids)]);
     for (const run of this.runs) {
       if (run.child.exitCode !== null || run.child.signalCode !== null) continue;
@@ -214,11 +237,23 @@ export class E2ESession {
     this.pids.clear();
     this.holders.clear();
     this.upByDir.clear();
+    this.background.clear();
+  }
+}
+
+/** `devsup down` in `dir`, given 10 s; a background instance that does not stop is then killed with the rest. */
+async function downQuietly(dir: string): Promise<void> {
+  const down = startCli(['down'], dir);
+  try {
+    await exitWithin(down, 10_000, 'devsup down in the cleanup');
+  } catch {
+    down.child.kill('SIGKILL');
+    await down.exited;
   }
 }
 
 /** Pids whose working folder is inside one of `dirs` (Linux: /proc/PID/cwd); none elsewhere. */
-function processesIn(dirs: string[]): number[] {
+export function processesIn(dirs: string[]): number[] {
   if (dirs.length === 0 || process.platform !== 'linux') return [];
   const pids: number[] = [];
   for (const pid of listPids()) {

@@ -12,15 +12,20 @@ const POLL_MS = 20;
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const folder = instanceFolder(args, io);
+  const pid = await downInstance(folder);
+  if (pid !== undefined) io.stdout.write(`devsup (pid ${pid}) in ${folder} has stopped.\n`);
+  return 0;
+}
+
+/** Stops the instance of the manifest in `folder` and resolves with its pid once it is gone. */
+export async function downInstance(folder: string): Promise<number | undefined> {
   let instance: { pid: number; startTime: string | undefined } | undefined;
   // The instance keeps the connection open until everything has stopped, then closes it as it exits.
   for await (const reply of requestInstance(folder, { type: 'down' })) {
     const { pid } = expectReply(reply, 'stopping', folder);
     instance = { pid, startTime: processStartTime(pid) };
   }
-  if (instance) {
-    while (isSameProcess(instance.pid, instance.startTime)) await sleep(POLL_MS);
-    io.stdout.write(`devsup (pid ${instance.pid}) in ${folder} has stopped.\n`);
-  }
-  return 0;
+  if (!instance) return undefined;
+  while (isSameProcess(instance.pid, instance.startTime)) await sleep(POLL_MS);
+  return instance.pid;
 }

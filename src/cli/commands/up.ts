@@ -20,6 +20,7 @@ import type { ServiceAllocation } from '../../ports/port-types.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
+import { UsageError } from '../../errors.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { claimInstance } from '../claim-instance.js';
 import { listenForKeys } from '../interactive-keys.js';
@@ -33,6 +34,10 @@ import { Teardown } from '../teardown.js';
  * nothing is left to run. Everything set up on the way is undone however it ends (teardown.ts).
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.values.detach === true) return (await import('../up-detached.js')).runDetached(args, io);
+  if (args.values['wait-timeout'] !== undefined) throw new UsageError('--wait-timeout goes with -d (--detach): it bounds the wait for the start-up.');
+  // The background process `up -d` starts (detach.ts): the same flow, with no terminal.
+  const detached = args.values['detached-child'] === true;
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
   const loadOptions = {
     cwd: io.cwd,
@@ -57,10 +62,17 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('close the watchdog', () => watchdog?.close());
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
     teardown.add('remove the signal handlers', stopAllOnSignal(supervisor, warn));
-    const logs = new LogMultiplexer({ bus: supervisor.output, out: io.stdout, color, timestamps: args.values.timestamps === true });
+    // In the background, stdout is .devsup/logs/devsup.log: the services' lines are in their own files already.
+    const logs = new LogMultiplexer({
+      bus: supervisor.output,
+      out: io.stdout,
+      color,
+      notesOnly: detached,
+      timestamps: args.values.timestamps === true,
+    });
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
-    const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun);
+    const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun, detached);
     const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
     const tables = new TableSchedule(supervisor, showTable);
     const state = keepStateWritten(stateFolder, supervisor, report, warn);
