@@ -55,8 +55,8 @@ export interface CommandEntry {
   parse?(args: string[]): ParsedArgs;
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
-  /** Calls startupSettled() itself once its start-up is over; every other command as soon as it is loaded. */
-  settlesOwnStartup?: true;
+  /** Calls restoreV8Defaults() itself when it has hot work (startup-tuning.ts); every other command as soon as it is loaded. */
+  restoresV8Itself?: true;
   /** Imported only when the command runs, so `devsup --help` loads nothing heavy. */
   load(): Promise<{ run: RunCommand }>;
 }

@@ -57,7 +57,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     familiarOptions: Object.fromEntries(
       ['--daemon', '-D'].map((option) => [option, 'To run in the background: `devsup up -d`; `devsup down` stops it.']),
     ),
-    settlesOwnStartup: true,
+    restoresV8Itself: true,
     load: () => import('./commands/up.js'),
   },
   ports: {

@@ -4,7 +4,7 @@ import { DevsupError, UsageError, messageOf } from '../errors.js';
 import type { CliIO, CommandEntry, CommandOptions, OptionSpec, ParsedArgs } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
 import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
-import { startupSettled } from './startup-tuning.js';
+import { restoreV8Defaults } from './startup-tuning.js';
 
 /**
  * The one door out of devsup: runs a command and turns any DevsupError into one paragraph on
@@ -47,7 +47,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
   // `--no-color` is NO_COLOR=1 for this run, so every place that colours (output/color.ts) hears it.
   const runIO = noColor || parsed.values['no-color'] === true ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
   const { run } = await command.load();
-  if (!command.settlesOwnStartup) startupSettled();
+  if (!command.restoresV8Itself) restoreV8Defaults();
   return run(parsed, runIO);
 }
 

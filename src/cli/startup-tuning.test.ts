@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 const TUNING = fileURLToPath(new URL('../../dist/cli/startup-tuning.js', import.meta.url));
 
 /**
- * Whether V8 optimizes a hot function before and after startupSettled(), in a node of its own
+ * Whether V8 optimizes a hot function before and after restoreV8Defaults(), in a node of its own
  * (V8's flags are per process). Bit 4 of %GetOptimizationStatus is "optimized".
  */
 function optimizedBeforeAndAfter(nodeArgs: string[] = []): [boolean, boolean] {
   const script = `
-    const { tuneForStartup, startupSettled } = await import(${JSON.stringify(TUNING)});
+    const { tuneForStartup, restoreV8Defaults } = await import(${JSON.stringify(TUNING)});
     tuneForStartup();
     const optimized = () => {
       const hot = new Function('x', 'return x * 2 + 1');
@@ -21,7 +21,7 @@ function optimizedBeforeAndAfter(nodeArgs: string[] = []): [boolean, boolean] {
       return (%GetOptimizationStatus(hot) & 16) !== 0;
     };
     const before = optimized();
-    startupSettled();
+    restoreV8Defaults();
     console.log(JSON.stringify([before, optimized()]));`;
   const output = execFileSync(process.execPath, ['--allow-natives-syntax', ...nodeArgs, '--input-type=module', '-e', script], { encoding: 'utf8' });
   return JSON.parse(output) as [boolean, boolean];

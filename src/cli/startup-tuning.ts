@@ -5,8 +5,8 @@ import v8 from 'node:v8';
  * first size. Start-up code runs once: optimizing it takes a core from the services starting beside
  * it, and the optimized code, the compiler's own pages and a grown young generation then stay
  * resident while devsup idles (`up` with 10 services idled at 59 MB without this, 53 MB with it).
- * `startupSettled` gives V8 its defaults back: from then on hot paths (a flood of log lines) are
- * optimized as usual. It must run before anything the services' output goes through gets hot.
+ * `restoreV8Defaults` gives V8 its defaults back: `up` calls it once the services' output gets busy,
+ * every other command once it is loaded; from then on hot paths are optimized as usual.
  *
  * Flags the user chose (NODE_OPTIONS, node's own arguments) are left alone. Each flag below exists
  * in the V8 of every Node.js devsup supports.
@@ -17,7 +17,7 @@ export function tuneForStartup(): void {
   for (const { during } of tuned) v8.setFlagsFromString(during);
 }
 
-export function startupSettled(): void {
+export function restoreV8Defaults(): void {
   for (const { after } of tuned.splice(0)) v8.setFlagsFromString(after);
 }
 

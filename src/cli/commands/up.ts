@@ -19,13 +19,15 @@ import { releaseLeases, startLeasing } from '../../ports/port-lease.js';
 import type { ServiceAllocation } from '../../ports/port-types.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
+import type { LineBatch } from '../../supervisor/line-splitter.js';
+import type { OutputBus } from '../../supervisor/output-bus.js';
 import { startWatchdog } from '../../supervisor/watchdog.js';
 import { UsageError } from '../../errors.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { claimInstance } from '../claim-instance.js';
 import { listenForKeys } from '../interactive-keys.js';
 import { selectServices } from '../service-args.js';
-import { startupSettled } from '../startup-tuning.js';
+import { restoreV8Defaults } from '../startup-tuning.js';
 import { stopAllOnSignal } from '../stop-on-signal.js';
 import { Teardown } from '../teardown.js';
 
@@ -93,9 +95,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     supervisor.on('portChanged', tables.showWhenSettled);
     const startup = showStartup(supervisor, logs, io.stdout, selected, color);
     supervisor.start(selected);
-    // A service slow to get ready must not keep a chatty one's log stream unoptimized for long.
-    const settleAnyway = setTimeout(startupSettled, STARTUP_TUNING_MAX_MS);
-    teardown.add('stop waiting for start-up', () => clearTimeout(settleAnyway));
+    optimizeOnceOutputIsBusy(supervisor.output);
     if (selected.length === 0)
       warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
     // The rest of the bookkeeping comes once the first spawns are under way: no service needs it to start.
@@ -117,8 +117,6 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('stop watching the state folder', () => stateKeeper.close());
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
-    startupSettled();
-    clearTimeout(settleAnyway);
     const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
     teardown.add('give the terminal back', () => keys.stop());
     // After start-up, so watching (and loading its modules) costs the starting services nothing.
@@ -135,8 +133,25 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
 }
 
-/** How long V8 runs start-up tuned at most (startup-tuning.ts), however long the services take to get ready. */
-const STARTUP_TUNING_MAX_MS = 2_000;
+/** How much output the services relay before V8 optimizes again (startup-tuning.ts): a few thousand lines. */
+const BUSY_OUTPUT_BYTES = 256 * 1024;
+
+/**
+ * V8 gets its defaults back once the services' output is busy: that stream is the one hot path of
+ * a running devsup. Until then (and a stack that logs little never gets there) devsup idles without
+ * the optimizer's code and pages: switched on when start-up ended, it optimized what start-up had
+ * made hot and took 3 MB more while idle.
+ */
+function optimizeOnceOutputIsBusy(bus: OutputBus): void {
+  let relayed = 0;
+  const count = (_service: string, batch: LineBatch) => {
+    relayed += batch.consumed;
+    if (relayed < BUSY_OUTPUT_BYTES) return;
+    bus.off('lines', count);
+    restoreV8Defaults();
+  };
+  bus.on('lines', count);
+}
 
 /** Every service's ports, leased to this instance until it ends; each fallback said with its reason. */
 async function allocateAndExplain(
