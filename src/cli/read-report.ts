@@ -5,11 +5,12 @@ import type { PortsReport } from '../output/ports-report.js';
 /**
  * The running instance's report, asked through its socket (always current). When the socket does
  * not answer but `.devsup/state.json` names a live instance (one that could not open a socket, is
- * between start-up steps, or is on its way out), that file's copy, at most 50 ms old, serves instead.
+ * between start-up steps, or is on its way out), that file's copy, at most 50 ms old, serves instead
+ * (without `usage`: CPU and memory are read only when asked, from the socket).
  */
-export async function readReport(folder: string): Promise<PortsReport> {
+export async function readReport(folder: string, options: { usage?: true } = {}): Promise<PortsReport> {
   try {
-    return (await requestOnce(folder, { type: 'ports' }, 'report')).report;
+    return (await requestOnce(folder, { type: 'ports', ...options }, 'report')).report;
   } catch (error) {
     if (!(error instanceof NoInstanceError || error instanceof NoAnswerError)) throw error;
   }

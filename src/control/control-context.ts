@@ -1,5 +1,6 @@
 import type { LogRing } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
+import type { UsageSampler } from '../ports/process-usage.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 /** What the control requests' handlers may use of the running instance. */
@@ -7,6 +8,8 @@ export interface ControlContext {
   supervisor: Supervisor;
   report(): PortsReport;
   ring: LogRing;
+  /** CPU and memory of the services' process trees, read only when a request asks. */
+  usage: UsageSampler;
   /** The state folder, whose logs/ hold what the ring no longer does. */
   logFolder: string;
   /** Resolves once those files hold everything printed so far (read them in the same tick). */

@@ -1,4 +1,5 @@
 import { didYouMean } from '../manifest/suggest.js';
+import type { PortsReport } from '../output/ports-report.js';
 import { refreshHolders } from '../output/refresh-holders.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -26,9 +27,11 @@ async function serve(request: Request, connection: Connection, context: ControlC
     return connection.end();
   }
   switch (request.type) {
-    case 'ports':
-      connection.send({ type: 'report', report: await refreshHolders(context.report()) });
+    case 'ports': {
+      const report = await refreshHolders(context.report());
+      connection.send({ type: 'report', report: request.usage === true ? await withUsage(report, context) : report });
       return connection.end();
+    }
     case 'start':
     case 'stop':
     case 'restart': {
@@ -52,6 +55,19 @@ async function serve(request: Request, connection: Connection, context: ControlC
       await context.supervisor.shutdown();
       return;
   }
+}
+
+/** The report with each running service's CPU %, memory and run start (`ports --json`, `devsup ui`). */
+async function withUsage(report: PortsReport, context: ControlContext): Promise<PortsReport> {
+  const runners = context.supervisor.runners;
+  const roots = report.services.flatMap((service) => (service.pid === null ? [] : [service.pid]));
+  const usage = await context.usage.sample(roots);
+  const services = report.services.map((service) => {
+    const tree = service.pid === null ? undefined : usage.get(service.pid);
+    const startedAt = runners.get(service.service)?.startedAt ?? null;
+    return { ...service, ...tree, ...(startedAt !== null && { startedAt }) };
+  });
+  return { ...report, services };
 }
 
 async function act(action: ActionType, service: string, supervisor: Supervisor, preferred: boolean): Promise<string> {

@@ -1,5 +1,6 @@
 import type { LogRing } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
+import { UsageSampler } from '../ports/process-usage.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { handleRequests } from './control-handlers.js';
 import { listenForControl } from './control-server.js';
@@ -35,6 +36,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     supervisor,
     report: options.report,
     ring: options.ring,
+    usage: new UsageSampler(),
     logFolder: stateFolder,
     flushLogFiles: options.flushLogFiles,
     warn: options.warn,

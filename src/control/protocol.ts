@@ -14,7 +14,8 @@ export const PROTOCOL_VERSION = 1;
 // client whose request asked for it.
 
 export type Request =
-  | { type: 'ports' }
+  /** `usage`: each running service's CPU % and memory (its whole process tree) and the time its run started. */
+  | { type: 'ports'; usage?: true }
   | { type: 'start' | 'stop'; services: string[] }
   /** `preferred`: move each service back to its preferred ports when they are free. */
   | { type: 'restart'; services: string[]; preferred?: boolean }
@@ -155,6 +156,7 @@ export function parseRequest(value: unknown): Request | string {
   const names = Array.isArray(services) && services.every((name) => typeof name === 'string') ? services : undefined;
   switch (body.type) {
     case 'ports':
+      return body.usage === true ? { type: 'ports', usage: true } : { type: 'ports' };
     case 'down':
       return { type: body.type };
     case 'start':

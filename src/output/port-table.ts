@@ -82,6 +82,9 @@ export function renderPortsJson(report: PortsReport): string {
       note: s.note,
       lastRun: s.lastRun,
       lastRunPort: s.lastRunPort,
+      cpuPercent: s.cpuPercent,
+      rssBytes: s.rssBytes,
+      startedAt: s.startedAt,
     })),
   };
   return JSON.stringify(ordered, null, 2);

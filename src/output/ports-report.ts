@@ -31,6 +31,9 @@ export interface ServiceReport {
   note?: string; // extra: why `port` differs from `preferred` when no holder is known (forbidden, leased, ephemeral, TIME_WAIT)
   lastRun?: 'same' | 'new'; // extra: whether `port` is the one this service had last run; absent on a first run
   lastRunPort?: number; // extra: last run's port, when it was another one
+  cpuPercent?: number; // extra, asked for (`ports --json`, `ui`): the process tree's CPU use, in % of one core
+  rssBytes?: number; // extra, asked for: the process tree's resident memory
+  startedAt?: number; // extra, asked for: when the current run started, ms since the epoch
 }
 
 /** Who held the preferred port when the service got its port, and (extra) what is true of it now. */

@@ -103,6 +103,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     return this.run?.pid ?? null;
   }
 
+  /** When the current run was spawned (ms since the epoch); null between runs. */
+  get startedAt(): number | null {
+    return this.run?.startedAt ?? null;
+  }
+
   get ports(): PortAssignment[] {
     return this.servicePorts.all;
   }

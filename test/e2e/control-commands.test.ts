@@ -45,9 +45,25 @@ async function startInstance(): Promise<{ dir: string; port: number; up: ReturnT
 
 const service = (report: PortsJson, key: string) => report.services.find((entry) => entry.service === key)!;
 
+const USAGE_FIELDS = ['cpuPercent', 'rssBytes', 'startedAt'];
+
+/** The report without the fields that change from one reading to the next (CPU, memory). */
+function withoutUsage(report: PortsJson): PortsJson {
+  const services = report.services.map((entry) => Object.fromEntries(Object.entries(entry).filter(([key]) => !USAGE_FIELDS.includes(key))));
+  return { ...report, services: services as PortsJson['services'] };
+}
+
 describe('commands on a running instance', () => {
   it('ports --json (and ps --json) answer through the socket in exactly the documented shape, field by field', async () => {
-    const { dir, port, up, report } = await startInstance();
+    const { dir, port, up, report: withUsageFields } = await startInstance();
+    // Each running service's tree: its CPU and memory, and when its run started; none for a stopped one.
+    for (const key of ['web', 'worker']) {
+      expect(service(withUsageFields, key)).toMatchObject({ cpuPercent: expect.any(Number), startedAt: expect.any(Number) });
+      expect(service(withUsageFields, key).rssBytes).toBeGreaterThan(1024 * 1024);
+      expect(Object.keys(service(withUsageFields, key)).slice(-3)).toEqual(USAGE_FIELDS);
+    }
+    expect(Object.keys(service(withUsageFields, 'extra'))).not.toContain('cpuPercent');
+    const report = withoutUsage(withUsageFields);
     expect(Object.keys(report)).toEqual(['project', 'pid', 'manifest', 'services']);
     expect(report).toMatchObject({ project: 'control', pid: up.child.pid, manifest: 'services.yaml' });
     for (const entry of report.services) expect(Object.keys(entry).slice(0, FIELDS.length)).toEqual(FIELDS);
@@ -76,7 +92,7 @@ describe('commands on a running instance', () => {
     expect(service(report, 'extra')).toMatchObject({ port: port + 1, preferred: port + 1, status: 'stopped', pid: null });
     const ps = await runCli(['ps', '--json'], dir);
     expect(ps.code).toBe(0);
-    expect(JSON.parse(ps.stdout)).toEqual(report);
+    expect(withoutUsage(JSON.parse(ps.stdout) as PortsJson)).toEqual(report);
     // The table from the same report.
     const table = await runCli(['ports'], dir);
     expect(table.stdout).toMatch(
