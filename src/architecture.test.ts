@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The layers of src/README.md: a module imports from its own folder and from the layers below it,
- * never above (`cli → control → output → supervisor → ports → manifest → errors, secrets, files`),
+ * never above (`cli → ui → control → output → supervisor → ports → manifest → errors, secrets, files`),
  * and no import cycle exists anywhere, type-only imports included.
  */
 const SRC = path.dirname(fileURLToPath(import.meta.url));
-const LAYERS = ['base', 'manifest', 'ports', 'supervisor', 'output', 'control', 'cli'];
+const LAYERS = ['base', 'manifest', 'ports', 'supervisor', 'output', 'control', 'ui', 'cli'];
 
 function layerOf(file: string): string {
   const [top] = path.relative(SRC, file).split(path.sep);

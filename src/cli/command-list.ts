@@ -46,12 +46,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
         description: 'with -d: exit 1 if the services are not ready by then, e.g. 60s or 2m (they keep starting); default: until they settle',
       },
       'detached-child': { type: 'boolean', hidden: true, description: 'what -d runs in the background; not for typing' },
+      ui: { type: 'boolean', description: 'open `devsup ui` on the stack at once; q or Ctrl-C there stops it, as Ctrl-C stops `up`' },
     },
     examples: [
       { run: 'devsup up', does: 'start every service; Ctrl-C stops them all' },
       { run: 'devsup up api', does: 'start api and what it depends on' },
       { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
       { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
+      { run: 'devsup up --ui', does: 'start every service and watch them in the terminal view; q stops them all' },
     ],
     arguments: 'services',
     familiarOptions: Object.fromEntries(
@@ -160,6 +162,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
     ],
     arguments: 'services',
     load: () => import('./commands/attach.js'),
+  },
+  ui: {
+    summary: "a full-screen view of the running instance: each service's status, port, CPU and memory; its logs, searchable; its keys",
+    usage: 'devsup ui [-f FILE]',
+    options: { ...manifestOption },
+    examples: [
+      { run: 'devsup ui', does: 'watch and drive the devsup up of this folder; q closes the view, the services keep running' },
+      { run: 'devsup ui -f staging.yaml', does: 'the view of the instance of another manifest (`devsup up --ui` starts a stack with its view)' },
+    ],
+    load: () => import('./commands/ui.js'),
   },
   wait: {
     summary: 'exit 0 once the services are ready; 1 on timeout or if one crashed (waits for `up` to start, too)',

@@ -77,6 +77,12 @@ export async function startInBackground(
   io: CliIO,
   options: Parameters<typeof awaitStartup>[3],
 ): Promise<BackgroundStart> {
+  const instance = await launchInstance(manifest, upArgs, io);
+  return { instance, outcome: await awaitStartup(manifest.dir, services, instance, options) };
+}
+
+/** Refuses when an instance already runs (or a service would write devsup.log), else launches one in the background. */
+export async function launchInstance(manifest: Manifest, upArgs: string[], io: CliIO): Promise<BackgroundInstance> {
   if (manifest.services.some((service) => service.key === DEVSUP_SERVICE_CLASH)) {
     throw new DevsupError(
       `a service named "${DEVSUP_SERVICE_CLASH}" would write its log to .devsup/logs/${DEVSUP_LOG}, where devsup in the background writes its own messages.`,
@@ -87,8 +93,7 @@ export async function startInBackground(
   // Told here, before anything is made; a race for the lock is still caught by the instance itself.
   const live = readLiveState(manifest.dir);
   if (live) throw new InstanceRunningError(live.pid, manifest.file, live.detached === true);
-  const instance = await launchInBackground(manifest.dir, upArgs, io);
-  return { instance, outcome: await awaitStartup(manifest.dir, services, instance, options) };
+  return launchInBackground(manifest.dir, upArgs, io);
 }
 
 /** `--wait-timeout 60s` in ms; undefined: wait until the services settle. */
@@ -100,7 +105,7 @@ export function parseWaitTimeout(value: string | undefined): number | undefined 
 }
 
 /** `up`'s options for the background instance, as the user gave them (it starts in the same folder, so a relative -f means the same). */
-function backgroundArgs(args: ParsedArgs): string[] {
+export function backgroundArgs(args: ParsedArgs): string[] {
   const file = args.values.file as string | undefined;
   const ports = (args.values.port as string[] | undefined) ?? [];
   const basePort = args.values['base-port'] as string | undefined;

@@ -124,7 +124,7 @@ function isDisplaced(service: ServiceReport): boolean {
 }
 
 /** Why a service did not get its preferred port, or undefined when it did. */
-function explainDisplacement(service: ServiceReport): string | undefined {
+export function explainDisplacement(service: ServiceReport): string | undefined {
   if (!isDisplaced(service)) return undefined;
   const preferred = service.preferred;
   if (service.holder?.pid != null) {

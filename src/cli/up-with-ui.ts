@@ -1,0 +1,39 @@
+import { loadManifest } from '../manifest/load-manifest.js';
+import { shouldColor } from '../output/color.js';
+import { shownPath } from '../files/safe-files.js';
+import { awaitStartup } from './await-startup.js';
+import type { CliIO, ParsedArgs } from './cli-types.js';
+import { selectServices } from './service-args.js';
+import { backgroundArgs, launchInstance } from './up-detached.js';
+
+/**
+ * `devsup up --ui`: the stack, with `devsup ui` on it from the start. The instance runs as `up -d`
+ * runs it (its own process, its messages in .devsup/logs/devsup.log), so the view's drawing never
+ * slows the services' output; the view is its client. q, Ctrl-C, or the terminal closing stop the
+ * stack as Ctrl-C stops `up`, and this command returns once the instance is gone, with its exit code.
+ */
+export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
+  const { checkTerminal, runUi } = await import('../ui/run-ui.js');
+  checkTerminal(io, process.stdin, 'devsup up --ui');
+  const manifest = await loadManifest({
+    cwd: io.cwd,
+    file: args.values.file as string | undefined,
+    portOverrides: args.values.port as string[] | undefined,
+    basePort: args.values['base-port'] as string | undefined,
+    note: (message) => io.stderr.write(`devsup: ${message}\n`),
+    env: io.env,
+  });
+  selectServices(manifest, args.positionals); // an unknown service is refused here, before anything starts
+  const instance = await launchInstance(manifest, backgroundArgs(args), io);
+  // The control socket answering (no service waited for), or the instance ending first (a lock conflict).
+  const started = await awaitStartup(manifest.dir, [], instance, { onProgress: () => undefined });
+  if (started.kind === 'ended') {
+    io.stderr.write(instance.messages());
+    io.stderr.write(`devsup: its messages are in ${shownPath(instance.logFile)}.\n`);
+    return started.exitCode;
+  }
+  await runUi({ folder: manifest.dir, mode: 'up', color: shouldColor(io.stdout, io.env), input: process.stdin, output: io.stdout });
+  const exitCode = await instance.awaitExit();
+  io.stderr.write(`devsup: every service has stopped.\n`);
+  return exitCode;
+}

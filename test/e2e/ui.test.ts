@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { PtySession } from '../helpers/pty-session.js';
+import { runCli } from '../helpers/run-cli.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
+
+const session = new E2ESession();
+const ptys: PtySession[] = [];
+afterEach(async () => {
+  ptys.forEach((pty) => pty.kill());
+  await Promise.all(ptys.map((pty) => pty.exited));
+  ptys.length = 0;
+  await session.cleanup();
+});
+
+/** api and worker, each saying its name with a count five times a second. */
+function twoServices(): string {
+  return [
+    'project: uitest',
+    'services:',
+    '  api:',
+    `    command: ${fixtureArgv('say-every.mjs', 'api-says', 200)}`,
+    '    ready: none',
+    '  worker:',
+    `    command: ${fixtureArgv('say-every.mjs', 'worker-says', 200)}`,
+    '    ready: none',
+    '',
+  ].join('\n');
+}
+
+function openPty(args: string[], dir: string, options: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {}): PtySession {
+  const pty = new PtySession(args, dir, options);
+  ptys.push(pty);
+  return pty;
+}
+
+describe('devsup ui', () => {
+  it('shows the services, one service alone once selected, searches, restarts; q leaves the stack running', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.up(dir);
+    const before = await session.waitForPorts(dir, 'both running', (report) => report.services.every((service) => service.status === 'running'));
+    const ui = openPty(['ui'], dir);
+    await ui.waitForScreen(
+      'the list and merged logs',
+      (text) => /api +running/.test(text) && /worker +running/.test(text) && text.includes('worker | worker-says'),
+    );
+    expect(ui.screenText()).toContain('q closes the view; the services keep running');
+    // CPU and memory of each tree arrive with the first report.
+    await ui.waitForScreen('memory shown', (text) => /api +running .*\d+(\.\d)?M/.test(text));
+
+    ui.press('j'); // worker: its lines alone
+    await ui.waitForScreen('worker alone', (text) => /── worker/.test(text) && /^worker-says \d+$/m.test(text) && !text.includes('api-says '));
+
+    await ui.waitForScreen('worker has said 5', (text) => /^worker-says 5$/m.test(text));
+    ui.press('/worker-says 3\r');
+    const found = await ui.waitForScreen('a match', (text) => /search "worker-says 3"/.test(text));
+    const row = found.split('\n').findIndex((line) => /^worker-says 3\d*$/.test(line));
+    expect(row, found).toBeGreaterThan(0);
+    expect(ui.isHighlighted(row, 0)).toBe(true);
+    expect(ui.isHighlighted(row, 'worker-says 3'.length + 2)).toBe(false);
+
+    const workerPid = before.services.find((service) => service.service === 'worker')!.pid!;
+    ui.press('\x1b'); // clears the search
+    ui.press('r');
+    await ui.waitForScreen('restarted', (text) => text.includes('worker: restarted'));
+    const after = await session.waitForPorts(dir, 'worker running again', (report) => {
+      const worker = report.services.find((service) => service.service === 'worker')!;
+      return worker.status === 'running' && worker.pid !== workerPid;
+    });
+    expect(after.services.find((service) => service.service === 'api')!.pid).toBe(before.services[0]!.pid);
+
+    ui.press('q');
+    expect(await ui.exited).toBe(0);
+    expect(ui.output).toContain('keeps running');
+    expect(ui.output.endsWith('\x1b[?1049l') || ui.output.includes('\x1b[?1049l')).toBe(true);
+    const still = await runCli(['ports', '--json'], dir);
+    expect(still.code).toBe(0);
+    expect(isAlive(after.services[0]!.pid!)).toBe(true);
+  });
+
+  it('says when the terminal is too small, and draws again once it is large enough', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.up(dir);
+    await session.waitForPorts(dir, 'both running', (report) => report.services.every((service) => service.status === 'running'));
+    const ui = openPty(['ui'], dir);
+    await ui.waitForScreen('the list', (text) => /worker +running/.test(text));
+    ui.resize(60, 15);
+    await ui.waitForScreen('too small', (text) => text.includes('at least 80×20') && text.includes('60×15') && !text.includes('RST'));
+    ui.resize(100, 30);
+    await ui.waitForScreen('drawn again', (text) => /worker +running/.test(text));
+  });
+
+  it('refuses a stdout that is not a terminal, exit 2', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    const result = await runCli(['ui'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('`devsup ui` draws a full-screen view on a terminal, but its output is not a terminal');
+    const up = await runCli(['up', '--ui'], dir);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain('`devsup up --ui` draws a full-screen view');
+  });
+
+  it('says how to start an instance when none runs', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    const ui = openPty(['ui'], dir);
+    expect(await ui.exited).toBe(1);
+    expect(ui.output).toContain('nothing to show');
+    expect(ui.output).toContain('devsup up --ui');
+  });
+});
+
+describe('devsup up --ui', () => {
+  it('starts the stack with the view; q stops every service and leaves no process', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.expectBackground(dir);
+    const ui = openPty(['up', '--ui'], dir);
+    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
+    expect(ui.screenText()).toContain('q stops every service');
+    const report = await session.portsJson(dir);
+    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    ui.press('q');
+    expect(await ui.exited).toBe(0);
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
+    expect((await runCli(['ports'], dir)).code).toBe(1);
+  });
+});
