@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { PortsReport, ServiceReport } from '../output/ports-report.js';
+import { decodeKeys } from './decode-keys.js';
+import { formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
+
+const NOW = 1_000_000;
+
+function service(key: string, fields: Partial<ServiceReport> = {}): ServiceReport {
+  return {
+    service: key,
+    title: key,
+    port: null,
+    ports: {},
+    preferred: null,
+    status: 'running',
+    pid: 100,
+    restarts: 0,
+    url: null,
+    startedAt: NOW - 65_000,
+    cpuPercent: 12.5,
+    rssBytes: 30 * 1024 * 1024,
+    ...fields,
+  };
+}
+
+function report(services: ServiceReport[]): PortsReport {
+  return { project: 'shop', pid: 42, manifest: 'services.yaml', services };
+}
+
+function viewWith(services: ServiceReport[], mode: 'ui' | 'up' = 'ui'): UiView {
+  const view = new UiView({ mode, color: false, now: () => NOW });
+  view.setReport(report(services));
+  return view;
+}
+
+/** Keys as a terminal sends them, and the commands they gave. */
+function type(view: UiView, keys: string): UiCommand[] {
+  return decodeKeys(keys).flatMap((key) => view.press(key));
+}
+
+const screen = (view: UiView, width = 100, height = 30) => view.render(width, height);
+const titleRow = (rows: string[]) => rows.findIndex((row) => row.startsWith('── '));
+/** The log pane's rows: between the pane's title and the footer. */
+const logRows = (rows: string[]) => rows.slice(titleRow(rows) + 1, -1).map((row) => row.trimEnd());
+const paneTitle = (rows: string[]) => rows[titleRow(rows)]!;
+const infoLine = (rows: string[]) => rows[titleRow(rows) - 1]!;
+
+describe('UiView', () => {
+  it('draws rows exactly as wide as the screen: header, list, info, pane title, logs, footer', () => {
+    const view = viewWith([service('api', { port: 8081, preferred: 8080, holder: { pid: 7, command: 'nginx' } }), service('db')]);
+    view.addLines([{ service: 'api', text: 'hello' }]);
+    const rows = screen(view);
+    expect(rows).toHaveLength(30);
+    for (const row of rows) expect(row.length).toBe(100);
+    expect(rows[0]).toContain('devsup ui · shop · 2 services · devsup pid 42');
+    expect(rows[0]).toContain('q closes the view; the services keep running');
+    expect(rows[2]).toMatch(/^▶ api +running +8081! +0 +1m05s +12\.5 +30\.0M$/);
+    expect(rows[4]).toContain('api: pid 100 · ! 8080 is held by pid 7: nginx');
+    expect(rows[5]).toMatch(/^── all services · following/);
+    expect(rows[6]).toMatch(/^api \| hello +$/);
+    expect(rows.at(-1)).toContain('r restart');
+  });
+
+  it('selecting a service shows its lines alone; a shows all again', () => {
+    const view = viewWith([service('api'), service('db')]);
+    view.addLines([
+      { service: 'api', text: 'from api' },
+      { service: 'db', text: 'from db' },
+    ]);
+    type(view, 'j');
+    expect(view.selectedService).toBe('db');
+    expect(logRows(screen(view)).filter(Boolean)).toEqual(['from db']);
+    type(view, 'a');
+    expect(logRows(screen(view)).filter(Boolean)).toEqual(['api | from api', 'db  | from db']);
+  });
+
+  it('r, s and q become commands; s starts a stopped service', () => {
+    const view = viewWith([service('api'), service('db', { status: 'stopped', pid: null })]);
+    expect(type(view, 'r')).toEqual([{ kind: 'restart', service: 'api' }]);
+    expect(type(view, 's')).toEqual([{ kind: 'stop', service: 'api' }]);
+    expect(type(view, '\x1b[Bs')).toEqual([{ kind: 'start', service: 'db' }]);
+    expect(type(view, 'q')).toEqual([{ kind: 'quit' }]);
+    expect(type(view, '\x03')).toEqual([{ kind: 'quit' }]);
+  });
+
+  it('scrolls back through 10,000 lines of a service, holds still while new ones come, and follows again', () => {
+    const view = viewWith([service('api')]);
+    view.addLines(Array.from({ length: 12_000 }, (_, n) => ({ service: 'api', text: `line ${n}` })));
+    type(view, 'j'); // api alone
+    expect(logRows(screen(view)).at(-1)).toBe('line 11999');
+    type(view, '\x1b[H'); // Home: the oldest line kept
+    expect(logRows(screen(view))[0]).toBe('line 2000');
+    view.addLines([{ service: 'api', text: 'line 12000' }]);
+    // The oldest line fell out of the ring: the view shows the oldest kept, still not following.
+    expect(logRows(screen(view))[0]).toBe('line 2001');
+    expect(paneTitle(screen(view))).toContain('held (f follows)');
+    type(view, '\x1b[6~'); // PgDn
+    expect(logRows(screen(view))[0]).toBe(`line ${2001 + 22}`);
+    type(view, '\x1b[F'); // End
+    expect(logRows(screen(view)).at(-1)).toBe('line 12000');
+    expect(paneTitle(screen(view))).toContain('following');
+  });
+
+  it('/ searches back from the newest line, highlights the match, n and N move between matches', () => {
+    const view = viewWith([service('api')]);
+    view.addLines(Array.from({ length: 100 }, (_, n) => ({ service: 'api', text: n % 30 === 0 ? `Error number ${n}` : `ok ${n}` })));
+    type(view, 'j/error\r');
+    let rows = screen(view);
+    expect(paneTitle(rows)).toContain('search "error"');
+    const match = rows.findIndex((row) => row.includes('number 90'));
+    expect(rows[match]).toBe(`\x1b[7mError\x1b[27m number 90${' '.repeat(100 - 'Error number 90'.length)}`);
+    type(view, 'n');
+    rows = screen(view);
+    expect(rows.some((row) => row.includes('number 60'))).toBe(true);
+    expect(rows.some((row) => row.includes('number 90'))).toBe(false);
+    type(view, 'nnn');
+    expect(infoLine(screen(view))).toContain('no older line matches "error"');
+    type(view, 'N');
+    expect(screen(view).some((row) => row.includes('number 30'))).toBe(true);
+    type(view, '/Error 9\r'); // a capital letter: case matters
+    expect(infoLine(screen(view))).toContain('no line matches "Error 9"');
+  });
+
+  it('shows the help and the port table in the pane until Esc or q', () => {
+    const view = viewWith([service('api')]);
+    type(view, '?');
+    expect(screen(view).join('\n')).toContain('n older match, N newer');
+    expect(type(view, 'q')).toEqual([]);
+    type(view, 't');
+    expect(screen(view).join('\n')).toMatch(/SERVICE +PORT +PREFERRED +STATUS/);
+    type(view, '\x1b');
+    expect(paneTitle(screen(view))).toContain('all services');
+  });
+
+  it('a click on a row selects that service', () => {
+    const view = viewWith([service('api'), service('db'), service('web')]);
+    screen(view);
+    type(view, '\x1b[<0;5;5M'); // row 5: the third service
+    expect(view.selectedService).toBe('web');
+  });
+
+  it('says the terminal is too small instead of drawing', () => {
+    const rows = viewWith([service('api')]).render(60, 15);
+    expect(rows).toHaveLength(15);
+    expect(rows.join(' ').replace(/\s+/g, ' ')).toContain('devsup ui needs a terminal of at least 80×20; this one is 60×15.');
+  });
+
+  it('in up --ui, says q stops everything', () => {
+    expect(screen(viewWith([service('api')], 'up'))[0]).toContain('q stops every service');
+  });
+});
+
+describe('formats', () => {
+  it('uptime and memory, short', () => {
+    expect([5_000, 192_000, 7_500_000, 300_000_000].map(formatUptime)).toEqual(['5s', '3m12s', '2h05m', '3d11h']);
+    expect([512 * 1024, 12.3 * 1024 * 1024, 300 * 1024 * 1024, 1.5 * 1024 ** 3].map(formatBytes)).toEqual(['512K', '12.3M', '300M', '1.5G']);
+  });
+});
