@@ -1,3 +1,4 @@
+import { requestOnce } from '../control/control-client.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { shouldColor } from '../output/color.js';
 import { shownPath } from '../files/safe-files.js';
@@ -32,8 +33,23 @@ export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
     io.stderr.write(`devsup: its messages are in ${shownPath(instance.logFile)}.\n`);
     return started.exitCode;
   }
-  await runUi({ folder: manifest.dir, mode: 'up', color: shouldColor(io.stdout, io.env), input: process.stdin, output: io.stdout });
+  try {
+    await runUi({ folder: manifest.dir, mode: 'up', color: shouldColor(io.stdout, io.env), input: process.stdin, output: io.stdout });
+  } catch (error) {
+    // The view failed: the stack it started must not stay behind in the background.
+    await stopInstance(manifest.dir);
+    throw error;
+  }
   const exitCode = await instance.awaitExit();
   io.stderr.write(`devsup: every service has stopped.\n`);
   return exitCode;
+}
+
+/** Asks the instance to stop, as `devsup down` does, without waiting for it; it may be gone already. */
+async function stopInstance(folder: string): Promise<void> {
+  try {
+    await requestOnce(folder, { type: 'down' }, 'stopping');
+  } catch {
+    // Gone already, or going.
+  }
 }

@@ -8,8 +8,8 @@ export interface ControlContext {
   supervisor: Supervisor;
   report(): PortsReport;
   ring: LogRing;
-  /** CPU and memory of the services' process trees, read only when a request asks. */
-  usage: UsageSampler;
+  /** CPU and memory of the services' process trees, read only when a request asks (its module loaded then too). */
+  usage(): Promise<UsageSampler>;
   /** The state folder, whose logs/ hold what the ring no longer does. */
   logFolder: string;
   /** Resolves once those files hold everything printed so far (read them in the same tick). */

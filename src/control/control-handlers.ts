@@ -61,7 +61,7 @@ async function serve(request: Request, connection: Connection, context: ControlC
 async function withUsage(report: PortsReport, context: ControlContext): Promise<PortsReport> {
   const runners = context.supervisor.runners;
   const roots = report.services.flatMap((service) => (service.pid === null ? [] : [service.pid]));
-  const usage = await context.usage.sample(roots);
+  const usage = await (await context.usage()).sample(roots);
   const services = report.services.map((service) => {
     const tree = service.pid === null ? undefined : usage.get(service.pid);
     const startedAt = runners.get(service.service)?.startedAt ?? null;

@@ -1,6 +1,6 @@
 import type { LogRing } from '../output/log-ring.js';
 import type { PortsReport } from '../output/ports-report.js';
-import { UsageSampler } from '../ports/process-usage.js';
+import type { UsageSampler } from '../ports/process-usage.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { handleRequests } from './control-handlers.js';
 import { listenForControl } from './control-server.js';
@@ -30,13 +30,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { stateFolder, supervisor } = options;
   // One subscription for every waiting client, however many there are.
   const changeListeners = new Set<() => void>();
+  // Loaded on the first request that asks for CPU and memory: `up` itself never needs the module.
+  let sampler: Promise<UsageSampler> | undefined;
   const onSupervisorChange = () => changeListeners.forEach((listener) => listener());
   supervisor.on('change', onSupervisorChange);
   const context = {
     supervisor,
     report: options.report,
     ring: options.ring,
-    usage: new UsageSampler(),
+    usage: () => (sampler ??= import('../ports/process-usage.js').then((module) => new module.UsageSampler())),
     logFolder: stateFolder,
     flushLogFiles: options.flushLogFiles,
     warn: options.warn,

@@ -79,9 +79,18 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
     drawNow();
   };
   const onSignal = () => act({ kind: 'quit' });
+  // The terminal went away (closed, hung up): nothing more can be drawn, but `up --ui` must still stop the stack.
+  const onOutputError = () => {
+    screen.detach();
+    act({ kind: 'quit' });
+  };
   const restoreTerminal = () => {
     screen.close();
-    input.setRawMode(false);
+    try {
+      input.setRawMode(false);
+    } catch {
+      // A terminal that has gone away has no mode to restore.
+    }
   };
 
   input.setRawMode(true);
@@ -89,6 +98,7 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
   input.on('data', onKeys);
   input.resume();
   output.on('resize', onResize);
+  output.on('error', onOutputError);
   QUIT_SIGNALS.forEach((signal) => process.on(signal, onSignal));
   // Should devsup end abruptly, the terminal must not stay in raw mode on the alternate screen.
   process.once('exit', restoreTerminal);
@@ -115,6 +125,7 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
     input.off('data', onKeys);
     input.pause();
     output.off('resize', onResize);
+    output.off('error', onOutputError);
     QUIT_SIGNALS.forEach((signal) => process.off(signal, onSignal));
     process.off('exit', restoreTerminal);
     restoreTerminal();
@@ -124,9 +135,15 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
 
 /** The report with CPU and memory, now and then every second, until `signal`; a failed request is tried again. */
 async function pollReports(folder: string, signal: AbortSignal, onReport: (report: Parameters<UiView['setReport']>[0]) => void): Promise<void> {
+  // The first without CPU and memory: their first reading takes a quarter of a second, the list need not wait for it.
+  let usage = false;
   while (!signal.aborted) {
     try {
-      onReport((await requestOnce(folder, { type: 'ports', usage: true }, 'report', signal)).report);
+      onReport((await requestOnce(folder, { type: 'ports', ...(usage && { usage: true }) }, 'report', signal)).report);
+      if (!usage) {
+        usage = true;
+        continue;
+      }
     } catch {
       // The instance is starting or stopping: the logs' connection tells when it is gone.
     }

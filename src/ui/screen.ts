@@ -15,6 +15,7 @@ export class Screen {
   private previous: string[] = [];
   private waiting = false;
   private opened = false;
+  private gone = false;
 
   constructor(private readonly out: NodeJS.WriteStream) {}
 
@@ -29,6 +30,7 @@ export class Screen {
 
   /** Draws `rows`; false when the frame was skipped because the terminal is still busy with the last one. */
   draw(rows: string[]): boolean {
+    if (this.gone) return true;
     if (this.waiting) return false;
     let frame = '';
     rows.forEach((row, index) => {
@@ -43,10 +45,16 @@ export class Screen {
     return true;
   }
 
+  /** The terminal is gone: nothing more is written to it. */
+  detach(): void {
+    this.gone = true;
+    this.opened = false;
+  }
+
   /** After a resize: the next frame is drawn whole on a cleared screen. */
   invalidate(): void {
     this.previous = [];
-    this.out.write('\x1b[2J');
+    if (!this.gone) this.out.write('\x1b[2J');
   }
 
   close(): void {

@@ -90,6 +90,19 @@ describe('devsup ui', () => {
     await ui.waitForScreen('drawn again', (text) => /worker +running/.test(text));
   });
 
+  it('draws without colours under NO_COLOR, and with them otherwise', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.up(dir);
+    await session.waitForPorts(dir, 'both running', (report) => report.services.every((service) => service.status === 'running'));
+    const plain = openPty(['ui'], dir, { env: { NO_COLOR: '1' } });
+    await plain.waitForScreen('the list', (text) => /worker +running/.test(text) && text.includes('worker | worker-says'));
+    const colored = openPty(['ui'], dir);
+    await colored.waitForScreen('the list', (text) => /worker +running/.test(text) && text.includes('worker | worker-says'));
+    const colour = /\x1b\[[0-9;]*(3[0-7]|9[0-7])m/;
+    expect(plain.output).not.toMatch(colour);
+    expect(colored.output).toMatch(colour);
+  });
+
   it('refuses a stdout that is not a terminal, exit 2', async () => {
     const { dir } = session.project({ 'services.yaml': twoServices() });
     const result = await runCli(['ui'], dir);
@@ -122,5 +135,16 @@ describe('devsup up --ui', () => {
     expect(await ui.exited).toBe(0);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
     expect((await runCli(['ports'], dir)).code).toBe(1);
+  });
+
+  it('the terminal closing stops the stack as q does', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.expectBackground(dir);
+    const ui = openPty(['up', '--ui'], dir);
+    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
+    const report = await session.portsJson(dir);
+    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    ui.kill(); // the pty host dies: its terminal hangs up
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 15_000 });
   });
 });
