@@ -98,6 +98,7 @@ describe('devsup ui', () => {
     await plain.waitForScreen('the list', (text) => /worker +running/.test(text) && text.includes('worker | worker-says'));
     const colored = openPty(['ui'], dir);
     await colored.waitForScreen('the list', (text) => /worker +running/.test(text) && text.includes('worker | worker-says'));
+    // eslint-disable-next-line no-control-regex -- colour codes are what is looked for
     const colour = /\x1b\[[0-9;]*(3[0-7]|9[0-7])m/;
     expect(plain.output).not.toMatch(colour);
     expect(colored.output).toMatch(colour);
