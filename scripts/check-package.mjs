@@ -1,6 +1,6 @@
 // `node scripts/check-package.mjs`: devsup as users get it. Packs the package (`npm pack`), installs the
 // tarball globally into a temp prefix, and runs the installed `devsup` from a folder outside this
-// repository: --version, init, check, schema, and `up` of a one-service manifest until ready, then Ctrl-C.
+// repository: --version, init, check, schema, ui (its chunk loads), and `up` of a one-service manifest until ready, then Ctrl-C.
 // Then the same from git (`npm install -g … git+file://…` of this checkout's last commit). A file the
 // tarball should not ship, or one that devsup needs and it lacks, fails the check, as does any npm
 // warning but the one README.md explains. Slow (~1 min, mostly npm), so CI runs it after the tests.
@@ -184,6 +184,14 @@ async function checkInstalledCli(prefix, work, env) {
   const schema = cli(['schema'], project);
   expect(schema.code === 0 && isJson(schema.stdout), `devsup schema exited with ${schema.code}, or printed no JSON`, schema.output);
 
+  // The view's chunk loads from the installed copy (it refuses a stdout that is not a terminal, exit 2).
+  const ui = cli(['ui'], project);
+  expect(
+    ui.code === 2 && /draws a full-screen view on a terminal/.test(ui.output),
+    `devsup ui without a terminal exited with ${ui.code}, not 2`,
+    ui.output,
+  );
+
   await upUntilReadyThenInterrupt(devsup, inFolder('up'), env);
 }
 
@@ -222,7 +230,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', tarballPrefix, tarball], work, env);
     expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from the tarball)', () =>
+  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C (from the tarball)', () =>
     checkInstalledCli(tarballPrefix, path.join(work, 'tarball'), env),
   );
 
@@ -245,7 +253,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--install-links', '--prefix', gitPrefix, url], work, env);
     expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from git)', () =>
+  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C (from git)', () =>
     checkInstalledCli(gitPrefix, path.join(work, 'git'), env),
   );
 
