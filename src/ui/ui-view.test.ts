@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import { decodeKeys } from './decode-keys.js';
-import { formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
+import { footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
 
 const NOW = 1_000_000;
 
@@ -147,6 +147,13 @@ describe('UiView', () => {
 
   it('in up --ui, says q stops everything', () => {
     expect(screen(viewWith([service('api')], 'up'))[0]).toContain('q stops every service');
+  });
+});
+
+describe('the footer', () => {
+  it('keeps help and quit however narrow, and as many other keys as fit', () => {
+    expect(footerKeys(79)).toBe('↑↓/jk select · r restart · s stop/start · a all · / search · ? help · q quit');
+    expect(footerKeys(200)).toContain('f follow · PgUp/PgDn scroll · ? help · q quit');
   });
 });
 

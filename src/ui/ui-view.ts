@@ -37,7 +37,9 @@ const FRAME_ROWS = 5;
 const MIN_LOG_ROWS = 8;
 const COLUMNS = { marker: 2, port: 7, restarts: 4, uptime: 8, cpu: 7, rss: 7 };
 
-export const KEYS_FOOTER = '↑↓/jk select · Enter/Tab list/logs · r restart · s stop/start · a all · t ports · / search · f follow · ? help · q quit';
+/** The footer's keys, most needed first; `? help` and `q quit` end it whatever the width. */
+const FOOTER_KEYS = ['↑↓/jk select', 'r restart', 's stop/start', 'a all', '/ search', 'Tab list/logs', 't ports', 'f follow', 'PgUp/PgDn scroll'];
+const FOOTER_END = ['? help', 'q quit'];
 
 const HELP_LINES = [
   'Keys',
@@ -446,7 +448,7 @@ export class UiView {
 
   private renderFooter(width: number): string {
     if (this.typing !== undefined) return fitPlain(`/${this.typing}▏ Enter searches · Esc cancels`, width);
-    return this.colors.dim(fitPlain(` ${KEYS_FOOTER}`, width));
+    return this.colors.dim(fitPlain(` ${footerKeys(width - 1)}`, width));
   }
 }
 
@@ -456,6 +458,14 @@ interface Layout {
   listRows: number;
   logTop: number;
   logRows: number;
+}
+
+/** As many of the keys as fit in `width`, in the order of FOOTER_KEYS, then help and quit. */
+export function footerKeys(width: number): string {
+  const shown: string[] = [];
+  const length = (items: string[]) => [...items, ...FOOTER_END].join(' · ').length;
+  for (const key of FOOTER_KEYS) if (length([...shown, key]) <= width) shown.push(key);
+  return [...shown, ...FOOTER_END].join(' · ');
 }
 
 function rightAlign(text: string, width: number): string {

@@ -69,6 +69,11 @@ describe('devsup ui', () => {
     });
     expect(after.services.find((service) => service.service === 'api')!.pid).toBe(before.services[0]!.pid);
 
+    ui.press('s'); // worker runs: s stops it, and again starts it
+    await ui.waitForScreen('worker stopped', (text) => /worker +stopped/.test(text) && text.includes('worker: stopped'));
+    ui.press('s');
+    await ui.waitForScreen('worker started', (text) => /worker +running/.test(text));
+
     ui.press('q');
     expect(await ui.exited).toBe(0);
     expect(ui.output).toContain('keeps running');
@@ -112,6 +117,17 @@ describe('devsup ui', () => {
     const up = await runCli(['up', '--ui'], dir);
     expect(up.code).toBe(2);
     expect(up.stderr).toContain('`devsup up --ui` draws a full-screen view');
+  });
+
+  it('closes once the instance stops, saying so', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.up(dir);
+    await session.waitForPorts(dir, 'both running', (report) => report.services.every((service) => service.status === 'running'));
+    const ui = openPty(['ui'], dir);
+    await ui.waitForScreen('the list', (text) => /worker +running/.test(text));
+    expect((await runCli(['down'], dir)).code).toBe(0);
+    expect(await ui.exited).toBe(0);
+    expect(ui.output).toMatch(/devsup in .* has stopped/);
   });
 
   it('says how to start an instance when none runs', async () => {
