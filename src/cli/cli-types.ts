@@ -53,6 +53,8 @@ export interface CommandEntry {
    * (`devsup run node -e …`); `options` then describe devsup's own, for help.
    */
   parse?(args: string[]): ParsedArgs;
+  /** Keys it takes on a terminal (`devsup ui`), listed by its help. */
+  keys?: [string, string][];
   /** Options of other tools people try here (`up -d`, as in docker compose), with what to do instead. */
   familiarOptions?: Record<string, string>;
   /** Calls restoreV8Defaults() itself when it has hot work (startup-tuning.ts); every other command as soon as it is loaded. */

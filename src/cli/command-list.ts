@@ -1,4 +1,5 @@
 import type { CommandEntry } from './cli-types.js';
+import { UI_KEYS } from '../ui/ui-keys.js';
 import { parseRunArguments, RUN_USAGE_LINE } from './run-arguments.js';
 
 const manifestFile = {
@@ -171,6 +172,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup ui', does: 'watch and drive the devsup up of this folder; q closes the view, the services keep running' },
       { run: 'devsup ui -f staging.yaml', does: 'the view of the instance of another manifest (`devsup up --ui` starts a stack with its view)' },
     ],
+    keys: UI_KEYS,
     load: () => import('./commands/ui.js'),
   },
   wait: {

@@ -16,6 +16,14 @@ describe('help', () => {
     }
   });
 
+  it('lists the keys of a command that takes them (devsup ui), between its options and examples', () => {
+    const help = renderCommandHelp(COMMANDS.ui!);
+    expect(help).toMatch(/--no-color.*\n\nKeys:\n {2}↑ ↓, j k {4}select a service/s);
+    expect(help.indexOf('Keys:')).toBeLessThan(help.indexOf('Examples:'));
+    for (const key of ['r  ', 's  ', 't  ', '/  ', '?  ', 'q, Ctrl-C']) expect(help).toContain(`\n  ${key}`);
+    expect(renderCommandHelp(COMMANDS.up!)).not.toContain('Keys:');
+  });
+
   it('has an example for every command, each running that command', () => {
     for (const [name, command] of commands) {
       expect(command.examples.length, name).toBeGreaterThan(0);

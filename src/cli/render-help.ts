@@ -54,6 +54,7 @@ export function renderCommandHelp(command: CommandEntry): string {
     'Options:',
     ...columns([...options, ...COMMON_OPTIONS]),
     '',
+    ...(command.keys ? ['Keys:', ...columns(command.keys), ''] : []),
     'Examples:',
     ...columns(command.examples.map(({ run, does }) => [run, does])),
     '',

@@ -55,7 +55,7 @@ describe('UiView', () => {
     expect(rows[0]).toContain('devsup ui · shop · 2 services · devsup pid 42');
     expect(rows[0]).toContain('q closes the view; the services keep running');
     expect(rows[2]).toMatch(/^▶ api +running +8081! +0 +1m05s +12\.5 +30\.0M$/);
-    expect(rows[4]).toContain('api: pid 100 · ! 8080 is held by pid 7: nginx');
+    expect(rows[4]).toContain('api: ! 8080 is held by pid 7: nginx · pid 100');
     expect(rows[5]).toMatch(/^── all services · following/);
     expect(rows[6]).toMatch(/^api \| hello +$/);
     expect(rows.at(-1)).toContain('r restart');

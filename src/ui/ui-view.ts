@@ -3,6 +3,7 @@ import { explainDisplacement, renderPortTable } from '../output/port-table.js';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import type { Key } from './decode-keys.js';
+import { UI_KEYS } from './ui-keys.js';
 import { LogStore, type LineRing, type ViewLine } from './log-store.js';
 import { fitLine, fitPlain, highlightLine, matches } from './terminal-text.js';
 
@@ -35,29 +36,13 @@ const WHEEL_LINES = 3;
 const FRAME_ROWS = 5;
 /** The log pane keeps at least this many rows however many services there are. */
 const MIN_LOG_ROWS = 8;
-const COLUMNS = { marker: 2, port: 7, restarts: 4, uptime: 8, cpu: 7, rss: 7 };
+const COLUMNS = { marker: 2, port: 7, restarts: 8, uptime: 8, cpu: 6, rss: 7 };
 
 /** The footer's keys, most needed first; `? help` and `q quit` end it whatever the width. */
 const FOOTER_KEYS = ['↑↓/jk select', 'r restart', 's stop/start', 'a all', '/ search', 'Tab list/logs', 't ports', 'f follow', 'PgUp/PgDn scroll'];
 const FOOTER_END = ['? help', 'q quit'];
 
-const HELP_LINES = [
-  'Keys',
-  '',
-  '  ↑ ↓  j k      select a service (in the list), scroll a line (in the logs)',
-  '  Enter  Tab    switch between the list and the logs',
-  '  PgUp PgDn     scroll the logs a page; Home End: the oldest and the newest line',
-  '  f             follow the newest lines, or hold the view still',
-  '  a             every service merged, or the selected one alone',
-  '  r             restart the selected service',
-  '  s             stop the selected service, or start it',
-  '  t             the port table, with who holds each preferred port',
-  '  /             search the logs (a capital letter matches case); n older match, N newer; Esc clears',
-  '  ?             this help',
-  '  q  Ctrl-C     close the view',
-  '',
-  'A click selects a service; the wheel scrolls the logs. Esc or q closes this help.',
-];
+const HELP_LINES = ['Keys', '', ...UI_KEYS.map(([keys, does]) => `  ${keys.padEnd(12)}  ${does}`), '', 'Esc or q closes this help.'];
 
 /**
  * The view's state and its drawing, with no terminal: reports and lines come in, keys turn into
@@ -358,7 +343,7 @@ export class UiView {
       ' '.repeat(COLUMNS.marker) + fitPlain('SERVICE', name),
       fitPlain('STATUS', status),
       fitPlain('PORT', COLUMNS.port),
-      rightAlign('RST', COLUMNS.restarts),
+      rightAlign('RESTARTS', COLUMNS.restarts),
       rightAlign('UPTIME', COLUMNS.uptime),
       rightAlign('CPU%', COLUMNS.cpu),
       rightAlign('RSS', COLUMNS.rss),
@@ -395,9 +380,9 @@ export class UiView {
     this.message = undefined;
     const service = this.report?.services[this.selected];
     if (!service) return ' '.repeat(width);
-    const parts = [service.url ?? undefined, service.pid === null ? undefined : `pid ${service.pid}`];
+    // Why the port is a fallback first: the holder's command line may be long, and what matters is who it is.
     const displaced = explainDisplacement(service);
-    if (displaced) parts.push(`! ${displaced}`);
+    const parts = [displaced && `! ${displaced}`, service.url ?? undefined, service.pid === null ? undefined : `pid ${service.pid}`];
     const text = ` ${service.service}: ${parts.filter((part) => part !== undefined).join(' · ') || 'not running'}`;
     return fitPlain(text, width);
   }
