@@ -1,4 +1,5 @@
 import { requestOnce } from '../control/control-client.js';
+import { UsageError } from '../errors.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { shouldColor } from '../output/color.js';
 import { shownPath } from '../files/safe-files.js';
@@ -14,6 +15,11 @@ import { backgroundArgs, launchInstance } from './up-detached.js';
  * stack as Ctrl-C stops `up`, and this command returns once the instance is gone, with its exit code.
  */
 export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.values.detach === true || args.values['wait-timeout'] !== undefined)
+    throw new UsageError(
+      '--ui opens the view in this terminal, -d (and --wait-timeout) leave the stack in the background: use one or the other.',
+      'To watch a stack in the background: `devsup up -d`, then `devsup ui`.',
+    );
   const { checkTerminal, runUi } = await import('../ui/run-ui.js');
   checkTerminal(io, process.stdin, 'devsup up --ui');
   const manifest = await loadManifest({

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { PtySession } from '../helpers/pty-session.js';
@@ -90,7 +92,7 @@ describe('devsup ui', () => {
     const ui = openPty(['ui'], dir);
     await ui.waitForScreen('the list', (text) => /worker +running/.test(text));
     ui.resize(60, 15);
-    await ui.waitForScreen('too small', (text) => text.includes('at least 80×20') && text.includes('60×15') && !text.includes('RST'));
+    await ui.waitForScreen('too small', (text) => text.includes('at least 80×20') && text.includes('60×15') && !text.includes('RESTARTS'));
     ui.resize(100, 30);
     await ui.waitForScreen('drawn again', (text) => /worker +running/.test(text));
   });
@@ -117,6 +119,14 @@ describe('devsup ui', () => {
     const up = await runCli(['up', '--ui'], dir);
     expect(up.code).toBe(2);
     expect(up.stderr).toContain('`devsup up --ui` draws a full-screen view');
+    // Nothing was started or made.
+    expect(existsSync(path.join(dir, '.devsup'))).toBe(false);
+    const both = await runCli(['up', '--ui', '-d'], dir);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('use one or the other');
+    const named = await runCli(['ui', 'api'], dir);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('devsup ui takes no service names (api)');
   });
 
   it('closes once the instance stops, saying so', async () => {

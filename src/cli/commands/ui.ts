@@ -1,5 +1,5 @@
 import { requestOnce } from '../../control/control-client.js';
-import { DevsupError, NoInstanceError } from '../../errors.js';
+import { DevsupError, NoInstanceError, UsageError } from '../../errors.js';
 import { shouldColor } from '../../output/color.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
@@ -9,6 +9,8 @@ import { instanceFolder } from '../instance-folder.js';
  * in the foreground or the background alike. q closes the view; the services keep running.
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.positionals.length > 0)
+    throw new UsageError(`devsup ui takes no service names (${args.positionals.join(' ')}): it shows every service; select one with ↑↓ there.`);
   const { checkTerminal, runUi } = await import('../../ui/run-ui.js');
   checkTerminal(io, process.stdin, 'devsup ui');
   const folder = instanceFolder(args, io);

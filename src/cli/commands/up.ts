@@ -36,8 +36,8 @@ import { Teardown } from '../teardown.js';
  * nothing is left to run. Everything set up on the way is undone however it ends (teardown.ts).
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  if (args.values.detach === true) return (await import('../up-detached.js')).runDetached(args, io);
   if (args.values.ui === true) return (await import('../up-with-ui.js')).runWithUi(args, io);
+  if (args.values.detach === true) return (await import('../up-detached.js')).runDetached(args, io);
   if (args.values['wait-timeout'] !== undefined) throw new UsageError('--wait-timeout goes with -d (--detach): it bounds the wait for the start-up.');
   // The background process `up -d` starts (detach.ts): the same flow, with no terminal.
   const detached = args.values['detached-child'] === true;
