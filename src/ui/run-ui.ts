@@ -39,6 +39,7 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
   let stoppedByItself = false;
 
   let frameTimer: NodeJS.Timeout | undefined;
+  let closed = false;
   const drawNow = () => {
     frameTimer = undefined;
     const { width, height } = screen.size;
@@ -46,7 +47,8 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
     if (!screen.draw(view.render(width, height))) scheduleFrame();
   };
   const scheduleFrame = () => {
-    frameTimer ??= setTimeout(drawNow, FRAME_MS);
+    // An answer that arrives as the view closes must not draw on the terminal given back.
+    if (!closed) frameTimer ??= setTimeout(drawNow, FRAME_MS);
   };
 
   const act = (command: UiCommand) => {
@@ -119,6 +121,7 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
     }
     stoppedByItself = !leave.signal.aborted && !stopping;
   } finally {
+    closed = true;
     leave.abort();
     await reports;
     clearTimeout(frameTimer);
