@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import { decodeKeys } from './decode-keys.js';
-import { footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
+import { fallbackHolder, footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
 
 const NOW = 1_000_000;
 
@@ -54,7 +54,7 @@ describe('UiView', () => {
     for (const row of rows) expect(row.length).toBe(100);
     expect(rows[0]).toContain('devsup ui · shop · 2 services · devsup pid 42');
     expect(rows[0]).toContain('q closes the view; the services keep running');
-    expect(rows[2]).toMatch(/^▶ api +running +8081! +0 +1m05s +12\.5 +30\.0M$/);
+    expect(rows[2]).toMatch(/^▶ api +running · 8080 held by nginx \(pid 7\) +8081! +0 +1m05s +12\.5 +30\.0M$/);
     expect(rows[4]).toContain('api: ! 8080 is held by pid 7: nginx · pid 100');
     expect(rows[5]).toMatch(/^── all services · following/);
     expect(rows[6]).toMatch(/^api \| hello +$/);
@@ -147,6 +147,19 @@ describe('UiView', () => {
 
   it('in up --ui, says q stops everything', () => {
     expect(screen(viewWith([service('api')], 'up'))[0]).toContain('q stops every service');
+  });
+});
+
+describe('fallbackHolder', () => {
+  it('says in a few words who has the preferred port, or why it was not given', () => {
+    const fallback = { port: 8081, preferred: 8080 };
+    expect(fallbackHolder(service('a', { ...fallback, holder: { pid: 7, command: '/usr/sbin/nginx -g daemon' } }))).toBe(
+      '8080 held by nginx (pid 7)',
+    );
+    expect(fallbackHolder(service('a', { ...fallback, holder: { pid: 7, command: 'x', exited: true, freeNow: true } }))).toBe('8080 is free now');
+    expect(fallbackHolder(service('a', { ...fallback, sibling: 'web' }))).toBe('8080 taken by web');
+    expect(fallbackHolder(service('a', { ...fallback, note: 'leased by another instance' }))).toBe('8080: leased by another instance');
+    expect(fallbackHolder(service('a', { port: 8080, preferred: 8080 }))).toBeUndefined();
   });
 });
 

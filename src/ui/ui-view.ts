@@ -356,7 +356,8 @@ export class UiView {
     const statusWidth = width - COLUMNS.marker - name - COLUMNS.port - COLUMNS.restarts - COLUMNS.uptime - COLUMNS.cpu - COLUMNS.rss - 6;
     const selected = index === this.selected;
     const marker = selected ? (this.focus === 'list' ? '▶ ' : '> ') : '  ';
-    const statusText = fitPlain(service.detail ? `${service.status} ${service.detail}` : service.status, statusWidth);
+    const said = [service.detail ? `${service.status} ${service.detail}` : service.status, fallbackHolder(service)];
+    const statusText = fitPlain(said.filter((part) => part !== undefined).join(' · '), statusWidth);
     const color = STATUS_COLORS[service.status];
     const painted = color ? this.colors[color](statusText) : statusText;
     const port = service.port === null ? '-' : `${service.port}${explainDisplacement(service) ? '!' : ''}`;
@@ -443,6 +444,19 @@ interface Layout {
   listRows: number;
   logTop: number;
   logRows: number;
+}
+
+/** For a fallback port, who has the preferred one, in a few words: `8080 held by nginx (pid 7)`; the info line says it whole. */
+export function fallbackHolder(service: ServiceReport): string | undefined {
+  if (service.port === null || service.preferred === null || service.port === service.preferred) return undefined;
+  const holder = service.holder;
+  if (holder?.pid != null && !holder.exited) {
+    const program = holder.command?.split(' ')[0]?.split('/').at(-1);
+    return `${service.preferred} held by ${program ? `${program} ` : ''}(pid ${holder.pid})`;
+  }
+  if (holder?.exited) return `${service.preferred} ${holder.freeNow ? 'is free now' : 'was held at start'}`;
+  if (service.sibling) return `${service.preferred} taken by ${service.sibling}`;
+  return service.note ? `${service.preferred}: ${service.note}` : `${service.preferred} not free`;
 }
 
 /** As many of the keys as fit in `width`, in the order of FOOTER_KEYS, then help and quit. */
