@@ -64,7 +64,21 @@ describe('devsup up with free preferred ports', () => {
     expect(report.manifest).toBe('services.yaml');
     expect(report.services.map((service) => service.service)).toEqual(['web', 'api-v2']);
     const [web, api] = report.services;
-    expect(Object.keys(web!).sort()).toEqual(['pid', 'port', 'ports', 'preferred', 'restarts', 'service', 'status', 'title', 'url']);
+    // A running service's CPU, memory and start come last (ports --json only: they change from one reading to the next).
+    expect(Object.keys(web!)).toEqual([
+      'service',
+      'title',
+      'port',
+      'ports',
+      'preferred',
+      'status',
+      'pid',
+      'restarts',
+      'url',
+      'cpuPercent',
+      'rssBytes',
+      'startedAt',
+    ]);
     expect(web).toEqual({
       service: 'web',
       title: 'Web Server',
@@ -75,6 +89,9 @@ describe('devsup up with free preferred ports', () => {
       pid: Number(table.rows[0]!.PID),
       restarts: 0,
       url: `http://localhost:${port}`,
+      cpuPercent: expect.any(Number),
+      rssBytes: expect.any(Number),
+      startedAt: expect.any(Number),
     });
     expect(api).toMatchObject({ service: 'api-v2', title: 'api-v2', port: port + 1, preferred: port + 1, status: 'ready', restarts: 0 });
     expect(api).not.toHaveProperty('holder');
