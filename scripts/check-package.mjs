@@ -1,6 +1,7 @@
 // `node scripts/check-package.mjs`: devsup as users get it. Packs the package (`npm pack`), installs the
 // tarball globally into a temp prefix, and runs the installed `devsup` from a folder outside this
-// repository: --version, init, check, schema, and `up` of a one-service manifest until ready, then Ctrl-C.
+// repository: --version, init, check, schema, `up` of a one-service manifest until ready, then Ctrl-C,
+// and `mcp` answering an MCP client's initialize and tools/list.
 // Then the same from git (`npm install -g … git+file://…` of this checkout's last commit). A file the
 // tarball should not ship, or one that devsup needs and it lacks, fails the check, as does any npm
 // warning but the one README.md explains. Slow (~1 min, mostly npm), so CI runs it after the tests.
@@ -159,6 +160,44 @@ async function upUntilReadyThenInterrupt(devsup, dir, env) {
   }
 }
 
+/**
+ * `devsup mcp` as an MCP client starts it: initialize, then tools/list on its stdin; each answer must
+ * come back as one JSON-RPC line on stdout, and the tools must be listed. Closing stdin ends it.
+ */
+async function mcpAnswersToolsList(devsup, dir, env) {
+  const mcp = spawn(devsup, ['mcp'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  mcp.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  mcp.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  let exit;
+  mcp.once('close', (code) => (exit = code));
+  const send = (message) => mcp.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  try {
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'check-package', version: VERSION } },
+    });
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/list' });
+    const answered = await waitUntil(() => exit !== undefined || stdout.split('\n').filter(Boolean).length >= 2, 20_000);
+    const lines = stdout.split('\n').filter(Boolean);
+    expect(answered && lines.every(isJson), 'devsup mcp did not answer initialize and tools/list with JSON lines within 20 s', `${stdout}${stderr}`);
+    const tools = JSON.parse(lines[1]).result?.tools?.map((tool) => tool.name) ?? [];
+    expect(
+      tools.includes('start_stack') && tools.includes('read_logs'),
+      `devsup mcp listed the tools ${JSON.stringify(tools)}`,
+      `${stdout}${stderr}`,
+    );
+    mcp.stdin.end();
+    expect(await waitUntil(() => exit !== undefined, 10_000), 'devsup mcp did not exit within 10 s of its stdin closing', stderr);
+    expect(exit === 0, `devsup mcp exited with ${exit} once its stdin closed, not 0`, stderr);
+  } finally {
+    if (exit === undefined) mcp.kill('SIGKILL');
+  }
+}
+
 /** The installed `devsup` (under `prefix`), run as a user would, from new folders under `work`. */
 async function checkInstalledCli(prefix, work, env) {
   const devsup = path.join(prefix, 'bin', 'devsup');
@@ -185,6 +224,7 @@ async function checkInstalledCli(prefix, work, env) {
   expect(schema.code === 0 && isJson(schema.stdout), `devsup schema exited with ${schema.code}, or printed no JSON`, schema.output);
 
   await upUntilReadyThenInterrupt(devsup, inFolder('up'), env);
+  await mcpAnswersToolsList(devsup, project, env);
 }
 
 /** Runs `step`, printing its name first and how long it took after. */
@@ -222,7 +262,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', tarballPrefix, tarball], work, env);
     expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from the tarball)', () =>
+  await step('devsup --version, init, check, schema, up → ready → Ctrl-C, mcp (from the tarball)', () =>
     checkInstalledCli(tarballPrefix, path.join(work, 'tarball'), env),
   );
 
@@ -245,7 +285,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--install-links', '--prefix', gitPrefix, url], work, env);
     expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from git)', () =>
+  await step('devsup --version, init, check, schema, up → ready → Ctrl-C, mcp (from git)', () =>
     checkInstalledCli(gitPrefix, path.join(work, 'git'), env),
   );
 
