@@ -7,6 +7,21 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+/**
+ * zod's error messages in forty languages (300 kB of the `devsup mcp` chunk, which validates tool
+ * input with zod): nothing here picks a language, and the English ones zod uses by default are
+ * imported apart, so `z.locales` is left empty.
+ */
+const withoutZodLocales = {
+  name: 'without-zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'devsup-empty' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'devsup-empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
 
 await build({
@@ -21,4 +36,5 @@ await build({
   banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
   logLevel: 'warning',
   minifyWhitespace: true,
+  plugins: [withoutZodLocales],
 });

@@ -27,7 +27,9 @@ export function unexpectedPackageFiles(files) {
 /** The module specifiers a bundle file imports (static, dynamic, or through `require`). */
 export function importedSpecifiers(source) {
   // A specifier is a path or package name: quoted text with spaces, `${` or `;` in it is some other string.
-  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([\w@./:-]+)\1/g)].map((match) => match[2]);
+  // A `require(` right after a quote or backtick is code in a string, never run here: ajv keeps
+  // `'require("ajv/dist/runtime/uri")'` for the standalone validators it can write out.
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|(?<!['"`])\brequire\s*\(\s*)(["'])([\w@./:-]+)\1/g)].map((match) => match[2]);
 }
 
 /**

@@ -31,6 +31,8 @@ test("a bundle file's import of a file the tarball lacks, or of any package, is 
   };
   expect(missingImports(files)).toEqual(['dist/bin/devsup.js imports ./up-B.js', 'dist/bin/chunk-A.js imports picocolors']);
   files['dist/bin/up-B.js'] = 'export const run = () => 0;';
+  // Code kept in a string (ajv's standalone validators) is not an import.
+  files['dist/bin/chunk-C.js'] = `uri.code='require("ajv/dist/runtime/uri").default';const f=_\`require("ajv-formats/dist/formats")\`;`;
   files['dist/bin/chunk-A.js'] = 'export const a = 1;';
   expect(missingImports(files)).toEqual([]);
 });

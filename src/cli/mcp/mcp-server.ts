@@ -7,8 +7,8 @@ import type { Incident } from '../../control/protocol.js';
 import { renderPortsJson } from '../../output/port-table.js';
 import type { PortsReport } from '../../output/ports-report.js';
 import { InstanceFollower } from './instance-follower.js';
-import { describeExit } from './service-entries.js';
-import { DEFAULT_LOG_LINES, MAX_LOG_LINES, StackTools, type StackPlace, type ToolAnswer } from './stack-tools.js';
+import { describeExit, type ToolAnswer } from './service-entries.js';
+import { DEFAULT_LOG_LINES, MAX_LOG_LINES, StackTools, type StackPlace } from './stack-tools.js';
 
 export const PORTS_URI = 'devsup://ports';
 const LOGS_TEMPLATE = 'devsup://logs/{service}';

@@ -1,5 +1,13 @@
 import type { PortsReport, ServiceReport } from '../../output/ports-report.js';
 
+/** What a tool answers: a short text for people and models, and the same as data. */
+export interface ToolAnswer {
+  text: string;
+  structured: Record<string, unknown>;
+  /** A failure that still has data to give (check_manifest's problems). */
+  isError?: true;
+}
+
 /** One service as the MCP tools show it: the report's facts under the names an agent reads without a manual. */
 export interface ServiceEntry {
   key: string;

@@ -10,7 +10,6 @@ import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { inArrivalOrder } from '../../output/arrival-order.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
-import { formatLocalTime } from '../../output/local-time.js';
 import type { LogLine } from '../../output/log-ring.js';
 import { renderPortTable } from '../../output/port-table.js';
 import type { PortsReport } from '../../output/ports-report.js';
@@ -26,15 +25,8 @@ import { downInstance } from '../commands/down.js';
 import { ALL_LINES, parseLogQuery } from '../log-query.js';
 import { selectServices } from '../service-args.js';
 import { describeFailure, startInBackground } from '../up-detached.js';
-import { stackState, type ServiceEntry } from './service-entries.js';
-
-/** What a tool answers: a short text for people and models, and the same as data. */
-export interface ToolAnswer {
-  text: string;
-  structured: Record<string, unknown>;
-  /** A failure that still has data to give (check_manifest's problems). */
-  isError?: true;
-}
+import { lastPerService, renderLogLines } from './render-log-lines.js';
+import { stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
 
 /** Where the server runs and what it was given (`-f`), and where devsup's own notes go. */
 export interface StackPlace {
@@ -49,10 +41,6 @@ export type ProgressReporter = (text: string) => void;
 
 export const DEFAULT_LOG_LINES = 100;
 export const MAX_LOG_LINES = 2000;
-/** read_logs answers at most this much text (about 16k tokens): the newest lines are kept. */
-const MAX_LOG_TEXT = 64 * 1024;
-/** A longer line is cut: one minified bundle printed on a line would fill the answer. */
-const MAX_LINE_TEXT = 2000;
 const DEFAULT_WAIT_SECONDS = 30;
 /** Beyond a service's ready_timeout, what a restart is given to stop it and start it again. */
 const RESTART_SLACK_MS = 10_000;
@@ -411,50 +399,4 @@ function runStarts(report: PortsReport | undefined): Map<string, number> {
 function earliest(starts: Map<string, number>, names: string[]): number {
   const times = names.length > 0 ? names.map((name) => starts.get(name) ?? Date.now()) : [...starts.values()];
   return times.length === 0 ? Date.now() : Math.min(...times);
-}
-
-/** The last `n` lines of each service, keeping their order. */
-function lastPerService(lines: LogLine[], n: number): LogLine[] {
-  const left = new Map<string, number>();
-  const chosen: LogLine[] = [];
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!;
-    const room = left.get(line.service) ?? n;
-    if (room === 0) continue;
-    left.set(line.service, room - 1);
-    chosen.push(line);
-  }
-  return chosen.reverse();
-}
-
-/** Lines as `TIME service | text`, bounded to MAX_LOG_TEXT (the newest kept), and as data. */
-export function renderLogLines(lines: LogLine[]): ToolAnswer {
-  const rendered: { line: LogLine; text: string }[] = [];
-  let size = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!;
-    const cut = line.text.length > MAX_LINE_TEXT ? `${line.text.slice(0, MAX_LINE_TEXT)}… (${line.text.length} characters)` : line.text;
-    const text = `${line.time === undefined ? '' : `${formatLocalTime(line.time)} `}${line.service} | ${cut}`;
-    if (size + text.length + 1 > MAX_LOG_TEXT) break;
-    size += text.length + 1;
-    rendered.push({ line: { ...line, text: cut }, text });
-  }
-  rendered.reverse();
-  const omitted = lines.length - rendered.length;
-  const truncated = omitted > 0 || rendered.some(({ line }, index) => line.text !== lines[omitted + index]!.text);
-  const note =
-    omitted > 0 ? `(${omitted} older lines left out: the answer is limited to ${MAX_LOG_TEXT / 1024} KiB; ask for fewer lines or use grep)\n` : '';
-  const body = rendered.length === 0 ? 'no lines.' : rendered.map(({ text }) => text).join('\n');
-  return {
-    text: `${note}${body}`,
-    structured: {
-      lines: rendered.map(({ line }) => ({
-        service: line.service,
-        text: line.text,
-        ...(line.time !== undefined && { time: new Date(line.time).toISOString() }),
-      })),
-      truncated,
-      ...(omitted > 0 && { omitted }),
-    },
-  };
 }
