@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
+import { packageVersion } from '../package-version.js';
 
 /**
  * `devsup mcp [-f FILE]`: the stack as MCP tools for coding agents, over stdin/stdout only. The
@@ -19,12 +19,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       env: io.env,
       note: (message) => io.stderr.write(`devsup: ${message}\n`),
     },
-    readVersion(),
+    packageVersion(),
   );
   return 0;
-}
-
-/** The version in the package.json beside the build (dist/bin is two folders below it). */
-function readVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
