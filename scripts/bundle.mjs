@@ -1,4 +1,4 @@
-// `npm run build`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
+// `npm run dist`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
 // One bundle starts ~40 ms sooner than ~90 separate ES modules, because Node resolves, reads and links
 // each module file on its own (measured when the bundle was introduced). Commands stay separate chunks, loaded on use, so
 // `devsup --help` still loads almost nothing. Whitespace and comments are dropped (V8 keeps every
