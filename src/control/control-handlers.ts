@@ -9,6 +9,7 @@ import { followLogs } from './follow-logs.js';
 import { followStartup } from './follow-startup.js';
 import type { ActionOutcome, ActionType, Request } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
+import { watchInstance } from './watch-instance.js';
 
 /** Answers the control requests with the running supervisor: one function per request type. */
 export function handleRequests(context: ControlContext): RequestHandler {
@@ -48,6 +49,8 @@ async function serve(request: Request, connection: Connection, context: ControlC
       return waitForServices(request, connection, context);
     case 'startup':
       return followStartup(request, connection, context);
+    case 'watch':
+      return watchInstance(connection, context);
     case 'down':
       // The connection stays open until the instance has stopped everything and closes its socket.
       connection.send({ type: 'stopping', pid: process.pid });
@@ -57,15 +60,13 @@ async function serve(request: Request, connection: Connection, context: ControlC
   }
 }
 
-/** The report with each running service's CPU %, memory and run start (`ports --json`, `devsup ui`). */
+/** The report with each running service's CPU % and memory (`ports --json`, `devsup ui`). */
 async function withUsage(report: PortsReport, context: ControlContext): Promise<PortsReport> {
-  const runners = context.supervisor.runners;
   const roots = report.services.flatMap((service) => (service.pid === null ? [] : [service.pid]));
   const usage = await (await context.usage()).sample(roots);
   const services = report.services.map((service) => {
     const tree = service.pid === null ? undefined : usage.get(service.pid);
-    const startedAt = runners.get(service.service)?.startedAt ?? null;
-    return { ...service, ...tree, ...(startedAt !== null && { startedAt }) };
+    return { ...service, ...tree };
   });
   return { ...report, services };
 }

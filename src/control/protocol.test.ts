@@ -57,6 +57,7 @@ describe('control protocol', () => {
     expect(parseRequest({ v: 1, type: 'ports', usage: true })).toEqual({ type: 'ports', usage: true });
     expect(parseRequest({ v: 1, type: 'ports', usage: 'yes' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });
+    expect(parseRequest({ v: 1, type: 'watch' })).toEqual({ type: 'watch' });
     expect(parseRequest({ v: 1, type: 'restart', services: ['a', 'b'] })).toEqual({ type: 'restart', services: ['a', 'b'] });
     expect(parseRequest({ v: 1, type: 'logs', services: [], lines: 100, follow: true })).toEqual({
       type: 'logs',

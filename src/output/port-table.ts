@@ -85,6 +85,7 @@ export function renderPortsJson(report: PortsReport): string {
       cpuPercent: s.cpuPercent,
       rssBytes: s.rssBytes,
       startedAt: s.startedAt,
+      lastExit: s.lastExit,
     })),
   };
   return JSON.stringify(ordered, null, 2);

@@ -33,7 +33,15 @@ export interface ServiceReport {
   lastRunPort?: number; // extra: last run's port, when it was another one
   cpuPercent?: number; // extra, asked for (`ports --json`, `ui`): the process tree's CPU use, in % of one core
   rssBytes?: number; // extra, asked for: the process tree's resident memory
-  startedAt?: number; // extra, asked for: when the current run started, ms since the epoch
+  startedAt?: string; // extra: when its current run (or its last, once ended) started, ISO 8601 UTC
+  lastExit?: ExitReport; // extra: how its last ended run ended
+}
+
+/** How a run ended: its exit code, or the signal that ended it, and when (ISO 8601 UTC). */
+export interface ExitReport {
+  code: number | null;
+  signal: string | null;
+  at: string;
 }
 
 /** Who held the preferred port when the service got its port, and (extra) what is true of it now. */

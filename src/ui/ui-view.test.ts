@@ -16,7 +16,7 @@ function service(key: string, fields: Partial<ServiceReport> = {}): ServiceRepor
     pid: 100,
     restarts: 0,
     url: null,
-    startedAt: NOW - 65_000,
+    startedAt: new Date(NOW - 65_000).toISOString(),
     cpuPercent: 12.5,
     rssBytes: 30 * 1024 * 1024,
     ...fields,

@@ -367,7 +367,7 @@ export class UiView {
       painted,
       fitPlain(port, COLUMNS.port),
       rightAlign(String(service.restarts), COLUMNS.restarts),
-      rightAlign(running && service.startedAt !== undefined ? formatUptime(this.now() - service.startedAt) : '-', COLUMNS.uptime),
+      rightAlign(running && service.startedAt !== undefined ? formatUptime(this.now() - Date.parse(service.startedAt)) : '-', COLUMNS.uptime),
       rightAlign(running && service.cpuPercent !== undefined ? service.cpuPercent.toFixed(1) : '-', COLUMNS.cpu),
       rightAlign(running && service.rssBytes !== undefined ? formatBytes(service.rssBytes) : '-', COLUMNS.rss),
     ].join(' ');

@@ -45,22 +45,22 @@ async function startInstance(): Promise<{ dir: string; port: number; up: ReturnT
 
 const service = (report: PortsJson, key: string) => report.services.find((entry) => entry.service === key)!;
 
-const USAGE_FIELDS = ['cpuPercent', 'rssBytes', 'startedAt'];
+const CHANGING_FIELDS = ['cpuPercent', 'rssBytes', 'startedAt'];
 
-/** The report without the fields that change from one reading to the next (CPU, memory). */
+/** The report without the fields that change from one reading (CPU, memory) or one run (its start) to the next. */
 function withoutUsage(report: PortsJson): PortsJson {
-  const services = report.services.map((entry) => Object.fromEntries(Object.entries(entry).filter(([key]) => !USAGE_FIELDS.includes(key))));
+  const services = report.services.map((entry) => Object.fromEntries(Object.entries(entry).filter(([key]) => !CHANGING_FIELDS.includes(key))));
   return { ...report, services: services as PortsJson['services'] };
 }
 
 describe('commands on a running instance', () => {
   it('ports --json (and ps --json) answer through the socket in exactly the documented shape, field by field', async () => {
     const { dir, port, up, report: withUsageFields } = await startInstance();
-    // Each running service's tree: its CPU and memory, and when its run started; none for a stopped one.
+    // Each running service's tree: its CPU and memory, and when its run started; none for one never started.
     for (const key of ['web', 'worker']) {
-      expect(service(withUsageFields, key)).toMatchObject({ cpuPercent: expect.any(Number), startedAt: expect.any(Number) });
+      expect(service(withUsageFields, key)).toMatchObject({ cpuPercent: expect.any(Number), startedAt: expect.any(String) });
       expect(service(withUsageFields, key).rssBytes).toBeGreaterThan(1024 * 1024);
-      expect(Object.keys(service(withUsageFields, key)).slice(-3)).toEqual(USAGE_FIELDS);
+      expect(Object.keys(service(withUsageFields, key)).slice(-3)).toEqual(CHANGING_FIELDS);
     }
     expect(Object.keys(service(withUsageFields, 'extra'))).not.toContain('cpuPercent');
     const report = withoutUsage(withUsageFields);

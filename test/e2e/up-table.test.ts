@@ -91,7 +91,7 @@ describe('devsup up with free preferred ports', () => {
       url: `http://localhost:${port}`,
       cpuPercent: expect.any(Number),
       rssBytes: expect.any(Number),
-      startedAt: expect.any(Number),
+      startedAt: expect.any(String),
     });
     expect(api).toMatchObject({ service: 'api-v2', title: 'api-v2', port: port + 1, preferred: port + 1, status: 'ready', restarts: 0 });
     expect(api).not.toHaveProperty('holder');

@@ -1,0 +1,2 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+import{execFile}from"node:child_process";var TOOL_TIMEOUT_MS=5e3;function readToolOutput(file,args){return new Promise(resolve=>{execFile(file,args,{timeout:TOOL_TIMEOUT_MS,windowsHide:true,maxBuffer:16*1024*1024},(error,stdout)=>{if(error&&(typeof error.code!=="number"||error.killed))resolve(null);else resolve(stdout)})})}export{readToolOutput};
