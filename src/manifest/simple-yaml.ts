@@ -72,6 +72,7 @@ const HEX_ESCAPE_LENGTHS: Record<string, number> = { x: 2, u: 4, U: 8 };
 
 /** A plain value as YAML 1.2's core schema types it (the library's default schema), tested in the library's order. */
 export function resolvePlain(text: string): ScalarNode['value'] {
+  if (!MAY_BE_OTHER_TYPE.test(text)) return text; // most values: every pattern below needs one of these first
   if (/^(?:~|[Nn]ull|NULL)?$/.test(text)) return null;
   if (/^(?:[Tt]rue|TRUE)$/.test(text)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(text)) return false;
@@ -83,6 +84,9 @@ export function resolvePlain(text: string): ScalarNode['value'] {
   if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) return parseFloat(text);
   return text;
 }
+
+/** How null, booleans and numbers start, or empty (null). */
+const MAY_BE_OTHER_TYPE = /^(?:[~nNtTfF0-9+.-]|$)/;
 
 /** A scalar written on one line: its value and the column just after it. */
 interface OneLineScalar {
