@@ -47,21 +47,28 @@ function renderMergedManifest(manifest: Manifest): string {
   return document.toString({ lineWidth: 0 });
 }
 
-/** Every string masked by value, a command list's flag values too, and every `env` value whose name looks secret masked whole. */
+/**
+ * Every string masked by value, a command list's flag values too, and every `env` value whose name looks
+ * secret masked whole. What masking leaves alone is the node itself: a large manifest is mostly that.
+ */
 function maskSecretValues(node: YamlNode, inEnv = false): YamlNode {
   switch (node.kind) {
-    case 'scalar':
-      return typeof node.value === 'string' ? scalarNode(maskSecrets(node.value), node.pos) : node;
+    case 'scalar': {
+      const masked = typeof node.value === 'string' ? maskSecrets(node.value) : node.value;
+      return masked === node.value ? node : scalarNode(masked, node.pos);
+    }
     case 'list': {
       const words = node.items.flatMap((item) => (item.kind === 'scalar' && typeof item.value === 'string' ? [item.value] : []));
       if (words.length < node.items.length) return { ...node, items: node.items.map((item) => maskSecretValues(item)) };
       const masked = maskSecretArgs(words);
-      return { ...node, items: node.items.map((item, i) => scalarNode(masked[i]!, item.pos)) };
+      return { ...node, items: node.items.map((item, i) => (masked[i] === words[i] ? item : scalarNode(masked[i]!, item.pos))) };
     }
     case 'map': {
       const entries = new Map<string, MapEntry>();
-      for (const [key, { keyPos, node: value }] of node.entries)
-        entries.set(key, { keyPos, node: inEnv && isSecretName(key) ? scalarNode(MASK, value.pos) : maskSecretValues(value, key === 'env') });
+      for (const [key, entry] of node.entries) {
+        const masked = inEnv && isSecretName(key) ? scalarNode(MASK, entry.node.pos) : maskSecretValues(entry.node, key === 'env');
+        entries.set(key, masked === entry.node ? entry : { keyPos: entry.keyPos, node: masked });
+      }
       return { ...node, entries };
     }
   }
