@@ -1,4 +1,4 @@
-// `npm run build`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
+// `npm run dist`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
 // One bundle starts ~40 ms sooner than ~90 separate ES modules, because Node resolves, reads and links
 // each module file on its own (measured when the bundle was introduced). Commands stay separate chunks, loaded on use, so
 // `devsup --help` still loads almost nothing. Whitespace and comments are dropped (V8 keeps every
@@ -6,6 +6,21 @@
 // (DEVSUP_DEBUG=1) still name every function.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+/**
+ * zod's error messages in forty languages (300 kB of the `devsup mcp` chunk, which validates tool
+ * input with zod): nothing here picks a language, and the English ones zod uses by default are
+ * imported apart, so `z.locales` is left empty.
+ */
+const withoutZodLocales = {
+  name: 'without-zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'devsup-empty' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'devsup-empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
 
 rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
 
@@ -21,4 +36,5 @@ await build({
   banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
   logLevel: 'warning',
   minifyWhitespace: true,
+  plugins: [withoutZodLocales],
 });

@@ -1,9 +1,10 @@
 // `node scripts/check-package.mjs`: devsup as users get it. Packs the package (`npm pack`), installs the
 // tarball globally into a temp prefix, and runs the installed `devsup` from a folder outside this
-// repository: --version, init, check, schema, and `up` of a one-service manifest until ready, then Ctrl-C.
+// repository: --version, init, check, schema, `up` of a one-service manifest until ready, then Ctrl-C,
+// and `mcp` answering an MCP client's initialize and tools/list.
 // Then the same from git (`npm install -g … git+file://…` of this checkout's last commit). A file the
 // tarball should not ship, or one that devsup needs and it lacks, fails the check, as does any npm
-// warning but the one README.md explains. Slow (~1 min, mostly npm), so CI runs it after the tests.
+// warning. Slow (~1 min, mostly npm), so CI runs it after the tests.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { name: PACKAGE, version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const { version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** What the tarball may hold: the manifest, the README and licence, the bundle devsup runs, the manifest's JSON Schema. */
 const SHIPPED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/bin\/[\w.-]+\.js|schema\/[\w.-]+\.json)$/;
@@ -26,7 +27,9 @@ export function unexpectedPackageFiles(files) {
 /** The module specifiers a bundle file imports (static, dynamic, or through `require`). */
 export function importedSpecifiers(source) {
   // A specifier is a path or package name: quoted text with spaces, `${` or `;` in it is some other string.
-  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(["'])([\w@./:-]+)\1/g)].map((match) => match[2]);
+  // A `require(` right after a quote or backtick is code in a string, never run here: ajv keeps
+  // `'require("ajv/dist/runtime/uri")'` for the standalone validators it can write out.
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|(?<!['"`])\brequire\s*\(\s*)(["'])([\w@./:-]+)\1/g)].map((match) => match[2]);
 }
 
 /**
@@ -45,17 +48,9 @@ export function missingImports(files) {
   return missing;
 }
 
-/**
- * npm's warnings in `output`, less the one README.md explains: for an install from git or a tarball,
- * npm 11 lists devsup's own `prepare` (its build, which npm has run already if at all) among the
- * install scripts its allowScripts policy does not cover.
- */
-export function unexplainedNpmWarnings(output) {
-  const warnings = output.split('\n').filter((line) => /^npm warn/i.test(line));
-  const advisory = warnings.filter((line) => /^npm warn install-scripts/i.test(line));
-  const listed = advisory.map((line) => /^npm warn install-scripts {3}(\S+)@/i.exec(line)?.[1]).filter(Boolean);
-  const onlyOurs = listed.every((name) => name === PACKAGE);
-  return warnings.filter((line) => !(onlyOurs && advisory.includes(line)));
+/** npm's warnings in `output`: an install as users run it warns of nothing. */
+export function npmWarnings(output) {
+  return output.split('\n').filter((line) => /^npm warn/i.test(line));
 }
 
 class CheckFailed extends Error {}
@@ -159,6 +154,44 @@ async function upUntilReadyThenInterrupt(devsup, dir, env) {
   }
 }
 
+/**
+ * `devsup mcp` as an MCP client starts it: initialize, then tools/list on its stdin; each answer must
+ * come back as one JSON-RPC line on stdout, and the tools must be listed. Closing stdin ends it.
+ */
+async function mcpAnswersToolsList(devsup, dir, env) {
+  const mcp = spawn(devsup, ['mcp'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  mcp.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  mcp.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  let exit;
+  mcp.once('close', (code) => (exit = code));
+  const send = (message) => mcp.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  try {
+    send({
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'check-package', version: VERSION } },
+    });
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/list' });
+    const answered = await waitUntil(() => exit !== undefined || stdout.split('\n').filter(Boolean).length >= 2, 20_000);
+    const lines = stdout.split('\n').filter(Boolean);
+    expect(answered && lines.every(isJson), 'devsup mcp did not answer initialize and tools/list with JSON lines within 20 s', `${stdout}${stderr}`);
+    const tools = JSON.parse(lines[1]).result?.tools?.map((tool) => tool.name) ?? [];
+    expect(
+      tools.includes('start_stack') && tools.includes('read_logs'),
+      `devsup mcp listed the tools ${JSON.stringify(tools)}`,
+      `${stdout}${stderr}`,
+    );
+    mcp.stdin.end();
+    expect(await waitUntil(() => exit !== undefined, 10_000), 'devsup mcp did not exit within 10 s of its stdin closing', stderr);
+    expect(exit === 0, `devsup mcp exited with ${exit} once its stdin closed, not 0`, stderr);
+  } finally {
+    if (exit === undefined) mcp.kill('SIGKILL');
+  }
+}
+
 /** The installed `devsup` (under `prefix`), run as a user would, from new folders under `work`. */
 async function checkInstalledCli(prefix, work, env) {
   const devsup = path.join(prefix, 'bin', 'devsup');
@@ -185,6 +218,7 @@ async function checkInstalledCli(prefix, work, env) {
   expect(schema.code === 0 && isJson(schema.stdout), `devsup schema exited with ${schema.code}, or printed no JSON`, schema.output);
 
   await upUntilReadyThenInterrupt(devsup, inFolder('up'), env);
+  await mcpAnswersToolsList(devsup, project, env);
 }
 
 /** Runs `step`, printing its name first and how long it took after. */
@@ -203,8 +237,7 @@ async function main(temp) {
 
   const tarball = await step('npm pack', () => {
     const { stdout } = npm(['pack', '--json', '--pack-destination', temp], ROOT, env);
-    // The JSON follows whatever a build by `prepare` printed.
-    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('[\n')));
+    const [packed] = JSON.parse(stdout);
     const files = packed.files.map((file) => file.path);
     const unexpected = unexpectedPackageFiles(files);
     expect(unexpected.length === 0, `the tarball ships files it should not (see "files" in package.json)`, unexpected.join('\n'));
@@ -220,9 +253,9 @@ async function main(temp) {
   const tarballPrefix = path.join(temp, 'from-tarball');
   await step(`npm install -g ${path.basename(tarball)}`, () => {
     const { output } = npm(['install', '-g', '--prefix', tarballPrefix, tarball], work, env);
-    expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
+    expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from the tarball)', () =>
+  await step('devsup --version, init, check, schema, up → ready → Ctrl-C, mcp (from the tarball)', () =>
     checkInstalledCli(tarballPrefix, path.join(work, 'tarball'), env),
   );
 
@@ -230,22 +263,14 @@ async function main(temp) {
   if (run('git', ['status', '--porcelain'], { cwd: ROOT }).output.trim()) {
     console.log('check-package: note: installs from git take the last commit; uncommitted changes are not in them');
   }
-  // npm 11 links a global install from git to the temporary clone it deletes afterwards; prepare.mjs stops
-  // that with the command that works. An npm that installs a copy passes as it is.
-  const plainPrefix = path.join(temp, 'from-git-plain');
-  await step(`npm install -g ${url} works, or says to add --install-links`, async () => {
-    const plain = run('npm', ['install', '-g', '--prefix', plainPrefix, url], { cwd: work, env });
-    if (plain.code === 0) await checkInstalledCli(plainPrefix, path.join(work, 'git-plain'), env);
-    else
-      expect(plain.output.includes(`npm install -g --install-links ${url}`), `npm install -g ${url} failed without saying what works`, plain.output);
-  });
-
+  // No lifecycle script (not even `build`): npm then packs the clone as it is, dist/bin included, instead
+  // of installing and building in it (where npm 11 links a global install to the clone it then deletes).
   const gitPrefix = path.join(temp, 'from-git');
-  await step(`npm install -g --install-links ${url}`, () => {
-    const { output } = npm(['install', '-g', '--install-links', '--prefix', gitPrefix, url], work, env);
-    expect(unexplainedNpmWarnings(output).length === 0, 'npm warned', output);
+  await step(`npm install -g ${url}`, () => {
+    const { output } = npm(['install', '-g', '--prefix', gitPrefix, url], work, env);
+    expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, up → ready → Ctrl-C (from git)', () =>
+  await step('devsup --version, init, check, schema, up → ready → Ctrl-C, mcp (from git)', () =>
     checkInstalledCli(gitPrefix, path.join(work, 'git'), env),
   );
 

@@ -211,6 +211,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
     examples: [{ run: 'devsup who 3000', does: 'who listens on port 3000, and whether devsup started it; exit 1 when free' }],
     load: () => import('./commands/who.js'),
   },
+  mcp: {
+    summary: 'the stack as MCP tools for coding agents (Claude Code, Cursor, VS Code), over stdin/stdout only: opens no port',
+    usage: 'devsup mcp [-f FILE]',
+    options: { ...manifestOption },
+    examples: [
+      { run: 'claude mcp add devsup -- npx devsup mcp', does: "let Claude Code start, wait for, read and stop this project's services" },
+      { run: 'devsup mcp -f services.yaml', does: 'what an MCP client runs: the server, speaking JSON-RPC on stdin and stdout' },
+    ],
+    load: () => import('./commands/mcp.js'),
+  },
   init: {
     summary: 'write a starter services.yaml (from a Procfile or package.json if there is one) and the .gitignore lines',
     usage: 'devsup init [-f FILE]',

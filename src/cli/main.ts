@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DevsupError, UsageError, messageOf } from '../errors.js';
 import type { CliIO, CommandEntry, CommandOptions, OptionSpec, ParsedArgs } from './cli-types.js';
 import { COMMANDS } from './command-list.js';
+import { packageVersion } from './package-version.js';
 import { renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
 import { restoreV8Defaults } from './startup-tuning.js';
 
@@ -30,7 +30,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-V' || name === '-v') {
-    io.stdout.write(`${readVersion()}\n`);
+    io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const command = await commandNamed(name);
@@ -130,11 +130,6 @@ export function endQuietlyWhenReaderGoes(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (!READER_GONE.has(error.code ?? '')) throw error;
   });
-}
-
-/** The version in the package.json beside the build (dist/bin and dist/cli are two folders below it), the one npm installed. */
-function readVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function reportError(error: unknown, io: CliIO): number {

@@ -8,6 +8,7 @@ import { followLogs } from './follow-logs.js';
 import { followStartup } from './follow-startup.js';
 import type { ActionOutcome, ActionType, Request } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
+import { watchInstance } from './watch-instance.js';
 
 /** Answers the control requests with the running supervisor: one function per request type. */
 export function handleRequests(context: ControlContext): RequestHandler {
@@ -45,6 +46,8 @@ async function serve(request: Request, connection: Connection, context: ControlC
       return waitForServices(request, connection, context);
     case 'startup':
       return followStartup(request, connection, context);
+    case 'watch':
+      return watchInstance(connection, context);
     case 'down':
       // The connection stays open until the instance has stopped everything and closes its socket.
       connection.send({ type: 'stopping', pid: process.pid });

@@ -1,10 +1,10 @@
 import { closeSync, constants, lstatSync, openSync, unlinkSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
 import { readRegularFile, reasonOf, RefusedFileError, shownPath, writeFully } from '../files/safe-files.js';
 import { isSameProcess, ownStartTime } from '../ports/process-identity.js';
+import { sha256 } from '../files/sha256.js';
 
 export const LOCK_NAME = 'instance.lock';
 
@@ -84,7 +84,7 @@ async function lockOrFail(file: string, manifestFile: string): Promise<InstanceL
 
 /** Removes the lock only if it still holds `raw`; false when another process is taking it over. */
 function removeStaleLock(file: string, raw: string): boolean {
-  const guard = `${file}.${createHash('sha256').update(raw).digest('hex').slice(0, 16)}.takeover`;
+  const guard = `${file}.${sha256(raw).toString('hex').slice(0, 16)}.takeover`;
   if (!createExclusively(guard, `${process.pid} ${ownStartTime() ?? '-'}\n`)) {
     // A guard whose maker died mid-takeover would block every later instance.
     const maker = parseOwner(readOrUndefined(guard) ?? '');

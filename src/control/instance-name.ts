@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, InstanceRunningError } from '../errors.js';
 import { readProcOwner } from '../ports/proc-stat.js';
+import { sha256 } from '../files/sha256.js';
 
 const ATTEMPTS = 50;
 const RETRY_MS = 10;
@@ -49,7 +49,7 @@ export async function holdInstanceName(manifestFile: string, warn: (message: str
 
 /** Where the name lives: abstract (Linux) or a pipe (Windows), hashed so any path fits; undefined elsewhere. */
 export function instanceAddress(manifestFile: string, platform: NodeJS.Platform = process.platform): string | undefined {
-  const id = createHash('sha256').update(manifestFile).digest('hex').slice(0, 32);
+  const id = sha256(manifestFile).toString('hex').slice(0, 32);
   if (platform === 'linux') return `\0devsup-instance-${id}`;
   if (platform === 'win32') return `\\\\.\\pipe\\devsup-instance-${id}`;
   return undefined;

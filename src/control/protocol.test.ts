@@ -55,6 +55,7 @@ describe('control protocol', () => {
   it('accepts each request type with its fields', () => {
     expect(parseRequest({ v: 1, type: 'ports' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });
+    expect(parseRequest({ v: 1, type: 'watch' })).toEqual({ type: 'watch' });
     expect(parseRequest({ v: 1, type: 'restart', services: ['a', 'b'] })).toEqual({ type: 'restart', services: ['a', 'b'] });
     expect(parseRequest({ v: 1, type: 'logs', services: [], lines: 100, follow: true })).toEqual({
       type: 'logs',

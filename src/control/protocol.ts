@@ -27,6 +27,8 @@ export type Request =
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   /** `devsup up -d`: the services' start-up as it goes, until each has settled (ready, finished or failed for good). */
   | { type: 'startup'; services: string[] }
+  /** `devsup mcp`: the report now and after every change, and each unexpected end of a service's run, until the client leaves. */
+  | { type: 'watch' }
   | { type: 'down' };
 
 export type ActionType = 'start' | 'stop' | 'restart';
@@ -42,6 +44,18 @@ export interface ActionOutcome {
 export interface StartupFailure {
   service: string;
   why: string;
+  lastLines: string[];
+}
+
+/** A service's run ended without being asked to: it will be restarted (`restarting`), or it `crashed` or `failed` for good. */
+export interface Incident {
+  service: string;
+  status: 'restarting' | 'crashed' | 'failed';
+  /** Why, as the table says it: "it exited with code 3", "command not found: …". */
+  detail?: string;
+  /** Its last run's exit; absent when it never ran (a failure to start). */
+  exit?: { code: number | null; signal: string | null };
+  restarts: number;
   lastLines: string[];
 }
 
@@ -69,6 +83,7 @@ export type Reply =
   /** One service's start-up, as `devsup up` says it: "starting on port 8080", "ready on port 8080". */
   | { type: 'progress'; service: string; status: ServiceStatus; text: string }
   | { type: 'settled'; report: PortsReport; failed: StartupFailure[] }
+  | { type: 'incident'; incident: Incident }
   | { type: 'end' }
   | { type: 'error'; message: string; hint?: string; exitCode: 1 | 2 };
 
@@ -155,6 +170,7 @@ export function parseRequest(value: unknown): Request | string {
   const names = Array.isArray(services) && services.every((name) => typeof name === 'string') ? services : undefined;
   switch (body.type) {
     case 'ports':
+    case 'watch':
     case 'down':
       return { type: body.type };
     case 'start':

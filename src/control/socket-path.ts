@@ -1,8 +1,8 @@
 import { lstatSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { DevsupError } from '../errors.js';
+import { sha256 } from '../files/sha256.js';
 
 export const SOCKET_NAME = 'control.sock';
 
@@ -29,10 +29,9 @@ export function controlSocketPath(stateFolder: string, options: SocketPathOption
   return path.join(runtimeFolder(options.env ?? process.env, platform), `${folderId(stateFolder)}.sock`);
 }
 
-/** A name for the folder that no other folder gets. node:crypto loads only here: `devsup ports` is timed from a cold start. */
+/** A name for the folder that no other folder gets. */
 function folderId(stateFolder: string): string {
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(stateFolder).digest('hex').slice(0, 24);
+  return sha256(stateFolder).toString('hex').slice(0, 24);
 }
 
 /** True when the socket lives outside the state folder (its folder must then be made and checked). */

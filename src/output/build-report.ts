@@ -35,6 +35,9 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
       url: urlOf(manifest, runner.spec, ports),
     };
     if (runner.detail) report.detail = runner.detail;
+    if (runner.startedAt !== undefined) report.startedAt = new Date(runner.startedAt).toISOString();
+    const { lastExit } = runner;
+    if (lastExit) report.lastExit = { code: lastExit.code, signal: lastExit.signal, at: new Date(lastExit.at).toISOString() };
     Object.assign(report, displacementFields(primary));
     if (lastRun && primary) Object.assign(report, compareWithLastRun(primary, lastRun[runner.spec.key]));
     if (runner.driftedFrom !== undefined) report.note = `listens on ${report.port}, not on the PORT=${runner.driftedFrom} it was given`;

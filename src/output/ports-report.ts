@@ -31,6 +31,15 @@ export interface ServiceReport {
   note?: string; // extra: why `port` differs from `preferred` when no holder is known (forbidden, leased, ephemeral, TIME_WAIT)
   lastRun?: 'same' | 'new'; // extra: whether `port` is the one this service had last run; absent on a first run
   lastRunPort?: number; // extra: last run's port, when it was another one
+  startedAt?: string; // extra: when its current run (or its last, once ended) started, ISO 8601 UTC
+  lastExit?: ExitReport; // extra: how its last ended run ended
+}
+
+/** How a run ended: its exit code, or the signal that ended it, and when (ISO 8601 UTC). */
+export interface ExitReport {
+  code: number | null;
+  signal: string | null;
+  at: string;
 }
 
 /** Who held the preferred port when the service got its port, and (extra) what is true of it now. */

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { FallbackPolicy, PortRange } from '../manifest/service-spec.js';
 import type { PortAssignment } from './port-types.js';
+import { sha256 } from '../files/sha256.js';
 
 /** What decides where one port of one service may fall back to. */
 export interface CandidatePlan {
@@ -54,5 +54,5 @@ function rangeSize(range: PortRange): number {
  * fallback run after run.
  */
 export function hashOffset(parts: string[], size: number): number {
-  return createHash('sha256').update(parts.join('\0')).digest().readUInt32BE(0) % size;
+  return sha256(parts.join('\0')).readUInt32BE(0) % size;
 }

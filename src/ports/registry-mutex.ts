@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeQuietly, writeFully } from '../files/safe-files.js';
 import { isSameProcess, ownStartTime } from './process-identity.js';
+import { sha256 } from '../files/sha256.js';
 
 /** Ends the critical section. */
 export type Unlock = () => Promise<void>;
@@ -24,7 +24,7 @@ const STALE_LOCK_MS = 5_000;
  * file in the lease folder, taken over when its owner is dead.
  */
 export function lockRegistry(folder: string, folderUsable: boolean): Promise<Unlock> {
-  const name = `devsup-ports-${createHash('sha256').update(folder).digest('hex').slice(0, 16)}`;
+  const name = `devsup-ports-${sha256(folder).toString('hex').slice(0, 16)}`;
   if (process.platform === 'linux') return lockWithSocket(`\0${name}`);
   if (process.platform === 'win32') return lockWithSocket(`\\\\.\\pipe\\${name}`);
   return folderUsable ? lockWithFile(path.join(folder, 'lock')) : Promise.resolve(async () => undefined);

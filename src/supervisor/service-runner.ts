@@ -50,6 +50,13 @@ export const REAL_SEAMS: RunnerSeams = {
   },
 };
 
+/** How a run ended: its exit code or the signal that ended it, and when (ms since the epoch). */
+export interface RunExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
 interface RunnerEvents {
   /** Its status or detail changed. */
   change: [];
@@ -79,6 +86,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   private crashRestarts = 0;
   private consecutiveFailures = 0;
   private launched: ResolvedService | undefined;
+  private lastRunStart: number | undefined;
+  private lastRunExit: RunExit | undefined;
 
   constructor(
     readonly spec: ServiceSpec,
@@ -119,6 +128,16 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
   /** The port it was given, when it listens on another one (it ignored PORT). */
   get driftedFrom(): number | undefined {
     return this.servicePorts.driftedFrom;
+  }
+
+  /** When its current run (or, once it has ended, its last one) started, in ms since the epoch; undefined before the first. */
+  get startedAt(): number | undefined {
+    return this.lastRunStart;
+  }
+
+  /** How its last run that ended did end (a run devsup stopped too); undefined while none has. */
+  get lastExit(): RunExit | undefined {
+    return this.lastRunExit;
   }
 
   /** The command and environment of its last start: a manifest edit that changes them restarts it. */
@@ -275,6 +294,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       this.context.output.attach(this.spec.key, child.stderr, 'stderr'),
     ]);
     const startedAt = Date.now();
+    this.lastRunStart = startedAt;
     const run: Run = {
       pid,
       startedAt,
@@ -324,6 +344,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
 
   private async handleExit(run: Run, exit: ChildExit, outputDone: Promise<unknown>): Promise<void> {
     run.readiness.abort(new Error('exited'));
+    this.lastRunExit = { code: exit.code, signal: exit.signal, at: Date.now() };
     try {
       // Grandchildren left in the group would hold the port against the next run.
       await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });

@@ -96,7 +96,8 @@ function splitOverriddenPath(dotted: string, manifest: Manifest): string[] {
   return ['services', key, ...(tail ? tail.split('.') : [])];
 }
 
-function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]): string {
+/** The SERVICE PORT PREFERRED PLAN table (`devsup check`, and the MCP tool check_manifest). */
+export function renderPlannedPorts(manifest: Manifest, allocations: ServiceAllocation[]): string {
   const rows = [['SERVICE', 'PORT', 'PREFERRED', 'PLAN']];
   for (const allocation of allocations) {
     const title = manifest.services.find((service) => service.key === allocation.service)?.title ?? allocation.service;

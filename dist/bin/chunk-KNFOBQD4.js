@@ -1,0 +1,2 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+var UNIT_MS={ms:1,s:1e3,m:6e4,h:36e5};function parseDuration(value){if(typeof value==="number")return Number.isFinite(value)&&value>=0?value:void 0;const match=/^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(value);if(!match)return void 0;return Math.round(Number(match[1])*UNIT_MS[match[2]??"ms"])}function formatDuration(ms){return ms<1e4?`${Math.round(ms/100)/10} s`:`${Math.round(ms/1e3)} s`}export{parseDuration,formatDuration};

@@ -1,0 +1,2 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+import{downInstance,run}from"./chunk-PSVMRHL7.js";import"./chunk-SEGVYK7U.js";import"./chunk-VHMHKKY3.js";import"./chunk-UEUHRZIP.js";import"./chunk-T3SM5P7G.js";import"./chunk-BUXL2XKR.js";import"./chunk-WGI53NEF.js";import"./chunk-2HAXHLZZ.js";import"./chunk-NBX5CSZY.js";import"./chunk-4U443DS4.js";import"./chunk-6NYKKSHL.js";export{downInstance,run};

@@ -1,0 +1,4 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+import{renderPortTable,renderPortsJson}from"./chunk-BCIMRZ63.js";import{shouldColor}from"./chunk-4DAHGGWV.js";import"./chunk-73VG5CTS.js";import{readReport}from"./chunk-PJLC3EMQ.js";import{instanceFolder}from"./chunk-SEGVYK7U.js";import"./chunk-VHMHKKY3.js";import"./chunk-UEUHRZIP.js";import"./chunk-T3SM5P7G.js";import"./chunk-BUXL2XKR.js";import"./chunk-MFVMLZOL.js";import"./chunk-WGI53NEF.js";import"./chunk-AVJMYMQB.js";import"./chunk-2HAXHLZZ.js";import"./chunk-4U443DS4.js";import"./chunk-6NYKKSHL.js";async function run(args,io){const report=await readReport(instanceFolder(args,io));io.stdout.write(args.values.json?`${renderPortsJson(report)}
+`:`${renderPortTable(report,{color:shouldColor(io.stdout,io.env)})}
+`);return 0}export{run};
