@@ -1,0 +1,2 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+import{allocatePorts}from"./chunk-4W2L34JX.js";import"./chunk-XRAFPAQG.js";import"./chunk-3OHURMTK.js";import"./chunk-AVJMYMQB.js";import"./chunk-2HAXHLZZ.js";import"./chunk-5SUAKQHA.js";import"./chunk-P4U3A7BE.js";import"./chunk-M6RVZZG3.js";import"./chunk-NBX5CSZY.js";import"./chunk-4U443DS4.js";import"./chunk-6NYKKSHL.js";export{allocatePorts};
