@@ -41,6 +41,10 @@ describe('readSimpleYaml reads the common shape as the library does', () => {
       'a: 0123\nb: 0x1F\nc: 1_000\nd: +12\ne: 1.\nf: .5\ng: 1e3\nh: -.inf\ni: 0o17\nj: 12345678901234567890\nk: -0\nl: .NaN\nm: False\nn: ~\no: nULL\n',
     ],
     ['plain values with indicators inside', 'a: b[0], {c}\nb: x#y\nc: -p\nd: http://x:80/y\ne: a :b\nf: 日本語 café\n'],
+    [
+      'odd keys and values',
+      `-: x\na:: x\na]: b\na,b: c\na\\: b\n\u00a0k: 1\nv: b\u00a0\nw: 0b101\n1e400: x\na"b: c\nq: ''''\nr: b,\ns: x%\n"": 1\n😀: 😀\n`,
+    ],
     ['CRLF line ends', 'a:\r\n  b: 1\r\n  c:\r\n  - "x"\r\n'],
     ['a root indented past column 1', '  a: 1\n  b:\n    - 2\n'],
     ['only comments', '# nothing yet\n\n'],
