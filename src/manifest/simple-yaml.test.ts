@@ -45,6 +45,8 @@ describe('readSimpleYaml reads the common shape as the library does', () => {
       'odd keys and values',
       `-: x\na:: x\na]: b\na,b: c\na\\: b\n\u00a0k: 1\nv: b\u00a0\nw: 0b101\n1e400: x\na"b: c\nq: ''''\nr: b,\ns: x%\n"": 1\n😀: 😀\n`,
     ],
+    ['flow collections', 'a: [x, "y", 1, [], {}]\nb: { c: [d, {e: f}], "g": \'h\', 8: null, c: 2 }\n'],
+    ['flow collections in a list', 'a:\n  - [node, server.js, -p, "3000", "a\\0"]   # c\n  - {port: 3000, url: http://h:80/p}\n'],
     ['CRLF line ends', 'a:\r\n  b: 1\r\n  c:\r\n  - "x"\r\n'],
     ['a root indented past column 1', '  a: 1\n  b:\n    - 2\n'],
     ['only comments', '# nothing yet\n\n'],
@@ -65,7 +67,14 @@ describe('readSimpleYaml reads the common shape as the library does', () => {
 
 describe('readSimpleYaml leaves everything else to the library', () => {
   test.each([
-    ['flow collections', 'a: [x, y]\n'],
+    [
+      'flow collections over lines, with empty entries or keys without values',
+      'a: [x,\n  y]\n',
+      'a: [x, y,]\n',
+      'a: [x, , y]\n',
+      'a: {x}\n',
+      'a: [x: 1]\n',
+    ],
     ['block scalars', 'a: |\n  x\n'],
     ['anchors and aliases', 'a: &x 1\nb: *x\n'],
     ['merge keys', 'a:\n  <<: {}\n'],
@@ -111,32 +120,40 @@ const VALUES = [
   ...['x', 'node server.js', '3000', '-1', '1e3', '.inf', 'true', 'NULL', '~', '0x1F', '0o7', '-p', '--flag', ':80', '?x', 'a:b', 'x # c', 'x#c'],
   ...['x [y]', 'a, b', '"q"', "'q'", '"a\\tb"', '"a\\0"', '"\\x41\\u00e9"', "'it''s'", "''", '""', '" s "', '"a" # c', 'café', 'x   ', '---', '...'],
 ];
-const ODD_VALUES = [
-  'a: b',
-  'a:',
-  '-',
-  '[a, b]',
-  '{a: 1}',
-  '"\\q"',
-  '"open',
-  '"a" b',
-  '"a"#c',
-  '&a x',
-  '*a',
-  '!t x',
-  '|',
-  '>',
-  '@x',
-  '`x',
-  '%x',
-  '# c',
-];
+const FLOW_VALUES = ['[a, b]', '[]', '{}', '{a: 1}', '{ a: 1, b: [x, "y"] }', '[node, server.js, -p, "3000"]', '[[1, [2]], {}]', '[ a , b ]'];
+FLOW_VALUES.push(
+  '{a: 1, a: 2}',
+  '["a\\0"]',
+  '{"k\\0": v}',
+  '[http://h:80/p]',
+  '{u: http://h:80}',
+  '[a:b]',
+  '[a: b]',
+  '{a: }',
+  '[a, b,]',
+  '[x #y]',
+  '{a, b}',
+);
+FLOW_VALUES.push(
+  '[a,b]',
+  '{a:1}',
+  '{ "k": v }',
+  "{'k': v}",
+  '[-p, -]',
+  '[~, null, 1e3, .inf]',
+  '{1: a, "1": b}',
+  '[a]  # c',
+  '[a] b',
+  '[a]]',
+  '{a: [b}',
+);
+const ODD_VALUES = ['a: b', 'a:', '-', '"\\q"', '"open', '"a" b', '"a"#c', '&a x', '*a', '!t x', '|', '>', '@x', '`x', '%x', '# c'];
 
 /** A random block at `indent`: maps, lists, scalars from the pools above, with comments, blank lines and the odd mistake. */
 function randomBlock(random: () => number, depth: number, indent: number): string[] {
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const key = () => pick(random() < 0.95 ? KEYS : ODD_KEYS);
-  const value = () => pick(random() < 0.95 ? VALUES : ODD_VALUES);
+  const value = () => pick(random() < 0.8 ? VALUES : random() < 0.7 ? FLOW_VALUES : ODD_VALUES);
   const spaces = (n: number) => ' '.repeat(n);
   const lines: string[] = [];
   const nested = (at: number) => (depth < 4 ? randomBlock(random, depth + 1, at) : [`${spaces(at)}${key()}: ${value()}`]);

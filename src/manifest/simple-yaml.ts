@@ -3,12 +3,13 @@ import { describePath, keyText } from './yaml-to-nodes.js';
 import { emptyMap, scalarNode, type ListNode, type MapNode, type ScalarNode, type YamlNode } from './yaml-node.js';
 
 /**
- * Nearly every manifest is block maps and lists of one-line values. This reads exactly that shape in one
- * pass over the lines, many times faster than the yaml library (whose lexer alone takes most of a second
- * for 5 MB). Anything else — flow collections, block scalars, anchors, aliases, tags, `<<`, values over
- * several lines, tabs, anything the library would report as an error — makes it give up (undefined), and
- * parseYaml reads the file with the library instead. Where it does not give up it returns what the
- * library's path returns: the same nodes, positions and issues (simple-yaml.test.ts compares the two).
+ * Nearly every manifest is block maps and lists of one-line values, and one-line flow collections
+ * (`[a, b]`, `{ a: 1 }`). This reads exactly that shape in one pass over the lines, many times faster
+ * than the yaml library (whose lexer alone takes most of a second for 5 MB). Anything else — block
+ * scalars, anchors, aliases, tags, `<<`, values over several lines, tabs, anything the library would
+ * report as an error — makes it give up (undefined), and parseYaml reads the file with the library
+ * instead. Where it does not give up it returns what the library's path returns: the same nodes,
+ * positions and issues (simple-yaml.test.ts compares the two).
  */
 export function readSimpleYaml(text: string, file: string): { root: YamlNode | undefined; issues: ManifestIssue[] } | undefined {
   if (UNUSUAL_CHARACTERS.test(text)) return undefined;
@@ -44,9 +45,17 @@ const COLON = 0x3a;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
 const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** Characters that may not start a plain value (YAML's indicators); `-` may when it is not followed by a space. */
 const INDICATORS = new Set([...'-?:,[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
+
+/** What ends a plain value inside a flow collection. */
+const FLOW_INDICATORS = new Set([...',[]{}'].map((c) => c.charCodeAt(0)));
 
 /** Double-quoted escapes as the YAML spec (and the library) reads them; \x, \u and \U are handled apart. */
 const ESCAPES: Record<string, string> = {
@@ -168,6 +177,11 @@ class SimpleReader {
     this.path.push(key);
     const node = this.readValue(colon + 1, depth, (start) => this.isListItem(start));
     this.path.pop();
+    this.addEntry(map, key, keyPos, node);
+  }
+
+  /** `key` into `map`, unless it holds a NUL byte or is there already (the first one stays). */
+  private addEntry(map: MapNode, key: string, keyPos: SourcePosition, node: YamlNode): void {
     if (key.includes('\0'))
       this.issues.push({
         ...keyPos,
@@ -186,9 +200,9 @@ class SimpleReader {
     let start = column;
     while (this.line.charCodeAt(start) === SPACE) start++;
     if (start < this.line.length && this.line.charCodeAt(start) !== HASH) {
-      const scalar = this.readScalar(start);
+      const node = this.readInline(start, depth);
       this.nextLine();
-      return scalar;
+      return node;
     }
     const emptyPos = this.at(start);
     this.nextLine();
@@ -251,30 +265,124 @@ class SimpleReader {
     return colon;
   }
 
-  private startsPlain(start: number): boolean {
+  /** Whether a plain value may start at `start`: `-p`, not `- `, nor `-]` in a flow collection. */
+  private startsPlain(start: number, inFlow = false): boolean {
     const first = this.line.charCodeAt(start);
     if (!INDICATORS.has(first)) return true;
-    return first === DASH && start + 1 < this.line.length && this.line.charCodeAt(start + 1) !== SPACE; // `-p`, not `- `
+    if (first !== DASH || start + 1 >= this.line.length) return false;
+    const next = this.line.charCodeAt(start + 1);
+    return next !== SPACE && !(inFlow && FLOW_INDICATORS.has(next));
   }
 
-  /** The one-line value at `start`, followed by nothing but spaces and a comment. */
-  private readScalar(start: number): ScalarNode {
+  /** The value written on this line from `start` (a scalar or a flow collection), followed by nothing but spaces and a comment. */
+  private readInline(start: number, depth: number): YamlNode {
     const line = this.line;
     const first = line.charCodeAt(start);
-    let value: ScalarNode['value'];
+    if (first !== OPEN_BRACKET && first !== OPEN_BRACE && first !== DOUBLE_QUOTE && first !== SINGLE_QUOTE) return this.readPlain(start);
+    const { node, end } = first === OPEN_BRACKET || first === OPEN_BRACE ? this.readFlow(start, depth + 1) : this.readQuotedNode(start);
+    const rest = this.skipSpaces(end);
+    if (rest < line.length && !(line.charCodeAt(rest) === HASH && rest > end)) throw NOT_SIMPLE;
+    return node;
+  }
+
+  /** A plain value in a block: up to a comment or the end of the line. */
+  private readPlain(start: number): ScalarNode {
+    if (!this.startsPlain(start)) throw NOT_SIMPLE;
+    const comment = this.line.indexOf(' #', start);
+    const text = trimSpaces(this.line.slice(start, comment === -1 ? undefined : comment));
+    if (text.includes(': ') || text.endsWith(':')) throw NOT_SIMPLE; // a map on the line of a key: an error the library words
+    return this.scalar(resolvePlain(text), start);
+  }
+
+  /**
+   * `[a, "b", [c]]` or `{a: 1, b: [c]}` on one line: its node and the column after it. Empty entries, a
+   * trailing comma, keys without values and pairs inside lists are left to the library.
+   */
+  private readFlow(start: number, depth: number): { node: YamlNode; end: number } {
+    if (depth > MAX_DEPTH) throw NOT_SIMPLE;
+    const line = this.line;
+    const pos = this.at(start);
+    const isList = line.charCodeAt(start) === OPEN_BRACKET;
+    const close = isList ? CLOSE_BRACKET : CLOSE_BRACE;
+    const node: ListNode | MapNode = isList ? { kind: 'list', items: [], pos } : emptyMap(pos);
+    let at = this.skipSpaces(start + 1);
+    if (line.charCodeAt(at) === close) return { node, end: at + 1 };
+    for (;;) {
+      if (node.kind === 'list') {
+        this.path.push(node.items.length);
+        const item = this.readFlowItem(at, depth);
+        this.path.pop();
+        node.items.push(item.node);
+        at = item.end;
+      } else {
+        const keyPos = this.at(at);
+        const { key, colon } = this.readFlowKey(at);
+        this.path.push(key);
+        const value = this.readFlowItem(this.skipSpaces(colon + 1), depth);
+        this.path.pop();
+        this.addEntry(node, key, keyPos, value.node);
+        at = value.end;
+      }
+      at = this.skipSpaces(at);
+      if (line.charCodeAt(at) === close) return { node, end: at + 1 };
+      if (line.charCodeAt(at) !== COMMA) throw NOT_SIMPLE;
+      at = this.skipSpaces(at + 1);
+      if (line.charCodeAt(at) === close || line.charCodeAt(at) === COMMA) throw NOT_SIMPLE;
+    }
+  }
+
+  /** A value inside a flow collection: a scalar up to the next `,`, bracket or brace, or a nested collection. */
+  private readFlowItem(start: number, depth: number): { node: YamlNode; end: number } {
+    const line = this.line;
+    const first = line.charCodeAt(start);
+    if (first === OPEN_BRACKET || first === OPEN_BRACE) return this.readFlow(start, depth + 1);
+    if (first === DOUBLE_QUOTE || first === SINGLE_QUOTE) return this.readQuotedNode(start);
+    if (!this.startsPlain(start, true)) throw NOT_SIMPLE;
+    let end = start;
+    while (end < line.length && !FLOW_INDICATORS.has(line.charCodeAt(end))) end++;
+    const text = trimSpaces(line.slice(start, end));
+    if (/:(?: |$)| #/.test(text)) throw NOT_SIMPLE; // a pair, or a comment
+    return { node: this.scalar(resolvePlain(text), start), end };
+  }
+
+  /** A key inside a flow map, and the column of the `: ` after it. */
+  private readFlowKey(start: number): { key: string; colon: number } {
+    const line = this.line;
+    const first = line.charCodeAt(start);
+    let colon: number;
+    let key: string;
     if (first === DOUBLE_QUOTE || first === SINGLE_QUOTE) {
       const quoted = this.readQuoted(start);
-      let rest = quoted.end;
-      while (line.charCodeAt(rest) === SPACE) rest++;
-      if (rest < line.length && !(line.charCodeAt(rest) === HASH && rest > quoted.end)) throw NOT_SIMPLE;
-      value = quoted.value;
+      colon = quoted.end;
+      key = quoted.value as string;
     } else {
-      if (!this.startsPlain(start)) throw NOT_SIMPLE;
-      const comment = line.indexOf(' #', start);
-      const text = trimSpaces(line.slice(start, comment === -1 ? undefined : comment));
-      if (text.includes(': ') || text.endsWith(':')) throw NOT_SIMPLE; // a map on the line of a key: an error the library words
-      value = resolvePlain(text);
+      if (!this.startsPlain(start, true)) throw NOT_SIMPLE;
+      colon = start;
+      while (colon < line.length && !FLOW_INDICATORS.has(line.charCodeAt(colon)) && !this.isColonSpace(colon)) colon++;
+      const text = trimSpaces(line.slice(start, colon));
+      if (text.includes(' #') || text.endsWith(':')) throw NOT_SIMPLE;
+      key = keyText(resolvePlain(text), text);
     }
+    if (!this.isColonSpace(colon) || key === '<<' || colon - start > MAX_KEY_LENGTH) throw NOT_SIMPLE;
+    return { key, colon };
+  }
+
+  private isColonSpace(column: number): boolean {
+    return this.line.charCodeAt(column) === COLON && this.line.charCodeAt(column + 1) === SPACE;
+  }
+
+  private skipSpaces(column: number): number {
+    while (this.line.charCodeAt(column) === SPACE) column++;
+    return column;
+  }
+
+  private readQuotedNode(start: number): { node: ScalarNode; end: number } {
+    const { value, end } = this.readQuoted(start);
+    return { node: this.scalar(value, start), end };
+  }
+
+  /** A scalar node at `start`; a NUL byte in it is an issue. */
+  private scalar(value: ScalarNode['value'], start: number): ScalarNode {
     const pos = this.at(start);
     if (typeof value === 'string' && value.includes('\0'))
       this.issues.push({ ...pos, message: `${describePath(this.path)} contains a NUL byte, which no process can receive: remove it` });
