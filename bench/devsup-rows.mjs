@@ -18,6 +18,7 @@ import {
   project,
   sleep,
   startDevsup,
+  tempFolder,
   timeCommand,
   usage,
   waitForStatus,
@@ -122,6 +123,58 @@ export async function saveToReady(report, runs) {
     });
   } finally {
     await stopDevsup(devsup, dir);
+  }
+}
+
+/** About 5 MB of services.yaml in one of two shapes: one service with ~100,000 env keys, or 2,000 services of 70 keys. */
+function largeManifest(shape) {
+  const lines = ['services:'];
+  if (shape === 'keys') {
+    lines.push('  web:', '    command: node server.js', '    port: 3000', '    env:');
+    for (let i = 0; i < 106_000; i++) lines.push(`      KEY_${i}: value-number-${i}-xxxxxxxxxx`);
+  } else {
+    for (let s = 0; s < 2000; s++) {
+      lines.push(`  svc${s}:`, `    command: node server.js --name svc${s}`, `    port: ${10000 + s}`, '    env:');
+      for (let k = 0; k < 70; k++) lines.push(`      VAR_${k}: "value ${s}-${k} lorem"`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function checkLargeManifest(report, runs) {
+  // Baselines: a cold node, and a cold node reading the same file with the yaml library alone (its
+  // duplicate-key check off: on, it is quadratic in a map's keys).
+  const bareParse = `import { readFileSync } from 'node:fs'; import { parseDocument } from 'yaml';
+    parseDocument(readFileSync(process.argv[1], 'utf8'), { uniqueKeys: false });`;
+  for (const [shape, title] of [
+    ['keys', 'one service with 106,000 env keys'],
+    ['services', '2,000 services of 70 env keys'],
+  ]) {
+    const dir = tempFolder('large');
+    const file = path.join(dir, 'services.yaml');
+    const text = largeManifest(shape);
+    writeFileSync(file, text);
+    const devsup = [],
+      parse = [],
+      node = [];
+    for (let run = 0; run < runs; run++) {
+      node.push(await timeCommand([process.execPath, '-e', '0'], dir));
+      parse.push(await timeCommand([process.execPath, '--input-type=module', '-e', bareParse, file], ROOT));
+      devsup.push(await timeCommand([process.execPath, CLI, 'check', '-f', file], dir));
+    }
+    const megabytes = (Buffer.byteLength(text) / 1e6).toFixed(1);
+    console.log(
+      `\n  ${megabytes} MB; node -e 0: ${median(node).toFixed(0)} ms; the yaml library's parse alone, cold: ${median(parse).toFixed(0)} ms`,
+    );
+    report.single({
+      id: `check5mb-${shape}`,
+      title: `devsup check, 5 MB manifest: ${title} (cold; baseline: the yaml library's parse alone)`,
+      value: median(devsup),
+      unit: 'ms',
+      baseline: median(parse),
+      target: { text: 'well under a second (≤ 500 ms)', ok: (v) => v <= 500 },
+    });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

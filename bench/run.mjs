@@ -4,7 +4,15 @@
 // summary. `node bench/run.mjs ROW…` runs only the rows named (see `rows` below).
 import os from 'node:os';
 import { idleCost, logThroughput, restartAfterKill, stopOnSigint, survivorsOfSigkill, upUntilAnswering } from './compare-rows.mjs';
-import { allocateDisplaced, helpStart, idleWatched, portsJsonRoundTrip, saveToReady, whoWithManySockets } from './devsup-rows.mjs';
+import {
+  allocateDisplaced,
+  checkLargeManifest,
+  helpStart,
+  idleWatched,
+  portsJsonRoundTrip,
+  saveToReady,
+  whoWithManySockets,
+} from './devsup-rows.mjs';
 import { removeTempFolders } from './lib.mjs';
 import { measurePackageSize } from './package-size.mjs';
 import { preparePeers } from './peers.mjs';
@@ -27,6 +35,7 @@ const rows = {
   portsJson: (report) => portsJsonRoundTrip(report, RUNS),
   allocate: (report) => allocateDisplaced(report, RUNS),
   who: (report) => whoWithManySockets(report, RUNS),
+  check5mb: (report) => checkLargeManifest(report, RUNS),
 };
 
 const only = process.argv.slice(2);

@@ -18,6 +18,8 @@ const ASSIGNMENT = /(^|[\s,'"(])(-{0,2}[a-z_][\w.-]*)=("[^"]*"|'[^']*'|[^\s'"]*)
 // `--name value`: a flag's next word, unless that is another flag.
 const SPACED_FLAG = /(^|\s)(--?[a-z][\w.-]*)(\s+)("[^"]*"|'[^']*'|[^\s'"-]\S*)/gi;
 const FLAG = /^--?[a-z][\w.-]*$/i;
+// What each pattern above needs to match at all: an `@`, "bearer", an `=`, or a `-` starting a word.
+const MAY_HOLD_SECRET = /[@=]|bearer|(?:^|\s)-/i;
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
@@ -25,6 +27,7 @@ export function isSecretName(name: string): boolean {
 
 /** `text` with every secret recognisable by its value (URL credentials, tokens, secret-named settings) masked. */
 export function maskSecrets(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text; // most text: `check` masks every value of a large manifest
   return text
     .replace(URL_USERINFO, `$1${MASK}@`)
     .replace(BEARER, `$1${MASK}`)

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { ManifestError, UsageError } from '../errors.js';
 import { loadManifest, type LoadManifestOptions } from './load-manifest.js';
+import { childOf, toPlain } from './yaml-node.js';
 
 const DEMO = `project: assistant
 env: { LOG_LEVEL: info }
@@ -56,7 +57,7 @@ describe('the demo manifest', () => {
       env: { TOOLS_URL: 'http://127.0.0.1:${tools.port}' },
       dependsOn: [{ service: 'tools', condition: 'ready' }],
     });
-    expect(manifest.document).toEqual({
+    expect(toPlain(manifest.document)).toEqual({
       project: 'assistant',
       env: { LOG_LEVEL: 'info' },
       services: {
@@ -108,7 +109,7 @@ describe('services.local.yaml', () => {
       ['services.llm.env.EXTRA', 'local'],
       ['services.scratch', 'local'],
     ]);
-    expect((manifest.document.services as Record<string, { port?: number }>).llm!.port).toBe(11000);
+    expect(childOf(childOf(childOf(manifest.document, 'services'), 'llm'), 'port')).toMatchObject({ value: 11000 });
   });
 
   test('a bad value from the local file is reported with the local file name and line', async () => {

@@ -114,6 +114,15 @@ describe('hostile input', () => {
     expect(childOf(env, 'KEY_69999')).toMatchObject({ value: 'value-69999', pos: { line: 70_004 } });
   });
 
+  test('30,000 keys in a file left to the yaml library load too: its duplicate check, quadratic, stays off', () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => `      KEY_${i}: value-${i}`);
+    const text = `shared: &shared 1\nservices:\n  web:\n    command: x\n    env:\n${lines.join('\n')}\n      KEY_7: again\n`;
+    const { root, issues } = parseYaml(text, 'f.yaml');
+    expect(issues.map(formatIssue)).toEqual(['f.yaml:30006:7: duplicate key "KEY_7"']);
+    const env = childOf(childOf(childOf(root, 'services'), 'web'), 'env');
+    expect(env?.kind === 'map' && env.entries.size).toBe(30_000);
+  });
+
   test('duplicate keys are found in flow maps too, and keys that read as the same text are duplicates', () => {
     expect(parseYaml('a: { x: 1, y: 2, x: 3 }\n', 'f.yaml').issues.map(formatIssue)).toEqual(['f.yaml:1:18: duplicate key "x"']);
     expect(parseYaml('env:\n  1: a\n  "1": b\n', 'f.yaml').issues.map(formatIssue)).toEqual(['f.yaml:3:3: duplicate key "1"']);

@@ -6,7 +6,7 @@ import { checkReferences } from './check-references.js';
 import { readService, type ServiceContext } from './read-service.js';
 import { DEFAULT_PORT_RANGE, type Manifest, type ServiceSpec } from './service-spec.js';
 import { addIssue, checkKeys, readEnv, readPortRange, readString, reportWrong } from './validators.js';
-import { childOf, toPlain, type MapNode } from './yaml-node.js';
+import { childOf, type MapNode } from './yaml-node.js';
 
 /** Every top-level key devsup knows; docs/manifest.md documents each, the JSON Schema has each (both tested). */
 export const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'services'] as const;
@@ -38,7 +38,7 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
     envFiles: [...envFiles],
     portRange: readPortRange(childOf(root, 'port_range'), 'port_range', issues) ?? DEFAULT_PORT_RANGE,
     services,
-    document: toPlain(root) as Record<string, unknown>,
+    document: root,
   };
 }
 

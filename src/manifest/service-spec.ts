@@ -2,6 +2,7 @@
  * The validated, defaulted form of a manifest. Templates (`command`, `env`, `url`) are kept raw here:
  * they are interpolated only after ports are allocated (see `resolve-service.ts`).
  */
+import type { MapNode } from './yaml-node.js';
 
 export type RestartPolicy = 'on-failure' | 'always' | 'never';
 export type DependencyCondition = 'started' | 'ready' | 'completed';
@@ -75,8 +76,8 @@ export interface Manifest {
   sources: string[];
   /** Dotted paths (`services.llm.port`) whose value came from services.local.yaml or `--port`. */
   overridden: Map<string, 'local' | 'cli'>;
-  /** The merged document as plain data (after services.local.yaml and `--port`), for `devsup check`. */
-  document: Record<string, unknown>;
+  /** The merged document (after services.local.yaml and `--port`), for `devsup check`; toPlain makes it plain data. */
+  document: MapNode;
 }
 
 export const DEFAULT_PORT_RANGE: PortRange = { from: 10000, to: 10999 };

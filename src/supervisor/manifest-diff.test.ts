@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseYaml } from '../manifest/parse-yaml.js';
 import type { ResolvedService } from '../manifest/resolve-service.js';
 import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
+import type { MapNode } from '../manifest/yaml-node.js';
 import { manifestOf, serviceSpec } from '../../test/helpers/specs.js';
 import { diffServices, portsChanged, sameLaunch } from './manifest-diff.js';
 
@@ -157,7 +159,7 @@ describe('diffServices', () => {
     const next = manifestOf(baseServices(), {
       sources: ['/x/services.yaml', '/x/services.local.yaml'],
       overridden: new Map([['services.web.port', 'local']]),
-      document: { services: {} },
+      document: parseYaml('services: {}\n', '/x/services.yaml').root as MapNode,
     });
     expect(diffServices(manifestOf(baseServices()), next).unchanged).toEqual(['db', 'web']);
   });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Manifest, ServiceSpec } from '../../src/manifest/service-spec.js';
 import { DEFAULT_PORT_RANGE } from '../../src/manifest/service-spec.js';
+import { emptyMap } from '../../src/manifest/yaml-node.js';
 
 /** A service spec with the manifest defaults, for tests that build manifests in code. */
 export function serviceSpec(key: string, overrides: Partial<ServiceSpec> = {}): ServiceSpec {
@@ -43,7 +44,7 @@ export function manifestOf(services: ServiceSpec[], overrides: Partial<Manifest>
     services,
     sources: [`${os.tmpdir()}/services.yaml`],
     overridden: new Map(),
-    document: {},
+    document: emptyMap({ file: `${os.tmpdir()}/services.yaml`, line: 1, column: 1 }),
     ...overrides,
   };
 }
