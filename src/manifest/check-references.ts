@@ -15,7 +15,7 @@ interface Scope {
 }
 
 /**
- * Checks every `${…}` of `command`, `env` and `url` at load time, so nothing starts with a reference
+ * Checks every `${…}` of `command`, `stop_command`, `env` and `url` at load time, so nothing starts with a reference
  * that cannot be resolved once ports are allocated. `${VAR}` is first a variable devsup injects
  * (`${PORT}` of a service with a port), then the service's env files, `topFileEnv` and `processEnv`.
  */
@@ -51,6 +51,8 @@ export function checkReferences(
     const command = childOf(service, 'command');
     if (command?.kind === 'list') for (const node of command.items) check(node, { owner, field: 'command', topLevel: false });
     else if (command) check(command, { owner, field: 'command', topLevel: false, shell: true });
+    const stopCommand = childOf(service, 'stop_command');
+    if (stopCommand) check(stopCommand, { owner, field: 'command', topLevel: false, shell: true });
     for (const { env, topLevel } of [
       { env: childOf(root, 'env'), topLevel: true },
       { env: childOf(service, 'env'), topLevel: false },

@@ -45,6 +45,8 @@ export const SERVICE_KEYS = [
   'critical',
   'stop_signal',
   'stop_timeout',
+  'stop_command',
+  'daemon',
   'watch',
   'watch_ignore',
   'watch_cascade',
@@ -89,6 +91,9 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
+  const stopCommand = readString(field('stop_command'), 'stop_command', issues);
+  const daemon = readBoolean(field('daemon'), 'daemon', issues) ?? false;
+  if (daemon) checkDaemon(field('daemon')!, key, field('ready'), field('stop_command'), issues);
 
   return {
     key,
@@ -111,11 +116,36 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     critical: readBoolean(field('critical'), 'critical', issues) ?? false,
     stopSignal: readSignal(field('stop_signal'), 'stop_signal', issues) ?? 'SIGTERM',
     stopTimeoutMs: readDuration(field('stop_timeout'), 'stop_timeout', issues) ?? 5_000,
+    ...(stopCommand !== undefined && { stopCommand }),
+    daemon,
     watch: readStringList(field('watch'), 'watch', 'glob', issues) ?? [],
     watchIgnore: readStringList(field('watch_ignore'), 'watch_ignore', 'glob', issues) ?? [],
     watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
   };
+}
+
+/**
+ * A daemon's command exits once the daemon runs in the background: only its readiness check says it
+ * is up, and only its stop_command can stop it.
+ */
+function checkDaemon(node: YamlNode, key: string, ready: YamlNode | undefined, stopCommand: YamlNode | undefined, issues: ManifestIssue[]): void {
+  const readyNone = ready?.kind === 'scalar' && ready.value === 'none';
+  if (ready === undefined || readyNone) {
+    const why = readyNone ? 'has ready: none' : 'has none';
+    addIssue(
+      issues,
+      node.pos,
+      `daemon: true needs a readiness check, but service "${key}" ${why}: give it "ready: tcp", {http: /path} or {exec: CMD}, which tells devsup the daemon runs`,
+    );
+  }
+  if (stopCommand === undefined) {
+    addIssue(
+      issues,
+      node.pos,
+      `daemon: true needs a stop_command, but service "${key}" has none: its command exits, so only that command can stop what it started`,
+    );
+  }
 }
 
 /** A string runs through the shell, a list without; either must say something. */

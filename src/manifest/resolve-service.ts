@@ -11,6 +11,7 @@ import { quoteForShell } from './shell-quote.js';
 export interface ResolvedService {
   command: string | string[];
   env: Record<string, string>; // the child's full environment
+  stopCommand?: string; // run through the shell, with `env`
   url?: string;
 }
 
@@ -42,8 +43,9 @@ export function resolveService(
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
   Object.assign(env, injected);
   const command = typeof service.command === 'string' ? render(service.command, platform) : service.command.map((word) => render(word));
+  const stopCommand = service.stopCommand === undefined ? undefined : render(service.stopCommand, platform);
   const url = resolveUrl(manifest, service, ports, baseEnv);
-  return { command, env, ...(url !== undefined && { url }) };
+  return { command, env, ...(stopCommand !== undefined && { stopCommand }), ...(url !== undefined && { url }) };
 }
 
 /**
@@ -91,13 +93,14 @@ function resolveUrlOrUndefined(manifest: Manifest, service: ServiceSpec, ports: 
 }
 
 /**
- * The other services whose port or URL this service's command, env or url refers to (`${api.port}`,
+ * The other services whose port or URL this service's command, stop_command, env or url refers to (`${api.port}`,
  * `${api.url}`, also through the top-level env): when one of them moves, this one must restart.
  * A `${svc.url}` also brings in what that URL refers to.
  */
 export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): Set<string> {
   const templates = [
     ...(typeof service.command === 'string' ? [service.command] : service.command),
+    ...(service.stopCommand === undefined ? [] : [service.stopCommand]),
     ...Object.values(manifest.env),
     ...Object.values(service.env),
     ...(service.url === undefined ? [] : [service.url]),

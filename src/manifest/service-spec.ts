@@ -55,6 +55,8 @@ export interface ServiceSpec {
   critical: boolean;
   stopSignal: NodeJS.Signals;
   stopTimeoutMs: number;
+  stopCommand?: string; // template, run through the shell instead of sending stopSignal
+  daemon: boolean; // its command exits 0 once what it started runs in the background
   watch: string[];
   watchIgnore: string[];
   watchCascade: boolean;

@@ -383,6 +383,7 @@ describe('other service settings', () => {
       critical: false,
       stopSignal: 'SIGTERM',
       stopTimeoutMs: 5_000,
+      daemon: false,
       watch: [],
       watchIgnore: [],
       watchCascade: false,

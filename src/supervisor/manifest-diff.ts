@@ -43,7 +43,11 @@ export function portsChanged(before: ServiceSpec, next: Manifest, key: string): 
  */
 export function sameLaunch(running: ResolvedService, next: ResolvedService): boolean {
   const withoutPortList = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([name]) => !/^DEVSUP_.+_PORT$/.test(name)));
-  return canonical(running.command) === canonical(next.command) && canonical(withoutPortList(running.env)) === canonical(withoutPortList(next.env));
+  return (
+    canonical(running.command) === canonical(next.command) &&
+    running.stopCommand === next.stopCommand &&
+    canonical(withoutPortList(running.env)) === canonical(withoutPortList(next.env))
+  );
 }
 
 /** Stable text for comparing values: keys sorted, regular expressions by their source. */

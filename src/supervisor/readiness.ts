@@ -13,6 +13,8 @@ export interface ReadinessTarget {
   host?: string;
   cwd: string;
   env: Record<string, string>;
+  /** Any listener on the port counts, not only the service's own tree's (a daemon's); no drift is looked for. */
+  anyListener?: boolean;
   /** Subscribes to the service's output lines; returns the unsubscribe function. */
   onLine(listener: (line: string) => void): () => void;
   /** What the check last saw while not ready ("http /health → 503"), and for how long it has waited. */
@@ -84,6 +86,7 @@ function makeProbe(
     const connected = await connectToAny(hosts, port);
     if (connected.host !== undefined) {
       answeredOn = connected.host;
+      if (target.anyListener) return true;
       // The listener was there before our connection arrived, so tables read since it started show it;
       // services connecting at the same time share one read.
       const ours = await treeListensOn(target.pid, port, connecting);
@@ -92,7 +95,7 @@ function makeProbe(
       return `port ${port} answers, but not from this service's processes`;
     }
     // A program that ignores PORT and binds its own default is ready there, not never.
-    if (found.driftedTo === undefined && Date.now() - started >= DRIFT_GRACE_MS) {
+    if (found.driftedTo === undefined && !target.anyListener && Date.now() - started >= DRIFT_GRACE_MS) {
       found.driftedTo = await findDriftedPort(target);
       if (found.driftedTo !== undefined) return `it listens on ${found.driftedTo} instead`;
     }

@@ -13,6 +13,7 @@ import { checkDriftLater, QUICK_EXIT_MS, watchForBindErrors, watchReadiness, typ
 import { ServicePorts, type MoveOptions } from './service-ports.js';
 import { checkTransition, isActiveStatus, type ServiceStatus, type StopReason } from './service-status.js';
 import { spawnChild, type ChildExit } from './spawn-child.js';
+import { runStopCommand } from './stop-command.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -108,8 +109,9 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     return this.currentDetail;
   }
 
+  /** Its command's process; none once a daemon's command has exited (what it started runs on). */
   get pid(): number | null {
-    return this.run?.pid ?? null;
+    return this.run && !this.run.daemonized ? this.run.pid : null;
   }
 
   get ports(): PortAssignment[] {
@@ -192,7 +194,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const { run } = this;
     if (run) {
       run.readiness.abort(new Error('stopping'));
-      await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+      await this.stopRun(run);
       await run.handled;
     }
     if (options.sweepEscaped !== false && this.launched) await this.stopEscaped(findOwnMarkedProcesses(this.spec.key));
@@ -305,12 +307,44 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       handled: Promise.resolve(),
     };
     this.run = run;
-    run.handled = this.failOnError(child.exited.then((exit) => this.handleExit(run, exit, outputDone)));
+    const exited = this.spec.daemon ? this.daemonExit(run, child.exited) : child.exited;
+    run.handled = this.failOnError(exited.then((exit) => this.handleExit(run, exit, outputDone)));
     this.context.watchdog?.watch(pid);
     if (this.ports.length > 0) watchForBindErrors(run, this.context.output, this.spec);
     this.transition(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(run, resolved);
     else this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
+  }
+
+  /**
+   * The end of a daemon's run: its command exiting 0 means what it started runs on, so the run ends
+   * only when devsup stops it (`stopRun`); any other exit of its command ends the run at once.
+   */
+  private daemonExit(run: Run, exited: Promise<ChildExit>): Promise<ChildExit> {
+    return exited.then((exit) => {
+      if (exit.code !== 0 || this.currentStatus === 'stopping' || this.run !== run) return exit;
+      run.daemonized = true;
+      return new Promise<ChildExit>((resolve) => (run.endDaemon = () => resolve(exit)));
+    });
+  }
+
+  /**
+   * Stops one run: its `stop_command` (with the environment it was started with) or its `stop_signal`,
+   * the grace, then the tree; a daemon's run ends there, its command having exited long before.
+   */
+  private async stopRun(run: Run): Promise<void> {
+    const stopCommand = this.launched?.stopCommand;
+    const env = this.launched?.env ?? {};
+    const instead =
+      stopCommand === undefined
+        ? undefined
+        : async (timeoutMs: number) => {
+            const { key, cwd } = this.spec;
+            const problem = await runStopCommand(stopCommand, { service: key, cwd, env, timeoutMs, output: this.context.output });
+            if (problem !== undefined) this.context.warn(`${key}: ${problem}`);
+          };
+    await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs, ...(instead && { instead }) });
+    run.endDaemon?.();
   }
 
   private checkReadiness(run: Run, resolved: ResolvedService): void {
@@ -320,6 +354,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       host: this.spec.host,
       cwd: this.spec.cwd,
       env: resolved.env,
+      // What a daemon started (a container, a forked server) is not in its command's tree.
+      anyListener: this.spec.daemon,
       onLine: (listener: (line: string) => void) => this.context.output.onLine(this.spec.key, listener),
     };
     const checked = watchReadiness(run, this.spec, target, () => this.run === run, {
@@ -329,14 +365,14 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         this.servicePorts.noteReady();
         run.stopWatchingForBindErrors();
         if (driftedTo !== undefined) this.noteDrift(driftedTo);
-        else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http') this.checkDriftLater(run, 0);
+        else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http' && !this.spec.daemon) this.checkDriftLater(run, 0);
         this.transition('ready');
       },
       // Not ready in time is a failed run: devsup stops it, and the restart policy sees why (not the signal it sent).
       notReady: async (why) => {
         this.context.warn(`${this.spec.key}: ${why}`);
         this.moveToStopping('not ready in time', why);
-        await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+        await this.stopRun(run);
       },
     });
     void this.failOnError(checked);
