@@ -16,7 +16,7 @@ import { SignalRelay } from './relay-signals.js';
 import { selectServices } from './service-args.js';
 
 /** Statuses of a service devsup still runs or looks after: while one has it, the instance goes on. */
-const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'restarting', 'stopping']);
+const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'unhealthy', 'restarting', 'stopping']);
 /** The service whose log file would be devsup.log. */
 const DEVSUP_SERVICE_CLASH = DEVSUP_LOG.slice(0, -'.log'.length);
 /** How long an instance left with nothing to run is given to end by itself. */

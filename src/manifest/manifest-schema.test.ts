@@ -11,6 +11,7 @@ import { loadManifest } from './load-manifest.js';
 import { parseYaml } from './parse-yaml.js';
 import { CONDITIONS } from './read-depends-on.js';
 import { TOP_LEVEL_KEYS } from './read-manifest.js';
+import { HEALTH_KEYS } from './read-health.js';
 import { READY_KEYS } from './read-ready.js';
 import { ENV_NAME, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME } from './read-service.js';
 import { resolveUrl } from './resolve-service.js';
@@ -114,18 +115,20 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
   });
 
   test('together they use every key the schema knows', () => {
-    const used = { top: new Set<string>(), service: new Set<string>(), ready: new Set<string>() };
+    const used = { top: new Set<string>(), service: new Set<string>(), ready: new Set<string>(), health: new Set<string>() };
     for (const { dir, file } of valid) {
       const document = toPlain(parseYaml(readFileSync(path.join(dir, file), 'utf8'), file).root!) as Record<string, unknown>;
       Object.keys(document).forEach((key) => used.top.add(key));
       for (const service of Object.values(document.services as Record<string, Record<string, unknown>>)) {
         Object.keys(service).forEach((key) => used.service.add(key));
         if (typeof service.ready === 'object') Object.keys(service.ready as object).forEach((key) => used.ready.add(key));
+        if (typeof service.health === 'object') Object.keys(service.health as object).forEach((key) => used.health.add(key));
       }
     }
     expect([...used.top].sort()).toEqual(Object.keys(schema.properties!).sort());
     expect([...used.service].sort()).toEqual(Object.keys(serviceSchema().properties!).sort());
     expect([...used.ready].sort()).toEqual(Object.keys(readyMapSchema().properties!).sort());
+    expect([...used.health].sort()).toEqual(Object.keys(healthMapSchema().properties!).sort());
   });
 });
 
@@ -306,6 +309,68 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'an empty ready.log', yaml: 'services: { a: { command: x, ready: { log: "" } } }', expect: 'ready.log must be a regular expression' },
   { name: 'an empty ready.exec', yaml: 'services: { a: { command: x, ready: { exec: "" } } }', expect: 'ready.exec must be a command' },
   { name: 'a ready.exec list', yaml: 'services: { a: { command: x, ready: { exec: [test, -f, x] } } }', expect: 'ready.exec must be a command' },
+  // health
+  { name: 'an unknown health word', yaml: 'services: { a: { command: x, port: 1, health: http } }', expect: 'health must be "tcp" or a map' },
+  { name: 'health: tcp without a port', yaml: 'services: { a: { command: x, health: tcp } }', expect: 'health: tcp needs a port' },
+  { name: 'health.tcp without a port', yaml: 'services: { a: { command: x, health: { tcp: true } } }', expect: 'health.tcp needs a port' },
+  { name: 'health.tcp other than true', yaml: 'services: { a: { command: x, port: 1, health: { tcp: yes } } }', expect: 'health.tcp must be true' },
+  {
+    name: 'two kinds of health at once',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, tcp: true } } }',
+    expect: 'not http and tcp',
+  },
+  {
+    name: 'a health map without a kind',
+    yaml: 'services: { a: { command: x, port: 1, health: { interval: 5s } } }',
+    expect: 'health must have exactly one of',
+  },
+  {
+    name: 'an unknown key in health',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, retries: 3 } } }',
+    expect: 'unknown key "retries"',
+  },
+  {
+    name: 'a health.http path without a port',
+    yaml: 'services: { a: { command: x, health: { http: /health } } }',
+    expect: 'health.http needs a port',
+  },
+  {
+    name: 'a health.http without "/"',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: health } } }',
+    expect: 'health.http must be a path',
+  },
+  { name: 'an empty health.exec', yaml: 'services: { a: { command: x, health: { exec: "" } } }', expect: 'health.exec must be a command' },
+  {
+    name: 'a health.status without http',
+    yaml: 'services: { a: { command: x, health: { exec: y, status: 200 } } }',
+    expect: 'health.status only applies to health.http',
+  },
+  {
+    name: 'a health.status out of range',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, status: 99 } } }',
+    expect: 'health.status must be an HTTP status code',
+  },
+  {
+    name: 'a health.interval of 0',
+    yaml: 'services: { a: { command: x, health: { exec: y, interval: 0s } } }',
+    expect: 'health.interval must be more than 0',
+  },
+  {
+    name: 'a health.timeout in words',
+    yaml: 'services: { a: { command: x, health: { exec: y, timeout: soon } } }',
+    expect: 'health.timeout must be a duration',
+  },
+  {
+    name: 'health.failures 0',
+    yaml: 'services: { a: { command: x, health: { exec: y, failures: 0 } } }',
+    expect: 'health.failures must be a whole number, 1 or more',
+  },
+  {
+    name: 'fractional health.failures',
+    yaml: 'services: { a: { command: x, health: { exec: y, failures: 1.5 } } }',
+    expect: 'health.failures must be a whole number',
+  },
+  { name: 'health as a list', yaml: 'services: { a: { command: x, health: [tcp] } }', expect: 'health must be "tcp" or a map' },
   { name: 'ready_timeout 0', yaml: 'services: { a: { command: x, ready_timeout: 0 } }', expect: 'ready_timeout must be more than 0' },
   { name: 'ready_timeout "0s"', yaml: 'services: { a: { command: x, ready_timeout: 0s } }', expect: 'ready_timeout must be more than 0' },
   { name: 'a ready_timeout in days', yaml: 'services: { a: { command: x, ready_timeout: 1d } }', expect: 'ready_timeout must be a duration' },
@@ -411,11 +476,16 @@ function readyMapSchema(): Schema {
   return schema.$defs!.ready!.anyOf!.find((form) => form.properties)!;
 }
 
+function healthMapSchema(): Schema {
+  return schema.$defs!.health!.anyOf!.find((form) => form.properties)!;
+}
+
 describe('the schema and the code name the same keys and values', () => {
   test('the keys devsup knows (the lists its "did you mean" suggestions come from) are the properties of the schema', () => {
     expect(Object.keys(schema.properties!).sort()).toEqual([...TOP_LEVEL_KEYS].sort());
     expect(Object.keys(serviceSchema().properties!).sort()).toEqual([...SERVICE_KEYS].sort());
     expect(Object.keys(readyMapSchema().properties!).sort()).toEqual([...READY_KEYS].sort());
+    expect(Object.keys(healthMapSchema().properties!).sort()).toEqual([...HEALTH_KEYS].sort());
   });
 
   test('values and patterns: restart policies, dependency conditions, service and variable names', () => {
@@ -434,7 +504,7 @@ describe('the schema and the code name the same keys and values', () => {
   });
 
   test('every property says what it is for on hover, and its default where it has one', () => {
-    const withoutDefault = new Set(['services', 'command', 'ports', 'port_env', 'http', 'log', 'exec']);
+    const withoutDefault = new Set(['services', 'command', 'ports', 'port_env', 'http', 'log', 'exec', 'tcp']);
     const missing: string[] = [];
     const visit = (properties: Record<string, Schema>, where: string) => {
       for (const [key, property] of Object.entries(properties)) {
@@ -446,6 +516,7 @@ describe('the schema and the code name the same keys and values', () => {
     visit(schema.properties!, '');
     visit(serviceSchema().properties!, 'services.NAME.');
     visit(readyMapSchema().properties!, 'services.NAME.ready.');
+    visit(healthMapSchema().properties!, 'services.NAME.health.');
     expect(missing).toEqual([]);
   });
 

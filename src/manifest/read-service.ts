@@ -4,6 +4,7 @@ import type { ManifestIssue } from '../errors.js';
 import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
+import { readHealth } from './read-health.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
 import { SERVICE_NAME } from './service-names.js';
@@ -39,6 +40,7 @@ export const SERVICE_KEYS = [
   'url',
   'ready',
   'ready_timeout',
+  'health',
   'depends_on',
   'restart',
   'max_restarts',
@@ -91,6 +93,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
+  const health = readHealth(field('health'), key, ports.length > 0, issues);
   const stopCommand = readString(field('stop_command'), 'stop_command', issues);
   const daemon = readBoolean(field('daemon'), 'daemon', issues) ?? false;
   if (daemon) checkDaemon(field('daemon')!, key, field('ready'), field('stop_command'), issues);
@@ -110,6 +113,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     ...(url !== undefined && { url }),
     ready: readReady(field('ready'), key, ports.length > 0, issues),
     readyTimeoutMs: readyTimeoutMs ?? 60_000,
+    ...(health !== undefined && { health }),
     dependsOn: readDependsOn(field('depends_on'), key, context.serviceKeys, issues),
     restart: readChoice(field('restart'), 'restart', RESTART_POLICIES, issues) ?? 'on-failure',
     maxRestarts: readNonNegativeInteger(field('max_restarts'), 'max_restarts', issues) ?? 5,

@@ -13,6 +13,14 @@ export type ReadySpec =
   | { kind: 'exec'; command: string }
   | { kind: 'none' };
 
+/** `health`: a check repeated while the service is ready; `failures` failed ones in a row restart it. */
+export interface HealthSpec {
+  check: { kind: 'tcp' } | { kind: 'http'; path: string; status?: number } | { kind: 'exec'; command: string };
+  intervalMs: number;
+  timeoutMs: number;
+  failures: number;
+}
+
 export type FallbackPolicy =
   | { kind: 'scan' } // next free port above the preferred one, then an OS-assigned one
   | { kind: 'none' } // the preferred port or an error naming its holder
@@ -49,6 +57,7 @@ export interface ServiceSpec {
   url?: string; // template; undefined means `defaultUrl`
   ready: ReadySpec;
   readyTimeoutMs: number;
+  health?: HealthSpec;
   dependsOn: Dependency[];
   restart: RestartPolicy;
   maxRestarts: number;

@@ -33,7 +33,7 @@ const INSTEAD: Record<string, string> = {
   is_strict: 'devsup always refuses unknown keys',
   ordered_shutdown: 'devsup always stops services in reverse dependency order',
   vars: 'devsup fills in ${VAR} from the environment and env files',
-  liveness_probe: 'devsup restarts a service that exits (restart:), not one that hangs',
+  liveness_probe: 'write it as health: {http: /path} or {exec: CMD}, with interval, timeout and failures',
   is_daemon: 'write daemon: true, with a ready check and a stop_command',
   replicas: 'devsup runs one of each service',
   namespace: 'devsup has no namespaces',

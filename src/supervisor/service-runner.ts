@@ -10,6 +10,7 @@ import { decideAfterRun, type AfterExit } from './policies/after-exit.js';
 import type { PortConflict } from './policies/reassign-port-on-conflict.js';
 import { DRIFT_GRACE_MS } from './readiness.js';
 import { checkDriftLater, QUICK_EXIT_MS, watchForBindErrors, watchReadiness, type Run } from './run-watches.js';
+import { watchHealth } from './health-check.js';
 import { ServicePorts, type MoveOptions } from './service-ports.js';
 import { checkTransition, isActiveStatus, type ServiceStatus, type StopReason } from './service-status.js';
 import { spawnChild, type ChildExit } from './spawn-child.js';
@@ -232,6 +233,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.emit('change');
   }
 
+  /** devsup stopped it because a check failed (not ready in time, unhealthy): the run counts as a failed one. */
+  private get stoppedForFailedCheck(): boolean {
+    return this.currentStatus === 'stopping' && (this.stopReason === 'not ready in time' || this.stopReason === 'unhealthy');
+  }
+
   private moveToStopping(reason: StopReason, detail: string): void {
     this.transition('stopping', detail);
     this.stopReason = reason;
@@ -313,7 +319,10 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     if (this.ports.length > 0) watchForBindErrors(run, this.context.output, this.spec);
     this.transition(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(run, resolved);
-    else this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
+    else {
+      this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
+      this.checkHealth(run, resolved);
+    }
   }
 
   /**
@@ -367,6 +376,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         if (driftedTo !== undefined) this.noteDrift(driftedTo);
         else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http' && !this.spec.daemon) this.checkDriftLater(run, 0);
         this.transition('ready');
+        this.checkHealth(run, resolved);
       },
       // Not ready in time is a failed run: devsup stops it, and the restart policy sees why (not the signal it sent).
       notReady: async (why) => {
@@ -376,6 +386,24 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       },
     });
     void this.failOnError(checked);
+  }
+
+  /** Once it is ready (or running), its `health` check, while the run lasts: `failures` failed in a row stop it as a failed run. */
+  private checkHealth(run: Run, resolved: ResolvedService): void {
+    const { health } = this.spec;
+    if (health === undefined) return;
+    const target = { port: this.port, host: this.spec.host, cwd: this.spec.cwd, env: resolved.env };
+    const healthyStatus = this.currentStatus === 'running' ? 'running' : 'ready';
+    const watched = watchHealth(health, target, run.readiness.signal, () => this.run === run && this.currentStatus !== 'stopping', {
+      failing: (seen, count) => this.transition('unhealthy', `${seen} (${count} of ${health.failures} failed checks)`),
+      recovered: () => this.transition(healthyStatus),
+      failed: async (why) => {
+        this.context.warn(`${this.spec.key}: ${why}`);
+        this.moveToStopping('unhealthy', why);
+        await this.stopRun(run);
+      },
+    });
+    void this.failOnError(watched);
   }
 
   private async handleExit(run: Run, exit: ChildExit, outputDone: Promise<unknown>): Promise<void> {
@@ -393,8 +421,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       run.stopWatchingForBindErrors();
       this.run = undefined; // however its handling ends, this run is over
     }
-    const notReadyIn = this.stopReason === 'not ready in time' ? this.currentDetail : undefined;
-    if (this.currentStatus === 'stopping' && notReadyIn === undefined) return this.transition('stopped');
+    const failedCheck = this.stoppedForFailedCheck ? this.currentDetail : undefined;
+    if (this.currentStatus === 'stopping' && failedCheck === undefined) return this.transition('stopped');
     const uptimeMs = Date.now() - run.startedAt;
     const decision = await decideAfterRun(this.spec, {
       ...exit,
@@ -402,13 +430,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       port: this.port,
       beforeReady: this.spec.ready.kind === 'none' ? uptimeMs < QUICK_EXIT_MS : !run.ready,
       addressInUseLine: run.addressInUseLine,
-      notReadyIn,
+      failedCheck,
       consecutiveFailures: this.consecutiveFailures,
       restarts: this.crashRestarts,
       portMoves: this.servicePorts.movesInARow,
     });
     // A stop asked for while the policies decided wins over what they decided.
-    if (this.currentStatus === 'stopping' && this.stopReason !== 'not ready in time') return this.transition('stopped');
+    if (this.currentStatus === 'stopping' && !this.stoppedForFailedCheck) return this.transition('stopped');
     await this.follow(decision);
   }
 
@@ -427,9 +455,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         return this.transition('exited', decision.detail);
       case 'crashed': {
         this.consecutiveFailures = decision.consecutiveFailures;
-        // An exit reads "it exited with code 1"; a readiness timeout "it was not ready within …".
-        const clause = decision.detail.startsWith('not ready') ? `was ${decision.detail}` : decision.detail;
-        this.context.warn(`${key} crashed: it ${clause}; devsup gives up on it.${this.lastLinesSuffix()}`);
+        // An exit reads "it exited with code 1"; a readiness timeout "it was not ready within …"; a health check "its health check failed …".
+        const clause = decision.detail.startsWith('not ready')
+          ? `it was ${decision.detail}`
+          : decision.detail.startsWith('health check')
+            ? `its ${decision.detail}`
+            : `it ${decision.detail}`;
+        this.context.warn(`${key} crashed: ${clause}; devsup gives up on it.${this.lastLinesSuffix()}`);
         return this.transition('crashed', decision.detail);
       }
       case 'restart': {
