@@ -28,9 +28,16 @@ const basePortOption = {
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
-    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
+    usage:
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile NAME]… [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
+      profile: {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        description: 'also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start',
+      },
       ...portOption,
       ...basePortOption,
       reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
@@ -51,6 +58,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup up', does: 'start every service; Ctrl-C stops them all' },
       { run: 'devsup up api', does: 'start api and what it depends on' },
       { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
+      { run: 'devsup up --profile debug', does: 'also start the services with `profiles: [debug]`' },
       { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
     ],
     arguments: 'services',

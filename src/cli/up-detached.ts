@@ -36,10 +36,11 @@ export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> 
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
+    profiles: args.values.profile as string[] | undefined,
     note: (message) => io.stderr.write(`devsup: ${message}\n`),
     env: io.env,
   });
-  const services = selectServices(manifest, args.positionals);
+  const services = selectServices(manifest, args.positionals, (message) => io.stderr.write(`devsup: ${message}\n`));
   const color = shouldColor(io.stdout, io.env);
   // Ctrl-C while waiting stops the waiting, not the stack: that runs in the background by now.
   const signals = new SignalRelay();
@@ -104,10 +105,12 @@ function backgroundArgs(args: ParsedArgs): string[] {
   const file = args.values.file as string | undefined;
   const ports = (args.values.port as string[] | undefined) ?? [];
   const basePort = args.values['base-port'] as string | undefined;
+  const profiles = (args.values.profile as string[] | undefined) ?? [];
   return [
     ...(file === undefined ? [] : ['--file', file]),
     ...ports.flatMap((port) => ['--port', port]),
     ...(basePort === undefined ? [] : ['--base-port', basePort]),
+    ...profiles.flatMap((profile) => ['--profile', profile]),
     ...(args.values.reclaim === true ? ['--reclaim'] : []),
     ...(args.values.timestamps === true ? ['--timestamps'] : []),
     '--',

@@ -7,6 +7,7 @@ import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifes
 import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
 import { procfileBasePort } from './procfile-base-port.js';
+import { applyProfiles } from './profiles.js';
 import { parseYaml } from './parse-yaml.js';
 import { readManifest } from './read-manifest.js';
 import type { Manifest } from './service-spec.js';
@@ -18,12 +19,13 @@ export interface LoadManifestOptions {
   portOverrides?: string[]; // from `--port llm=11000` (also `svc.NAME=N` for a named port)
   env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
   basePort?: string; // from `--base-port 3000`: a Procfile's first port
+  profiles?: string[]; // from `--profile debug` (DEVSUP_PROFILES in `env` adds more)
   note?(message: string): void; // worth saying, but no error: a .foreman setting devsup does not use
 }
 
 /**
  * find → decode → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and
- * apply defaults. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
+ * apply defaults → mark the services of the active profiles. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
  */
 export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
   const { cwd, env = process.env } = options;
@@ -60,6 +62,7 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
   checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
+  applyProfiles(manifest, options.profiles ?? [], env.DEVSUP_PROFILES);
   return manifest;
 }
 

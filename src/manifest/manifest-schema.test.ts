@@ -454,6 +454,9 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'a number among watch globs', yaml: 'services: { a: { command: x, watch: [src, 1] } }', expect: 'watch must be a glob or a list of globs' },
   { name: 'watch_ignore as a map', yaml: 'services: { a: { command: x, watch_ignore: { a: b } } }', expect: 'watch_ignore must be a glob' },
   { name: 'watch_cascade as a word', yaml: 'services: { a: { command: x, watch_cascade: on } }', expect: 'watch_cascade must be true or false' },
+  { name: 'a profile that is a number', yaml: 'services: { a: { command: x, profiles: [1] } }', expect: 'profiles must be a profile name' },
+  { name: 'a profile with a comma', yaml: 'services: { a: { command: x, profiles: ["a,b"] } }', expect: 'profiles must be a profile name' },
+  { name: 'profiles as a map', yaml: 'services: { a: { command: x, profiles: { debug: true } } }', expect: 'profiles must be a profile name' },
   { name: 'autostart as a number', yaml: 'services: { a: { command: x, autostart: 0 } }', expect: 'autostart must be true or false' },
 ];
 
@@ -549,6 +552,7 @@ describe('the schema and the code name the same keys and values', () => {
       watch_ignore: service.watch_ignore,
       watch_cascade: service.watch_cascade,
       autostart: service.autostart,
+      profiles: service.profiles,
     }).toEqual({
       cwd: web!.cwd,
       env: web!.env,
@@ -567,6 +571,7 @@ describe('the schema and the code name the same keys and values', () => {
       watch_ignore: web!.watchIgnore,
       watch_cascade: web!.watchCascade,
       autostart: web!.autostart,
+      profiles: web!.profiles,
     });
     // As a service with a port loads: ready defaults to tcp (with ready: none it would have no default URL).
     const withPort = { ...web!, ports: [{ name: 'default', preferred: 3000 as const }], ready: { kind: 'tcp' as const } };
@@ -592,6 +597,7 @@ describe('the schema and the code name the same keys and values', () => {
         'watch_ignore',
         'watch_cascade',
         'autostart',
+        'profiles',
       ].sort(),
     );
   });

@@ -4,6 +4,7 @@ import type { ManifestIssue } from '../errors.js';
 import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
+import { readProfiles } from './profiles.js';
 import { readHealth } from './read-health.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
@@ -53,6 +54,7 @@ export const SERVICE_KEYS = [
   'watch_ignore',
   'watch_cascade',
   'autostart',
+  'profiles',
 ] as const;
 export { SERVICE_NAME }; // where init.ts and others look for it
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -93,6 +95,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
+  const profiles = readProfiles(field('profiles'), issues);
   const health = readHealth(field('health'), key, ports.length > 0, issues);
   const stopCommand = readString(field('stop_command'), 'stop_command', issues);
   const daemon = readBoolean(field('daemon'), 'daemon', issues) ?? false;
@@ -126,6 +129,8 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     watchIgnore: readStringList(field('watch_ignore'), 'watch_ignore', 'glob', issues) ?? [],
     watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
+    profiles,
+    inActiveProfile: profiles.length === 0,
   };
 }
 

@@ -70,6 +70,9 @@ export interface ServiceSpec {
   watchIgnore: string[];
   watchCascade: boolean;
   autostart: boolean;
+  profiles: string[]; // empty: in every run
+  /** It has no `profiles`, or one of them is active (`--profile`, DEVSUP_PROFILES): see profiles.ts. */
+  inActiveProfile: boolean;
 }
 
 export interface Manifest {
@@ -88,6 +91,11 @@ export interface Manifest {
   overridden: Map<string, 'local' | 'cli'>;
   /** The merged document as plain data (after services.local.yaml and `--port`), for `devsup check`. */
   document: Record<string, unknown>;
+}
+
+/** Whether `devsup up` without names starts it: `autostart`, and in an active profile (or none). */
+export function startsByItself(service: Pick<ServiceSpec, 'autostart' | 'inActiveProfile'>): boolean {
+  return service.autostart && service.inActiveProfile;
 }
 
 export const DEFAULT_PORT_RANGE: PortRange = { from: 10000, to: 10999 };

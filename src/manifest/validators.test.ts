@@ -388,6 +388,8 @@ describe('other service settings', () => {
       watchIgnore: [],
       watchCascade: false,
       autostart: true,
+      profiles: [],
+      inActiveProfile: true,
     });
     expect(manifest.portRange).toEqual({ from: 10000, to: 10999 });
   });

@@ -1,6 +1,6 @@
 import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
-import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
+import { startsByItself, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
 import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
@@ -289,7 +289,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return changes;
   }
 
-  /** The records in the manifest's order, with new runners for the `replaced` keys (added ones are selected when they autostart). */
+  /** The records in the manifest's order, with new runners for the `replaced` keys (added ones are selected when they start by themselves). */
   private rebuildRecords(next: Manifest, replaced: Set<string>, portsOf: Map<string, PortAssignment[]>, failures: Map<string, string>): void {
     const kept = new Map(this.records);
     this.records.clear();
@@ -304,7 +304,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const runner = this.createRunner(spec, portsOf.get(spec.key) ?? []);
       this.records.set(spec.key, {
         runner,
-        selected: existing?.selected ?? spec.autostart,
+        selected: existing?.selected ?? startsByItself(spec),
         stoppedOnRequest: false,
         allocationFailure: failures.get(spec.key),
       });

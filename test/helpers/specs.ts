@@ -28,6 +28,8 @@ export function serviceSpec(key: string, overrides: Partial<ServiceSpec> = {}): 
     watchIgnore: [],
     watchCascade: false,
     autostart: true,
+    profiles: [],
+    inActiveProfile: true,
     ...overrides,
   };
 }
