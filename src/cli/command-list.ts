@@ -29,7 +29,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
     usage:
-      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile NAME]… [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile NAME]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
       profile: {
@@ -39,6 +39,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
         description: 'also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start',
       },
       ...portOption,
+      scale: {
+        type: 'string',
+        multiple: true,
+        value: 'SERVICE=N',
+        description: 'run SERVICE as N replicas this time (SERVICE.1 … SERVICE.N, each on its own port), as `replicas: N`; repeatable',
+      },
       ...basePortOption,
       reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
       timestamps: { type: 'boolean', description: 'start each line with the time it arrived, as `devsup logs --timestamps` prints it' },
@@ -59,6 +65,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup up api', does: 'start api and what it depends on' },
       { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
       { run: 'devsup up --profile debug', does: 'also start the services with `profiles: [debug]`' },
+      { run: 'devsup up --scale web=3', does: 'run web as web.1, web.2 and web.3, each on its own port' },
       { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
     ],
     arguments: 'services',

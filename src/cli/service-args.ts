@@ -1,5 +1,6 @@
 import type { InstanceState } from '../control/state-folder.js';
 import { withDependencies } from '../manifest/dependency-graph.js';
+import { keysNamed } from '../manifest/replicas.js';
 import { startsByItself, type Manifest } from '../manifest/service-spec.js';
 
 /**
@@ -9,7 +10,9 @@ import { startsByItself, type Manifest } from '../manifest/service-spec.js';
  * usage error with a did-you-mean.
  */
 export function selectServices(manifest: Manifest, names: string[], note: (message: string) => void = () => undefined): string[] {
-  const wanted = names.length > 0 ? names : manifest.services.filter(startsByItself).map((service) => service.key);
+  // `web` of a replicated service means each replica; an unknown name is left for withDependencies to refuse.
+  const named = names.flatMap((name) => keysNamed(manifest.services, name) ?? [name]);
+  const wanted = named.length > 0 ? named : manifest.services.filter(startsByItself).map((service) => service.key);
   const selected = withDependencies(manifest.services, wanted);
   for (const service of manifest.services) {
     if (service.inActiveProfile || wanted.includes(service.key) || !selected.includes(service.key)) continue;

@@ -37,6 +37,7 @@ export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> 
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
     profiles: args.values.profile as string[] | undefined,
+    scale: args.values.scale as string[] | undefined,
     note: (message) => io.stderr.write(`devsup: ${message}\n`),
     env: io.env,
   });
@@ -106,11 +107,13 @@ function backgroundArgs(args: ParsedArgs): string[] {
   const ports = (args.values.port as string[] | undefined) ?? [];
   const basePort = args.values['base-port'] as string | undefined;
   const profiles = (args.values.profile as string[] | undefined) ?? [];
+  const scales = (args.values.scale as string[] | undefined) ?? [];
   return [
     ...(file === undefined ? [] : ['--file', file]),
     ...ports.flatMap((port) => ['--port', port]),
     ...(basePort === undefined ? [] : ['--base-port', basePort]),
     ...profiles.flatMap((profile) => ['--profile', profile]),
+    ...scales.flatMap((scale) => ['--scale', scale]),
     ...(args.values.reclaim === true ? ['--reclaim'] : []),
     ...(args.values.timestamps === true ? ['--timestamps'] : []),
     '--',

@@ -1,3 +1,5 @@
+import { keysNamed, knownNames } from '../manifest/replicas.js';
+import type { ServiceSpec } from '../manifest/service-spec.js';
 import { didYouMean } from '../manifest/suggest.js';
 import { refreshHolders } from '../output/refresh-holders.js';
 import type { ServiceRunner } from '../supervisor/service-runner.js';
@@ -20,12 +22,15 @@ export function handleRequests(context: ControlContext): RequestHandler {
   };
 }
 
-async function serve(request: Request, connection: Connection, context: ControlContext): Promise<void> {
-  const unknown = 'services' in request ? unknownServiceError(request.services, [...context.supervisor.runners.keys()]) : undefined;
+async function serve(asked: Request, connection: Connection, context: ControlContext): Promise<void> {
+  const services = context.supervisor.manifest.services;
+  const unknown = 'services' in asked ? unknownServiceError(asked.services, knownNames(services), services) : undefined;
   if (unknown) {
     connection.send(unknown);
     return connection.end();
   }
+  // `web` of a replicated service means each of its replicas.
+  const request = 'services' in asked ? { ...asked, services: [...new Set(asked.services.flatMap((name) => keysNamed(services, name)!))] } : asked;
   switch (request.type) {
     case 'ports':
       connection.send({ type: 'report', report: await refreshHolders(context.report()) });
@@ -88,8 +93,8 @@ function onPort(runner: ServiceRunner): string {
 }
 
 /** `unknown service "lm" — did you mean "llm"?`, as `devsup up lm` says it; exit 2. */
-function unknownServiceError(names: string[], known: string[]) {
-  const unknown = names.find((name) => !known.includes(name));
+function unknownServiceError(names: string[], known: string[], services: ServiceSpec[]) {
+  const unknown = names.find((name) => keysNamed(services, name) === undefined);
   if (unknown === undefined) return undefined;
   return {
     type: 'error' as const,

@@ -4,12 +4,13 @@ import { DevsupError, ManifestError, UsageError, type ManifestIssue } from '../e
 import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
-import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
+import { applyPortOverrides, applyScaleOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
 import { procfileBasePort } from './procfile-base-port.js';
 import { applyProfiles } from './profiles.js';
 import { parseYaml } from './parse-yaml.js';
 import { readManifest } from './read-manifest.js';
+import { expandReplicas } from './replicas.js';
 import type { Manifest } from './service-spec.js';
 import { emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
 
@@ -20,12 +21,13 @@ export interface LoadManifestOptions {
   env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
   basePort?: string; // from `--base-port 3000`: a Procfile's first port
   profiles?: string[]; // from `--profile debug` (DEVSUP_PROFILES in `env` adds more)
+  scale?: string[]; // from `--scale web=3`
   note?(message: string): void; // worth saying, but no error: a .foreman setting devsup does not use
 }
 
 /**
  * find → decode → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and
- * apply defaults → mark the services of the active profiles. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
+ * apply defaults → mark the services of the active profiles → expand replicas. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
  */
 export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
   const { cwd, env = process.env } = options;
@@ -59,11 +61,18 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
 
   applyPortOverrides(root, options.portOverrides ?? [], overridden);
+  if (options.scale !== undefined) applyScaleOverrides(root, options.scale, overridden);
   const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
   checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
   applyProfiles(manifest, options.profiles ?? [], env.DEVSUP_PROFILES);
-  return manifest;
+  return withReplicas(manifest);
+}
+
+/** The manifest with each replicated service as its replicas (`declared` keeps them as written). */
+function withReplicas(manifest: Manifest): Manifest {
+  const services = expandReplicas(manifest.services);
+  return services === manifest.services ? manifest : { ...manifest, services, declared: manifest.services };
 }
 
 /** The file's tree; undefined when it is empty or its problems (in `issues`) leave none. */

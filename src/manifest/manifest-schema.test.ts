@@ -39,7 +39,8 @@ import { toPlain } from './yaml-node.js';
  *   spelled with a letter that only upper-cases to ASCII ("ı");
  * - the YAML itself: syntax, duplicate keys, tags, alias bombs, NUL bytes, invalid UTF-8, and .inf and
  *   .nan, which JSON has not got;
- * - services.local.yaml and `--port`, which are merged in before validation.
+ * - `replicas` whose replicas would be named like another service (`web.2`), or prefer a port above 65535;
+ * - services.local.yaml, `--port` and `--scale`, which are merged in before validation.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -454,6 +455,10 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'a number among watch globs', yaml: 'services: { a: { command: x, watch: [src, 1] } }', expect: 'watch must be a glob or a list of globs' },
   { name: 'watch_ignore as a map', yaml: 'services: { a: { command: x, watch_ignore: { a: b } } }', expect: 'watch_ignore must be a glob' },
   { name: 'watch_cascade as a word', yaml: 'services: { a: { command: x, watch_cascade: on } }', expect: 'watch_cascade must be true or false' },
+  { name: 'replicas: 0', yaml: 'services: { a: { command: x, replicas: 0 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'negative replicas', yaml: 'services: { a: { command: x, replicas: -2 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'fractional replicas', yaml: 'services: { a: { command: x, replicas: 1.5 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'replicas in quotes', yaml: 'services: { a: { command: x, replicas: "3" } }', expect: 'replicas must be a whole number, 1 or more' },
   { name: 'a profile that is a number', yaml: 'services: { a: { command: x, profiles: [1] } }', expect: 'profiles must be a profile name' },
   { name: 'a profile with a comma', yaml: 'services: { a: { command: x, profiles: ["a,b"] } }', expect: 'profiles must be a profile name' },
   { name: 'profiles as a map', yaml: 'services: { a: { command: x, profiles: { debug: true } } }', expect: 'profiles must be a profile name' },
@@ -553,6 +558,7 @@ describe('the schema and the code name the same keys and values', () => {
       watch_cascade: service.watch_cascade,
       autostart: service.autostart,
       profiles: service.profiles,
+      replicas: service.replicas,
     }).toEqual({
       cwd: web!.cwd,
       env: web!.env,
@@ -572,6 +578,7 @@ describe('the schema and the code name the same keys and values', () => {
       watch_cascade: web!.watchCascade,
       autostart: web!.autostart,
       profiles: web!.profiles,
+      replicas: web!.replicas ?? 1, // unset: one, keyed by the service's own name
     });
     // As a service with a port loads: ready defaults to tcp (with ready: none it would have no default URL).
     const withPort = { ...web!, ports: [{ name: 'default', preferred: 3000 as const }], ready: { kind: 'tcp' as const } };
@@ -598,6 +605,7 @@ describe('the schema and the code name the same keys and values', () => {
         'watch_cascade',
         'autostart',
         'profiles',
+        'replicas',
       ].sort(),
     );
   });

@@ -9,7 +9,7 @@ import { readHealth } from './read-health.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
 import { SERVICE_NAME } from './service-names.js';
-import type { RestartPolicy, ServiceSpec } from './service-spec.js';
+import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue,
   checkKeys,
@@ -55,6 +55,7 @@ export const SERVICE_KEYS = [
   'watch_cascade',
   'autostart',
   'profiles',
+  'replicas',
 ] as const;
 export { SERVICE_NAME }; // where init.ts and others look for it
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -96,6 +97,7 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const url = readString(field('url'), 'url', issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
   const profiles = readProfiles(field('profiles'), issues);
+  const replicas = readReplicas(field('replicas'), key, ports, context.serviceKeys, issues);
   const health = readHealth(field('health'), key, ports.length > 0, issues);
   const stopCommand = readString(field('stop_command'), 'stop_command', issues);
   const daemon = readBoolean(field('daemon'), 'daemon', issues) ?? false;
@@ -131,7 +133,38 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
     profiles,
     inActiveProfile: profiles.length === 0,
+    ...(replicas !== undefined && { replicas }),
   };
+}
+
+/** `replicas: N`, N ≥ 1; each replica's key must be free, and each replica's preferred ports (+ i − 1) must exist. */
+function readReplicas(
+  node: YamlNode | undefined,
+  key: string,
+  ports: NamedPortSpec[],
+  serviceKeys: string[],
+  issues: ManifestIssue[],
+): number | undefined {
+  if (node === undefined) return undefined;
+  if (node.kind !== 'scalar' || !Number.isInteger(node.value) || (node.value as number) < 1) {
+    reportWrong(issues, node, 'replicas', 'a whole number, 1 or more');
+    return undefined;
+  }
+  const count = node.value as number;
+  const problem = replicasProblem(key, count, ports, serviceKeys);
+  if (problem !== undefined) addIssue(issues, node.pos, problem);
+  return count;
+}
+
+/** Why `key` cannot run as `count` replicas: a replica's key is another service's, or a port would pass 65535. */
+export function replicasProblem(key: string, count: number, ports: NamedPortSpec[], serviceKeys: string[]): string | undefined {
+  const taken = serviceKeys.find(
+    (other) => other.startsWith(`${key}.`) && /^\d+$/.test(other.slice(key.length + 1)) && Number(other.slice(key.length + 1)) <= count,
+  );
+  if (taken !== undefined) return `replicas: ${count} would name a replica "${taken}", which is another service: rename that service`;
+  const highest = Math.max(0, ...ports.map((port) => (port.preferred === 'auto' ? 0 : port.preferred)));
+  if (highest + count - 1 > 65535) return `replicas: ${count} would prefer port ${highest + count - 1} for the last replica, above 65535`;
+  return undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
 import { defaultUrl, type Manifest, type ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
+import { keysNamed, replicasOf } from './replicas.js';
 import { quoteForShell } from './shell-quote.js';
 
 /** What a child is started with, once ports are allocated. */
@@ -119,8 +120,8 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
       }
       const { kind, service: other } = part.ref;
       if (other === undefined || other === service.key) continue;
-      referenced.add(other);
-      const target = kind === 'url' ? manifest.services.find((candidate) => candidate.key === other) : undefined;
+      for (const key of keysNamed(manifest.services, other) ?? [other]) if (key !== service.key) referenced.add(key);
+      const target = kind === 'url' ? findService(manifest, other) : undefined;
       if (target)
         for (const inner of servicesReferencedBy(manifest, { ...target, command: [], env: {} })) if (inner !== service.key) referenced.add(inner);
     }
@@ -137,6 +138,11 @@ export function resolveUrl(
 ): string | undefined {
   const template = service.url ?? defaultUrl(service);
   return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
+}
+
+/** A service by its key; or, by the name of a replicated service, its first replica (`${web.port}` is web.1's). */
+function findService(manifest: Manifest, name: string): ServiceSpec | undefined {
+  return manifest.services.find((other) => other.key === name) ?? replicasOf(manifest.services, name)[0];
 }
 
 /**
@@ -161,10 +167,20 @@ function renderer(
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);
     }
-    const target = ref.service === undefined ? service : manifest.services.find((other) => other.key === ref.service);
+    const target = ref.service === undefined ? service : findService(manifest, ref.service);
     if (target === undefined)
       return fail(text, ref.service === undefined ? 'it means the port of the service it is given to' : `no service "${ref.service}"`);
     if (ref.kind === 'url') return resolveUrl(manifest, target, ports, baseEnv) ?? fail(text, `service "${target.key}" has no url`);
+    if (ref.kind === 'ports') {
+      const group = keysNamed(manifest.services, ref.service)!; // `target` was found, so the name means something
+      const all = group.map((key) =>
+        primaryPort(
+          manifest.services.find((other) => other.key === key)!,
+          ports,
+        ),
+      );
+      return all.every((port) => port !== undefined) ? all.join(',') : fail(text, `no port assigned to every replica of "${ref.service}"`);
+    }
     const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
     return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);
   };

@@ -71,6 +71,10 @@ export interface ServiceSpec {
   watchCascade: boolean;
   autostart: boolean;
   profiles: string[]; // empty: in every run
+  /** `replicas` (or `--scale`): this declared service runs as that many replicas; see replicas.ts. */
+  replicas?: number;
+  /** Set on each replica: the service it is one of, and its number from 1. */
+  replica?: { group: string; index: number };
   /** It has no `profiles`, or one of them is active (`--profile`, DEVSUP_PROFILES): see profiles.ts. */
   inActiveProfile: boolean;
 }
@@ -84,7 +88,9 @@ export interface Manifest {
   /** Every env file read or looked for (absolute; the top-level default `.env` too): live reload watches them. */
   envFiles: string[];
   portRange: PortRange; // default 10000-10999
-  services: ServiceSpec[]; // in declaration order
+  services: ServiceSpec[]; // in declaration order, each replicated service as its replicas (replicas.ts)
+  /** The services as declared, before replicas were expanded; only when a service is replicated. */
+  declared?: ServiceSpec[];
   /** Files merged into this manifest, in order: the manifest itself, then services.local.yaml if any. */
   sources: string[];
   /** Dotted paths (`services.llm.port`) whose value came from services.local.yaml or `--port`. */

@@ -47,6 +47,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
     profiles: args.values.profile as string[] | undefined,
+    scale: args.values.scale as string[] | undefined,
     note: warn,
     env: io.env,
   };

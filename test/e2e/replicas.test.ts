@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
+import { TABLE_HEADER } from '../helpers/parse-port-table.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const session = new E2ESession();
+afterEach(() => session.cleanup());
+
+describe('replicas', () => {
+  it('run as NAME.1 … NAME.N on distinct ports, passing over a taken preferred one; a dependent gets ${NAME.ports}', async () => {
+    const port = await findFreePorts(4);
+    const holder = await session.holdPort(port + 1, '0.0.0.0'); // replica 2's preferred port
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('print-env.mjs', '--listen', 'DEVSUP_REPLICA', 'DEVSUP_REPLICAS')}`,
+        `    port: ${port}`,
+        '    replicas: 3',
+        '  client:',
+        `    command: ${fixtureArgv('print-env.mjs', 'WEB_PORTS', 'FIRST', 'DEVSUP_WEB_PORTS')}`,
+        '    env: { WEB_PORTS: "${web.ports}", FIRST: "${web.port}" }',
+        '    depends_on: [web]',
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(dir);
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    const report = await session.portsJson(dir);
+    const web = report.services.filter((service) => service.service.startsWith('web.'));
+    expect(web.map((service) => [service.service, service.status])).toEqual([
+      ['web.1', 'ready'],
+      ['web.2', 'ready'],
+      ['web.3', 'ready'],
+    ]);
+    const [first, second, third] = web.map((service) => service.port!);
+    expect(first).toBe(port);
+    expect(third).toBe(port + 2);
+    // Replica 2 preferred port + 1, which is taken; it fell back to a port no other replica prefers.
+    expect(web[1]).toMatchObject({ preferred: port + 1, holder: { pid: holder.pid } });
+    expect([port, port + 1, port + 2]).not.toContain(second);
+    expect(new Set(web.map((service) => service.pid)).size).toBe(3);
+
+    for (const index of [1, 2, 3]) {
+      await up.waitForOutput(new RegExp(`^web\\.${index} +\\| DEVSUP_REPLICA=${index}$`, 'm'), 10_000);
+      await up.waitForOutput(new RegExp(`^web\\.${index} +\\| DEVSUP_REPLICAS=3$`, 'm'), 10_000);
+    }
+    const ports = `${first},${second},${third}`;
+    await up.waitForOutput(new RegExp(`^client +\\| WEB_PORTS=${ports}$`, 'm'), 10_000);
+    await up.waitForOutput(new RegExp(`^client +\\| FIRST=${first}$`, 'm'), 10_000);
+    await up.waitForOutput(new RegExp(`^client +\\| DEVSUP_WEB_PORTS=${ports}$`, 'm'), 10_000);
+
+    // On the command line, `web` means every replica, `web.2` one.
+    const portOf = await runCli(['port', 'web'], dir);
+    expect(portOf).toMatchObject({ code: 0, stdout: `${first}\n${second}\n${third}\n` });
+    expect((await runCli(['port', 'web.2'], dir)).stdout).toBe(`${second}\n`);
+    const stopped = await runCli(['stop', 'web.3'], dir);
+    expect(stopped.code).toBe(0);
+    const restarted = await runCli(['restart', 'web'], dir);
+    expect(restarted.code).toBe(0);
+    expect(restarted.stdout).toMatch(/web\.1: restarted[\s\S]*web\.2: restarted[\s\S]*web\.3: started/);
+    const unknown = await runCli(['restart', 'wbe'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown service "wbe" — did you mean "web"?');
+  });
+});
