@@ -124,6 +124,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
     arguments: 'services',
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('restart') })),
   },
+  scale: {
+    summary: 'change how many replicas services of the running instance have; the others keep running',
+    usage: 'devsup scale SERVICE=N… [-f FILE]',
+    options: { ...manifestOption },
+    examples: [
+      { run: 'devsup scale web=5', does: 'start web.4 and web.5 beside web.1 … web.3, each on its own port' },
+      { run: 'devsup scale web=2', does: 'stop the replicas above web.2; web.1 and web.2 keep running' },
+    ],
+    load: () => import('./commands/scale.js'),
+  },
   stop: {
     summary: 'stop services of the running instance; each keeps its port for a later start',
     usage: 'devsup stop SERVICE… [-f FILE]',

@@ -2,6 +2,7 @@ import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { startsByItself, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
+import { expandReplicas } from '../manifest/replicas.js';
 import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
@@ -173,6 +174,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async applyManifest(next: Manifest): Promise<ManifestChanges> {
     return this.whileRestarting(() => this.applyDifference(next));
+  }
+
+  /**
+   * Gives replicated services another number of replicas (`devsup scale`): new ones get ports and
+   * start, the highest numbers go, and every other replica and service keeps its process; a service
+   * whose command or env lists the replicas' ports (`${web.ports}`) restarts. Until the manifest is
+   * edited: a reload applies its `replicas` again.
+   */
+  async scale(counts: Map<string, number>): Promise<ManifestChanges> {
+    const declared = (this.manifest.declared ?? this.manifest.services).map((spec) =>
+      counts.has(spec.key) ? { ...spec, replicas: counts.get(spec.key)! } : spec,
+    );
+    return this.applyManifest({ ...this.manifest, declared, services: expandReplicas(declared) });
   }
 
   /** Resolves once every selected service has settled (at once if they have): after start-up, or after an edit was applied. */

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { E2ESession, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 import { runCli } from '../helpers/run-cli.js';
+import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 afterEach(() => session.cleanup());
@@ -63,5 +64,55 @@ describe('replicas', () => {
     const unknown = await runCli(['restart', 'wbe'], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown service "wbe" — did you mean "web"?');
+  });
+});
+
+describe('devsup scale', () => {
+  it('adds and removes replicas of a running instance, leaving the others running', async () => {
+    const port = await findFreePorts(5);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '  api:',
+        `    command: ${fixtureArgv('print-env.mjs', '--listen')}`,
+        `    port: ${port + 4}`,
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(dir, ['--scale', 'web=2']);
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    const pidsOf = (report: PortsJson) => Object.fromEntries(report.services.map((service) => [service.service, service.pid]));
+    const before = pidsOf(await session.portsJson(dir));
+    expect(Object.keys(before)).toEqual(['web.1', 'web.2', 'api']);
+
+    // Not replicated: nothing to scale.
+    const notReplicated = await runCli(['scale', 'api=2'], dir);
+    expect(notReplicated.code).toBe(2);
+    expect(notReplicated.stderr).toContain('api has no replicas to scale');
+
+    const scaledUp = await runCli(['scale', 'web=4'], dir);
+    expect(scaledUp).toMatchObject({ code: 0, stdout: 'web: 4 replicas (was 2); started web.3, web.4\n' });
+    const up4 = await session.waitForPorts(dir, 'four replicas ready', (report) =>
+      ['web.1', 'web.2', 'web.3', 'web.4'].every((key) => report.services.find((service) => service.service === key)?.status === 'ready'),
+    );
+    expect(up4.services.map((service) => [service.service, service.port])).toEqual([
+      ['web.1', port],
+      ['web.2', port + 1],
+      ['web.3', port + 2],
+      ['web.4', port + 3],
+      ['api', port + 4],
+    ]);
+    const afterUp = pidsOf(up4);
+    expect({ 'web.1': afterUp['web.1'], 'web.2': afterUp['web.2'], api: afterUp.api }).toEqual(before);
+
+    const scaledDown = await runCli(['scale', 'web=1'], dir);
+    expect(scaledDown).toMatchObject({ code: 0, stdout: 'web: 1 replica (was 4); stopped web.2, web.3, web.4\n' });
+    const down1 = await session.waitForPorts(dir, 'one replica left', (report) => report.services.length === 2);
+    expect(pidsOf(down1)).toEqual({ 'web.1': before['web.1'], api: before.api });
+    for (const gone of [afterUp['web.2'], afterUp['web.3'], afterUp['web.4']])
+      await waitFor(() => !isAlive(gone!), { what: `replica pid ${gone} gone` });
   });
 });
