@@ -240,3 +240,50 @@ test('a manifest of 2,000 services that refer to each other loads', async () => 
   expect(manifest.services).toHaveLength(2_000);
   expect(manifest.services[1_998]!.dependsOn).toEqual([{ service: 's1999', condition: 'ready' }]);
 });
+
+describe('include', () => {
+  const messages = async (files: Record<string, string>) => {
+    const { dir } = project(files);
+    const error = await failure({ cwd: dir, env: {} });
+    expect(error).toBeInstanceOf(ManifestError);
+    return (error as ManifestError).issues.map((issue) => `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`);
+  };
+
+  test('an included manifest may include more, relative to itself; its services read relative to their own file', async () => {
+    const { dir } = project({
+      'services.yaml': 'include: pkg/services.yaml\nservices:\n  a: { command: x }\n',
+      'pkg/services.yaml': 'include: [inner/services.yaml]\nservices:\n  b: { command: x, depends_on: [c] }\n',
+      'pkg/inner/services.yaml': 'services:\n  c: { command: x, cwd: .. }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {} });
+    expect(manifest.services.map((service) => [service.key, service.cwd])).toEqual([
+      ['a', dir],
+      ['b', path.join(dir, 'pkg')],
+      ['c', path.join(dir, 'pkg')],
+    ]);
+    expect(manifest.sources).toEqual([
+      path.join(dir, 'services.yaml'),
+      path.join(dir, 'pkg/services.yaml'),
+      path.join(dir, 'pkg/inner/services.yaml'),
+    ]);
+    expect(manifest.serviceFiles).toEqual(
+      new Map([
+        ['b', path.join(dir, 'pkg/services.yaml')],
+        ['c', path.join(dir, 'pkg/inner/services.yaml')],
+      ]),
+    );
+  });
+
+  test('a cycle, a missing file and a setting an included manifest would lose are errors at their places', async () => {
+    expect(
+      await messages({
+        'services.yaml': 'include: [a.yaml, missing.yaml]\nservices:\n  x: { command: x }\n',
+        'a.yaml': 'env: { A: 1 }\ninclude: services.yaml\nservices:\n  y: { command: x }\n',
+      }),
+    ).toEqual([
+      'services.yaml:1:19: include "missing.yaml" does not exist',
+      'a.yaml:1:1: "env" in an included manifest would be lost: give its services "env" instead',
+      'a.yaml:2:10: include cycle: services.yaml → a.yaml → services.yaml',
+    ]);
+  });
+});

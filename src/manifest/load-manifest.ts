@@ -12,7 +12,8 @@ import { parseYaml } from './parse-yaml.js';
 import { readManifest } from './read-manifest.js';
 import { expandReplicas } from './replicas.js';
 import type { Manifest } from './service-spec.js';
-import { emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
+import { resolveIncludes } from './resolve-includes.js';
+import { childOf, emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
 
 export interface LoadManifestOptions {
   cwd: string; // where the user ran devsup
@@ -26,7 +27,7 @@ export interface LoadManifestOptions {
 }
 
 /**
- * find → decode → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and
+ * find → decode → parse (keeping positions) → merge the included manifests → merge services.local.yaml → merge `--port` → validate and
  * apply defaults → mark the services of the active profiles → expand replicas. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
  */
 export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
@@ -50,6 +51,11 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues, basePort);
   const root = topLevelMap(parsed, displayName(found.file), issues);
   const sources = [found.file];
+  const readIncluded = async (file: string) =>
+    topLevelMap(parseSource(await readBytes(file), 'yaml', displayName(file), issues), displayName(file), issues);
+  // Only a manifest that includes others pays for the walk.
+  const included = childOf(root, 'include') === undefined ? undefined : await resolveIncludes(root, found.file, readIncluded, issues);
+  sources.push(...(included?.files ?? []));
   const overridden: Overridden = new Map();
   const localBytes = await readOptionalBytes(localFile);
   if (localBytes !== undefined) {
@@ -62,7 +68,8 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
 
   applyPortOverrides(root, options.portOverrides ?? [], overridden);
   if (options.scale !== undefined) applyScaleOverrides(root, options.scale, overridden);
-  const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
+  const serviceFiles = included?.serviceFiles;
+  const manifest = readManifest(root, { file: found.file, dir, sources, overridden, ...(serviceFiles && { serviceFiles }) }, env, issues);
   checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
   applyProfiles(manifest, options.profiles ?? [], env.DEVSUP_PROFILES);

@@ -30,7 +30,8 @@ import { toPlain } from './yaml-node.js';
  *   port, any port in `cwd`, and a reference where a shell command cannot quote it (check-references.ts,
  *   render-cwd.ts);
  * - `depends_on` naming a service that is not defined, or the service itself, and dependency cycles;
- * - files and folders that must exist (`cwd`, `env_file`) and what the env files hold;
+ * - files and folders that must exist (`cwd`, `env_file`, `include`) and what the env files hold; what included
+ *   manifests hold (their services are checked as part of the including one);
  * - the order of a range's bounds: "A-B" with A > B (the schema checks each bound);
  * - a `ready_timeout` so small it rounds to 0 ms ("0.0001s");
  * - env names devsup sets for some services only, by their names or ports (PORT_<NAME>, HOST, the
@@ -189,6 +190,9 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   },
   { name: 'an empty env_file', yaml: 'env_file: ""\nservices: { a: { command: x } }', expect: 'env_file must be a path' },
   { name: 'an env_file list with a number', yaml: 'env_file: [1]\nservices: { a: { command: x } }', expect: 'env_file must be a path' },
+  { name: 'include as a number', yaml: 'include: 3\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
+  { name: 'an empty include', yaml: 'include: [""]\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
+  { name: 'include as a map', yaml: 'include: { a: b }\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
   {
     name: 'a port_range past 65535',
     yaml: 'port_range: 10000-70000\nservices: { a: { command: x } }',

@@ -91,8 +91,10 @@ export interface Manifest {
   services: ServiceSpec[]; // in declaration order, each replicated service as its replicas (replicas.ts)
   /** The services as declared, before replicas were expanded; only when a service is replicated. */
   declared?: ServiceSpec[];
-  /** Files merged into this manifest, in order: the manifest itself, then services.local.yaml if any. */
+  /** Files merged into this manifest, in order: the manifest itself, the manifests it includes, then services.local.yaml if any. */
   sources: string[];
+  /** Service key → the included manifest (`include`) that defines it, absolute; the manifest's own services are not in it. */
+  serviceFiles?: Map<string, string>;
   /** Dotted paths (`services.llm.port`) whose value came from services.local.yaml or `--port`. */
   overridden: Map<string, 'local' | 'cli'>;
   /** The merged document as plain data (after services.local.yaml and `--port`), for `devsup check`. */

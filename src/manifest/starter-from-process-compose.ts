@@ -35,7 +35,7 @@ const INSTEAD: Record<string, string> = {
   vars: 'devsup fills in ${VAR} from the environment and env files',
   liveness_probe: 'write it as health: {http: /path} or {exec: CMD}, with interval, timeout and failures',
   is_daemon: 'write daemon: true, with a ready check and a stop_command',
-  replicas: 'devsup runs one of each service',
+  replicas: 'write it as replicas: N (each replica gets its own port)',
   namespace: 'devsup has no namespaces',
   shutdown: 'devsup stops a service with its stop_signal or stop_command',
   backoff_seconds: 'devsup waits 100 ms, doubling up to 30 s, between failed starts',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Document, isMap, isScalar, type Node } from 'yaml';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
@@ -32,11 +33,19 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   return 0;
 }
 
-/** The merged document as YAML; overridden values carry a `# ← services.local.yaml` or `# ← --port` comment; secrets are masked. */
+/**
+ * The merged document as YAML; overridden values carry a `# ← services.local.yaml`, `# ← --port` or `# ← --scale` comment,
+ * each included service the file it came from; secrets are masked.
+ */
 function renderMergedManifest(manifest: Manifest): string {
   const document = new Document(maskDocument(manifest.document));
+  for (const [key, file] of manifest.serviceFiles ?? []) markOverridden(document, ['services', key], ` ← ${path.relative(manifest.dir, file)}`);
   for (const [dotted, origin] of manifest.overridden) {
-    markOverridden(document, splitOverriddenPath(dotted, manifest), ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`);
+    markOverridden(
+      document,
+      splitOverriddenPath(dotted, manifest),
+      ` ← ${origin === 'cli' ? (dotted.endsWith('.replicas') ? '--scale' : '--port') : 'services.local.yaml'}`,
+    );
   }
   return document.toString({ lineWidth: 0 });
 }
@@ -62,7 +71,7 @@ function markOverridden(document: Document, keyPath: string[], comment: string):
 function splitOverriddenPath(dotted: string, manifest: Manifest): string[] {
   if (!dotted.startsWith('services.')) return dotted.split('.');
   const rest = dotted.slice('services.'.length);
-  const key = manifest.services
+  const key = (manifest.declared ?? manifest.services)
     .map((service) => service.key)
     .filter((candidate) => rest === candidate || rest.startsWith(`${candidate}.`))
     .sort((a, b) => b.length - a.length)[0];
