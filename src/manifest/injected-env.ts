@@ -33,20 +33,29 @@ export function injectedEnv(manifest: { services: ServiceSpec[] }, service: Serv
   }
   if (service.host !== undefined) env.HOST = service.host;
   env.DEVSUP_SERVICE = service.key;
-  const groups = new Map<string, number[]>(); // a replicated service's name → its replicas' ports
   for (const other of manifest.services) {
     const port = primaryPort(other, ports);
-    if (port === undefined) continue;
-    env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
-    if (other.replica) groups.set(other.replica.group, [...(groups.get(other.replica.group) ?? []), port]);
+    if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
   }
-  for (const [group, groupPorts] of groups) {
-    env[`DEVSUP_${toEnvName(group)}_PORT`] = String(groupPorts[0]);
-    env[`DEVSUP_${toEnvName(group)}_PORTS`] = groupPorts.join(',');
-  }
+  Object.assign(env, replicatedPortEnv(manifest.services, ports));
   if (service.replica) {
     env.DEVSUP_REPLICA = String(service.replica.index);
     env.DEVSUP_REPLICAS = String(manifest.services.filter((other) => other.replica?.group === service.replica!.group).length);
+  }
+  return env;
+}
+
+/** `DEVSUP_<NAME>_PORT` (replica 1's) and `DEVSUP_<NAME>_PORTS` (all, comma-separated) of each replicated service with a port. */
+export function replicatedPortEnv(services: ServiceSpec[], ports: AssignedPorts): Record<string, string> {
+  const groups = new Map<string, number[]>();
+  for (const service of services) {
+    const port = service.replica && primaryPort(service, ports);
+    if (port !== undefined) groups.set(service.replica!.group, [...(groups.get(service.replica!.group) ?? []), port]);
+  }
+  const env: Record<string, string> = {};
+  for (const [group, groupPorts] of groups) {
+    env[`DEVSUP_${toEnvName(group)}_PORT`] = String(groupPorts[0]);
+    env[`DEVSUP_${toEnvName(group)}_PORTS`] = groupPorts.join(',');
   }
   return env;
 }

@@ -44,6 +44,11 @@ function replicaOf(template: ServiceSpec, index: number): ServiceSpec {
   };
 }
 
+/** Whether a key is a replica's of `group` by its form (`web.2` of `web`): for reports and log files, which keep no spec. */
+export function isReplicaKeyOf(key: string, group: string): boolean {
+  return key.startsWith(`${group}.`) && /^\d+$/.test(key.slice(group.length + 1));
+}
+
 /** The replicas of `group` among `services`, in order (none: it is not a replicated service). */
 export function replicasOf(services: ServiceSpec[], group: string): ServiceSpec[] {
   return services.filter((spec) => spec.replica?.group === group);

@@ -1,5 +1,5 @@
 import { DevsupError } from '../errors.js';
-import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, toEnvName, type AssignedPorts } from './injected-env.js';
+import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
@@ -52,7 +52,7 @@ export function resolveService(
 /**
  * The environment of a one-off command run beside the stack (`devsup run`): `baseEnv`, the
  * top-level env files and `env`, then `DEVSUP_<KEY>_PORT` and `DEVSUP_<KEY>_URL` of every service
- * with a port in `ports`. The command is no service: a top-level value that needs a service's own
+ * with a port in `ports` (and `DEVSUP_<NAME>_PORT(S)` of each replicated service). The command is no service: a top-level value that needs a service's own
  * `${port}` (or a port not in `ports`) cannot be made for it, and is left out with `skipped` told why.
  */
 export function resolveStackEnv(
@@ -69,6 +69,7 @@ export function resolveStackEnv(
     const url = resolveUrlOrUndefined(manifest, service, ports, baseEnv);
     if (url !== undefined) injected[`DEVSUP_${toEnvName(service.key)}_URL`] = url;
   }
+  Object.assign(injected, replicatedPortEnv(manifest.services, ports));
   const render = renderer(manifest, undefined, ports, baseEnv, injected);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;

@@ -56,6 +56,13 @@ describe('replicas', () => {
     const portOf = await runCli(['port', 'web'], dir);
     expect(portOf).toMatchObject({ code: 0, stdout: `${first}\n${second}\n${third}\n` });
     expect((await runCli(['port', 'web.2'], dir)).stdout).toBe(`${second}\n`);
+    const waited = await runCli(['wait', 'web'], dir);
+    expect(waited).toMatchObject({
+      code: 0,
+      stdout: `web.1 is ready on port ${first}\nweb.2 is ready on port ${second}\nweb.3 is ready on port ${third}\n`,
+    });
+    const run = await runCli(['run', '--', process.execPath, '-e', 'console.log(process.env.DEVSUP_WEB_PORTS)'], dir);
+    expect(run).toMatchObject({ code: 0, stdout: `${first},${second},${third}\n` });
     const stopped = await runCli(['stop', 'web.3'], dir);
     expect(stopped.code).toBe(0);
     const restarted = await runCli(['restart', 'web'], dir);

@@ -1,13 +1,9 @@
 import { DevsupError, UsageError } from '../../errors.js';
+import { isReplicaKeyOf } from '../../manifest/replicas.js';
 import { didYouMean } from '../../manifest/suggest.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
 import { readReport } from '../read-report.js';
-
-/** `web.2` is a replica of `web`. */
-function isReplicaOf(key: string, group: string): boolean {
-  return key.startsWith(`${group}.`) && /^\d+$/.test(key.slice(group.length + 1));
-}
 
 /**
  * `devsup port SERVICE [NAME]`: the bare number, so scripts can write `curl localhost:$(devsup port api)`;
@@ -21,7 +17,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const keys = report.services.map((entry) => entry.service);
   const exact = report.services.find((candidate) => candidate.service === service);
   // `web` of a replicated service: each replica's port, one a line, in order.
-  const entries = exact ? [exact] : report.services.filter((candidate) => isReplicaOf(candidate.service, service));
+  const entries = exact ? [exact] : report.services.filter((candidate) => isReplicaKeyOf(candidate.service, service));
   if (entries.length === 0) throw new UsageError(`unknown service "${service}"${didYouMean(service, keys)}`, `Services: ${keys.join(', ')}.`);
   const ports = entries.map((entry) => {
     const names = Object.keys(entry.ports);
