@@ -287,3 +287,42 @@ describe('include', () => {
     ]);
   });
 });
+
+describe('replicas and --scale', () => {
+  test('--scale gives a service replicas for one run; services.local.yaml may too', async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web: { command: x, port: 3000 }\n  jobs: { command: x, replicas: 3 }\n',
+      'services.local.yaml': 'services:\n  jobs: { replicas: 2 }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {}, scale: ['web=2'] });
+    expect(manifest.services.map((service) => [service.key, service.ports[0]?.preferred])).toEqual([
+      ['web.1', 3000],
+      ['web.2', 3001],
+      ['jobs.1', undefined],
+      ['jobs.2', undefined],
+    ]);
+    expect(manifest.declared?.map((service) => [service.key, service.replicas])).toEqual([
+      ['web', 2],
+      ['jobs', 2],
+    ]);
+    expect(manifest.overridden.get('services.web.replicas')).toBe('cli');
+  });
+
+  test('a --scale of an unknown service, or of no replicas, is a usage error', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  web: { command: x }\n' });
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['wbe=2'] })).rejects.toThrow('--scale wbe=2: unknown service "wbe" — did you mean "web"?');
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['web=0'] })).rejects.toThrow(UsageError);
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['web'] })).rejects.toThrow('--scale web: expected SERVICE=N');
+  });
+
+  test("a replica named like another service, or preferring a port above 65535, is an error at replicas' line", async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web: { command: x, replicas: 3 }\n  web.2: { command: x }\n  top: { command: x, port: 65534, replicas: 3 }\n',
+    });
+    const error = (await failure({ cwd: dir, env: {} })) as ManifestError;
+    expect(error.issues.map((issue) => `${issue.line}: ${issue.message}`)).toEqual([
+      '2: replicas: 3 would name a replica "web.2", which is another service: rename that service',
+      '4: replicas: 3 would prefer port 65536 for the last replica, above 65535',
+    ]);
+  });
+});

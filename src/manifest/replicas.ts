@@ -49,6 +49,11 @@ export function isReplicaKeyOf(key: string, group: string): boolean {
   return key.startsWith(`${group}.`) && /^\d+$/.test(key.slice(group.length + 1));
 }
 
+/** What a name means among bare keys (a report's, the log files'): the key itself, else each replica's of that name. */
+export function keysByName(keys: string[], name: string): string[] {
+  return keys.includes(name) ? [name] : keys.filter((key) => isReplicaKeyOf(key, name));
+}
+
 /** The replicas of `group` among `services`, in order (none: it is not a replicated service). */
 export function replicasOf(services: ServiceSpec[], group: string): ServiceSpec[] {
   return services.filter((spec) => spec.replica?.group === group);

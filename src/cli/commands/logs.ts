@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { DevsupError, NoInstanceError, UsageError } from '../../errors.js';
 import { expectReply, requestInstance } from '../../control/control-client.js';
 import { stateFolderOf } from '../../control/state-paths.js';
-import { isReplicaKeyOf } from '../../manifest/replicas.js';
+import { keysByName } from '../../manifest/replicas.js';
 import { didYouMean } from '../../manifest/suggest.js';
 import { inArrivalOrder } from '../../output/arrival-order.js';
 import { shouldColor } from '../../output/color.js';
@@ -62,10 +62,9 @@ function printFromFiles(folder: string, names: string[], query: LogQuery, io: Cl
   const logged = loggedServices(stateFolder);
   if (logged.length === 0) throw new NoInstanceError(folder);
   // `web` of a replicated service: the logs of web.1, web.2…
-  const replicasOf = (name: string) => logged.filter((key) => isReplicaKeyOf(key, name));
-  const wanted = names.flatMap((name) => (logged.includes(name) ? [name] : replicasOf(name)));
+  const wanted = names.flatMap((name) => keysByName(logged, name));
   for (const name of names) {
-    if (!logged.includes(name) && replicasOf(name).length === 0)
+    if (keysByName(logged, name).length === 0)
       throw new UsageError(`no logs of a service "${name}" in ${stateFolder}${didYouMean(name, logged)}`, `Logged services: ${logged.join(', ')}.`);
   }
   const services = wanted.length > 0 ? wanted : logged;

@@ -1,5 +1,5 @@
 import { DevsupError, UsageError } from '../../errors.js';
-import { isReplicaKeyOf } from '../../manifest/replicas.js';
+import { keysByName } from '../../manifest/replicas.js';
 import { didYouMean } from '../../manifest/suggest.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { instanceFolder } from '../instance-folder.js';
@@ -15,9 +15,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     throw new UsageError('devsup port takes a service and, optionally, the name of one of its ports.', 'Usage: devsup port SERVICE [NAME]');
   const report = await readReport(instanceFolder(args, io));
   const keys = report.services.map((entry) => entry.service);
-  const exact = report.services.find((candidate) => candidate.service === service);
   // `web` of a replicated service: each replica's port, one a line, in order.
-  const entries = exact ? [exact] : report.services.filter((candidate) => isReplicaKeyOf(candidate.service, service));
+  const named = keysByName(keys, service);
+  const entries = report.services.filter((candidate) => named.includes(candidate.service));
   if (entries.length === 0) throw new UsageError(`unknown service "${service}"${didYouMean(service, keys)}`, `Services: ${keys.join(', ')}.`);
   const ports = entries.map((entry) => {
     const names = Object.keys(entry.ports);
