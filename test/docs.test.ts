@@ -204,11 +204,19 @@ function yamlBlocks(file: string): YamlBlock[] {
   return blocks;
 }
 
-/** Folders named by `cwd` and files named by `env_file`, which the loader checks, made in `dir`. */
+/** Folders named by `cwd`, files named by `env_file` and manifests named by `include` (without services), which the loader checks, made in `dir`. */
 function makeReferencedPaths(dir: string, manifestText: string): void {
-  const document = (parse(manifestText, { merge: true }) ?? {}) as { env_file?: unknown; services?: Record<string, Record<string, unknown>> };
+  const document = (parse(manifestText, { merge: true }) ?? {}) as {
+    env_file?: unknown;
+    include?: unknown;
+    services?: Record<string, Record<string, unknown>>;
+  };
   const envFiles = (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]).map(String);
   for (const file of envFiles(document.env_file)) writeFileSync(path.join(dir, file), '');
+  for (const file of envFiles(document.include)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), 'services: {}\n');
+  }
   for (const [key, service] of Object.entries(document.services ?? {})) {
     for (const file of envFiles(service.env_file)) writeFileSync(path.join(dir, file), '');
     if (typeof service.cwd !== 'string') continue;

@@ -29,10 +29,23 @@ const basePortOption = {
 export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
-    usage: 'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--port SERVICE=PORT]… [--base-port N] [--reclaim] [--timestamps]',
+    usage:
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile NAME]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
+      profile: {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        description: 'also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start',
+      },
       ...portOption,
+      scale: {
+        type: 'string',
+        multiple: true,
+        value: 'SERVICE=N',
+        description: 'run SERVICE as N replicas this time (SERVICE.1 … SERVICE.N, each on its own port), as `replicas: N`; repeatable',
+      },
       ...basePortOption,
       reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
       timestamps: { type: 'boolean', description: 'start each line with the time it arrived, as `devsup logs --timestamps` prints it' },
@@ -53,6 +66,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup up', does: 'start every service; Ctrl-C stops them all' },
       { run: 'devsup up api', does: 'start api and what it depends on' },
       { run: 'devsup up --port web=8080', does: 'run web on port 8080 this time' },
+      { run: 'devsup up --profile debug', does: 'also start the services with `profiles: [debug]`' },
+      { run: 'devsup up --scale web=3', does: 'run web as web.1, web.2 and web.3, each on its own port' },
       { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
       { run: 'devsup up --ui', does: 'start every service and watch them in the terminal view; q stops them all' },
     ],
@@ -111,6 +126,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
     ],
     arguments: 'services',
     load: () => import('./commands/service-actions.js').then((module) => ({ run: module.runAction('restart') })),
+  },
+  scale: {
+    summary: 'change how many replicas services of the running instance have; the others keep running',
+    usage: 'devsup scale SERVICE=N… [-f FILE]',
+    options: { ...manifestOption },
+    examples: [
+      { run: 'devsup scale web=5', does: 'start web.4 and web.5 beside web.1 … web.3, each on its own port' },
+      { run: 'devsup scale web=2', does: 'stop the replicas above web.2; web.1 and web.2 keep running' },
+    ],
+    load: () => import('./commands/scale.js'),
   },
   stop: {
     summary: 'stop services of the running instance; each keeps its port for a later start',

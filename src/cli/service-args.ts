@@ -1,14 +1,27 @@
 import type { InstanceState } from '../control/state-folder.js';
 import { withDependencies } from '../manifest/dependency-graph.js';
-import type { Manifest } from '../manifest/service-spec.js';
+import { keysNamed } from '../manifest/replicas.js';
+import { startsByItself, type Manifest } from '../manifest/service-spec.js';
 
 /**
  * The services `devsup up [SERVICE…]` runs, in start order: the named ones and what they depend on,
- * or every `autostart` service. An unknown name is a usage error with a did-you-mean.
+ * or every service that starts by itself (`autostart`, in an active profile) and what it depends on.
+ * A dependency outside the active profiles starts too, and `note` says why. An unknown name is a
+ * usage error with a did-you-mean.
  */
-export function selectServices(manifest: Manifest, names: string[]): string[] {
-  const wanted = names.length > 0 ? names : manifest.services.filter((service) => service.autostart).map((service) => service.key);
-  return withDependencies(manifest.services, wanted);
+export function selectServices(manifest: Manifest, names: string[], note: (message: string) => void = () => undefined): string[] {
+  // `web` of a replicated service means each replica; an unknown name is left for withDependencies to refuse.
+  const named = names.flatMap((name) => keysNamed(manifest.services, name) ?? [name]);
+  const wanted = named.length > 0 ? named : manifest.services.filter(startsByItself).map((service) => service.key);
+  const selected = withDependencies(manifest.services, wanted);
+  for (const service of manifest.services) {
+    if (service.inActiveProfile || wanted.includes(service.key) || !selected.includes(service.key)) continue;
+    const dependents = manifest.services.filter((other) => selected.includes(other.key) && other.dependsOn.some((d) => d.service === service.key));
+    note(
+      `${service.key} starts though its profiles (${service.profiles.join(', ')}) are not active: ${dependents.map((other) => other.key).join(', ')} ${dependents.length === 1 ? 'depends' : 'depend'} on it.`,
+    );
+  }
+  return selected;
 }
 
 /** The ports each service had last run, so a fallback stays the same while its preferred port stays taken. */

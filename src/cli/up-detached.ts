@@ -16,7 +16,7 @@ import { SignalRelay } from './relay-signals.js';
 import { selectServices } from './service-args.js';
 
 /** Statuses of a service devsup still runs or looks after: while one has it, the instance goes on. */
-const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'restarting', 'stopping']);
+const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'unhealthy', 'restarting', 'stopping']);
 /** The service whose log file would be devsup.log. */
 const DEVSUP_SERVICE_CLASH = DEVSUP_LOG.slice(0, -'.log'.length);
 /** How long an instance left with nothing to run is given to end by itself. */
@@ -36,10 +36,12 @@ export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> 
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
+    profiles: args.values.profile as string[] | undefined,
+    scale: args.values.scale as string[] | undefined,
     note: (message) => io.stderr.write(`devsup: ${message}\n`),
     env: io.env,
   });
-  const services = selectServices(manifest, args.positionals);
+  const services = selectServices(manifest, args.positionals, (message) => io.stderr.write(`devsup: ${message}\n`));
   const color = shouldColor(io.stdout, io.env);
   // Ctrl-C while waiting stops the waiting, not the stack: that runs in the background by now.
   const signals = new SignalRelay();
@@ -109,10 +111,14 @@ export function backgroundArgs(args: ParsedArgs): string[] {
   const file = args.values.file as string | undefined;
   const ports = (args.values.port as string[] | undefined) ?? [];
   const basePort = args.values['base-port'] as string | undefined;
+  const profiles = (args.values.profile as string[] | undefined) ?? [];
+  const scales = (args.values.scale as string[] | undefined) ?? [];
   return [
     ...(file === undefined ? [] : ['--file', file]),
     ...ports.flatMap((port) => ['--port', port]),
     ...(basePort === undefined ? [] : ['--base-port', basePort]),
+    ...profiles.flatMap((profile) => ['--profile', profile]),
+    ...scales.flatMap((scale) => ['--scale', scale]),
     ...(args.values.reclaim === true ? ['--reclaim'] : []),
     ...(args.values.timestamps === true ? ['--timestamps'] : []),
     '--',

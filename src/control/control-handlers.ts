@@ -1,3 +1,6 @@
+import { replicasProblem } from '../manifest/read-service.js';
+import { keysNamed, knownNames, replicasOf } from '../manifest/replicas.js';
+import type { ServiceSpec } from '../manifest/service-spec.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { PortsReport } from '../output/ports-report.js';
 import { refreshHolders } from '../output/refresh-holders.js';
@@ -7,7 +10,7 @@ import type { ControlContext } from './control-context.js';
 import type { Connection, RequestHandler } from './control-server.js';
 import { followLogs } from './follow-logs.js';
 import { followStartup } from './follow-startup.js';
-import type { ActionOutcome, ActionType, Request } from './protocol.js';
+import type { ActionOutcome, ActionType, Request, Scale } from './protocol.js';
 import { waitForServices } from './wait-for-services.js';
 import { watchInstance } from './watch-instance.js';
 
@@ -21,12 +24,15 @@ export function handleRequests(context: ControlContext): RequestHandler {
   };
 }
 
-async function serve(request: Request, connection: Connection, context: ControlContext): Promise<void> {
-  const unknown = 'services' in request ? unknownServiceError(request.services, [...context.supervisor.runners.keys()]) : undefined;
+async function serve(asked: Request, connection: Connection, context: ControlContext): Promise<void> {
+  const services = context.supervisor.manifest.services;
+  const unknown = 'services' in asked ? unknownServiceError(asked.services, knownNames(services), services) : undefined;
   if (unknown) {
     connection.send(unknown);
     return connection.end();
   }
+  // `web` of a replicated service means each of its replicas.
+  const request = 'services' in asked ? { ...asked, services: [...new Set(asked.services.flatMap((name) => keysNamed(services, name)!))] } : asked;
   switch (request.type) {
     case 'ports': {
       const report = await refreshHolders(context.report());
@@ -51,6 +57,8 @@ async function serve(request: Request, connection: Connection, context: ControlC
       return followStartup(request, connection, context);
     case 'watch':
       return watchInstance(connection, context);
+    case 'scale':
+      return scale(request.scales, connection, context.supervisor);
     case 'down':
       // The connection stays open until the instance has stopped everything and closes its socket.
       connection.send({ type: 'stopping', pid: process.pid });
@@ -97,13 +105,62 @@ async function act(action: ActionType, service: string, supervisor: Supervisor, 
   }
 }
 
+/** `devsup scale web=5`: refused (exit 2) unless each is a replicated service that can have that many; then one line each. */
+async function scale(scales: Scale[], connection: Connection, supervisor: Supervisor): Promise<void> {
+  const declared = supervisor.manifest.declared ?? supervisor.manifest.services;
+  for (const { service, replicas } of scales) {
+    const spec = declared.find((candidate) => candidate.key === service);
+    const problem =
+      spec === undefined
+        ? unknownServiceError([service], knownNames(supervisor.manifest.services), supervisor.manifest.services)
+        : spec.replicas === undefined
+          ? refusal(
+              `${service} has no replicas to scale`,
+              `Give it \`replicas: 1\` in the manifest (or start it with \`devsup up --scale ${service}=N\`): it then runs as ${service}.1, and \`devsup scale\` may add more.`,
+            )
+          : mapProblem(
+              replicasProblem(
+                service,
+                replicas,
+                spec.ports,
+                declared.map((other) => other.key),
+              ),
+              service,
+            );
+    if (problem) {
+      connection.send(problem);
+      return connection.end();
+    }
+  }
+  const before = new Map(scales.map(({ service }) => [service, replicasOf(supervisor.manifest.services, service).length]));
+  const changes = await supervisor.scale(new Map(scales.map(({ service, replicas }) => [service, replicas])));
+  const outcomes: ActionOutcome[] = scales.map(({ service, replicas }) => {
+    const added = changes.added.filter((key) => key.startsWith(`${service}.`));
+    const removed = changes.removed.filter((key) => key.startsWith(`${service}.`));
+    const what = added.length > 0 ? `; started ${added.join(', ')}` : removed.length > 0 ? `; stopped ${removed.join(', ')}` : '';
+    return { service, said: `${replicas} ${replicas === 1 ? 'replica' : 'replicas'} (was ${before.get(service)})${what}` };
+  });
+  const followers = changes.restarted.filter((key) => !scales.some(({ service }) => key.startsWith(`${service}.`)));
+  for (const key of followers) outcomes.push({ service: key, said: 'restarted: it uses the ports of the replicas' });
+  connection.send({ type: 'done', outcomes });
+  connection.end();
+}
+
+function mapProblem(problem: string | undefined, service: string) {
+  return problem === undefined ? undefined : refusal(`${service}: ${problem}`);
+}
+
+function refusal(message: string, hint?: string) {
+  return { type: 'error' as const, message, ...(hint !== undefined && { hint }), exitCode: 2 as const };
+}
+
 function onPort(runner: ServiceRunner): string {
   return runner.port === undefined ? '' : ` on port ${runner.port}`;
 }
 
 /** `unknown service "lm" — did you mean "llm"?`, as `devsup up lm` says it; exit 2. */
-function unknownServiceError(names: string[], known: string[]) {
-  const unknown = names.find((name) => !known.includes(name));
+function unknownServiceError(names: string[], known: string[], services: ServiceSpec[]) {
+  const unknown = names.find((name) => keysNamed(services, name) === undefined);
   if (unknown === undefined) return undefined;
   return {
     type: 'error' as const,

@@ -58,6 +58,12 @@ describe('control protocol', () => {
     expect(parseRequest({ v: 1, type: 'ports', usage: 'yes' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });
     expect(parseRequest({ v: 1, type: 'watch' })).toEqual({ type: 'watch' });
+    expect(parseRequest({ v: 1, type: 'scale', scales: [{ service: 'web', replicas: 3, extra: 1 }] })).toEqual({
+      type: 'scale',
+      scales: [{ service: 'web', replicas: 3 }],
+    });
+    for (const scales of [[], [{ service: 'web', replicas: 0 }], [{ service: 'web' }], 'web=3'])
+      expect(parseRequest({ v: 1, type: 'scale', scales })).toMatch(/^"scale" needs "scales"/);
     expect(parseRequest({ v: 1, type: 'restart', services: ['a', 'b'] })).toEqual({ type: 'restart', services: ['a', 'b'] });
     expect(parseRequest({ v: 1, type: 'logs', services: [], lines: 100, follow: true })).toEqual({
       type: 'logs',

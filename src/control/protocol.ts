@@ -30,7 +30,15 @@ export type Request =
   | { type: 'startup'; services: string[] }
   /** `devsup mcp`: the report now and after every change, and each unexpected end of a service's run, until the client leaves. */
   | { type: 'watch' }
+  /** `devsup scale web=5`: each replicated service to that many replicas, the others untouched. */
+  | { type: 'scale'; scales: Scale[] }
   | { type: 'down' };
+
+/** A replicated service and the number of replicas it is to have. */
+export interface Scale {
+  service: string;
+  replicas: number;
+}
 
 export type ActionType = 'start' | 'stop' | 'restart';
 
@@ -199,6 +207,15 @@ export function parseRequest(value: unknown): Request | string {
     case 'startup':
       if (!names) return '"startup" needs "services": a list of service names';
       return { type: 'startup', services: names };
+    case 'scale': {
+      const scales = Array.isArray(body.scales) ? (body.scales as unknown[]) : [];
+      const valid = scales.every((scale) => {
+        const entry = scale as Record<string, unknown> | null;
+        return typeof entry?.service === 'string' && isCount(entry.replicas) && entry.replicas >= 1;
+      });
+      if (scales.length === 0 || !valid) return '"scale" needs "scales": a list of {"service": NAME, "replicas": N} with N ≥ 1';
+      return { type: 'scale', scales: (scales as Scale[]).map(({ service, replicas }) => ({ service, replicas })) };
+    }
     default:
       return `unknown request type ${JSON.stringify(body.type)}`;
   }

@@ -93,7 +93,7 @@ test('the top-level env is checked for every service and each problem is said on
 test('template syntax errors are reported at the string', async () => {
   expect(await problemsOf({ 'services.yaml': 'services:\n  a: { command: "run ${port", port: 1, env: { B: "${a b}" } }\n' })).toEqual([
     'services.yaml:2:17: unclosed "${" in "run ${port"',
-    'services.yaml:2:50: invalid reference "${a b}": use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}',
+    'services.yaml:2:50: invalid reference "${a b}": use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}',
   ]);
 });
 

@@ -1,5 +1,5 @@
 import type { ManifestIssue } from '../errors.js';
-import { INSTANCE_MARKS, portVariables } from './injected-env.js';
+import { INSTANCE_MARKS, portVariables, replicaVariables } from './injected-env.js';
 import { parseTemplate, type Reference } from './interpolate.js';
 import { defaultUrl, type ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
@@ -15,7 +15,7 @@ interface Scope {
 }
 
 /**
- * Checks every `${…}` of `command`, `env` and `url` at load time, so nothing starts with a reference
+ * Checks every `${…}` of `command`, `stop_command`, `env` and `url` at load time, so nothing starts with a reference
  * that cannot be resolved once ports are allocated. `${VAR}` is first a variable devsup injects
  * (`${PORT}` of a service with a port), then the service's env files, `topFileEnv` and `processEnv`.
  */
@@ -51,6 +51,8 @@ export function checkReferences(
     const command = childOf(service, 'command');
     if (command?.kind === 'list') for (const node of command.items) check(node, { owner, field: 'command', topLevel: false });
     else if (command) check(command, { owner, field: 'command', topLevel: false, shell: true });
+    const stopCommand = childOf(service, 'stop_command');
+    if (stopCommand) check(stopCommand, { owner, field: 'command', topLevel: false, shell: true });
     for (const { env, topLevel } of [
       { env: childOf(root, 'env'), topLevel: true },
       { env: childOf(service, 'env'), topLevel: false },
@@ -106,7 +108,7 @@ function describeProblem(
       ? `the top-level env is given to every service, but service "${target.key}" has no port`
       : `service "${target.key}" has no port`;
   }
-  if (ref.name !== undefined && !names.includes(ref.name))
+  if (ref.kind === 'port' && ref.name !== undefined && !names.includes(ref.name))
     return `service "${target.key}" has no port named "${ref.name}"${didYouMean(ref.name, names)}`;
   return undefined;
 }
@@ -115,6 +117,7 @@ function describeProblem(
 function injectedNames(owner: ServiceSpec, field: Scope['field'], byKey: Map<string, ServiceSpec>): Set<string> {
   const portOwners = [...byKey.values()].filter((service) => service.ports.length > 0).map((service) => service.key);
   const names = portVariables(owner, portOwners).add('DEVSUP_SERVICE');
+  for (const name of replicaVariables(owner, byKey.values())) names.add(name);
   if (owner.host !== undefined) names.add('HOST');
   if (field !== 'url') for (const name of INSTANCE_MARKS) names.add(name);
   return names;

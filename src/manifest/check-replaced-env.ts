@@ -25,9 +25,14 @@ export function checkReplacedEnv(root: MapNode, services: ServiceSpec[], issues:
     ['DEVSUP_INSTANCE', { advice: 'use another name', same: [] }],
     ['DEVSUP_MANIFEST', { advice: 'use another name', same: [] }],
   ]);
-  for (const { key, ports } of services) {
+  for (const { key, ports, replicas } of services) {
     if (ports.length > 0)
       forEvery.set(portVariable(key), { advice: `use another name: devsup sets it to the port of service "${key}"`, same: [`\${${key}.port}`] });
+    if (ports.length > 0 && replicas !== undefined)
+      forEvery.set(`DEVSUP_${toEnvName(key)}_PORTS`, {
+        advice: `use another name: devsup sets it to the ports of the replicas of "${key}"`,
+        same: [`\${${key}.ports}`],
+      });
   }
   const replacedFor = new Map<string, { service: ServiceSpec; rule: Replaced }[]>(); // names set for some services
   for (const service of services) {
@@ -77,6 +82,10 @@ function replacedIn(service: ServiceSpec): Map<string, Replaced> {
       advice: 'use another name: devsup sets it to the port of this service',
       same: ['${port}', `\${${service.key}.port}`],
     });
+  }
+  if (service.replicas !== undefined) {
+    replaced.set('DEVSUP_REPLICA', { advice: "use another name: devsup sets it to the replica's number", same: [] });
+    replaced.set('DEVSUP_REPLICAS', { advice: 'use another name: devsup sets it to the number of replicas', same: [] });
   }
   if (service.portEnv !== undefined) replaced.set(service.portEnv, { advice: 'remove it: port_env sets it to the port', same: ['${port}'] });
   for (const { name } of service.ports) {

@@ -10,6 +10,7 @@ const FOREIGN_KEYS = new Map<string, { beside: string; devsup?: string; hint?: s
   ['working_dir', { beside: 'cwd', devsup: 'cwd' }],
   ['healthcheck', { beside: 'ready', devsup: 'ready' }],
   ['readiness_probe', { beside: 'ready', devsup: 'ready' }],
+  ['liveness_probe', { beside: 'health', devsup: 'health' }],
   ['entrypoint', { beside: 'command', devsup: 'command' }],
   ['depends', { beside: 'depends_on', devsup: 'depends_on' }],
   ['restart_policy', { beside: 'restart', devsup: 'restart' }],

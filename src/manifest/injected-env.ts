@@ -16,7 +16,10 @@ export const INSTANCE_MARKS = ['DEVSUP_INSTANCE', 'DEVSUP_MANIFEST'] as const;
  */
 export const CHILD_ENV_DEFAULTS: Readonly<Record<string, string>> = { PYTHONUNBUFFERED: '1' };
 
-/** `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE` and every `DEVSUP_<KEY>_PORT`. */
+/**
+ * `PORT`, `PORT_<NAME>`, the `port_env` variable, `HOST`, `DEVSUP_SERVICE`, every `DEVSUP_<KEY>_PORT`;
+ * for replicas, `DEVSUP_REPLICA`, `DEVSUP_REPLICAS`, and each replicated service's `DEVSUP_<NAME>_PORT` (replica 1) and `_PORTS`.
+ */
 export function injectedEnv(manifest: { services: ServiceSpec[] }, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
   const env: Record<string, string> = {};
   const primary = primaryPort(service, ports);
@@ -34,7 +37,38 @@ export function injectedEnv(manifest: { services: ServiceSpec[] }, service: Serv
     const port = primaryPort(other, ports);
     if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
   }
+  Object.assign(env, replicatedPortEnv(manifest.services, ports));
+  if (service.replica) {
+    env.DEVSUP_REPLICA = String(service.replica.index);
+    env.DEVSUP_REPLICAS = String(manifest.services.filter((other) => other.replica?.group === service.replica!.group).length);
+  }
   return env;
+}
+
+/** `DEVSUP_<NAME>_PORT` (replica 1's) and `DEVSUP_<NAME>_PORTS` (all, comma-separated) of each replicated service with a port. */
+export function replicatedPortEnv(services: ServiceSpec[], ports: AssignedPorts): Record<string, string> {
+  const groups = new Map<string, number[]>();
+  for (const service of services) {
+    const port = service.replica && primaryPort(service, ports);
+    if (port !== undefined) groups.set(service.replica!.group, [...(groups.get(service.replica!.group) ?? []), port]);
+  }
+  const env: Record<string, string> = {};
+  for (const [group, groupPorts] of groups) {
+    env[`DEVSUP_${toEnvName(group)}_PORT`] = String(groupPorts[0]);
+    env[`DEVSUP_${toEnvName(group)}_PORTS`] = groupPorts.join(',');
+  }
+  return env;
+}
+
+/**
+ * The replica variables `${NAME}` may mean in `owner` (a service as declared, before its replicas):
+ * DEVSUP_REPLICA and DEVSUP_REPLICAS in a replicated one, DEVSUP_<NAME>_PORTS of each replicated service with a port.
+ */
+export function replicaVariables(owner: Pick<ServiceSpec, 'replicas'>, declared: Iterable<ServiceSpec>): string[] {
+  const names = owner.replicas === undefined ? [] : ['DEVSUP_REPLICA', 'DEVSUP_REPLICAS'];
+  for (const service of declared)
+    if (service.replicas !== undefined && service.ports.length > 0) names.push(`DEVSUP_${toEnvName(service.key)}_PORTS`);
+  return names;
 }
 
 /**

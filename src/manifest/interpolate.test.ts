@@ -43,6 +43,10 @@ describe('parseTemplate and renderTemplate', () => {
     expect(render('$$$$')).toBe('$$');
   });
 
+  test('${svc.ports}: the ports of every replica', () => {
+    expect(parseTemplate('${web.ports}')).toEqual({ parts: [{ ref: { kind: 'ports', service: 'web' }, text: '${web.ports}' }] });
+  });
+
   test('text without references is one literal part', () => {
     expect(parseTemplate('plain')).toEqual({ parts: ['plain'] });
     expect(parseTemplate('')).toEqual({ parts: [] });
@@ -50,7 +54,7 @@ describe('parseTemplate and renderTemplate', () => {
 
   test('syntax errors name the problem', () => {
     expect(render('--port ${port')).toBe('error: unclosed "${" in "--port ${port"');
-    const forms = 'use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}';
+    const forms = 'use ${port}, ${ports.NAME}, ${SERVICE.port}, ${SERVICE.ports}, ${SERVICE.ports.NAME}, ${SERVICE.url}, ${VAR} or ${VAR:-default}';
     expect(render('x ${a b} y')).toBe(`error: invalid reference "\${a b}": ${forms}`);
     expect(render('${}')).toBe(`error: invalid reference "\${}": ${forms}`);
     // The near misses say what was meant.

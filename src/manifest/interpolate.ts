@@ -7,6 +7,7 @@ import { suggest } from './suggest.js';
 
 export type Reference =
   | { kind: 'port'; service?: string; name?: string } // no service: this one; no name: its primary port
+  | { kind: 'ports'; service: string } // the primary ports of every replica of the service, comma-separated
   | { kind: 'url'; service: string }
   | { kind: 'var'; name: string; fallback?: string };
 
@@ -57,8 +58,8 @@ export function parseReference(body: string): Reference | undefined {
   if (variable) return { kind: 'var', name: variable[1]!, ...(variable[2] !== undefined && { fallback: variable[2] }) };
   const named = /^(.+?)\.ports\.(.+)$/s.exec(body);
   if (named) return { kind: 'port', service: named[1], name: named[2] };
-  const other = /^(.+)\.(port|url)$/s.exec(body);
-  if (other) return other[2] === 'port' ? { kind: 'port', service: other[1]! } : { kind: 'url', service: other[1]! };
+  const other = /^(.+)\.(port|ports|url)$/s.exec(body);
+  if (other) return other[2] === 'url' ? { kind: 'url', service: other[1]! } : { kind: other[2] as 'port' | 'ports', service: other[1]! };
   return undefined;
 }
 
@@ -69,7 +70,7 @@ function describeInvalidReference(text: string, body: string): string {
   if (dotted && field) return `invalid reference "${text}" — did you mean "\${${dotted[1]}.${field}}"?`;
   const variable = /^([A-Za-z_][A-Za-z0-9_]*)(?::[-=?+]?|[-=?+])(.*)$/s.exec(body); // shell forms: ${VAR-x} ${VAR:=x} ${VAR:x}
   if (variable) return `invalid reference "${text}": a default is written \${${variable[1]}:-${variable[2]}}`;
-  return `invalid reference "${text}": use \${port}, \${ports.NAME}, \${SERVICE.port}, \${SERVICE.ports.NAME}, \${SERVICE.url}, \${VAR} or \${VAR:-default}`;
+  return `invalid reference "${text}": use \${port}, \${ports.NAME}, \${SERVICE.port}, \${SERVICE.ports}, \${SERVICE.ports.NAME}, \${SERVICE.url}, \${VAR} or \${VAR:-default}`;
 }
 
 /** `lookup` also gets the reference's number among the template's references (0 for the first). */

@@ -241,3 +241,89 @@ test('a manifest of 2,000 services that refer to each other loads', async () => 
   expect(manifest.services).toHaveLength(2_000);
   expect(manifest.services[1_998]!.dependsOn).toEqual([{ service: 's1999', condition: 'ready' }]);
 });
+
+describe('include', () => {
+  const messages = async (files: Record<string, string>) => {
+    const { dir } = project(files);
+    const error = await failure({ cwd: dir, env: {} });
+    expect(error).toBeInstanceOf(ManifestError);
+    return (error as ManifestError).issues.map((issue) => `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`);
+  };
+
+  test('an included manifest may include more, relative to itself; its services read relative to their own file', async () => {
+    const { dir } = project({
+      'services.yaml': 'include: pkg/services.yaml\nservices:\n  a: { command: x }\n',
+      'pkg/services.yaml': 'include: [inner/services.yaml]\nservices:\n  b: { command: x, depends_on: [c] }\n',
+      'pkg/inner/services.yaml': 'services:\n  c: { command: x, cwd: .. }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {} });
+    expect(manifest.services.map((service) => [service.key, service.cwd])).toEqual([
+      ['a', dir],
+      ['b', path.join(dir, 'pkg')],
+      ['c', path.join(dir, 'pkg')],
+    ]);
+    expect(manifest.sources).toEqual([
+      path.join(dir, 'services.yaml'),
+      path.join(dir, 'pkg/services.yaml'),
+      path.join(dir, 'pkg/inner/services.yaml'),
+    ]);
+    expect(manifest.serviceFiles).toEqual(
+      new Map([
+        ['b', path.join(dir, 'pkg/services.yaml')],
+        ['c', path.join(dir, 'pkg/inner/services.yaml')],
+      ]),
+    );
+  });
+
+  test('a cycle, a missing file and a setting an included manifest would lose are errors at their places', async () => {
+    expect(
+      await messages({
+        'services.yaml': 'include: [a.yaml, missing.yaml]\nservices:\n  x: { command: x }\n',
+        'a.yaml': 'env: { A: 1 }\ninclude: services.yaml\nservices:\n  y: { command: x }\n',
+      }),
+    ).toEqual([
+      'services.yaml:1:19: include "missing.yaml" does not exist',
+      'a.yaml:1:1: "env" in an included manifest would be lost: give its services "env" instead',
+      'a.yaml:2:10: include cycle: services.yaml → a.yaml → services.yaml',
+    ]);
+  });
+});
+
+describe('replicas and --scale', () => {
+  test('--scale gives a service replicas for one run; services.local.yaml may too', async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web: { command: x, port: 3000 }\n  jobs: { command: x, replicas: 3 }\n',
+      'services.local.yaml': 'services:\n  jobs: { replicas: 2 }\n',
+    });
+    const manifest = await loadManifest({ cwd: dir, env: {}, scale: ['web=2'] });
+    expect(manifest.services.map((service) => [service.key, service.ports[0]?.preferred])).toEqual([
+      ['web.1', 3000],
+      ['web.2', 3001],
+      ['jobs.1', undefined],
+      ['jobs.2', undefined],
+    ]);
+    expect(manifest.declared?.map((service) => [service.key, service.replicas])).toEqual([
+      ['web', 2],
+      ['jobs', 2],
+    ]);
+    expect(manifest.overridden.get('services.web.replicas')).toBe('cli');
+  });
+
+  test('a --scale of an unknown service, or of no replicas, is a usage error', async () => {
+    const { dir } = project({ 'services.yaml': 'services:\n  web: { command: x }\n' });
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['wbe=2'] })).rejects.toThrow('--scale wbe=2: unknown service "wbe" — did you mean "web"?');
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['web=0'] })).rejects.toThrow(UsageError);
+    await expect(loadManifest({ cwd: dir, env: {}, scale: ['web'] })).rejects.toThrow('--scale web: expected SERVICE=N');
+  });
+
+  test("a replica named like another service, or preferring a port above 65535, is an error at replicas' line", async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web: { command: x, replicas: 3 }\n  web.2: { command: x }\n  top: { command: x, port: 65534, replicas: 3 }\n',
+    });
+    const error = (await failure({ cwd: dir, env: {} })) as ManifestError;
+    expect(error.issues.map((issue) => `${issue.line}: ${issue.message}`)).toEqual([
+      '2: replicas: 3 would name a replica "web.2", which is another service: rename that service',
+      '4: replicas: 3 would prefer port 65536 for the last replica, above 65535',
+    ]);
+  });
+});

@@ -4,13 +4,16 @@ import { DevsupError, ManifestError, UsageError, type ManifestIssue } from '../e
 import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
-import { applyPortOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
+import { applyPortOverrides, applyScaleOverrides, mergeLocal, type Overridden } from './merge-overrides.js';
 import { parseProcfile } from './procfile.js';
 import { procfileBasePort } from './procfile-base-port.js';
+import { applyProfiles } from './profiles.js';
 import { parseYaml } from './parse-yaml.js';
 import { readManifest } from './read-manifest.js';
+import { expandReplicas } from './replicas.js';
 import type { Manifest } from './service-spec.js';
-import { emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
+import { resolveIncludes } from './resolve-includes.js';
+import { childOf, emptyMap, type MapNode, type YamlNode } from './yaml-node.js';
 
 export interface LoadManifestOptions {
   cwd: string; // where the user ran devsup
@@ -18,12 +21,14 @@ export interface LoadManifestOptions {
   portOverrides?: string[]; // from `--port llm=11000` (also `svc.NAME=N` for a named port)
   env?: NodeJS.ProcessEnv; // default process.env; used for ${VAR} lookups
   basePort?: string; // from `--base-port 3000`: a Procfile's first port
+  profiles?: string[]; // from `--profile debug` (DEVSUP_PROFILES in `env` adds more)
+  scale?: string[]; // from `--scale web=3`
   note?(message: string): void; // worth saying, but no error: a .foreman setting devsup does not use
 }
 
 /**
- * find → decode → parse (keeping positions) → merge services.local.yaml → merge `--port` → validate and
- * apply defaults. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
+ * find → decode → parse (keeping positions) → merge the included manifests → merge services.local.yaml → merge `--port` → validate and
+ * apply defaults → mark the services of the active profiles → expand replicas. Every manifest problem comes back at once in one ManifestError; a bad `--port` is a UsageError.
  */
 export async function loadManifest(options: LoadManifestOptions): Promise<Manifest> {
   const { cwd, env = process.env } = options;
@@ -46,6 +51,11 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues, basePort);
   const root = topLevelMap(parsed, displayName(found.file), issues);
   const sources = [found.file];
+  const readIncluded = async (file: string) =>
+    topLevelMap(parseSource(await readBytes(file), 'yaml', displayName(file), issues), displayName(file), issues);
+  // Only a manifest that includes others pays for the walk.
+  const included = childOf(root, 'include') === undefined ? undefined : await resolveIncludes(root, found.file, readIncluded, issues);
+  sources.push(...(included?.files ?? []));
   const overridden: Overridden = new Map();
   const localBytes = await readOptionalBytes(localFile);
   if (localBytes !== undefined) {
@@ -57,10 +67,19 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
 
   applyPortOverrides(root, options.portOverrides ?? [], overridden);
-  const manifest = readManifest(root, { file: found.file, dir, sources, overridden }, env, issues);
+  if (options.scale !== undefined) applyScaleOverrides(root, options.scale, overridden);
+  const serviceFiles = included?.serviceFiles;
+  const manifest = readManifest(root, { file: found.file, dir, sources, overridden, ...(serviceFiles && { serviceFiles }) }, env, issues);
   checkReplacedEnv(root, manifest.services, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
-  return manifest;
+  applyProfiles(manifest, options.profiles ?? [], env.DEVSUP_PROFILES);
+  return withReplicas(manifest);
+}
+
+/** The manifest with each replicated service as its replicas (`declared` keeps them as written). */
+function withReplicas(manifest: Manifest): Manifest {
+  const services = expandReplicas(manifest.services);
+  return services === manifest.services ? manifest : { ...manifest, services, declared: manifest.services };
 }
 
 /** The file's tree; undefined when it is empty or its problems (in `issues`) leave none. */

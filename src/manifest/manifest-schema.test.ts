@@ -11,6 +11,7 @@ import { loadManifest } from './load-manifest.js';
 import { parseYaml } from './parse-yaml.js';
 import { CONDITIONS } from './read-depends-on.js';
 import { TOP_LEVEL_KEYS } from './read-manifest.js';
+import { HEALTH_KEYS } from './read-health.js';
 import { READY_KEYS } from './read-ready.js';
 import { ENV_NAME, RESTART_POLICIES, SERVICE_KEYS, SERVICE_NAME } from './read-service.js';
 import { resolveUrl } from './resolve-service.js';
@@ -29,7 +30,8 @@ import { toPlain } from './yaml-node.js';
  *   port, any port in `cwd`, and a reference where a shell command cannot quote it (check-references.ts,
  *   render-cwd.ts);
  * - `depends_on` naming a service that is not defined, or the service itself, and dependency cycles;
- * - files and folders that must exist (`cwd`, `env_file`) and what the env files hold;
+ * - files and folders that must exist (`cwd`, `env_file`, `include`) and what the env files hold; what included
+ *   manifests hold (their services are checked as part of the including one);
  * - the order of a range's bounds: "A-B" with A > B (the schema checks each bound);
  * - a `ready_timeout` so small it rounds to 0 ms ("0.0001s");
  * - env names devsup sets for some services only, by their names or ports (PORT_<NAME>, HOST, the
@@ -38,7 +40,8 @@ import { toPlain } from './yaml-node.js';
  *   spelled with a letter that only upper-cases to ASCII ("ı");
  * - the YAML itself: syntax, duplicate keys, tags, alias bombs, NUL bytes, invalid UTF-8, and .inf and
  *   .nan, which JSON has not got;
- * - services.local.yaml and `--port`, which are merged in before validation.
+ * - `replicas` whose replicas would be named like another service (`web.2`), or prefer a port above 65535;
+ * - services.local.yaml, `--port` and `--scale`, which are merged in before validation.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -102,6 +105,7 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
           autostart: false,
           stopSignal: 'SIGINT',
           stopTimeout: '10s',
+          stopCommand: 'docker compose down',
         },
         { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' },
         { key: 'db', command: 'postgres', ready: { exec: 'pg_isready' } },
@@ -113,18 +117,20 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
   });
 
   test('together they use every key the schema knows', () => {
-    const used = { top: new Set<string>(), service: new Set<string>(), ready: new Set<string>() };
+    const used = { top: new Set<string>(), service: new Set<string>(), ready: new Set<string>(), health: new Set<string>() };
     for (const { dir, file } of valid) {
       const document = toPlain(parseYaml(readFileSync(path.join(dir, file), 'utf8'), file).root!) as Record<string, unknown>;
       Object.keys(document).forEach((key) => used.top.add(key));
       for (const service of Object.values(document.services as Record<string, Record<string, unknown>>)) {
         Object.keys(service).forEach((key) => used.service.add(key));
         if (typeof service.ready === 'object') Object.keys(service.ready as object).forEach((key) => used.ready.add(key));
+        if (typeof service.health === 'object') Object.keys(service.health as object).forEach((key) => used.health.add(key));
       }
     }
     expect([...used.top].sort()).toEqual(Object.keys(schema.properties!).sort());
     expect([...used.service].sort()).toEqual(Object.keys(serviceSchema().properties!).sort());
     expect([...used.ready].sort()).toEqual(Object.keys(readyMapSchema().properties!).sort());
+    expect([...used.health].sort()).toEqual(Object.keys(healthMapSchema().properties!).sort());
   });
 });
 
@@ -184,6 +190,9 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   },
   { name: 'an empty env_file', yaml: 'env_file: ""\nservices: { a: { command: x } }', expect: 'env_file must be a path' },
   { name: 'an env_file list with a number', yaml: 'env_file: [1]\nservices: { a: { command: x } }', expect: 'env_file must be a path' },
+  { name: 'include as a number', yaml: 'include: 3\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
+  { name: 'an empty include', yaml: 'include: [""]\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
+  { name: 'include as a map', yaml: 'include: { a: b }\nservices: { a: { command: x } }', expect: 'include must be a path or a list of paths' },
   {
     name: 'a port_range past 65535',
     yaml: 'port_range: 10000-70000\nservices: { a: { command: x } }',
@@ -305,6 +314,68 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'an empty ready.log', yaml: 'services: { a: { command: x, ready: { log: "" } } }', expect: 'ready.log must be a regular expression' },
   { name: 'an empty ready.exec', yaml: 'services: { a: { command: x, ready: { exec: "" } } }', expect: 'ready.exec must be a command' },
   { name: 'a ready.exec list', yaml: 'services: { a: { command: x, ready: { exec: [test, -f, x] } } }', expect: 'ready.exec must be a command' },
+  // health
+  { name: 'an unknown health word', yaml: 'services: { a: { command: x, port: 1, health: http } }', expect: 'health must be "tcp" or a map' },
+  { name: 'health: tcp without a port', yaml: 'services: { a: { command: x, health: tcp } }', expect: 'health: tcp needs a port' },
+  { name: 'health.tcp without a port', yaml: 'services: { a: { command: x, health: { tcp: true } } }', expect: 'health.tcp needs a port' },
+  { name: 'health.tcp other than true', yaml: 'services: { a: { command: x, port: 1, health: { tcp: yes } } }', expect: 'health.tcp must be true' },
+  {
+    name: 'two kinds of health at once',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, tcp: true } } }',
+    expect: 'not http and tcp',
+  },
+  {
+    name: 'a health map without a kind',
+    yaml: 'services: { a: { command: x, port: 1, health: { interval: 5s } } }',
+    expect: 'health must have exactly one of',
+  },
+  {
+    name: 'an unknown key in health',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, retries: 3 } } }',
+    expect: 'unknown key "retries"',
+  },
+  {
+    name: 'a health.http path without a port',
+    yaml: 'services: { a: { command: x, health: { http: /health } } }',
+    expect: 'health.http needs a port',
+  },
+  {
+    name: 'a health.http without "/"',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: health } } }',
+    expect: 'health.http must be a path',
+  },
+  { name: 'an empty health.exec', yaml: 'services: { a: { command: x, health: { exec: "" } } }', expect: 'health.exec must be a command' },
+  {
+    name: 'a health.status without http',
+    yaml: 'services: { a: { command: x, health: { exec: y, status: 200 } } }',
+    expect: 'health.status only applies to health.http',
+  },
+  {
+    name: 'a health.status out of range',
+    yaml: 'services: { a: { command: x, port: 1, health: { http: /, status: 99 } } }',
+    expect: 'health.status must be an HTTP status code',
+  },
+  {
+    name: 'a health.interval of 0',
+    yaml: 'services: { a: { command: x, health: { exec: y, interval: 0s } } }',
+    expect: 'health.interval must be more than 0',
+  },
+  {
+    name: 'a health.timeout in words',
+    yaml: 'services: { a: { command: x, health: { exec: y, timeout: soon } } }',
+    expect: 'health.timeout must be a duration',
+  },
+  {
+    name: 'health.failures 0',
+    yaml: 'services: { a: { command: x, health: { exec: y, failures: 0 } } }',
+    expect: 'health.failures must be a whole number, 1 or more',
+  },
+  {
+    name: 'fractional health.failures',
+    yaml: 'services: { a: { command: x, health: { exec: y, failures: 1.5 } } }',
+    expect: 'health.failures must be a whole number',
+  },
+  { name: 'health as a list', yaml: 'services: { a: { command: x, health: [tcp] } }', expect: 'health must be "tcp" or a map' },
   { name: 'ready_timeout 0', yaml: 'services: { a: { command: x, ready_timeout: 0 } }', expect: 'ready_timeout must be more than 0' },
   { name: 'ready_timeout "0s"', yaml: 'services: { a: { command: x, ready_timeout: 0s } }', expect: 'ready_timeout must be more than 0' },
   { name: 'a ready_timeout in days', yaml: 'services: { a: { command: x, ready_timeout: 1d } }', expect: 'ready_timeout must be a duration' },
@@ -361,11 +432,40 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'a stop_timeout in words', yaml: 'services: { a: { command: x, stop_timeout: 5 minutes } }', expect: 'stop_timeout must be a duration' },
   { name: 'a stop_timeout of "s" alone', yaml: 'services: { a: { command: x, stop_timeout: s } }', expect: 'stop_timeout must be a duration' },
   { name: 'a stop_timeout that is true', yaml: 'services: { a: { command: x, stop_timeout: true } }', expect: 'stop_timeout must be a duration' },
+  { name: 'an empty stop_command', yaml: 'services: { a: { command: x, stop_command: "" } }', expect: 'stop_command must be a non-empty string' },
+  {
+    name: 'a stop_command list',
+    yaml: 'services: { a: { command: x, stop_command: [kill, x] } }',
+    expect: 'stop_command must be a non-empty string',
+  },
+  { name: 'daemon as a word', yaml: 'services: { a: { command: x, daemon: yes } }', expect: 'daemon must be true or false' },
+  {
+    name: 'a daemon without ready',
+    yaml: 'services: { a: { command: x, daemon: true, stop_command: y } }',
+    expect: 'daemon: true needs a readiness check, but service "a" has none',
+  },
+  {
+    name: 'a daemon with ready: none',
+    yaml: 'services: { a: { command: x, daemon: true, ready: none, stop_command: y } }',
+    expect: 'daemon: true needs a readiness check, but service "a" has ready: none',
+  },
+  {
+    name: 'a daemon without stop_command',
+    yaml: 'services: { a: { command: x, daemon: true, ready: { exec: y } } }',
+    expect: 'daemon: true needs a stop_command',
+  },
   // watching and starting
   { name: 'an empty watch glob', yaml: 'services: { a: { command: x, watch: "" } }', expect: 'watch must be a glob or a list of globs' },
   { name: 'a number among watch globs', yaml: 'services: { a: { command: x, watch: [src, 1] } }', expect: 'watch must be a glob or a list of globs' },
   { name: 'watch_ignore as a map', yaml: 'services: { a: { command: x, watch_ignore: { a: b } } }', expect: 'watch_ignore must be a glob' },
   { name: 'watch_cascade as a word', yaml: 'services: { a: { command: x, watch_cascade: on } }', expect: 'watch_cascade must be true or false' },
+  { name: 'replicas: 0', yaml: 'services: { a: { command: x, replicas: 0 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'negative replicas', yaml: 'services: { a: { command: x, replicas: -2 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'fractional replicas', yaml: 'services: { a: { command: x, replicas: 1.5 } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'replicas in quotes', yaml: 'services: { a: { command: x, replicas: "3" } }', expect: 'replicas must be a whole number, 1 or more' },
+  { name: 'a profile that is a number', yaml: 'services: { a: { command: x, profiles: [1] } }', expect: 'profiles must be a profile name' },
+  { name: 'a profile with a comma', yaml: 'services: { a: { command: x, profiles: ["a,b"] } }', expect: 'profiles must be a profile name' },
+  { name: 'profiles as a map', yaml: 'services: { a: { command: x, profiles: { debug: true } } }', expect: 'profiles must be a profile name' },
   { name: 'autostart as a number', yaml: 'services: { a: { command: x, autostart: 0 } }', expect: 'autostart must be true or false' },
 ];
 
@@ -388,11 +488,16 @@ function readyMapSchema(): Schema {
   return schema.$defs!.ready!.anyOf!.find((form) => form.properties)!;
 }
 
+function healthMapSchema(): Schema {
+  return schema.$defs!.health!.anyOf!.find((form) => form.properties)!;
+}
+
 describe('the schema and the code name the same keys and values', () => {
   test('the keys devsup knows (the lists its "did you mean" suggestions come from) are the properties of the schema', () => {
     expect(Object.keys(schema.properties!).sort()).toEqual([...TOP_LEVEL_KEYS].sort());
     expect(Object.keys(serviceSchema().properties!).sort()).toEqual([...SERVICE_KEYS].sort());
     expect(Object.keys(readyMapSchema().properties!).sort()).toEqual([...READY_KEYS].sort());
+    expect(Object.keys(healthMapSchema().properties!).sort()).toEqual([...HEALTH_KEYS].sort());
   });
 
   test('values and patterns: restart policies, dependency conditions, service and variable names', () => {
@@ -411,7 +516,7 @@ describe('the schema and the code name the same keys and values', () => {
   });
 
   test('every property says what it is for on hover, and its default where it has one', () => {
-    const withoutDefault = new Set(['services', 'command', 'ports', 'port_env', 'http', 'log', 'exec']);
+    const withoutDefault = new Set(['services', 'command', 'ports', 'port_env', 'http', 'log', 'exec', 'tcp']);
     const missing: string[] = [];
     const visit = (properties: Record<string, Schema>, where: string) => {
       for (const [key, property] of Object.entries(properties)) {
@@ -423,6 +528,7 @@ describe('the schema and the code name the same keys and values', () => {
     visit(schema.properties!, '');
     visit(serviceSchema().properties!, 'services.NAME.');
     visit(readyMapSchema().properties!, 'services.NAME.ready.');
+    visit(healthMapSchema().properties!, 'services.NAME.health.');
     expect(missing).toEqual([]);
   });
 
@@ -450,10 +556,13 @@ describe('the schema and the code name the same keys and values', () => {
       critical: service.critical,
       stop_signal: service.stop_signal,
       stop_timeout: parseDuration(service.stop_timeout as string),
+      daemon: service.daemon,
       watch: service.watch,
       watch_ignore: service.watch_ignore,
       watch_cascade: service.watch_cascade,
       autostart: service.autostart,
+      profiles: service.profiles,
+      replicas: service.replicas,
     }).toEqual({
       cwd: web!.cwd,
       env: web!.env,
@@ -467,10 +576,13 @@ describe('the schema and the code name the same keys and values', () => {
       critical: web!.critical,
       stop_signal: web!.stopSignal,
       stop_timeout: web!.stopTimeoutMs,
+      daemon: web!.daemon,
       watch: web!.watch,
       watch_ignore: web!.watchIgnore,
       watch_cascade: web!.watchCascade,
       autostart: web!.autostart,
+      profiles: web!.profiles,
+      replicas: web!.replicas ?? 1, // unset: one, keyed by the service's own name
     });
     // As a service with a port loads: ready defaults to tcp (with ready: none it would have no default URL).
     const withPort = { ...web!, ports: [{ name: 'default', preferred: 3000 as const }], ready: { kind: 'tcp' as const } };
@@ -491,10 +603,13 @@ describe('the schema and the code name the same keys and values', () => {
         'critical',
         'stop_signal',
         'stop_timeout',
+        'daemon',
         'watch',
         'watch_ignore',
         'watch_cascade',
         'autostart',
+        'profiles',
+        'replicas',
       ].sort(),
     );
   });

@@ -80,3 +80,28 @@ function setPort(service: MapNode, key: string, name: string | undefined, value:
   else service.entries.set('port', { keyPos: node.pos, node });
   overridden.set(`services.${key}.port`, 'cli');
 }
+
+/**
+ * `--scale web=3`: the service runs as that many replicas this time, as `replicas: 3` would make it.
+ * Applied to the merged tree before validation, like `--port`.
+ */
+export function applyScaleOverrides(root: YamlNode, scales: string[], overridden: Overridden): void {
+  const services = childOf(root, 'services');
+  if (services?.kind !== 'map') return;
+  for (const scale of scales) {
+    const match = /^([^=]+)=(.*)$/.exec(scale.trim());
+    if (!match) throw new UsageError(`--scale ${scale}: expected SERVICE=N`);
+    const [, key = '', text = ''] = match;
+    const keys = [...services.entries.keys()];
+    if (!keys.includes(key))
+      throw new UsageError(`--scale ${scale}: unknown service "${key}"${didYouMean(key, keys)}`, `Services: ${keys.join(', ')}.`);
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--scale ${scale}: the number of replicas must be a whole number, 1 or more`);
+    const service = services.entries.get(key)!.node;
+    if (service.kind !== 'map') continue;
+    const node = scalarNode(Number(text), { file: '--scale', line: 1, column: 1 });
+    const existing = service.entries.get('replicas');
+    if (existing) existing.node = node;
+    else service.entries.set('replicas', { keyPos: node.pos, node });
+    overridden.set(`services.${key}.replicas`, 'cli');
+  }
+}

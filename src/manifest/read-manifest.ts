@@ -9,7 +9,7 @@ import { addIssue, checkKeys, readEnv, readPortRange, readString, reportWrong } 
 import { childOf, type MapNode } from './yaml-node.js';
 
 /** Every top-level key devsup knows; docs/manifest.md documents each, the JSON Schema has each (both tested). */
-export const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'services'] as const;
+export const TOP_LEVEL_KEYS = ['project', 'env', 'env_file', 'port_range', 'include', 'services'] as const;
 
 /** What the pipeline knows before reading the merged tree. */
 export interface ManifestOrigin {
@@ -17,6 +17,7 @@ export interface ManifestOrigin {
   dir: string;
   sources: string[];
   overridden: Manifest['overridden'];
+  serviceFiles?: Manifest['serviceFiles'];
 }
 
 /** The merged tree, checked as a whole and completed with the defaults. Problems go to `issues`. */
@@ -25,7 +26,7 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
   checkKeys(root, TOP_LEVEL_KEYS, issues);
   const envFiles = new Set<string>();
   const fileEnv = readEnvFiles(childOf(root, 'env_file'), dir, issues, envFiles, { file: '.env', pos: root.pos });
-  const services = readServices(root, { dir, issues, envFiles, topFileEnv: fileEnv, processEnv });
+  const services = readServices(root, { dir, issues, envFiles, topFileEnv: fileEnv, processEnv }, origin.serviceFiles);
   for (const cycle of findCycles(services)) {
     addIssue(issues, dependencyPosition(root, cycle[0]!, cycle[1]!), `dependency cycle: ${cycle.join(' → ')}`);
   }
@@ -42,7 +43,8 @@ export function readManifest(root: MapNode, origin: ManifestOrigin, processEnv: 
   };
 }
 
-function readServices(root: MapNode, shared: Omit<ServiceContext, 'serviceKeys'>): ServiceSpec[] {
+/** Each service read relative to its own file's folder: the manifest's, or an included manifest's (`serviceFiles`). */
+function readServices(root: MapNode, shared: Omit<ServiceContext, 'serviceKeys'>, serviceFiles?: Map<string, string>): ServiceSpec[] {
   const { issues } = shared;
   const node = childOf(root, 'services');
   if (node === undefined) {
@@ -56,7 +58,10 @@ function readServices(root: MapNode, shared: Omit<ServiceContext, 'serviceKeys'>
   }
   if (node.entries.size === 0) addIssue(issues, node.pos, 'services is empty: define at least one service');
   const context = { ...shared, serviceKeys: [...node.entries.keys()] };
-  return [...node.entries].flatMap(([key, entry]) => readService(key, entry, context) ?? []);
+  return [...node.entries].flatMap(([key, entry]) => {
+    const file = serviceFiles?.get(key);
+    return readService(key, entry, file === undefined ? context : { ...context, dir: path.dirname(file) }) ?? [];
+  });
 }
 
 /** Where `from` names `to` in its depends_on (a list item or a map key). */

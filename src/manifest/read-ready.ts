@@ -40,7 +40,7 @@ function readReadyMap(map: MapNode, service: string, hasPort: boolean, issues: M
       const isUrl = text !== undefined && /^https?:\/\/[^/]/.test(text);
       if (text === undefined || (!text.startsWith('/') && !isUrl)) break;
       if (!hasPort && !isUrl) addIssue(issues, value.pos, `ready.http needs a port, but service "${service}" has none: give a full URL instead`);
-      const code = status === undefined ? undefined : readStatus(status.node, issues);
+      const code = status === undefined ? undefined : readStatus(status.node, 'ready.status', issues);
       return { kind: 'http', path: text, ...(code !== undefined && { status: code }) };
     }
     case 'log':
@@ -59,9 +59,10 @@ function readReadyMap(map: MapNode, service: string, hasPort: boolean, issues: M
   return undefined;
 }
 
-function readStatus(node: YamlNode, issues: ManifestIssue[]): number | undefined {
+/** An HTTP status code for `ready.status` or `health.status`. */
+export function readStatus(node: YamlNode, name: string, issues: ManifestIssue[]): number | undefined {
   const value = node.kind === 'scalar' ? node.value : undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599) return value;
-  reportWrong(issues, node, 'ready.status', 'an HTTP status code from 100 to 599');
+  reportWrong(issues, node, name, 'an HTTP status code from 100 to 599');
   return undefined;
 }

@@ -4,10 +4,12 @@ import type { ManifestIssue } from '../errors.js';
 import { readEnvFiles } from './env-files.js';
 import { readDependsOn } from './read-depends-on.js';
 import { readFallback, readPorts } from './read-ports.js';
+import { readProfiles } from './profiles.js';
+import { readHealth } from './read-health.js';
 import { readReady } from './read-ready.js';
 import { renderCwd, type CwdScope } from './render-cwd.js';
 import { SERVICE_NAME } from './service-names.js';
-import type { RestartPolicy, ServiceSpec } from './service-spec.js';
+import type { NamedPortSpec, RestartPolicy, ServiceSpec } from './service-spec.js';
 import {
   addIssue,
   checkKeys,
@@ -39,16 +41,21 @@ export const SERVICE_KEYS = [
   'url',
   'ready',
   'ready_timeout',
+  'health',
   'depends_on',
   'restart',
   'max_restarts',
   'critical',
   'stop_signal',
   'stop_timeout',
+  'stop_command',
+  'daemon',
   'watch',
   'watch_ignore',
   'watch_cascade',
   'autostart',
+  'profiles',
+  'replicas',
 ] as const;
 export { SERVICE_NAME }; // where init.ts and others look for it
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -89,6 +96,12 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
   const host = readString(field('host'), 'host', issues);
   const url = readString(field('url'), 'url', issues);
   const fileEnv = readEnvFiles(field('env_file'), dir, issues, context.envFiles);
+  const profiles = readProfiles(field('profiles'), issues);
+  const replicas = readReplicas(field('replicas'), key, ports, context.serviceKeys, issues);
+  const health = readHealth(field('health'), key, ports.length > 0, issues);
+  const stopCommand = readString(field('stop_command'), 'stop_command', issues);
+  const daemon = readBoolean(field('daemon'), 'daemon', issues) ?? false;
+  if (daemon) checkDaemon(field('daemon')!, key, field('ready'), field('stop_command'), issues);
 
   return {
     key,
@@ -105,17 +118,76 @@ export function readService(key: string, entry: MapEntry, context: ServiceContex
     ...(url !== undefined && { url }),
     ready: readReady(field('ready'), key, ports.length > 0, issues),
     readyTimeoutMs: readyTimeoutMs ?? 60_000,
+    ...(health !== undefined && { health }),
     dependsOn: readDependsOn(field('depends_on'), key, context.serviceKeys, issues),
     restart: readChoice(field('restart'), 'restart', RESTART_POLICIES, issues) ?? 'on-failure',
     maxRestarts: readNonNegativeInteger(field('max_restarts'), 'max_restarts', issues) ?? 5,
     critical: readBoolean(field('critical'), 'critical', issues) ?? false,
     stopSignal: readSignal(field('stop_signal'), 'stop_signal', issues) ?? 'SIGTERM',
     stopTimeoutMs: readDuration(field('stop_timeout'), 'stop_timeout', issues) ?? 5_000,
+    ...(stopCommand !== undefined && { stopCommand }),
+    daemon,
     watch: readStringList(field('watch'), 'watch', 'glob', issues) ?? [],
     watchIgnore: readStringList(field('watch_ignore'), 'watch_ignore', 'glob', issues) ?? [],
     watchCascade: readBoolean(field('watch_cascade'), 'watch_cascade', issues) ?? false,
     autostart: readBoolean(field('autostart'), 'autostart', issues) ?? true,
+    profiles,
+    inActiveProfile: profiles.length === 0,
+    ...(replicas !== undefined && { replicas }),
   };
+}
+
+/** `replicas: N`, N ≥ 1; each replica's key must be free, and each replica's preferred ports (+ i − 1) must exist. */
+function readReplicas(
+  node: YamlNode | undefined,
+  key: string,
+  ports: NamedPortSpec[],
+  serviceKeys: string[],
+  issues: ManifestIssue[],
+): number | undefined {
+  if (node === undefined) return undefined;
+  if (node.kind !== 'scalar' || !Number.isInteger(node.value) || (node.value as number) < 1) {
+    reportWrong(issues, node, 'replicas', 'a whole number, 1 or more');
+    return undefined;
+  }
+  const count = node.value as number;
+  const problem = replicasProblem(key, count, ports, serviceKeys);
+  if (problem !== undefined) addIssue(issues, node.pos, problem);
+  return count;
+}
+
+/** Why `key` cannot run as `count` replicas: a replica's key is another service's, or a port would pass 65535. */
+export function replicasProblem(key: string, count: number, ports: NamedPortSpec[], serviceKeys: string[]): string | undefined {
+  const taken = serviceKeys.find(
+    (other) => other.startsWith(`${key}.`) && /^\d+$/.test(other.slice(key.length + 1)) && Number(other.slice(key.length + 1)) <= count,
+  );
+  if (taken !== undefined) return `replicas: ${count} would name a replica "${taken}", which is another service: rename that service`;
+  const highest = Math.max(0, ...ports.map((port) => (port.preferred === 'auto' ? 0 : port.preferred)));
+  if (highest + count - 1 > 65535) return `replicas: ${count} would prefer port ${highest + count - 1} for the last replica, above 65535`;
+  return undefined;
+}
+
+/**
+ * A daemon's command exits once the daemon runs in the background: only its readiness check says it
+ * is up, and only its stop_command can stop it.
+ */
+function checkDaemon(node: YamlNode, key: string, ready: YamlNode | undefined, stopCommand: YamlNode | undefined, issues: ManifestIssue[]): void {
+  const readyNone = ready?.kind === 'scalar' && ready.value === 'none';
+  if (ready === undefined || readyNone) {
+    const why = readyNone ? 'has ready: none' : 'has none';
+    addIssue(
+      issues,
+      node.pos,
+      `daemon: true needs a readiness check, but service "${key}" ${why}: give it "ready: tcp", {http: /path} or {exec: CMD}, which tells devsup the daemon runs`,
+    );
+  }
+  if (stopCommand === undefined) {
+    addIssue(
+      issues,
+      node.pos,
+      `daemon: true needs a stop_command, but service "${key}" has none: its command exits, so only that command can stop what it started`,
+    );
+  }
 }
 
 /** A string runs through the shell, a list without; either must say something. */

@@ -1,16 +1,18 @@
 import { DevsupError } from '../errors.js';
-import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, toEnvName, type AssignedPorts } from './injected-env.js';
+import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
 import { defaultUrl, type Manifest, type ServiceSpec } from './service-spec.js';
 import { findShellContexts } from './shell-context.js';
+import { keysNamed, replicasOf } from './replicas.js';
 import { quoteForShell } from './shell-quote.js';
 
 /** What a child is started with, once ports are allocated. */
 export interface ResolvedService {
   command: string | string[];
   env: Record<string, string>; // the child's full environment
+  stopCommand?: string; // run through the shell, with `env`
   url?: string;
 }
 
@@ -42,14 +44,15 @@ export function resolveService(
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
   Object.assign(env, injected);
   const command = typeof service.command === 'string' ? render(service.command, platform) : service.command.map((word) => render(word));
+  const stopCommand = service.stopCommand === undefined ? undefined : render(service.stopCommand, platform);
   const url = resolveUrl(manifest, service, ports, baseEnv);
-  return { command, env, ...(url !== undefined && { url }) };
+  return { command, env, ...(stopCommand !== undefined && { stopCommand }), ...(url !== undefined && { url }) };
 }
 
 /**
  * The environment of a one-off command run beside the stack (`devsup run`): `baseEnv`, the
  * top-level env files and `env`, then `DEVSUP_<KEY>_PORT` and `DEVSUP_<KEY>_URL` of every service
- * with a port in `ports`. The command is no service: a top-level value that needs a service's own
+ * with a port in `ports` (and `DEVSUP_<NAME>_PORT(S)` of each replicated service). The command is no service: a top-level value that needs a service's own
  * `${port}` (or a port not in `ports`) cannot be made for it, and is left out with `skipped` told why.
  */
 export function resolveStackEnv(
@@ -66,6 +69,7 @@ export function resolveStackEnv(
     const url = resolveUrlOrUndefined(manifest, service, ports, baseEnv);
     if (url !== undefined) injected[`DEVSUP_${toEnvName(service.key)}_URL`] = url;
   }
+  Object.assign(injected, replicatedPortEnv(manifest.services, ports));
   const render = renderer(manifest, undefined, ports, baseEnv, injected);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
@@ -91,13 +95,14 @@ function resolveUrlOrUndefined(manifest: Manifest, service: ServiceSpec, ports: 
 }
 
 /**
- * The other services whose port or URL this service's command, env or url refers to (`${api.port}`,
+ * The other services whose port or URL this service's command, stop_command, env or url refers to (`${api.port}`,
  * `${api.url}`, also through the top-level env): when one of them moves, this one must restart.
  * A `${svc.url}` also brings in what that URL refers to.
  */
 export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): Set<string> {
   const templates = [
     ...(typeof service.command === 'string' ? [service.command] : service.command),
+    ...(service.stopCommand === undefined ? [] : [service.stopCommand]),
     ...Object.values(manifest.env),
     ...Object.values(service.env),
     ...(service.url === undefined ? [] : [service.url]),
@@ -116,8 +121,8 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
       }
       const { kind, service: other } = part.ref;
       if (other === undefined || other === service.key) continue;
-      referenced.add(other);
-      const target = kind === 'url' ? manifest.services.find((candidate) => candidate.key === other) : undefined;
+      for (const key of keysNamed(manifest.services, other) ?? [other]) if (key !== service.key) referenced.add(key);
+      const target = kind === 'url' ? findService(manifest, other) : undefined;
       if (target)
         for (const inner of servicesReferencedBy(manifest, { ...target, command: [], env: {} })) if (inner !== service.key) referenced.add(inner);
     }
@@ -134,6 +139,11 @@ export function resolveUrl(
 ): string | undefined {
   const template = service.url ?? defaultUrl(service);
   return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
+}
+
+/** A service by its key; or, by the name of a replicated service, its first replica (`${web.port}` is web.1's). */
+function findService(manifest: Manifest, name: string): ServiceSpec | undefined {
+  return manifest.services.find((other) => other.key === name) ?? replicasOf(manifest.services, name)[0];
 }
 
 /**
@@ -158,10 +168,20 @@ function renderer(
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);
     }
-    const target = ref.service === undefined ? service : manifest.services.find((other) => other.key === ref.service);
+    const target = ref.service === undefined ? service : findService(manifest, ref.service);
     if (target === undefined)
       return fail(text, ref.service === undefined ? 'it means the port of the service it is given to' : `no service "${ref.service}"`);
     if (ref.kind === 'url') return resolveUrl(manifest, target, ports, baseEnv) ?? fail(text, `service "${target.key}" has no url`);
+    if (ref.kind === 'ports') {
+      const group = keysNamed(manifest.services, ref.service)!; // `target` was found, so the name means something
+      const all = group.map((key) =>
+        primaryPort(
+          manifest.services.find((other) => other.key === key)!,
+          ports,
+        ),
+      );
+      return all.every((port) => port !== undefined) ? all.join(',') : fail(text, `no port assigned to every replica of "${ref.service}"`);
+    }
     const port = ref.name === undefined ? primaryPort(target, ports) : ports.get(target.key)?.[ref.name];
     return port === undefined ? fail(text, `no port assigned to service "${target.key}"`) : String(port);
   };

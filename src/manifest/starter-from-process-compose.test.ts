@@ -100,6 +100,7 @@ test('command, working_dir, environment, depends_on, probes, availability, disab
       maxRestarts: 3,
       stopSignal: 'SIGINT',
       stopTimeout: '10s',
+      stopCommand: 'echo bye',
     },
     {
       key: 'worker',
@@ -124,8 +125,7 @@ test('whatever has no devsup equivalent is said, one line each with its place, n
     'process-compose.yaml:27:9: HOME_DIR: devsup does not expand $NAME in an env value; write ${NAME}',
     'process-compose.yaml:31:7: depends_on "ghost" is not translated: there is no such process',
     'process-compose.yaml:39:7: availability.backoff_seconds is not translated: devsup waits 100 ms, doubling up to 30 s, between failed starts',
-    "process-compose.yaml:44:7: shutdown.command is not translated: devsup stops a service with its stop_signal; clean up in the program's signal handler",
-    'process-compose.yaml:50:5: is_daemon is not translated: devsup supervises the process it starts; one that forks into the background and exits looks finished',
+    'process-compose.yaml:50:5: is_daemon is not translated: write daemon: true, with a ready check and a stop_command',
     'process-compose.yaml:52:7: depends_on migrate: process_completed (any exit code) is "completed" here, which needs exit code 0',
     'process-compose.yaml:60:5: ready_log_line is not translated: devsup has one readiness check per service, and the one written first is it',
     'process-compose.yaml:62:7: availability.restart "sometimes" is not translated: devsup has always, on_failure (on-failure) and no (never)',

@@ -33,18 +33,18 @@ const INSTEAD: Record<string, string> = {
   is_strict: 'devsup always refuses unknown keys',
   ordered_shutdown: 'devsup always stops services in reverse dependency order',
   vars: 'devsup fills in ${VAR} from the environment and env files',
-  liveness_probe: 'devsup restarts a service that exits (restart:), not one that hangs',
-  is_daemon: 'devsup supervises the process it starts; one that forks into the background and exits looks finished',
-  replicas: 'devsup runs one of each service',
+  liveness_probe: 'write it as health: {http: /path} or {exec: CMD}, with interval, timeout and failures',
+  is_daemon: 'write daemon: true, with a ready check and a stop_command',
+  replicas: 'write it as replicas: N (each replica gets its own port)',
   namespace: 'devsup has no namespaces',
-  shutdown: "devsup stops a service with its stop_signal; clean up in the program's signal handler",
+  shutdown: 'devsup stops a service with its stop_signal or stop_command',
   backoff_seconds: 'devsup waits 100 ms, doubling up to 30 s, between failed starts',
   exit_on_end: 'devsup keeps the others running when one ends; critical: true stops everything when it fails for good',
 };
 
 /**
  * A starter from the folder's process-compose.yaml: command, working_dir, environment, depends_on,
- * readiness_probe, ready_log_line, availability, disabled and shutdown translated, each process
+ * readiness_probe, ready_log_line, availability, disabled and shutdown (signal, timeout, command) translated, each process
  * under a valid service name. Whatever has no devsup equivalent becomes a note (`file:line:col: …`),
  * never dropped silently. Undefined without the file; a broken one is refused (exit 2).
  */
@@ -292,6 +292,7 @@ class Translator {
       const text = scalarValue(value);
       if (key === 'signal' && typeof text === 'number' && SIGNALS[text] !== undefined) service.stopSignal = SIGNALS[text];
       else if (key === 'timeout_seconds' && typeof text === 'number' && text > 0) service.stopTimeout = `${text}s`;
+      else if (key === 'command' && typeof text === 'string' && text.trim() !== '') service.stopCommand = text;
       else this.untranslated(keyPos, `shutdown.${key}`);
     }
   }

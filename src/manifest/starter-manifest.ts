@@ -23,6 +23,7 @@ export interface StarterService {
   autostart?: boolean;
   stopSignal?: string;
   stopTimeout?: string;
+  stopCommand?: string;
 }
 
 /** What `devsup init` found to start from. */
@@ -91,6 +92,7 @@ function renderService(service: StarterService): string[] {
   if (service.autostart !== undefined) field('autostart', String(service.autostart), service.autostart ? undefined : 'starts on `devsup start NAME`');
   if (service.stopSignal !== undefined) field('stop_signal', service.stopSignal);
   if (service.stopTimeout !== undefined) field('stop_timeout', scalar(service.stopTimeout));
+  if (service.stopCommand !== undefined) field('stop_command', scalar(service.stopCommand));
   return lines;
 }
 

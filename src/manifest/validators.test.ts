@@ -383,10 +383,13 @@ describe('other service settings', () => {
       critical: false,
       stopSignal: 'SIGTERM',
       stopTimeoutMs: 5_000,
+      daemon: false,
       watch: [],
       watchIgnore: [],
       watchCascade: false,
       autostart: true,
+      profiles: [],
+      inActiveProfile: true,
     });
     expect(manifest.portRange).toEqual({ from: 10000, to: 10999 });
   });

@@ -20,6 +20,7 @@ const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> 
   failed: 'red',
   starting: 'yellow',
   restarting: 'yellow',
+  unhealthy: 'yellow',
   pending: 'yellow',
 };
 

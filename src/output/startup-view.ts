@@ -6,7 +6,7 @@ import type { ServiceStatus } from '../supervisor/service-status.js';
 const PROGRESS_REPEAT_MS = 10_000;
 
 /** A status a service settles in while the stack comes up: its startup line is final then. */
-const SETTLED: ReadonlySet<ServiceStatus> = new Set(['ready', 'running', 'exited', 'crashed', 'failed', 'stopped']);
+const SETTLED: ReadonlySet<ServiceStatus> = new Set(['ready', 'running', 'unhealthy', 'exited', 'crashed', 'failed', 'stopped']);
 
 /** "ready on port 8763", "failed: command not found: nod": one phrase per status, for both views. */
 export function describeProgress(runner: ServiceRunner): string {

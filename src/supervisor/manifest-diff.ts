@@ -19,15 +19,28 @@ export function diffServices(before: Manifest, next: Manifest): ManifestChanges 
   const old = new Map(before.services.map((spec) => [spec.key, spec]));
   const sharedChanged = canonical(before.env) !== canonical(next.env) || canonical(before.fileEnv) !== canonical(next.fileEnv);
   const changes: ManifestChanges = { added: [], removed: [], restarted: [], unchanged: [] };
+  const declared = asDeclared([...before.services, ...next.services]);
   for (const spec of next.services) {
     const was = old.get(spec.key);
     if (!was) changes.added.push(spec.key);
-    else if (sharedChanged || canonical(was) !== canonical(spec)) changes.restarted.push(spec.key);
+    else if (sharedChanged || canonical(declared(was)) !== canonical(declared(spec))) changes.restarted.push(spec.key);
     else changes.unchanged.push(spec.key);
   }
   const kept = new Set(next.services.map((spec) => spec.key));
   changes.removed = before.services.filter((spec) => !kept.has(spec.key)).map((spec) => spec.key);
   return changes;
+}
+
+/**
+ * A spec with its dependencies as written: a dependency on each replica of `web` is one on `web`,
+ * so adding or removing a replica does not change what depends on it.
+ */
+function asDeclared(services: ServiceSpec[]): (spec: ServiceSpec) => ServiceSpec {
+  const groupOf = new Map(services.flatMap((spec) => (spec.replica ? [[spec.key, spec.replica.group] as const] : [])));
+  return (spec) => {
+    const dependsOn = spec.dependsOn.map((dependency) => ({ ...dependency, service: groupOf.get(dependency.service) ?? dependency.service }));
+    return { ...spec, dependsOn: dependsOn.filter((dependency, i) => dependsOn.findIndex((other) => other.service === dependency.service) === i) };
+  };
 }
 
 /** Whether a kept service needs new ports: what it asks for, or how it may fall back, changed. */
@@ -38,12 +51,17 @@ export function portsChanged(before: ServiceSpec, next: Manifest, key: string): 
 
 /**
  * Whether a service would start with the same command and environment it runs with. The
- * `DEVSUP_<KEY>_PORT` variables are left out: every service carries every service's port, and
- * adding a service must not restart all the others.
+ * `DEVSUP_<KEY>_PORT(S)` variables and `DEVSUP_REPLICAS` are left out: every service carries every
+ * service's port, and adding a service or a replica must not restart all the others.
  */
 export function sameLaunch(running: ResolvedService, next: ResolvedService): boolean {
-  const withoutPortList = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([name]) => !/^DEVSUP_.+_PORT$/.test(name)));
-  return canonical(running.command) === canonical(next.command) && canonical(withoutPortList(running.env)) === canonical(withoutPortList(next.env));
+  const withoutPortList = (env: Record<string, string>) =>
+    Object.fromEntries(Object.entries(env).filter(([name]) => !/^DEVSUP_.+_PORTS?$/.test(name) && name !== 'DEVSUP_REPLICAS'));
+  return (
+    canonical(running.command) === canonical(next.command) &&
+    running.stopCommand === next.stopCommand &&
+    canonical(withoutPortList(running.env)) === canonical(withoutPortList(next.env))
+  );
 }
 
 /** Stable text for comparing values: keys sorted, regular expressions by their source. */

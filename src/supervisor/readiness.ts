@@ -13,6 +13,8 @@ export interface ReadinessTarget {
   host?: string;
   cwd: string;
   env: Record<string, string>;
+  /** Any listener on the port counts, not only the service's own tree's (a daemon's); no drift is looked for. */
+  anyListener?: boolean;
   /** Subscribes to the service's output lines; returns the unsubscribe function. */
   onLine(listener: (line: string) => void): () => void;
   /** What the check last saw while not ready ("http /health → 503"), and for how long it has waited. */
@@ -84,6 +86,7 @@ function makeProbe(
     const connected = await connectToAny(hosts, port);
     if (connected.host !== undefined) {
       answeredOn = connected.host;
+      if (target.anyListener) return true;
       // The listener was there before our connection arrived, so tables read since it started show it;
       // services connecting at the same time share one read.
       const ours = await treeListensOn(target.pid, port, connecting);
@@ -92,7 +95,7 @@ function makeProbe(
       return `port ${port} answers, but not from this service's processes`;
     }
     // A program that ignores PORT and binds its own default is ready there, not never.
-    if (found.driftedTo === undefined && Date.now() - started >= DRIFT_GRACE_MS) {
+    if (found.driftedTo === undefined && !target.anyListener && Date.now() - started >= DRIFT_GRACE_MS) {
       found.driftedTo = await findDriftedPort(target);
       if (found.driftedTo !== undefined) return `it listens on ${found.driftedTo} instead`;
     }
@@ -124,7 +127,7 @@ export async function findDriftedPort(target: Pick<ReadinessTarget, 'pid' | 'por
  * Where to look for the service. A service told no host may listen on either loopback: Node and
  * many tools resolve `localhost` to ::1 first and then listen there alone.
  */
-function connectHosts(host: string | undefined): string[] {
+export function connectHosts(host: string | undefined): string[] {
   if (host === undefined || host === 'localhost') return ['127.0.0.1', '::1'];
   if (host === '0.0.0.0') return ['127.0.0.1'];
   if (host === '::') return ['::1', '127.0.0.1'];
@@ -132,20 +135,20 @@ function connectHosts(host: string | undefined): string[] {
 }
 
 /** The first of `hosts` that accepts a connection on `port`, else what the first one said. */
-async function connectToAny(hosts: string[], port: number): Promise<{ host?: string; seen: string }> {
+export async function connectToAny(hosts: string[], port: number, timeoutMs = 1_000): Promise<{ host?: string; seen: string }> {
   let seen: string | undefined;
   for (const host of hosts) {
-    const outcome = await canConnect(host, port);
+    const outcome = await canConnect(host, port, timeoutMs);
     if (outcome === true) return { host, seen: 'connected' };
     seen ??= outcome;
   }
   return { seen: seen! };
 }
 
-function canConnect(host: string, port: number): Promise<true | string> {
+function canConnect(host: string, port: number, timeoutMs: number): Promise<true | string> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    socket.setTimeout(1_000);
+    socket.setTimeout(timeoutMs);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -160,12 +163,12 @@ function canConnect(host: string, port: number): Promise<true | string> {
   });
 }
 
-async function httpCheck(url: URL, expected: number | undefined): Promise<true | string> {
+export async function httpCheck(url: URL, expected: number | undefined, timeoutMs = 2_000): Promise<true | string> {
   const what = maskSecrets(url.hostname === '127.0.0.1' || url.hostname === '[::1]' ? `http ${url.pathname}${url.search}` : `http ${url.href}`);
   // Loaded on first use: most services are checked with tcp, and every module costs devsup memory while it idles.
   const client = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
-    const request = client.get(url, { timeout: 2_000, agent: false }, (response) => {
+    const request = client.get(url, { timeout: timeoutMs, agent: false }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       const ok = expected === undefined ? status >= 200 && status < 400 : status === expected;
@@ -176,7 +179,7 @@ async function httpCheck(url: URL, expected: number | undefined): Promise<true |
   });
 }
 
-async function runExecProbe(command: string, target: ReadinessTarget): Promise<true | string> {
+export async function runExecProbe(command: string, target: Pick<ReadinessTarget, 'cwd' | 'env'>, timeoutMs = 10_000): Promise<true | string> {
   // Loaded on first use: most manifests have no exec probe, and execa is costly to import.
   const { execa } = await import('execa');
   const result = await execa(command, {
@@ -185,10 +188,14 @@ async function runExecProbe(command: string, target: ReadinessTarget): Promise<t
     env: target.env,
     extendEnv: false,
     reject: false,
-    timeout: 10_000,
+    timeout: timeoutMs,
     stdin: 'ignore',
   });
-  return result.exitCode === 0 ? true : `\`${maskSecrets(command)}\` exited with code ${result.exitCode ?? result.signal}`;
+  if (result.exitCode === 0) return true;
+  const shown = `\`${maskSecrets(command)}\``;
+  return result.timedOut
+    ? `${shown} did not finish within ${formatDuration(timeoutMs)}`
+    : `${shown} exited with code ${result.exitCode ?? result.signal}`;
 }
 
 function waitForLogLine(pattern: RegExp, target: ReadinessTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {

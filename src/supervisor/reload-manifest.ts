@@ -71,9 +71,9 @@ export async function reloadOnManifestChange(
   };
 }
 
-/** The files whose edits reload the manifest: itself, services.local.yaml, and every env file it reads. */
+/** The files whose edits reload the manifest: itself, the manifests it includes, services.local.yaml, and every env file it reads. */
 function filesOf(manifest: Manifest): string[] {
-  return [manifest.file, path.join(manifest.dir, LOCAL_MANIFEST), ...manifest.envFiles];
+  return [...new Set([...manifest.sources, path.join(manifest.dir, LOCAL_MANIFEST), ...manifest.envFiles])];
 }
 
 /**

@@ -14,6 +14,10 @@ export interface Run {
   stopWatchingForBindErrors(): void;
   /** Resolves once its exit has been handled (the next status set). */
   handled: Promise<void>;
+  /** A daemon's command exited 0: what it started runs on, and the run lasts until devsup stops it. */
+  daemonized?: boolean;
+  /** Ends a daemonized run, once devsup has stopped what it started. */
+  endDaemon?: () => void;
 }
 
 // A service without a readiness check that exits this soon may have failed to bind its port.

@@ -10,9 +10,11 @@ import { decideAfterRun, type AfterExit } from './policies/after-exit.js';
 import type { PortConflict } from './policies/reassign-port-on-conflict.js';
 import { DRIFT_GRACE_MS } from './readiness.js';
 import { checkDriftLater, QUICK_EXIT_MS, watchForBindErrors, watchReadiness, type Run } from './run-watches.js';
+import { watchHealth } from './health-check.js';
 import { ServicePorts, type MoveOptions } from './service-ports.js';
 import { checkTransition, isActiveStatus, type ServiceStatus, type StopReason } from './service-status.js';
 import { spawnChild, type ChildExit } from './spawn-child.js';
+import { runStopCommand } from './stop-command.js';
 import { killTreeNow, stopServiceTree } from './stop-service-tree.js';
 import type { Watchdog } from './watchdog.js';
 
@@ -108,8 +110,9 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     return this.currentDetail;
   }
 
+  /** Its command's process; none once a daemon's command has exited (what it started runs on). */
   get pid(): number | null {
-    return this.run?.pid ?? null;
+    return this.run && !this.run.daemonized ? this.run.pid : null;
   }
 
   get ports(): PortAssignment[] {
@@ -192,7 +195,7 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     const { run } = this;
     if (run) {
       run.readiness.abort(new Error('stopping'));
-      await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+      await this.stopRun(run);
       await run.handled;
     }
     if (options.sweepEscaped !== false && this.launched) await this.stopEscaped(findOwnMarkedProcesses(this.spec.key));
@@ -228,6 +231,11 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
     this.currentDetail = detail;
     if (to !== 'stopping') this.stopReason = undefined;
     this.emit('change');
+  }
+
+  /** devsup stopped it because a check failed (not ready in time, unhealthy): the run counts as a failed one. */
+  private get stoppedForFailedCheck(): boolean {
+    return this.currentStatus === 'stopping' && (this.stopReason === 'not ready in time' || this.stopReason === 'unhealthy');
   }
 
   private moveToStopping(reason: StopReason, detail: string): void {
@@ -305,12 +313,47 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       handled: Promise.resolve(),
     };
     this.run = run;
-    run.handled = this.failOnError(child.exited.then((exit) => this.handleExit(run, exit, outputDone)));
+    const exited = this.spec.daemon ? this.daemonExit(run, child.exited) : child.exited;
+    run.handled = this.failOnError(exited.then((exit) => this.handleExit(run, exit, outputDone)));
     this.context.watchdog?.watch(pid);
     if (this.ports.length > 0) watchForBindErrors(run, this.context.output, this.spec);
     this.transition(this.spec.ready.kind === 'none' ? 'running' : 'starting');
     if (this.spec.ready.kind !== 'none') this.checkReadiness(run, resolved);
-    else this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
+    else {
+      this.checkDriftLater(run, DRIFT_GRACE_MS * 2);
+      this.checkHealth(run, resolved);
+    }
+  }
+
+  /**
+   * The end of a daemon's run: its command exiting 0 means what it started runs on, so the run ends
+   * only when devsup stops it (`stopRun`); any other exit of its command ends the run at once.
+   */
+  private daemonExit(run: Run, exited: Promise<ChildExit>): Promise<ChildExit> {
+    return exited.then((exit) => {
+      if (exit.code !== 0 || this.currentStatus === 'stopping' || this.run !== run) return exit;
+      run.daemonized = true;
+      return new Promise<ChildExit>((resolve) => (run.endDaemon = () => resolve(exit)));
+    });
+  }
+
+  /**
+   * Stops one run: its `stop_command` (with the environment it was started with) or its `stop_signal`,
+   * the grace, then the tree; a daemon's run ends there, its command having exited long before.
+   */
+  private async stopRun(run: Run): Promise<void> {
+    const stopCommand = this.launched?.stopCommand;
+    const env = this.launched?.env ?? {};
+    const instead =
+      stopCommand === undefined
+        ? undefined
+        : async (timeoutMs: number) => {
+            const { key, cwd } = this.spec;
+            const problem = await runStopCommand(stopCommand, { service: key, cwd, env, timeoutMs, output: this.context.output });
+            if (problem !== undefined) this.context.warn(`${key}: ${problem}`);
+          };
+    await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs, ...(instead && { instead }) });
+    run.endDaemon?.();
   }
 
   private checkReadiness(run: Run, resolved: ResolvedService): void {
@@ -320,6 +363,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       host: this.spec.host,
       cwd: this.spec.cwd,
       env: resolved.env,
+      // What a daemon started (a container, a forked server) is not in its command's tree.
+      anyListener: this.spec.daemon,
       onLine: (listener: (line: string) => void) => this.context.output.onLine(this.spec.key, listener),
     };
     const checked = watchReadiness(run, this.spec, target, () => this.run === run, {
@@ -329,17 +374,36 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         this.servicePorts.noteReady();
         run.stopWatchingForBindErrors();
         if (driftedTo !== undefined) this.noteDrift(driftedTo);
-        else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http') this.checkDriftLater(run, 0);
+        else if (this.spec.ready.kind !== 'tcp' && this.spec.ready.kind !== 'http' && !this.spec.daemon) this.checkDriftLater(run, 0);
         this.transition('ready');
+        this.checkHealth(run, resolved);
       },
       // Not ready in time is a failed run: devsup stops it, and the restart policy sees why (not the signal it sent).
       notReady: async (why) => {
         this.context.warn(`${this.spec.key}: ${why}`);
         this.moveToStopping('not ready in time', why);
-        await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });
+        await this.stopRun(run);
       },
     });
     void this.failOnError(checked);
+  }
+
+  /** Once it is ready (or running), its `health` check, while the run lasts: `failures` failed in a row stop it as a failed run. */
+  private checkHealth(run: Run, resolved: ResolvedService): void {
+    const { health } = this.spec;
+    if (health === undefined) return;
+    const target = { port: this.port, host: this.spec.host, cwd: this.spec.cwd, env: resolved.env };
+    const healthyStatus = this.currentStatus === 'running' ? 'running' : 'ready';
+    const watched = watchHealth(health, target, run.readiness.signal, () => this.run === run && this.currentStatus !== 'stopping', {
+      failing: (seen, count) => this.transition('unhealthy', `${seen} (${count} of ${health.failures} failed checks)`),
+      recovered: () => this.transition(healthyStatus),
+      failed: async (why) => {
+        this.context.warn(`${this.spec.key}: ${why}`);
+        this.moveToStopping('unhealthy', why);
+        await this.stopRun(run);
+      },
+    });
+    void this.failOnError(watched);
   }
 
   private async handleExit(run: Run, exit: ChildExit, outputDone: Promise<unknown>): Promise<void> {
@@ -357,8 +421,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       run.stopWatchingForBindErrors();
       this.run = undefined; // however its handling ends, this run is over
     }
-    const notReadyIn = this.stopReason === 'not ready in time' ? this.currentDetail : undefined;
-    if (this.currentStatus === 'stopping' && notReadyIn === undefined) return this.transition('stopped');
+    const failedCheck = this.stoppedForFailedCheck ? this.currentDetail : undefined;
+    if (this.currentStatus === 'stopping' && failedCheck === undefined) return this.transition('stopped');
     const uptimeMs = Date.now() - run.startedAt;
     const decision = await decideAfterRun(this.spec, {
       ...exit,
@@ -366,13 +430,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
       port: this.port,
       beforeReady: this.spec.ready.kind === 'none' ? uptimeMs < QUICK_EXIT_MS : !run.ready,
       addressInUseLine: run.addressInUseLine,
-      notReadyIn,
+      failedCheck,
       consecutiveFailures: this.consecutiveFailures,
       restarts: this.crashRestarts,
       portMoves: this.servicePorts.movesInARow,
     });
     // A stop asked for while the policies decided wins over what they decided.
-    if (this.currentStatus === 'stopping' && this.stopReason !== 'not ready in time') return this.transition('stopped');
+    if (this.currentStatus === 'stopping' && !this.stoppedForFailedCheck) return this.transition('stopped');
     await this.follow(decision);
   }
 
@@ -391,9 +455,13 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
         return this.transition('exited', decision.detail);
       case 'crashed': {
         this.consecutiveFailures = decision.consecutiveFailures;
-        // An exit reads "it exited with code 1"; a readiness timeout "it was not ready within …".
-        const clause = decision.detail.startsWith('not ready') ? `was ${decision.detail}` : decision.detail;
-        this.context.warn(`${key} crashed: it ${clause}; devsup gives up on it.${this.lastLinesSuffix()}`);
+        // An exit reads "it exited with code 1"; a readiness timeout "it was not ready within …"; a health check "its health check failed …".
+        const clause = decision.detail.startsWith('not ready')
+          ? `it was ${decision.detail}`
+          : decision.detail.startsWith('health check')
+            ? `its ${decision.detail}`
+            : `it ${decision.detail}`;
+        this.context.warn(`${key} crashed: ${clause}; devsup gives up on it.${this.lastLinesSuffix()}`);
         return this.transition('crashed', decision.detail);
       }
       case 'restart': {

@@ -4,6 +4,7 @@ export type ServiceStatus =
   | 'starting' // spawned (or about to be), readiness check not yet passed
   | 'ready' // readiness check passed
   | 'running' // spawned, no readiness check
+  | 'unhealthy' // ready (or running) before, its `health` check fails now; restarted after `failures` in a row
   | 'restarting' // in backoff before the next start
   | 'stopping' // devsup is stopping it; the detail says why (requested, shutdown, not ready in time…)
   | 'crashed' // gave up after max_restarts consecutive failures
@@ -12,7 +13,7 @@ export type ServiceStatus =
   | 'exited'; // finished with code 0 and will not be restarted
 
 /** Why devsup stops a service: said in its detail while `stopping`, and decides what follows. */
-export type StopReason = 'requested' | 'shutdown' | 'restart' | 'reload' | 'port moved' | 'not ready in time';
+export type StopReason = 'requested' | 'shutdown' | 'restart' | 'reload' | 'port moved' | 'not ready in time' | 'unhealthy';
 
 /**
  * Every move a service may make. A move not listed is a bug in devsup, and `checkTransition` throws:
@@ -22,8 +23,9 @@ export type StopReason = 'requested' | 'shutdown' | 'restart' | 'reload' | 'port
 const TRANSITIONS: Record<ServiceStatus, readonly ServiceStatus[]> = {
   pending: ['pending', 'starting', 'stopping', 'stopped', 'failed'],
   starting: ['starting', 'ready', 'running', 'restarting', 'stopping', 'crashed', 'failed', 'exited'],
-  ready: ['stopping', 'restarting', 'crashed', 'failed', 'exited'],
-  running: ['starting', 'running', 'stopping', 'restarting', 'crashed', 'failed', 'exited'],
+  ready: ['stopping', 'restarting', 'crashed', 'failed', 'exited', 'unhealthy'],
+  running: ['starting', 'running', 'stopping', 'restarting', 'crashed', 'failed', 'exited', 'unhealthy'],
+  unhealthy: ['unhealthy', 'ready', 'running', 'stopping', 'restarting', 'crashed', 'failed', 'exited'],
   restarting: ['starting', 'running', 'stopping', 'failed'],
   stopping: ['stopping', 'stopped', 'restarting', 'crashed', 'failed'],
   crashed: ['pending', 'starting'],
@@ -40,5 +42,7 @@ export function checkTransition(service: string, from: ServiceStatus, to: Servic
 
 /** Whether a service may still do something by itself: such a service keeps `devsup up` running. */
 export function isActiveStatus(status: ServiceStatus): boolean {
-  return status === 'starting' || status === 'ready' || status === 'running' || status === 'restarting' || status === 'stopping';
+  return (
+    status === 'starting' || status === 'ready' || status === 'running' || status === 'unhealthy' || status === 'restarting' || status === 'stopping'
+  );
 }

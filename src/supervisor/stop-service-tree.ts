@@ -4,6 +4,8 @@ import { readProcessTable } from '../ports/process-tree.js';
 export interface StopTreeOptions {
   signal: NodeJS.Signals;
   timeoutMs: number;
+  /** The service's own way to stop (its `stop_command`), used instead of `signal`; given the time it may take. */
+  instead?: (timeoutMs: number) => Promise<void>;
 }
 
 export type StopOutcome = 'gone' | 'killed';
@@ -12,13 +14,20 @@ const POLL_MS = 10;
 
 /**
  * Stops a service's whole process tree: `signal` to its process group (pgid = pid, the child was
- * spawned detached), then, if anything of the group is still alive after `timeoutMs`, SIGKILL to the
+ * spawned detached), or its `instead` (which has `timeoutMs` in all), then, if anything of the group is still alive after `timeoutMs`, SIGKILL to the
  * tree (tree-kill, which also finds descendants that left the group) and to the group.
  * Resolves once no member of the group is left.
  */
 export async function stopServiceTree(pid: number, options: StopTreeOptions): Promise<StopOutcome> {
-  if (!signalGroup(pid, options.signal)) return 'gone';
-  if (await waitUntilGroupGone(pid, options.timeoutMs)) return 'gone';
+  if (options.instead) {
+    // Run even when the group is gone: a daemon's command has exited, what it started has not.
+    const deadline = Date.now() + options.timeoutMs;
+    await options.instead(options.timeoutMs);
+    if (await waitUntilGroupGone(pid, Math.max(0, deadline - Date.now()))) return 'gone';
+  } else {
+    if (!signalGroup(pid, options.signal)) return 'gone';
+    if (await waitUntilGroupGone(pid, options.timeoutMs)) return 'gone';
+  }
   await killTreeNow(pid);
   await waitUntilGroupGone(pid, 2_000);
   return 'killed';

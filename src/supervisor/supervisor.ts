@@ -1,7 +1,8 @@
 import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
-import type { Manifest, ServiceSpec } from '../manifest/service-spec.js';
+import { startsByItself, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
+import { expandReplicas } from '../manifest/replicas.js';
 import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
@@ -175,6 +176,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.whileRestarting(() => this.applyDifference(next));
   }
 
+  /**
+   * Gives replicated services another number of replicas (`devsup scale`): new ones get ports and
+   * start, the highest numbers go, and every other replica and service keeps its process; a service
+   * whose command or env lists the replicas' ports (`${web.ports}`) restarts. Until the manifest is
+   * edited: a reload applies its `replicas` again.
+   */
+  async scale(counts: Map<string, number>): Promise<ManifestChanges> {
+    const declared = (this.manifest.declared ?? this.manifest.services).map((spec) =>
+      counts.has(spec.key) ? { ...spec, replicas: counts.get(spec.key)! } : spec,
+    );
+    return this.applyManifest({ ...this.manifest, declared, services: expandReplicas(declared) });
+  }
+
   /** Resolves once every selected service has settled (at once if they have): after start-up, or after an edit was applied. */
   whenSettled(): Promise<void> {
     return this.settled ? Promise.resolve() : new Promise((resolve) => this.once('settled', resolve));
@@ -289,7 +303,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return changes;
   }
 
-  /** The records in the manifest's order, with new runners for the `replaced` keys (added ones are selected when they autostart). */
+  /** The records in the manifest's order, with new runners for the `replaced` keys (added ones are selected when they start by themselves). */
   private rebuildRecords(next: Manifest, replaced: Set<string>, portsOf: Map<string, PortAssignment[]>, failures: Map<string, string>): void {
     const kept = new Map(this.records);
     this.records.clear();
@@ -304,7 +318,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const runner = this.createRunner(spec, portsOf.get(spec.key) ?? []);
       this.records.set(spec.key, {
         runner,
-        selected: existing?.selected ?? spec.autostart,
+        selected: existing?.selected ?? startsByItself(spec),
         stoppedOnRequest: false,
         allocationFailure: failures.get(spec.key),
       });

@@ -223,7 +223,9 @@ describe('devsup wait', () => {
     // Nothing starts by itself, and `up` stays for `devsup start` rather than ending at once.
     const up = session.up(dir);
     await session.waitForPorts(dir, 'up running', (r) => r.services[0]?.status === 'stopped');
-    await up.waitForOutput(/no service starts by itself here \(each has autostart: false\): `devsup start SERVICE` starts one/);
+    await up.waitForOutput(
+      /no service starts by itself here \(each has autostart: false, or profiles none of which is active\): `devsup start SERVICE` starts one/,
+    );
     const stopped = await runCli(['wait', 'lazy', '--timeout', '30s'], dir);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toBe('lazy will not be ready: it is stopped; `devsup start lazy` starts it.\n');

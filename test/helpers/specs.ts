@@ -24,10 +24,13 @@ export function serviceSpec(key: string, overrides: Partial<ServiceSpec> = {}): 
     critical: false,
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 5_000,
+    daemon: false,
     watch: [],
     watchIgnore: [],
     watchCascade: false,
     autostart: true,
+    profiles: [],
+    inActiveProfile: true,
     ...overrides,
   };
 }

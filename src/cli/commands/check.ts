@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Document, isMap, isScalar, type Node } from 'yaml';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import { scalarNode, toPlain, type MapEntry, type YamlNode } from '../../manifest/yaml-node.js';
@@ -34,15 +35,24 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   return 0;
 }
 
-/** The merged document as YAML; overridden values carry a `# ← services.local.yaml` or `# ← --port` comment; secrets are masked. */
+/**
+ * The merged document as YAML; overridden values carry a `# ← services.local.yaml`, `# ← --port` or `# ← --scale` comment,
+ * each included service the file it came from; secrets are masked.
+ */
 function renderMergedManifest(manifest: Manifest): string {
   const masked = maskSecretValues(manifest.document);
-  // The comments marking overrides are the library's work; without them the same text is written faster.
-  const fast = manifest.overridden.size === 0 ? renderBlockYaml(masked) : undefined;
+  // The comments marking overrides and includes are the library's work; without them the same text is written faster.
+  const marked = manifest.overridden.size > 0 || (manifest.serviceFiles?.size ?? 0) > 0;
+  const fast = marked ? undefined : renderBlockYaml(masked);
   if (fast !== undefined) return fast;
   const document = new Document(toPlain(masked));
+  for (const [key, file] of manifest.serviceFiles ?? []) markOverridden(document, ['services', key], ` ← ${path.relative(manifest.dir, file)}`);
   for (const [dotted, origin] of manifest.overridden) {
-    markOverridden(document, splitOverriddenPath(dotted, manifest), ` ← ${origin === 'cli' ? '--port' : 'services.local.yaml'}`);
+    markOverridden(
+      document,
+      splitOverriddenPath(dotted, manifest),
+      ` ← ${origin === 'cli' ? (dotted.endsWith('.replicas') ? '--scale' : '--port') : 'services.local.yaml'}`,
+    );
   }
   return document.toString({ lineWidth: 0 });
 }
@@ -87,7 +97,7 @@ function markOverridden(document: Document, keyPath: string[], comment: string):
 function splitOverriddenPath(dotted: string, manifest: Manifest): string[] {
   if (!dotted.startsWith('services.')) return dotted.split('.');
   const rest = dotted.slice('services.'.length);
-  const key = manifest.services
+  const key = (manifest.declared ?? manifest.services)
     .map((service) => service.key)
     .filter((candidate) => rest === candidate || rest.startsWith(`${candidate}.`))
     .sort((a, b) => b.length - a.length)[0];

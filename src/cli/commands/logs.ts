@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { DevsupError, NoInstanceError, UsageError } from '../../errors.js';
 import { expectReply, requestInstance } from '../../control/control-client.js';
 import { stateFolderOf } from '../../control/state-paths.js';
+import { keysByName } from '../../manifest/replicas.js';
 import { didYouMean } from '../../manifest/suggest.js';
 import { inArrivalOrder } from '../../output/arrival-order.js';
 import { shouldColor } from '../../output/color.js';
@@ -60,11 +61,13 @@ function printFromFiles(folder: string, names: string[], query: LogQuery, io: Cl
   const stateFolder = stateFolderOf(folder);
   const logged = loggedServices(stateFolder);
   if (logged.length === 0) throw new NoInstanceError(folder);
+  // `web` of a replicated service: the logs of web.1, web.2…
+  const wanted = names.flatMap((name) => keysByName(logged, name));
   for (const name of names) {
-    if (!logged.includes(name))
+    if (keysByName(logged, name).length === 0)
       throw new UsageError(`no logs of a service "${name}" in ${stateFolder}${didYouMean(name, logged)}`, `Logged services: ${logged.join(', ')}.`);
   }
-  const services = names.length > 0 ? names : logged;
+  const services = wanted.length > 0 ? wanted : logged;
   printer.setKeys(logged, services);
   const kept: Record<string, number> = {};
   const untimed: Record<string, number> = {};

@@ -47,12 +47,14 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
+    profiles: args.values.profile as string[] | undefined,
+    scale: args.values.scale as string[] | undefined,
     note: warn,
     env: io.env,
   };
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
-  const selected = selectServices(manifest, args.positionals);
+  const selected = selectServices(manifest, args.positionals, warn);
   const teardown = new Teardown();
   try {
     const { stateFolder, lock, lastRun } = await claimInstance(manifest, args.values.reclaim === true, warn, teardown);
@@ -98,7 +100,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     supervisor.start(selected);
     optimizeOnceOutputIsBusy(supervisor.output);
     if (selected.length === 0)
-      warn('no service starts by itself here (each has autostart: false): `devsup start SERVICE` starts one; Ctrl-C stops devsup.');
+      warn(
+        'no service starts by itself here (each has autostart: false, or profiles none of which is active): `devsup start SERVICE` starts one; Ctrl-C stops devsup.',
+      );
     // The rest of the bookkeeping comes once the first spawns are under way: no service needs it to start.
     const control = await controlPlane;
     ignoreStateFolder(manifest.dir, warn);

@@ -1,3 +1,4 @@
+import { keysByName } from '../../manifest/replicas.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DevsupError, NoInstanceError, UsageError } from '../../errors.js';
 import { requestOnce } from '../../control/control-client.js';
@@ -24,7 +25,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   for (;;) {
     try {
       const reply = await requestOnce(folder, { type: 'wait', services, timeoutMs: Math.max(0, deadline - Date.now()), askedMs: timeoutMs }, 'ready');
-      for (const entry of reply.report.services.filter((candidate) => services.includes(candidate.service))) {
+      const keys = reply.report.services.map((entry) => entry.service);
+      const named = new Set(services.flatMap((name) => keysByName(keys, name)));
+      for (const entry of reply.report.services.filter((candidate) => named.has(candidate.service))) {
         io.stdout.write(`${entry.service} is ${entry.status}${entry.port === null ? '' : ` on port ${entry.port}`}\n`);
       }
       return 0;

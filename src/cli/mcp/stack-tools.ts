@@ -19,6 +19,7 @@ import { allocatePorts } from '../../ports/allocate-ports.js';
 import { inspectPort } from '../../ports/inspect-port.js';
 import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import { readSystemPorts } from '../../ports/system-ports.js';
+import { keysByName } from '../../manifest/replicas.js';
 import { didYouMean } from '../../manifest/suggest.js';
 import { renderPlannedPorts } from '../commands/check.js';
 import { downInstance } from '../commands/down.js';
@@ -363,14 +364,15 @@ export class StackTools {
     const logged = loggedServices(stateFolder);
     if (logged.length === 0) throw new NoInstanceError(folder);
     for (const name of names) {
-      if (!logged.includes(name))
+      if (keysByName(logged, name).length === 0)
         throw new DevsupError(
           `no logs of a service "${name}" in ${stateFolder}${didYouMean(name, logged)}`,
           2,
           `Logged services: ${logged.join(', ')}.`,
         );
     }
-    const services = names.length > 0 ? names : logged;
+    // `web` of a replicated service: the logs of web.1, web.2…
+    const services = names.length > 0 ? names.flatMap((name) => keysByName(logged, name)) : logged;
     return inArrivalOrder(services.flatMap((service) => readLogTail(stateFolder, service, n, since).lines));
   }
 }

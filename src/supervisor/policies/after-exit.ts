@@ -13,8 +13,8 @@ export interface EndedRun {
   beforeReady: boolean;
   /** A line of its output that said its address was in use. */
   addressInUseLine: string | undefined;
-  /** Set when devsup stopped it for not being ready in time: what the check last saw. */
-  notReadyIn: string | undefined;
+  /** Set when devsup stopped it because a check failed (not ready in time, or unhealthy): what the check saw. */
+  failedCheck: string | undefined;
   consecutiveFailures: number;
   restarts: number;
   portMoves: number;
@@ -49,7 +49,7 @@ export async function decideAfterRun(spec: ServiceSpec, run: EndedRun): Promise<
 
 /** A run that ended before it was ready because its port was taken (between the probe and its own bind). */
 async function moveOffATakenPort(spec: ServiceSpec, run: EndedRun): Promise<AfterExit | undefined> {
-  if (run.port === undefined || !run.beforeReady || run.notReadyIn !== undefined) return undefined;
+  if (run.port === undefined || !run.beforeReady || run.failedCheck !== undefined) return undefined;
   const conflict = await explainPortConflict(run.port, run.addressInUseLine);
   if (!conflict) return undefined;
   if (spec.socket && run.addressInUseLine) {
@@ -69,12 +69,12 @@ function failWhenCommandNotFound(spec: ServiceSpec, run: EndedRun): AfterExit | 
   return { kind: 'fail', detail: 'command not found (the shell exited with code 127)' };
 }
 
-/** A run that was not ready in time counts as a failure, whatever devsup's own stop signal made it exit with. */
+/** A run stopped for a failed check counts as a failure, whatever devsup's own stop signal made it exit with. */
 function restartOrGiveUp(spec: ServiceSpec, run: EndedRun): AfterExit {
-  const failed = run.notReadyIn !== undefined;
+  const failed = run.failedCheck !== undefined;
   const exit = failed ? { code: null, signal: null, uptimeMs: run.uptimeMs } : run;
   const decision = decideAfterExit(spec.restart, spec.maxRestarts, exit, run.consecutiveFailures);
-  const cause = run.notReadyIn ?? describeExit(run);
+  const cause = run.failedCheck ?? describeExit(run);
   if (decision.action === 'exited') return { kind: 'exited', detail: cause };
   if (decision.action === 'restart')
     return { kind: 'restart', detail: cause, delayMs: decision.delayMs, consecutiveFailures: decision.consecutiveFailures };
