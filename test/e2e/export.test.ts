@@ -179,6 +179,24 @@ describe('devsup export systemd', () => {
     expect(notes).toMatch(/logger: autostart: false/);
   });
 
+  it('with --force replaces its units and removes those of a service gone from the manifest, and no file of anyone else', async () => {
+    const { dir, write } = project({
+      'services.yaml': 'project: shop\nservices:\n  web:\n    command: node -e 0\n  worker:\n    command: node -e 0\n',
+    });
+    const out = path.join(tempDir(), 'units');
+    expect((await runCli(['export', 'systemd', '-o', out], dir)).code).toBe(0);
+    writeFileSync(path.join(out, 'shop-mine.service'), '[Service]\nExecStart=/bin/true\n');
+    write('services.yaml', 'project: shop\nservices:\n  web:\n    command: node -e 1\n');
+    const refused = await runCli(['export', 'systemd', '-o', out], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/exist already.*--force/s);
+    const forced = await runCli(['export', 'systemd', '-o', out, '--force'], dir);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/removed .*shop-worker\.service \(no longer in the manifest\)/);
+    expect(readdirSync(out).sort()).toEqual(['shop-mine.service', 'shop-web.service', 'shop.target']);
+    expect(readFileSync(path.join(out, 'shop-web.service'), 'utf8')).toMatch(/^ExecStart=\S+ -e 1$/m);
+  });
+
   it('refuses an env value with a line break, naming it, and writes nothing', async () => {
     const { dir } = project({ 'services.yaml': 'services:\n  web:\n    command: node -e 0\n    env:\n      MOTD: "line one\\nline two"\n' });
     const out = path.join(tempDir(), 'units');
