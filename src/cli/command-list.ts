@@ -279,6 +279,35 @@ export const COMMANDS: Record<string, CommandEntry> = {
     ],
     load: () => import('./commands/check.js'),
   },
+  export: {
+    summary: 'write the stack as systemd units, a compose.yaml or a Procfile; what the format cannot say is listed on stderr',
+    usage: 'devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [-f FILE]',
+    options: {
+      ...manifestOption,
+      ...portOption,
+      output: {
+        type: 'string',
+        short: 'o',
+        value: 'DIR',
+        description: 'write the files into DIR (made if missing); default: stdout for compose and procfile; systemd needs it',
+      },
+      force: { type: 'boolean', description: 'replace files of an earlier export in DIR (and remove units of services no longer in the manifest)' },
+      app: { type: 'string', value: 'NAME', description: 'the prefix of the unit names (NAME.target, NAME-SERVICE.service); default: the project' },
+      user: { type: 'string', value: 'USER', description: 'systemd: system units that run as USER; default: user units (systemctl --user)' },
+      ports: {
+        type: 'string',
+        value: 'WHICH',
+        description: 'now: the ports devsup would give now, as check plans them (default); preferred: each preferred port, free or not',
+      },
+      image: { type: 'string', value: 'IMAGE', description: "compose: every service's image, e.g. node:20; default: one chosen from each command" },
+    },
+    examples: [
+      { run: 'devsup export systemd -o systemd', does: 'systemd/assistant.target and one user unit per service, ready for ~/.config/systemd/user' },
+      { run: 'devsup export compose > compose.yaml', does: 'a compose file beside the manifest; `docker compose up` runs the stack in containers' },
+      { run: 'devsup export procfile --ports preferred', does: 'a Procfile with the preferred ports, for foreman or a Heroku-style host' },
+    ],
+    load: () => import('./commands/export.js'),
+  },
   schema: {
     summary: 'print the JSON Schema of services.yaml, with which editors complete and check it (init points the file at it)',
     usage: 'devsup schema',
