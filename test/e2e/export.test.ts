@@ -82,6 +82,19 @@ services:
     command: node -e "console.log('up')"
     ready: { log: "^up$" }
     autostart: false
+    profiles: [debug]
+  web:
+    command: node app/server.js
+    port: 23110
+    replicas: 2
+    health: { http: /health, interval: 5s }
+  bg:
+    command: sh -c 'node app/server.js & echo $! > bg.pid'
+    port: 23120
+    ready: tcp
+    daemon: true
+    stop_command: kill $(cat bg.pid)
+include: [more/services.yaml]
 `;
 
 function everyKeyProject(): string {
@@ -91,6 +104,7 @@ function everyKeyProject(): string {
     'app/api.env': `API_TOKEN=${SECRET}\n`,
     'app/server.js': '',
     'socket-server.js': '',
+    'more/services.yaml': 'services:\n  extra:\n    command: node worker.js\n',
   });
   mkdirSync(path.join(dir, 'app/src'));
   return dir;
@@ -141,13 +155,20 @@ describe('devsup export systemd', () => {
     const units = Object.fromEntries(readdirSync(out).map((name) => [name, readFileSync(path.join(out, name), 'utf8')]));
     expect(Object.keys(units).sort()).toEqual([
       'shop-api.service',
+      'shop-bg.service',
       'shop-db.service',
+      'shop-extra.service',
       'shop-logger.service',
       'shop-migrate.service',
       'shop-sock.service',
       'shop-sock.socket',
+      'shop-web.1.service',
+      'shop-web.2.service',
       'shop.target',
     ]);
+    // Keys no format says yet are named on stderr, never dropped silently.
+    for (const note of ['web: replicas: 2', 'web: health', 'bg: stop_command', 'bg: daemon: true', 'logger: profiles (debug)'])
+      expect(result.stderr).toContain(note);
     const all = Object.values(units).join('\n') + result.stdout + result.stderr;
     expect(all).not.toContain(SECRET);
 
@@ -168,7 +189,9 @@ describe('devsup export systemd', () => {
     expect(units['shop-db.service']).toContain('KillSignal=SIGINT\nTimeoutStopSec=2500ms');
     expect(units['shop-db.service']).toContain('Restart=always');
     expect(units['shop-sock.socket']).toContain('ListenStream=23104\nFileDescriptorName=sock');
-    expect(units['shop.target']).toContain('Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket\n');
+    expect(units['shop.target']).toContain(
+      'Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket shop-web.1.service shop-web.2.service shop-bg.service shop-extra.service\n',
+    );
     expect(units['shop.target']).toContain('WantedBy=multi-user.target');
 
     const notes = result.stderr;

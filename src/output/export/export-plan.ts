@@ -59,7 +59,21 @@ export interface ExportResult {
 export function planExport({ manifest, ports, baseEnv }: ExportInput): ExportPlan {
   const notes: string[] = [];
   const services = manifest.services.map((spec) => planService(manifest, spec, ports, baseEnv, notes));
+  for (const spec of manifest.declared ?? manifest.services) notes.push(...unexportedKeys(spec));
   return { manifest, services, notes };
+}
+
+/** The keys of a declared service that no format expresses yet, one sentence each. */
+function unexportedKeys(spec: ServiceSpec): string[] {
+  const notes: string[] = [];
+  if (spec.replicas !== undefined && spec.replicas > 1)
+    notes.push(`${spec.key}: replicas: ${spec.replicas} is exported as ${spec.replicas} separate services (${spec.key}.1 …), each on its own port`);
+  if (spec.health) notes.push(`${spec.key}: health is not exported: nothing restarts the service when its check fails`);
+  if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
+  if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
+  if (spec.profiles.length > 0)
+    notes.push(`${spec.key}: profiles (${spec.profiles.join(', ')}) are not exported: the service is exported with the others`);
+  return notes;
 }
 
 function planService(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv, notes: string[]): PlannedService {
