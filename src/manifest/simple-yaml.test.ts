@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseWithLibrary, type ParsedYaml } from './parse-yaml.js';
 import { readSimpleYaml, resolvePlain } from './simple-yaml.js';
 import { childOf, type YamlNode } from './yaml-node.js';
+import { randomFrom } from '../../test/helpers/seeded-random.js';
 
 /** A tree as plain data: map entries in written order (toEqual would not compare a Map's order), positions as `line:column`. */
 function plain(node: YamlNode | undefined): unknown {
@@ -102,16 +103,6 @@ test('plain values are typed as the library types them', () => {
     expect(resolvePlain(word), word).toEqual(value?.kind === 'scalar' && value.value);
   }
 });
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function randomFrom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Keys and values the simple reader reads, tricky ones included; then ones it leaves to the library (or that are errors). */
 const KEYS = ['a', 'b', 'web', 'a b', 'a:b', 'null', '~', '1', '1.0', '"1"', "'q'", '"k\\0"', '-k', 'x#y', 'a ', 'ü'];

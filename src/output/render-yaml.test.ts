@@ -2,6 +2,7 @@ import { Document } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { emptyMap, scalarNode, toPlain, type YamlNode } from '../manifest/yaml-node.js';
 import { renderBlockYaml } from './render-yaml.js';
+import { randomFrom } from '../../test/helpers/seeded-random.js';
 
 const pos = { file: 'f.yaml', line: 1, column: 1 };
 
@@ -91,16 +92,6 @@ test('what depends on more than the value is left to the library', () => {
   for (const value of [{ a: 'two\nlines' }, { a: '--- x' }, { '...': 1 }, { a: '%x' }, { [`k${'x'.repeat(1100)}`]: 1 }])
     expect(renderBlockYaml(nodeOf(value))).toBeUndefined();
 });
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function randomFrom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('random data: whatever renderBlockYaml writes, the library writes the same', () => {
   const random = randomFrom(7_001);
