@@ -104,7 +104,7 @@ function everyKeyProject(): string {
     'app/api.env': `API_TOKEN=${SECRET}\n`,
     'app/server.js': '',
     'socket-server.js': '',
-    'more/services.yaml': 'services:\n  extra:\n    command: node worker.js\n',
+    'more/services.yaml': 'services:\n  extra:\n    command: node worker.js\n    profiles: [tools]\n',
   });
   mkdirSync(path.join(dir, 'app/src'));
   return dir;
@@ -167,7 +167,14 @@ describe('devsup export systemd', () => {
       'shop.target',
     ]);
     // Keys no format says yet are named on stderr, never dropped silently.
-    for (const note of ['web: replicas: 2', 'web: health', 'bg: stop_command', 'bg: daemon: true', 'logger: profiles (debug)'])
+    for (const note of [
+      'web: replicas: 2',
+      'web: health',
+      'bg: stop_command',
+      'bg: daemon: true',
+      'logger: autostart: false',
+      'extra: profiles (tools)',
+    ])
       expect(result.stderr).toContain(note);
     const all = Object.values(units).join('\n') + result.stdout + result.stderr;
     expect(all).not.toContain(SECRET);
@@ -190,7 +197,7 @@ describe('devsup export systemd', () => {
     expect(units['shop-db.service']).toContain('Restart=always');
     expect(units['shop-sock.socket']).toContain('ListenStream=23104\nFileDescriptorName=sock');
     expect(units['shop.target']).toContain(
-      'Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket shop-web.1.service shop-web.2.service shop-bg.service shop-extra.service\n',
+      'Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket shop-web.1.service shop-web.2.service shop-bg.service\n',
     );
     expect(units['shop.target']).toContain('WantedBy=multi-user.target');
 
@@ -282,7 +289,8 @@ describe('devsup export compose', () => {
     expect((services.api!.environment as Record<string, string>).LOG_LEVEL).toBe('info');
     expect(services.migrate!.command).toEqual(['/bin/sh', '-c', 'node -e "process.exit(0)"\necho "done 100% $$HOME \\\\ \\$$(date)"\n']);
     expect(services.db).toMatchObject({ restart: 'always', stop_signal: 'SIGINT', stop_grace_period: '2500ms' });
-    expect(services.logger!.profiles).toEqual(['manual']);
+    expect(services.logger!.profiles).toEqual(['debug', 'manual']);
+    expect(services.extra!.profiles).toEqual(['tools']);
     expect(result.stderr).toMatch(/sock: socket: true is not exported/);
   });
 

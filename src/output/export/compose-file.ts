@@ -98,7 +98,7 @@ function composeService(plan: ExportPlan, service: PlannedService, options: Comp
     restart,
     stop_signal: spec.stopSignal,
     stop_grace_period: timeSpan(spec.stopTimeoutMs),
-    ...(!spec.autostart && { profiles: ['manual'] }),
+    ...((!spec.autostart || spec.profiles.length > 0) && { profiles: [...spec.profiles, ...(spec.autostart ? [] : ['manual'])] }),
   };
 }
 

@@ -71,8 +71,6 @@ function unexportedKeys(spec: ServiceSpec): string[] {
   if (spec.health) notes.push(`${spec.key}: health is not exported: nothing restarts the service when its check fails`);
   if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
   if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
-  if (spec.profiles.length > 0)
-    notes.push(`${spec.key}: profiles (${spec.profiles.join(', ')}) are not exported: the service is exported with the others`);
   return notes;
 }
 

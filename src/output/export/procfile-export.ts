@@ -84,4 +84,5 @@ function lostKeys(service: PlannedService, lose: (what: string, key: string) => 
   if (spec.critical) lose('critical', key);
   if (spec.socket) lose('socket', key);
   if (!spec.autostart) lose('autostart: false', key);
+  if (spec.profiles.length > 0) lose('profiles', key);
 }

@@ -38,8 +38,10 @@ export function systemdUnits(plan: ExportPlan, options: SystemdOptions): ExportR
     const oneshot = awaitedToComplete.has(spec.key);
     if (spec.socket) files.push({ name: `${unit}.socket`, text: socketUnit(service, unit, options) });
     files.push({ name: `${unit}.service`, text: serviceUnit(service, { ...options, unit, oneshot, unitOf, notes }) });
-    if (spec.autostart) wanted.push(spec.socket ? `${unit}.socket` : `${unit}.service`);
-    else notes.push(`${spec.key}: autostart: false: ${unit}.service is not wanted by ${options.app}.target; \`systemctl start ${unit}\` starts it`);
+    // A service of a profile starts only when asked, as one with autostart: false.
+    const onRequest = !spec.autostart ? 'autostart: false' : spec.profiles.length > 0 ? `profiles (${spec.profiles.join(', ')})` : undefined;
+    if (onRequest === undefined) wanted.push(spec.socket ? `${unit}.socket` : `${unit}.service`);
+    else notes.push(`${spec.key}: ${onRequest}: ${unit}.service is not wanted by ${options.app}.target; \`systemctl start ${unit}\` starts it`);
   }
   files.unshift({ name: `${options.app}.target`, text: targetUnit(plan, options, wanted) });
   const restarting = plan.services.filter((service) => service.spec.restart !== 'never').map((service) => service.spec.key);
