@@ -118,8 +118,11 @@ function manifestOptionAfterCommand(argv: string[]): string[] {
   return [command, '--file', file, ...more];
 }
 
-/** Errors of a stream whose reader has gone: `devsup check | head -1` once head has exited. */
-const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+/**
+ * Errors of a stream whose reader has gone: `devsup check | head -1` once head has exited (EPIPE),
+ * or a terminal that was closed (EIO, which may come before its SIGHUP, or with none at all).
+ */
+const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
 
 /**
  * A command whose reader goes away ends as it would have, without a stack trace: what it still

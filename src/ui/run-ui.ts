@@ -64,8 +64,10 @@ export async function runUi(options: UiOptions): Promise<UiEnd> {
     view.say('stopping every service… (q again leaves now; they go on stopping)');
     scheduleFrame();
     // The instance stops everything, then closes its connections: the logs' end closes the view.
+    // Not cancelled by leaving: a second q, or the terminal's hang-up following its signal, must
+    // not take back a request that may not have reached the instance yet.
     void (async () => {
-      for await (const reply of requestInstance(folder, { type: 'down' }, leave.signal)) expectReply(reply, 'stopping', folder);
+      for await (const reply of requestInstance(folder, { type: 'down' })) expectReply(reply, 'stopping', folder);
     })().catch((error: unknown) => {
       view.say(`could not stop the services: ${messageOf(error)}`);
       scheduleFrame();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
-import { PtySession } from '../helpers/pty-session.js';
+import { PtySession, type PtyOptions } from '../helpers/pty-session.js';
 import { runCli } from '../helpers/run-cli.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
 
@@ -30,7 +30,7 @@ function twoServices(): string {
   ].join('\n');
 }
 
-function openPty(args: string[], dir: string, options: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {}): PtySession {
+function openPty(args: string[], dir: string, options: PtyOptions = {}): PtySession {
   const pty = new PtySession(args, dir, options);
   ptys.push(pty);
   return pty;
@@ -164,6 +164,18 @@ describe('devsup up --ui', () => {
     expect((await runCli(['ports'], dir)).code).toBe(1);
   });
 
+  it('q twice at once leaves the view at once, and the services still stop', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.expectBackground(dir);
+    const ui = openPty(['up', '--ui'], dir);
+    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
+    const report = await session.portsJson(dir);
+    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    ui.press('qq'); // one read: the second q comes before the first one's request has been sent
+    expect(await ui.exited).toBe(0);
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
+  });
+
   it('the terminal closing stops the stack as q does', async () => {
     const { dir } = session.project({ 'services.yaml': twoServices() });
     session.expectBackground(dir);
@@ -172,6 +184,17 @@ describe('devsup up --ui', () => {
     const report = await session.portsJson(dir);
     const pids = [report.pid, ...report.services.map((service) => service.pid!)];
     ui.kill(); // the pty host dies: its terminal hangs up
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 15_000 });
+  });
+
+  it('a terminal gone without a hang-up signal (its writes fail) stops the stack too', async () => {
+    const { dir } = session.project({ 'services.yaml': twoServices() });
+    session.expectBackground(dir);
+    const ui = openPty(['up', '--ui'], dir, { controllingTerminal: false });
+    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
+    const report = await session.portsJson(dir);
+    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    ui.kill(); // the next frame the view draws fails with EIO
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 15_000 });
   });
 });

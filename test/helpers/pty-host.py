@@ -1,10 +1,11 @@
 """Runs a command in a pseudo-terminal of a given size, for the e2e tests of `devsup ui`.
 
-Usage: python3 pty-host.py COLUMNS ROWS COMMAND...
+Usage: python3 pty-host.py [--no-controlling-terminal] COLUMNS ROWS COMMAND...
 
 The command's terminal output comes out on stdout as it is. Stdin takes one JSON object a line:
 {"keys": "..."} types those characters; {"resize": [COLUMNS, ROWS]} resizes the terminal (the
-command gets SIGWINCH). Once the command exits, this exits with its exit code (128 + N after signal N).
+command gets SIGWINCH). With --no-controlling-terminal the terminal is not the command's controlling
+terminal: when this host dies, the command's writes fail (EIO) but no SIGHUP is sent. Once the command exits, this exits with its exit code (128 + N after signal N).
 """
 import fcntl
 import json
@@ -22,15 +23,20 @@ def set_size(fd, columns, rows):
 
 
 def main():
-    columns, rows = int(sys.argv[1]), int(sys.argv[2])
+    arguments = sys.argv[1:]
+    controlling = arguments[0] != "--no-controlling-terminal"
+    if not controlling:
+        arguments = arguments[1:]
+    columns, rows = int(arguments[0]), int(arguments[1])
     master, slave = os.openpty()
     set_size(slave, columns, rows)
 
     def controlling_terminal():
         os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        if controlling:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    child = subprocess.Popen(sys.argv[3:], stdin=slave, stdout=slave, stderr=slave, preexec_fn=controlling_terminal, close_fds=True)
+    child = subprocess.Popen(arguments[2:], stdin=slave, stdout=slave, stderr=slave, preexec_fn=controlling_terminal, close_fds=True)
     os.close(slave)
     pending = b""
     stdin_open = True

@@ -6,6 +6,14 @@ import { waitFor } from './wait-for.js';
 
 const PTY_HOST = fileURLToPath(new URL('./pty-host.py', import.meta.url));
 
+export interface PtyOptions {
+  columns?: number;
+  rows?: number;
+  env?: NodeJS.ProcessEnv;
+  /** false: the terminal going away fails the program's writes (EIO) without sending it SIGHUP. */
+  controllingTerminal?: boolean;
+}
+
 /**
  * The built CLI in a real pseudo-terminal (python3's pty module, through pty-host.py), its output
  * fed to a headless xterm: tests read the screen as a user sees it, type keys and resize.
@@ -16,11 +24,12 @@ export class PtySession {
   readonly exited: Promise<number | null>;
   private raw = '';
 
-  constructor(args: string[], cwd: string, options: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {}) {
+  constructor(args: string[], cwd: string, options: PtyOptions = {}) {
     const columns = options.columns ?? 100;
     const rows = options.rows ?? 30;
     this.terminal = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true });
-    this.child = spawn('python3', [PTY_HOST, String(columns), String(rows), process.execPath, CLI, ...args], {
+    const hostOptions = options.controllingTerminal === false ? ['--no-controlling-terminal'] : [];
+    this.child = spawn('python3', [PTY_HOST, ...hostOptions, String(columns), String(rows), process.execPath, CLI, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm-256color', ...options.env },
       stdio: ['pipe', 'pipe', 'inherit'],
