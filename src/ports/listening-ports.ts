@@ -1,10 +1,11 @@
 import { listListeningPortsWithLsof } from './lsof.js';
-import { readSocketInodes, readSocketTable, type SocketRow } from './proc-net.js';
+import { readSocketInodes, readSocketTableOf, type SocketRow } from './proc-net.js';
 import { collectTree, readProcessTable } from './process-tree.js';
 import { sharedRead } from './shared-read.js';
 
 const processTable = sharedRead(readProcessTable);
-const socketTable = sharedRead(readSocketTable);
+// Each family apart: the owner of a port is usually found in one table, and each read costs a walk of the kernel's hash.
+const socketTables = { 6: sharedRead(async () => readSocketTableOf(6)), 4: sharedRead(async () => readSocketTableOf(4)) };
 
 /**
  * TCP ports LISTENed by `pid`, its process group (pgid = pid: children are spawned detached) and all
@@ -14,23 +15,28 @@ const socketTable = sharedRead(readSocketTable);
  */
 export async function listeningPortsOfTree(pid: number, notBefore = performance.now()): Promise<Set<number> | null> {
   if (process.platform === 'win32') return null;
-  const [entries, rows] = await Promise.all([processTable(notBefore), socketTable(notBefore)]);
+  const [entries, rows6, rows4] = await Promise.all([processTable(notBefore), socketTables[6](notBefore), socketTables[4](notBefore)]);
   if (!entries) return null;
   const tree = collectTree(entries, pid);
-  if (rows) return findListeningPortsInProc(tree, rows);
+  if (rows6 || rows4) return findListeningPortsInProc(tree, [...(rows6 ?? []), ...(rows4 ?? [])]);
   return listListeningPortsWithLsof([...tree]);
 }
 
 /**
  * Whether `port` is LISTENed by `pid`'s tree (as above); null when the OS will not tell. The root
- * itself is asked first: it is usually the listener, and then no process table is read.
+ * itself is asked first: it is usually the listener, and then no process table is read. IPv6's
+ * table first: a server on `::` (Node's, Go's and Python's default) takes IPv4 connections too,
+ * and is found there without reading IPv4's.
  */
 export async function treeListensOn(pid: number, port: number, notBefore = performance.now()): Promise<boolean | null> {
   if (process.platform === 'win32') return null;
-  const rows = await socketTable(notBefore);
-  if (rows) {
-    const listeners = new Set(rows.filter((row) => row.state === 'listen' && row.port === port).map((row) => row.inode));
-    if (readSocketInodes(pid)?.some((inode) => listeners.has(inode))) return true;
+  let ownInodes: number[] | undefined;
+  for (const family of [6, 4] as const) {
+    const rows = await socketTables[family](notBefore);
+    if (!rows) continue;
+    ownInodes ??= readSocketInodes(pid) ?? [];
+    const inodes = new Set(ownInodes);
+    if (rows.some((row) => row.state === 'listen' && row.port === port && inodes.has(row.inode))) return true;
   }
   const ports = await listeningPortsOfTree(pid, notBefore);
   return ports === null ? null : ports.has(port);

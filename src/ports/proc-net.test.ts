@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPidsOfInodes, formatIPv6, parseProcNetTcp, readCommandLine, readSocketTable } from './proc-net.js';
+import net from 'node:net';
+import { findPidsOfInodes, formatIPv6, parseProcNetTcp, readCommandLine, readSocketTable, readSocketTableOf } from './proc-net.js';
 import { spawnListener, stopListeners } from '../../test/helpers/port-listeners.js';
 import { findFreePorts } from '../../test/helpers/free-port.js';
 
@@ -62,5 +63,37 @@ describe('reading /proc', () => {
     // Its inline script has newlines; every message shows a command line on one line.
     expect(readCommandLine(pid)).not.toMatch(/\n/);
     expect(readCommandLine(pid)).toContain("const net = require('node:net'); const specs");
+  });
+
+  it('reads a table many pages long whole: every listener in it, of either family', async () => {
+    // 200 rows of ~150 bytes per family: a dozen reads of a 4 KiB page each, the table's end after them.
+    const servers = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => {
+        const server = net.createServer();
+        return new Promise<net.Server>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, i % 2 === 0 ? '127.0.0.1' : '::1', () => resolve(server));
+        });
+      }),
+    );
+    try {
+      const ports = (host: string) =>
+        servers
+          .map((server) => server.address() as net.AddressInfo)
+          .filter((a) => a.address === host)
+          .map((a) => a.port);
+      const listening = (family: 4 | 6) =>
+        new Set(
+          readSocketTableOf(family)!
+            .filter((row) => row.state === 'listen')
+            .map((row) => row.port),
+        );
+      const v4 = listening(4);
+      const v6 = listening(6);
+      expect(ports('127.0.0.1').filter((port) => !v4.has(port))).toEqual([]);
+      expect(ports('::1').filter((port) => !v6.has(port))).toEqual([]);
+    } finally {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
   });
 });

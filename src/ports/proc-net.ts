@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import os from 'node:os';
 import type { PortHolder } from './port-types.js';
 
@@ -21,17 +21,49 @@ const SOCKET_LINK = /^socket:\[(\d+)\]$/;
  * spent ~150 ms there (measured), against ~2 ms read in one go.
  */
 export async function readSocketTable(): Promise<SocketRow[] | null> {
-  const tcp = readTable('/proc/net/tcp');
-  const tcp6 = readTable('/proc/net/tcp6'); // absent when IPv6 is switched off
+  const tcp = readSocketTableOf(4);
+  const tcp6 = readSocketTableOf(6); // absent when IPv6 is switched off
   if (tcp === null && tcp6 === null) return null;
-  return [...parseProcNetTcp(tcp ?? '', 4), ...parseProcNetTcp(tcp6 ?? '', 6)];
+  return [...(tcp ?? []), ...(tcp6 ?? [])];
 }
 
-function readTable(file: string): string | null {
+/** One family's TCP table (/proc/net/tcp or /proc/net/tcp6), or null when the system has none. */
+export function readSocketTableOf(family: 4 | 6): SocketRow[] | null {
+  const text = readKernelTable(family === 4 ? '/proc/net/tcp' : '/proc/net/tcp6');
+  return text === null ? null : parseProcNetTcp(text, family);
+}
+
+/** As large as the largest page (64 KiB): a read that fills it is never mistaken for the table's end. */
+const READ_BUFFER_BYTES = 64 * 1024;
+/** A page (4 KiB at least) less more than a row: every read but the last returns at least this much. */
+const FULL_READ_BYTES = 3 * 1024;
+
+/**
+ * A /proc/net table, read with as few walks of the kernel's connection hash as it allows. Every read
+ * that reaches the table's end walks the whole hash (262,144 buckets on a 24 GB machine: ~2.5 ms,
+ * measured), the final read that returns nothing included. The kernel fills at most one page per
+ * read and stops short of a page only at the table's end, so a short read ends it, and that last
+ * walk is saved: one read of each table instead of two in nearly every case.
+ */
+function readKernelTable(file: string): string | null {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch {
     return null;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    let text = '';
+    for (;;) {
+      const length = readSync(fd, buffer, 0, buffer.length, null);
+      text += buffer.toString('latin1', 0, length);
+      if (length < FULL_READ_BYTES) return text;
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{allocatePorts}from"./chunk-ED6GD6UR.js";import"./chunk-JLZA645C.js";import"./chunk-QJXKA7W4.js";import"./chunk-5UJCZVRV.js";import"./chunk-2HAXHLZZ.js";import"./chunk-62OC33QT.js";import"./chunk-EEFBKULL.js";import"./chunk-5SUAKQHA.js";import"./chunk-P4U3A7BE.js";import"./chunk-M6RVZZG3.js";import"./chunk-UI3UZ54N.js";import"./chunk-4U443DS4.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{allocatePorts};
