@@ -74,12 +74,15 @@ function maskSecretValues(node: YamlNode, inEnv = false): YamlNode {
       return { ...node, items: node.items.map((item, i) => (masked[i] === words[i] ? item : scalarNode(masked[i]!, item.pos))) };
     }
     case 'map': {
-      const entries = new Map<string, MapEntry>();
+      // Copied only once an entry changes: most maps of a large manifest hold no secret.
+      let entries: Map<string, MapEntry> | undefined;
       for (const [key, entry] of node.entries) {
         const masked = inEnv && isSecretName(key) ? scalarNode(MASK, entry.node.pos) : maskSecretValues(entry.node, key === 'env');
-        entries.set(key, masked === entry.node ? entry : { keyPos: entry.keyPos, node: masked });
+        if (masked === entry.node) continue;
+        entries ??= new Map(node.entries);
+        entries.set(key, { keyPos: entry.keyPos, node: masked });
       }
-      return { ...node, entries };
+      return entries ? { ...node, entries } : node;
     }
   }
 }
