@@ -8,7 +8,7 @@ import { applyPortOverrides, applyScaleOverrides, mergeLocal, type Overridden } 
 import { parseProcfile } from './procfile.js';
 import { procfileBasePort } from './procfile-base-port.js';
 import { applyProfiles } from './profiles.js';
-import { parseYaml } from './parse-yaml.js';
+import { readYaml } from './read-yaml.js';
 import { readManifest } from './read-manifest.js';
 import { expandReplicas } from './replicas.js';
 import type { Manifest } from './service-spec.js';
@@ -47,12 +47,13 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
       'In a services.yaml, each service has its own `port:`.',
     );
   }
-  const basePort = found.kind === 'procfile' ? procfileBasePort(dir, options.basePort, displayName, issues, options.note ?? (() => {})) : undefined;
-  const parsed = parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues, basePort);
+  const basePort =
+    found.kind === 'procfile' ? await procfileBasePort(dir, options.basePort, displayName, issues, options.note ?? (() => {})) : undefined;
+  const parsed = await parseSource(await readBytes(found.file), found.kind, displayName(found.file), issues, basePort);
   const root = topLevelMap(parsed, displayName(found.file), issues);
   const sources = [found.file];
   const readIncluded = async (file: string) =>
-    topLevelMap(parseSource(await readBytes(file), 'yaml', displayName(file), issues), displayName(file), issues);
+    topLevelMap(await parseSource(await readBytes(file), 'yaml', displayName(file), issues), displayName(file), issues);
   // Only a manifest that includes others pays for the walk.
   const included = childOf(root, 'include') === undefined ? undefined : await resolveIncludes(root, found.file, readIncluded, issues);
   sources.push(...(included?.files ?? []));
@@ -60,7 +61,7 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   const localBytes = await readOptionalBytes(localFile);
   if (localBytes !== undefined) {
     sources.push(localFile);
-    const local = parseSource(localBytes, 'yaml', displayName(localFile), issues);
+    const local = await parseSource(localBytes, 'yaml', displayName(localFile), issues);
     mergeLocal(root, topLevelMap(local, displayName(localFile), issues), overridden);
   }
   // Later checks on a tree that failed to parse would only add noise.
@@ -83,13 +84,19 @@ function withReplicas(manifest: Manifest): Manifest {
 }
 
 /** The file's tree; undefined when it is empty or its problems (in `issues`) leave none. */
-function parseSource(bytes: Buffer, kind: FoundManifest['kind'], file: string, issues: ManifestIssue[], basePort?: number): YamlNode | undefined {
+async function parseSource(
+  bytes: Buffer,
+  kind: FoundManifest['kind'],
+  file: string,
+  issues: ManifestIssue[],
+  basePort?: number,
+): Promise<YamlNode | undefined> {
   const decoded = decodeUtf8(bytes, file);
   if ('issue' in decoded) {
     issues.push(decoded.issue);
     return undefined;
   }
-  const parsed = kind === 'procfile' ? parseProcfile(decoded.text, file, basePort) : parseYaml(decoded.text, file);
+  const parsed = kind === 'procfile' ? parseProcfile(decoded.text, file, basePort) : await readYaml(decoded.text, file);
   issues.push(...parsed.issues);
   return parsed.root;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type ManifestIssue } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
-import { parseYaml } from './parse-yaml.js';
+import { readYaml } from './read-yaml.js';
 import { DEFAULT_BASE_PORT } from './procfile.js';
 import { reportWrong } from './validators.js';
 
@@ -24,14 +24,14 @@ const INSTEAD: Record<string, string> = {
  * `.foreman`'s other settings are foreman's own: `note` says of each that devsup does not use it.
  * Problems of `.foreman` go to `issues`; `display` names a file as messages show it.
  */
-export function procfileBasePort(
+export async function procfileBasePort(
   dir: string,
   given: string | undefined,
   display: (file: string) => string,
   issues: ManifestIssue[],
   note: (message: string) => void,
-): number {
-  const foremanPort = readForemanFile(path.join(dir, FOREMAN_FILE), display, issues, note);
+): Promise<number> {
+  const foremanPort = await readForemanFile(path.join(dir, FOREMAN_FILE), display, issues, note);
   return given === undefined ? (foremanPort ?? DEFAULT_BASE_PORT) : parseBasePort(given);
 }
 
@@ -43,12 +43,12 @@ export function parseBasePort(given: string): number {
 }
 
 /** The `port` of a `.foreman` file (YAML, as foreman reads it); undefined without the file or the key. */
-function readForemanFile(
+async function readForemanFile(
   file: string,
   display: (file: string) => string,
   issues: ManifestIssue[],
   note: (message: string) => void,
-): number | undefined {
+): Promise<number | undefined> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -63,7 +63,7 @@ function readForemanFile(
     issues.push(decoded.issue);
     return undefined;
   }
-  const { root, issues: parseIssues } = parseYaml(decoded.text, display(file));
+  const { root, issues: parseIssues } = await readYaml(decoded.text, display(file));
   issues.push(...parseIssues);
   if (root === undefined) return undefined;
   if (root.kind !== 'map') {

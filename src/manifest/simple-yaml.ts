@@ -1,6 +1,5 @@
 import type { ManifestIssue, SourcePosition } from '../errors.js';
-import { describePath, keyText } from './yaml-to-nodes.js';
-import { emptyMap, scalarNode, type ListNode, type MapNode, type ScalarNode, type YamlNode } from './yaml-node.js';
+import { describePath, emptyMap, keyText, scalarNode, type ListNode, type MapNode, type ScalarNode, type YamlNode } from './yaml-node.js';
 
 /**
  * Nearly every manifest is block maps and lists of one-line values, and one-line flow collections

@@ -11,8 +11,8 @@ function starterOf(files: Record<string, string>) {
   return starterFromProcfile(dir, (file) => path.relative(dir, file));
 }
 
-test('the services devsup would run from the Procfile itself: foreman ports, web waited for, release first', () => {
-  expect(starterOf({ Procfile: 'release: ./migrate\nweb: ./web\nworker: ./work\n' })).toEqual({
+test('the services devsup would run from the Procfile itself: foreman ports, web waited for, release first', async () => {
+  expect(await starterOf({ Procfile: 'release: ./migrate\nweb: ./web\nworker: ./work\n' })).toEqual({
     file: 'Procfile',
     origin: 'Made from your Procfile (ports as foreman gives them).',
     source: 'from your Procfile',
@@ -25,8 +25,8 @@ test('the services devsup would run from the Procfile itself: foreman ports, web
   });
 });
 
-test("Procfile.dev before Procfile; .foreman's port as the base, its other settings noted", () => {
-  const starter = starterOf({ 'Procfile.dev': 'web: ./dev\n', Procfile: 'web: ./prod\n', '.foreman': 'port: 3000\nprocfile: Procfile\n' });
+test("Procfile.dev before Procfile; .foreman's port as the base, its other settings noted", async () => {
+  const starter = await starterOf({ 'Procfile.dev': 'web: ./dev\n', Procfile: 'web: ./prod\n', '.foreman': 'port: 3000\nprocfile: Procfile\n' });
   expect(starter).toMatchObject({ file: 'Procfile.dev', origin: 'Made from your Procfile.dev (ports as foreman gives them, from 3000).' });
   expect(starter?.services).toEqual([{ key: 'web', command: './dev', port: 3000 }]);
   expect(starter?.notes).toEqual([
@@ -34,10 +34,10 @@ test("Procfile.dev before Procfile; .foreman's port as the base, its other setti
   ]);
 });
 
-test('none: undefined; one without processes: a note; a broken one: its issues', () => {
-  expect(starterOf({})).toBeUndefined();
-  expect(starterOf({ Procfile: '# nothing yet\n' })).toMatchObject({ services: [], notes: ['Procfile has no processes, so it is not used'] });
-  expect(() => starterOf({ Procfile: 'web: ./web\nnot a process line\n', '.foreman': 'port: [1]\n' })).toThrow(
+test('none: undefined; one without processes: a note; a broken one: its issues', async () => {
+  expect(await starterOf({})).toBeUndefined();
+  expect(await starterOf({ Procfile: '# nothing yet\n' })).toMatchObject({ services: [], notes: ['Procfile has no processes, so it is not used'] });
+  await expect(starterOf({ Procfile: 'web: ./web\nnot a process line\n', '.foreman': 'port: [1]\n' })).rejects.toThrow(
     new ManifestError([
       { file: '.foreman', line: 1, column: 7, message: 'port must be the base port, a number from 1 to 65535, not a list' },
       { file: 'Procfile', line: 2, column: 1, message: 'expected a "name: command" line' },

@@ -22,7 +22,7 @@ interface ProcfileService {
  * directly (procfile.ts), written out: foreman's ports from `.foreman`'s base port, `release` first.
  * Undefined without one; a broken one is refused (exit 2), as `devsup up` would refuse it.
  */
-export function starterFromProcfile(dir: string, display: (file: string) => string): Starter | undefined {
+export async function starterFromProcfile(dir: string, display: (file: string) => string): Promise<Starter | undefined> {
   const name = PROCFILE_NAMES.find((candidate) => existsSync(path.join(dir, candidate)));
   if (name === undefined) return undefined;
   const file = path.join(dir, name);
@@ -30,7 +30,7 @@ export function starterFromProcfile(dir: string, display: (file: string) => stri
   const issues: ManifestIssue[] = [];
   const decoded = decodeUtf8(readFileSync(file), display(file));
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
-  const basePort = procfileBasePort(dir, undefined, display, issues, (note) => notes.push(note));
+  const basePort = await procfileBasePort(dir, undefined, display, issues, (note) => notes.push(note));
   const { root, issues: parseIssues } = parseProcfile(decoded.text, display(file), basePort);
   issues.push(...parseIssues);
   if (issues.length > 0) throw new ManifestError(issues);

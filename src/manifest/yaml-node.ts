@@ -53,3 +53,18 @@ export function toPlain(node: YamlNode): unknown {
       return Object.fromEntries([...node.entries].map(([key, entry]) => [key, toPlain(entry.node)]));
   }
 }
+
+/** `env.X`, `command[1]`: the place inside a service, as other messages name it; the full path elsewhere. */
+export function describePath(path: (string | number)[]): string {
+  const inService = path[0] === 'services' && path.length > 2 ? path.slice(2) : path;
+  if (inService.length === 0) return 'the value';
+  return inService.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
+}
+
+/** A scalar key as text: `null` (an empty key) as written, numbers and booleans as YAML wrote them. */
+export function keyText(value: unknown, source: string | undefined): string {
+  if (value === null) return source ?? '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${value}`;
+  return JSON.stringify(value) ?? source ?? '';
+}

@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document } from 'yaml';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
-import { emptyMap, scalarNode, type MapNode, type YamlNode } from './yaml-node.js';
+import { describePath, emptyMap, keyText, scalarNode, type MapNode, type YamlNode } from './yaml-node.js';
 
 /**
  * The most values aliases may expand to in one file. `<<: *base` shared by 500 services stays far
@@ -138,19 +138,4 @@ function aliasTargets(doc: Document): Map<Alias, unknown> {
     },
   });
   return targets;
-}
-
-/** `env.X`, `command[1]`: the place inside a service, as other messages name it; the full path elsewhere. */
-export function describePath(path: (string | number)[]): string {
-  const inService = path[0] === 'services' && path.length > 2 ? path.slice(2) : path;
-  if (inService.length === 0) return 'the value';
-  return inService.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
-}
-
-/** A scalar key as text: `null` (an empty key) as written, numbers and booleans as YAML wrote them. */
-export function keyText(value: unknown, source: string | undefined): string {
-  if (value === null) return source ?? '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${value}`;
-  return JSON.stringify(value) ?? source ?? '';
 }

@@ -14,7 +14,7 @@ import type { CliIO, ParsedArgs } from '../cli-types.js';
 const EXAMPLE_COMMAND = `node -e "require('http').createServer((request, response) => response.end('hello from devsup\\n')).listen(process.env.PORT)"`;
 
 /** What init reads, most telling first: the first that yields services is used. */
-const SOURCES: { names: string[]; read: (dir: string, display: (file: string) => string) => Starter | undefined }[] = [
+const SOURCES: { names: string[]; read: (dir: string, display: (file: string) => string) => Starter | undefined | Promise<Starter | undefined> }[] = [
   { names: PROCESS_COMPOSE_NAMES, read: starterFromProcessCompose },
   { names: PROCFILE_NAMES, read: starterFromProcfile },
   { names: ['package.json'], read: starterFromPackageJson },
@@ -39,7 +39,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       'Check it with `devsup check`, or move it away to start over.',
     );
   }
-  const starter = findStarter(dir, (name) => path.relative(io.cwd, name) || name);
+  const starter = await findStarter(dir, (name) => path.relative(io.cwd, name) || name);
   for (const note of starter.notes) io.stderr.write(`devsup: ${note}\n`);
   try {
     writeFileSync(file, withSchemaModeline(renderStarterManifest(path.basename(dir), starter), dir), { flag: 'wx' }); // wx: never over a file made meanwhile
@@ -62,10 +62,10 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 }
 
 /** The first source that yields services (its notes, and those of sources that yielded none, kept), else the example. */
-function findStarter(dir: string, display: (file: string) => string): Starter {
+async function findStarter(dir: string, display: (file: string) => string): Promise<Starter> {
   const notes: string[] = [];
   for (const [index, source] of SOURCES.entries()) {
-    const starter = source.read(dir, display);
+    const starter = await source.read(dir, display);
     notes.push(...(starter?.notes ?? []));
     if (starter === undefined || starter.services.length === 0) continue;
     // Say what else was there, so nobody wonders why their Procfile was not used.

@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin/', import.meta.url));
+
+/** The chunks a chunk imports statically, all the way down: what loading it loads. */
+function staticClosure(chunk: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(chunk)) return seen;
+  seen.add(chunk);
+  const text = readFileSync(path.join(BIN, chunk), 'utf8');
+  for (const [, imported] of text.matchAll(/(?:^|[;\s}])import\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([\w.-]+\.js)["']/g)) staticClosure(imported!, seen);
+  return seen;
+}
+
+/** The chunk the entry loads for a command (`import("./up-XXXX.js")`). */
+function commandChunk(command: string): string {
+  const entry = readFileSync(path.join(BIN, 'devsup.js'), 'utf8');
+  const found = new RegExp(`import\\(["']\\./(${command}-[\\w]+\\.js)["']\\)`).exec(entry)?.[1];
+  if (found === undefined) throw new Error(`no chunk for ${command} in dist/bin/devsup.js`);
+  return found;
+}
+
+const code = (chunks: Set<string>) => [...chunks].map((chunk) => readFileSync(path.join(BIN, chunk), 'utf8')).join('\n');
+
+describe('what devsup up loads before its first service starts', () => {
+  it('is not the yaml library: a plain manifest is read without it, the library is loaded for the others', () => {
+    const everyChunk = new Set(readdirSync(BIN).filter((file) => file.endsWith('.js')));
+    expect(code(everyChunk)).toContain('node_modules/yaml/'); // the library's mark, which the check below looks for
+    const loaded = staticClosure(commandChunk('up'));
+    expect(code(loaded)).toContain('readSimpleYaml');
+    expect(code(loaded)).not.toContain('node_modules/yaml/');
+  });
+});
