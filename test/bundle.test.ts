@@ -10,7 +10,8 @@ function staticClosure(chunk: string, seen = new Set<string>()): Set<string> {
   if (seen.has(chunk)) return seen;
   seen.add(chunk);
   const text = readFileSync(path.join(BIN, chunk), 'utf8');
-  for (const [, imported] of text.matchAll(/(?:^|[;\s}])import\s*(?:[^"'()]*?\sfrom\s*)?["']\.\/([\w.-]+\.js)["']/g)) staticClosure(imported!, seen);
+  for (const [, imported] of text.matchAll(/(?:^|[;\s}])import\s*(?:[\w$*{},\s]*?from\s*)?["']\.\/([\w.-]+\.js)["']/g))
+    staticClosure(imported!, seen);
   return seen;
 }
 
@@ -29,6 +30,7 @@ describe('what devsup up loads before its first service starts', () => {
     const everyChunk = new Set(readdirSync(BIN).filter((file) => file.endsWith('.js')));
     expect(code(everyChunk)).toContain('node_modules/yaml/'); // the library's mark, which the check below looks for
     const loaded = staticClosure(commandChunk('up'));
+    expect(loaded.size).toBeGreaterThan(10); // the imports were followed: up loads a few dozen chunks
     expect(code(loaded)).toContain('readSimpleYaml');
     expect(code(loaded)).not.toContain('node_modules/yaml/');
   });
