@@ -22,6 +22,9 @@ import { commandWords, identify, spawnMarked, stillRunning } from './processes.m
 import { launch, launchDirect } from './tools.mjs';
 
 const DIRECT = { id: 'direct' };
+/** The least Node.js supervisor (fixtures/least-supervisor.mjs): the floor of the log row for any Node.js tool. */
+const LEAST_NODE = { id: 'least-node' };
+const LEAST_SUPERVISOR = path.join(FIXTURES, 'least-supervisor.mjs');
 const UP_TIMEOUT_MS = 30_000;
 const RESTART_WAIT_MS = 5000;
 // Longer than Ruby foreman's own 5 s grace before it SIGKILLs its process group.
@@ -162,31 +165,38 @@ async function countLogLines(file) {
 }
 
 export async function logThroughput(report, tools, runs) {
-  const outcomes = await eachRun(Math.max(3, Math.ceil(runs / 2)), [DIRECT, ...tools], async (contender) => {
-    const dir = tempFolder('log');
-    const file = path.join(dir, 'out.log');
-    const argv = [process.execPath, PRINTER, String(LOG_LINES), String(LOG_WIDTH)];
-    const fd = openSync(file, 'w');
-    const start = performance.now();
-    let running;
-    try {
-      // The child writes through its own copy of the descriptor.
-      const service = { name: 'flood', argv, once: true };
-      running = contender === DIRECT ? launchDirect([service], { stdout: fd }) : launch(contender, [service], { stdout: fd });
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      const done = await Promise.race([running.exited.then(() => true), sleep(LOG_TIMEOUT_MS).then(() => false)]);
-      const ms = performance.now() - start;
-      if (!done) return { failed: `not finished after ${LOG_TIMEOUT_MS / 1000} s` };
-      const { intact, split, ansi } = await countLogLines(file);
-      return { ms, lost: Math.max(0, LOG_LINES - intact - split), split, ansi };
-    } finally {
-      await running.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const { [LEAST_NODE.id]: leastNode, ...outcomes } = await eachRun(
+    Math.max(3, Math.ceil(runs / 2)),
+    [DIRECT, LEAST_NODE, ...tools],
+    async (contender) => {
+      const dir = tempFolder('log');
+      const file = path.join(dir, 'out.log');
+      const argv = [process.execPath, PRINTER, String(LOG_LINES), String(LOG_WIDTH)];
+      const fd = openSync(file, 'w');
+      const start = performance.now();
+      let running;
+      try {
+        // The child writes through its own copy of the descriptor.
+        const service = { name: 'flood', argv, once: true };
+        if (contender === DIRECT) running = launchDirect([service], { stdout: fd });
+        else if (contender === LEAST_NODE)
+          running = launchDirect([{ ...service, argv: [process.execPath, LEAST_SUPERVISOR, 'flood', ...argv] }], { stdout: fd });
+        else running = launch(contender, [service], { stdout: fd });
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        const done = await Promise.race([running.exited.then(() => true), sleep(LOG_TIMEOUT_MS).then(() => false)]);
+        const ms = performance.now() - start;
+        if (!done) return { failed: `not finished after ${LOG_TIMEOUT_MS / 1000} s` };
+        const { intact, split, ansi } = await countLogLines(file);
+        return { ms, lost: Math.max(0, LOG_LINES - intact - split), split, ansi };
+      } finally {
+        await running.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
   const { figures, direct } = figuresOf(outcomes);
   for (const [id, list] of Object.entries(outcomes)) {
     const figure = id === 'direct' ? direct : figures[id];
@@ -195,9 +205,14 @@ export async function logThroughput(report, tools, runs) {
     Object.assign(figure, { lost: total('lost'), split: total('split'), ansi: total('ansi') });
     figure.detail = `lost ${figure.lost}, split ${figure.split}${figure.ansi ? `, ${figure.ansi} with colour codes` : ''} over ${finished.length} finished runs`;
   }
+  const floor = figureOf(leastNode);
   report.compare({
     id: 'logs',
     title: `${LOG_LINES.toLocaleString('en')} lines of ${LOG_WIDTH} B through each tool to a file, until it exits`,
+    note:
+      floor.value === null
+        ? `the least Node.js supervisor: ${floor.text}`
+        : `the least Node.js supervisor (bench/fixtures/least-supervisor.mjs: spawn, prefix, write) took ${floor.value.toFixed(0)} ms, ${(direct.value / floor.value).toFixed(2)}× direct speed`,
     unit: 'ms',
     figures,
     direct,
