@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import type { ServiceSpec } from '../../manifest/service-spec.js';
-import { shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
+import { declaredServices, shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
 import { timeSpan } from './systemd-syntax.js';
 
 export interface ComposeOptions {
@@ -24,6 +24,11 @@ export const MOUNT = '/app';
  */
 export function composeFile(plan: ExportPlan, options: ComposeOptions): ExportResult {
   const notes = [...plan.notes];
+  for (const spec of declaredServices(plan)) {
+    if (spec.health) notes.push(`${spec.key}: health is not exported: nothing restarts the service when its check fails`);
+    if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
+    if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
+  }
   const awaitedToComplete = new Set(
     plan.services.flatMap((service) => service.spec.dependsOn.filter((dep) => dep.condition === 'completed').map((dep) => dep.service)),
   );

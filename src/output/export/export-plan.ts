@@ -59,19 +59,12 @@ export interface ExportResult {
 export function planExport({ manifest, ports, baseEnv }: ExportInput): ExportPlan {
   const notes: string[] = [];
   const services = manifest.services.map((spec) => planService(manifest, spec, ports, baseEnv, notes));
-  for (const spec of manifest.declared ?? manifest.services) notes.push(...unexportedKeys(spec));
   return { manifest, services, notes };
 }
 
-/** The keys of a declared service that no format expresses yet, one sentence each. */
-function unexportedKeys(spec: ServiceSpec): string[] {
-  const notes: string[] = [];
-  if (spec.replicas !== undefined && spec.replicas > 1)
-    notes.push(`${spec.key}: replicas: ${spec.replicas} is exported as ${spec.replicas} separate services (${spec.key}.1 …), each on its own port`);
-  if (spec.health) notes.push(`${spec.key}: health is not exported: nothing restarts the service when its check fails`);
-  if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
-  if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
-  return notes;
+/** The services as the manifest declares them: a replicated one once, not as its replicas. */
+export function declaredServices(plan: ExportPlan): ServiceSpec[] {
+  return plan.manifest.declared ?? plan.manifest.services;
 }
 
 function planService(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv, notes: string[]): PlannedService {
