@@ -73,6 +73,7 @@ services:
     ready_timeout: 30s
     depends_on: { db: ready, migrate: completed }
     max_restarts: 3
+    stop_command: node server.js --stop ${'$'}{port}
     watch: [src]
     watch_ignore: [src/gen]
     watch_cascade: true
@@ -100,6 +101,7 @@ services:
     ready: tcp
     daemon: true
     stop_command: kill $(cat bg.pid)
+    restart: always
 include: [more/services.yaml]
 `;
 
@@ -191,9 +193,9 @@ describe('devsup export systemd', () => {
       'shop.target',
     ]);
     // Keys no format says yet are named on stderr, never dropped silently.
-    for (const note of ['web: health', 'bg: stop_command', 'bg: daemon: true', 'logger: autostart: false', 'extra: profiles (tools)'])
+    for (const note of ['web: health', 'logger: autostart: false', 'extra: profiles (tools)', 'bg: restart: always becomes Restart=on-failure'])
       expect(result.stderr).toContain(note);
-    expect(result.stderr).not.toContain('replicas');
+    for (const said of ['replicas', 'stop_command', 'daemon']) expect(result.stderr).not.toContain(said);
     const all = Object.values(units).join('\n') + result.stdout + result.stderr;
     expect(all).not.toContain(SECRET);
 
@@ -206,6 +208,13 @@ describe('devsup export systemd', () => {
     expect(api).toContain('User=root');
     expect(api).toContain('StartLimitBurst=4');
     expect(api).toContain('TimeoutStartSec=30s');
+    // stop_command: ExecStop=, as argv, in the service's environment (env wins over env files, as in devsup).
+    expect(api).toMatch(/^ExecStop=\/usr\/bin\/env LOG_LEVEL=info \/\S+\/node server\.js --stop 23102$/m);
+    // daemon: active once its command returned 0 and its check passed, stopped by its stop_command.
+    const bg = units['shop-bg.service']!;
+    expect(bg).toContain('Type=oneshot\nRemainAfterExit=yes');
+    expect(bg).toMatch(/^ExecStartPost=\S+\/node -e .* 23120 127\.0\.0\.1$/m);
+    expect(bg).toContain('ExecStop=/usr/bin/env LOG_LEVEL=info /bin/sh -c "kill $$(cat bg.pid)"\nRestart=on-failure\n');
     expect(units['shop-migrate.service']).toContain('Type=oneshot\nRemainAfterExit=yes');
     expect(units['shop-migrate.service']).toContain(
       String.raw`ExecStart=/usr/bin/env LOG_LEVEL=info /bin/sh -c "node -e \"process.exit(0)\"\necho \"done 100%% $$HOME \\\\ \\$$(date)\"\n"`,
@@ -296,6 +305,21 @@ describe('devsup export systemd', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/service "web": env MOTD holds a line break.*Put MOTD in an env file/s);
     expect(() => readdirSync(out)).toThrow();
+  });
+
+  it('refuses a stop_command that would carry a value from an env file, in the format that writes it only', async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web:\n    command: node app.js\n    stop_command: node app.js --stop --token ${API_TOKEN}\n',
+      '.env': `API_TOKEN=${SECRET}\n`,
+    });
+    const out = path.join(tempDir(), 'units');
+    const refused = await runCli(['export', 'systemd', '-o', out], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/its stop_command uses \$\{API_TOKEN\}, a value from an env file.*"\$API_TOKEN"/s);
+    expect(() => readdirSync(out)).toThrow();
+    const procfile = await runCli(['export', 'procfile'], dir);
+    expect(procfile.code, procfile.stderr).toBe(0);
+    expect(procfile.stdout + procfile.stderr).not.toContain(SECRET);
   });
 
   it('refuses a command that would carry a value from an env file', async () => {

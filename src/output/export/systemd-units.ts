@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceSpec } from '../../manifest/service-spec.js';
-import { declaredServices, type ExportedFile, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
+import { declaredServices, type ExportedFile, type ExportPlan, type ExportResult, type PlannedCommand, type PlannedService } from './export-plan.js';
 import { commandLine, environmentAssignment, timeSpan, unitPath, unitText } from './systemd-syntax.js';
 
 export interface SystemdOptions {
@@ -23,7 +23,8 @@ const PROBE_INTERVAL_MS = 200;
  * foreman's layout: `APP.target` wants one unit per service (`APP-KEY.service`, `PartOf=` the
  * target, so stopping it stops them all). A readiness check becomes an ExecStartPost= that waits
  * until it passes: systemd counts the unit started only then, so `After=` waits for readiness
- * as `depends_on` does. A dependency others wait to complete is a oneshot that stays active.
+ * as `depends_on` does. A dependency others wait to complete is a oneshot that stays active, and
+ * so is a daemon, which its stop_command (ExecStop=) stops.
  * A replicated service is a template, `APP-KEY@.service`, whose instance is the replica's number.
  */
 export function systemdUnits(plan: ExportPlan, options: SystemdOptions): ExportResult {
@@ -35,17 +36,14 @@ export function systemdUnits(plan: ExportPlan, options: SystemdOptions): ExportR
     plan.services.flatMap((service) => service.spec.dependsOn.filter((dep) => dep.condition === 'completed').map((dep) => dep.service)),
   );
   const wanted: string[] = [];
-  for (const spec of declaredServices(plan)) {
+  for (const spec of declaredServices(plan))
     if (spec.health) notes.push(`${spec.key}: health is not exported: systemd has no liveness check, so nothing restarts it when the check fails`);
-    if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
-    if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
-  }
   for (const group of groupReplicas(plan.services)) {
     const { spec } = group[0]!;
     const name = spec.replica?.group ?? spec.key;
     const units = group.map((service) => {
       const unit = unitOf(service.spec.key);
-      const unitOptions = { ...options, unit, name, oneshot: awaitedToComplete.has(service.spec.key), unitOf, notes };
+      const unitOptions = { ...options, unit, name, awaitedToComplete: awaitedToComplete.has(service.spec.key), unitOf, notes };
       return {
         unit,
         service: serviceUnit(service, { ...unitOptions, description: descriptionOf(plan, service.spec, options.app) }),
@@ -183,7 +181,8 @@ interface ServiceUnitOptions extends SystemdOptions {
   /** The service's name in notes: a replica's is its service's. */
   name: string;
   description: string;
-  oneshot: boolean;
+  /** Others wait for it to complete: a oneshot unit, active once it exited 0, with no readiness of its own. */
+  awaitedToComplete: boolean;
   unitOf(key: string): string;
   notes: string[];
 }
@@ -193,7 +192,11 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
   const { notes } = options;
   const dependencies = spec.dependsOn.map((dep) => `${options.unitOf(dep.service)}.service`);
   const envPrefix = overridePrefix(service);
-  const execStart = [...envPrefix, ...programOf(service, options)];
+  const execStart = [...envPrefix, ...programOf(service.command, service, options, 'ExecStart')];
+  const stopCommand = service.stopCommand?.();
+  // A daemon's command returns once what it started runs: the unit stays active until ExecStop= stops that.
+  const oneshot = options.awaitedToComplete || spec.daemon;
+  const { name } = options;
   const unit = [
     SYSTEMD_HEADER,
     '[Unit]',
@@ -206,7 +209,7 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     `StartLimitBurst=${spec.maxRestarts + 1}`,
     '',
     '[Service]',
-    ...(options.oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
+    ...(oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
     ...(options.user === undefined ? [] : [`User=${options.user}`]),
     `WorkingDirectory=${unitPath(spec.cwd, `service "${spec.key}": cwd`)}`,
     `Environment=${environmentAssignment(spec.key, 'PATH', options.searchPath)}`,
@@ -214,7 +217,9 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     ...service.envFiles.map((file) => `EnvironmentFile=${unitPath(file, `service "${spec.key}": env file`)}`),
     `ExecStart=${commandLine(execStart)}`,
     ...readinessLines(service, options, envPrefix),
-    `Restart=${spec.restart === 'never' ? 'no' : spec.restart}`,
+    // Run instead of KillSignal=, as devsup runs it instead of stop_signal; KillSignal= then ends what is left.
+    ...(stopCommand === undefined ? [] : [`ExecStop=${commandLine([...envPrefix, ...programOf(stopCommand, service, options, 'ExecStop')])}`]),
+    `Restart=${spec.restart === 'never' ? 'no' : oneshot ? 'on-failure' : spec.restart}`,
     // systemd before 254 has no backoff: one fixed pause between restarts.
     'RestartSec=1s',
     'KillMode=control-group',
@@ -225,11 +230,12 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     `WantedBy=${options.app}.target`,
     '',
   ];
-  const { name } = options;
+  if (oneshot && spec.restart === 'always')
+    notes.push(`${name}: restart: always becomes Restart=on-failure: systemd restarts a oneshot unit only when it fails`);
   if (spec.watch.length > 0)
     notes.push(`${name}: watch (${spec.watch.join(', ')}) is not exported: systemd does not restart a service on file changes`);
   if (spec.critical) notes.push(`${name}: critical: true is not exported: when it fails, systemd stops only what Requires= it`);
-  if (options.oneshot && spec.ready.kind !== 'none')
+  if (options.awaitedToComplete && !spec.daemon && spec.ready.kind !== 'none')
     notes.push(`${name}: ready is not exported: others wait for it to complete, so it is a oneshot unit, active once it exited 0`);
   return unit;
 }
@@ -244,13 +250,13 @@ function overridePrefix(service: PlannedService): string[] {
   return ['/usr/bin/env', ...service.overridesFileEnv.map((name) => `${name}=${values.get(name)!}`)];
 }
 
-/** The argv of ExecStart=: the program found on the exporter's PATH (systemd's own PATH is short), or `sh -c`. */
-function programOf(service: PlannedService, options: ServiceUnitOptions): string[] {
-  if ('shell' in service.command) return ['/bin/sh', '-c', service.command.shell];
-  const [program, ...args] = service.command.argv as [string, ...string[]];
+/** The argv of ExecStart= or ExecStop=: the program found on the exporter's PATH (systemd's own PATH is short), or `sh -c`. */
+function programOf(command: PlannedCommand, service: PlannedService, options: ServiceUnitOptions, setting: 'ExecStart' | 'ExecStop'): string[] {
+  if ('shell' in command) return ['/bin/sh', '-c', command.shell];
+  const [program, ...args] = command.argv as [string, ...string[]];
   const found = findProgram(program, service.spec.cwd, options.searchPath);
   if (found === undefined) {
-    options.notes.push(`${options.name}: ${program} is not found on PATH here: ExecStart names it as it is`);
+    options.notes.push(`${options.name}: ${program} is not found on PATH here: ${setting}= names it as it is`);
     return [program, ...args];
   }
   return [found, ...args];
@@ -276,7 +282,7 @@ function findProgram(program: string, cwd: string, searchPath: string): string |
 /** ExecStartPost= that returns once the service is ready, and TimeoutStartSec= its ready_timeout. */
 function readinessLines(service: PlannedService, options: ServiceUnitOptions, envPrefix: string[]): string[] {
   const { spec } = service;
-  if (options.oneshot) return [];
+  if (options.awaitedToComplete && !spec.daemon) return [];
   const host = spec.host === undefined || spec.host === '0.0.0.0' || spec.host === '::' ? '127.0.0.1' : spec.host;
   const post = (argv: string[]) => [`ExecStartPost=${commandLine(argv)}`, `TimeoutStartSec=${timeSpan(spec.readyTimeoutMs)}`];
   switch (spec.ready.kind) {
