@@ -378,6 +378,21 @@ describe('devsup export compose', () => {
     expect(services.logger!.profiles).toEqual(['debug', 'manual']);
     expect(services.extra!.profiles).toEqual(['tools']);
     expect(result.stderr).toMatch(/sock: socket: true is not exported/);
+    // health is compose's liveness check: the healthcheck is health's (its timing too), not ready's.
+    // (docker-compose config writes the 60s start_period, ready_timeout's default, as 1m.)
+    for (const replica of ['web.1', 'web.2'])
+      expect(services[replica]!.healthcheck).toEqual({
+        test: ['CMD-SHELL', expect.stringContaining(`http://127.0.0.1:${replica === 'web.1' ? 23110 : 23111}/health`)],
+        interval: '5s',
+        timeout: '2s',
+        retries: 3,
+        start_period: '1m',
+      });
+    expect(result.stderr).toMatch(/web: health becomes the healthcheck, but nothing restarts the service when it fails/);
+    expect(result.stderr).toMatch(/web\.1: ready \(tcp\) is not exported: the healthcheck is health's/);
+    // Neither can compose say how a service stops other than by its signal, nor run a daemon.
+    expect(result.stderr).toMatch(/api: stop_command is not exported/);
+    expect(result.stderr).toMatch(/bg: daemon: true is not exported/);
   });
 
   it('writes a file next to the manifest only with --force once one is there', async () => {
