@@ -9,14 +9,20 @@ import { parse } from 'yaml';
 import { SERVICE_KEYS } from '../../src/manifest/read-service.js';
 import { READY_KEYS } from '../../src/manifest/read-ready.js';
 import { TOP_LEVEL_KEYS } from '../../src/manifest/read-manifest.js';
+import { E2ESession } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempProjects } from '../helpers/temp-project.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const project = tempProjects();
+const session = new E2ESession();
 const scratch: string[] = [];
-afterEach(() => scratch.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(async () => {
+  scratch.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  await session.cleanup();
+});
 
 function tempDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'devsup-export-'));
@@ -67,6 +73,7 @@ services:
     ready_timeout: 30s
     depends_on: { db: ready, migrate: completed }
     max_restarts: 3
+    stop_command: node server.js --stop ${'$'}{port}
     watch: [src]
     watch_ignore: [src/gen]
     watch_cascade: true
@@ -94,6 +101,7 @@ services:
     ready: tcp
     daemon: true
     stop_command: kill $(cat bg.pid)
+    restart: always
 include: [more/services.yaml]
 `;
 
@@ -110,15 +118,32 @@ function everyKeyProject(): string {
   return dir;
 }
 
-/** systemd's own check: no output at all means no warning. User units need a user manager's runtime folder, which a test makes. */
+/**
+ * systemd's own check: no output at all means no warning. User units need a user manager's runtime
+ * folder, which a test makes. A template (`web@.service`) is checked as each instance that has a
+ * drop-in folder (`web@2.service.d`), which systemd reads with it.
+ */
 async function verifyUnits(dir: string, mode: 'user' | 'system'): Promise<string> {
-  const units = readdirSync(dir).map((name) => `./${name}`);
+  const entries = readdirSync(dir);
+  const units = [
+    ...entries.filter((name) => !name.endsWith('.d') && !name.includes('@.')).map((name) => `./${name}`),
+    ...entries.filter((name) => name.endsWith('.d')).map((name) => name.slice(0, -'.d'.length)),
+  ];
   const runtime = tempDir();
   const result = await run('/usr/bin/systemd-analyze', [...(mode === 'user' ? ['--user'] : []), 'verify', ...units], {
     cwd: dir,
     env: { ...process.env, XDG_RUNTIME_DIR: runtime },
   }).catch((error: { stdout: string; stderr: string; code: number }) => error);
   return `${result.stdout}${result.stderr}`;
+}
+
+/** The text of every file an export wrote into `dir`, by its name there (`web@2.service.d/instance.conf`). */
+function exportedFiles(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((name) => !name.endsWith('.d'))
+      .map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]),
+  );
 }
 
 /** docker-compose's own reading of the file; it prints warnings (an unset variable, …) on stderr. */
@@ -152,7 +177,7 @@ describe('devsup export systemd', () => {
     const result = await runCli(['export', 'systemd', '-o', out, '--ports', 'preferred', '--app', 'shop', '--user', 'root'], dir);
     expect(result.code, result.stderr).toBe(0);
     expect(await verifyUnits(out, 'system')).toBe('');
-    const units = Object.fromEntries(readdirSync(out).map((name) => [name, readFileSync(path.join(out, name), 'utf8')]));
+    const units = exportedFiles(out);
     expect(Object.keys(units).sort()).toEqual([
       'shop-api.service',
       'shop-bg.service',
@@ -162,20 +187,15 @@ describe('devsup export systemd', () => {
       'shop-migrate.service',
       'shop-sock.service',
       'shop-sock.socket',
-      'shop-web.1.service',
-      'shop-web.2.service',
+      'shop-web@.service',
+      'shop-web@1.service.d/instance.conf',
+      'shop-web@2.service.d/instance.conf',
       'shop.target',
     ]);
     // Keys no format says yet are named on stderr, never dropped silently.
-    for (const note of [
-      'web: replicas: 2',
-      'web: health',
-      'bg: stop_command',
-      'bg: daemon: true',
-      'logger: autostart: false',
-      'extra: profiles (tools)',
-    ])
+    for (const note of ['web: health', 'logger: autostart: false', 'extra: profiles (tools)', 'bg: restart: always becomes Restart=on-failure'])
       expect(result.stderr).toContain(note);
+    for (const said of ['replicas', 'stop_command', 'daemon']) expect(result.stderr).not.toContain(said);
     const all = Object.values(units).join('\n') + result.stdout + result.stderr;
     expect(all).not.toContain(SECRET);
 
@@ -188,6 +208,13 @@ describe('devsup export systemd', () => {
     expect(api).toContain('User=root');
     expect(api).toContain('StartLimitBurst=4');
     expect(api).toContain('TimeoutStartSec=30s');
+    // stop_command: ExecStop=, as argv, in the service's environment (env wins over env files, as in devsup).
+    expect(api).toMatch(/^ExecStop=\/usr\/bin\/env LOG_LEVEL=info \/\S+\/node server\.js --stop 23102$/m);
+    // daemon: active once its command returned 0 and its check passed, stopped by its stop_command.
+    const bg = units['shop-bg.service']!;
+    expect(bg).toContain('Type=oneshot\nRemainAfterExit=yes');
+    expect(bg).toMatch(/^ExecStartPost=\S+\/node -e .* 23120 127\.0\.0\.1$/m);
+    expect(bg).toContain('ExecStop=/usr/bin/env LOG_LEVEL=info /bin/sh -c "kill $$(cat bg.pid)"\nRestart=on-failure\n');
     expect(units['shop-migrate.service']).toContain('Type=oneshot\nRemainAfterExit=yes');
     expect(units['shop-migrate.service']).toContain(
       String.raw`ExecStart=/usr/bin/env LOG_LEVEL=info /bin/sh -c "node -e \"process.exit(0)\"\necho \"done 100%% $$HOME \\\\ \\$$(date)\"\n"`,
@@ -197,8 +224,25 @@ describe('devsup export systemd', () => {
     expect(units['shop-db.service']).toContain('Restart=always');
     expect(units['shop-sock.socket']).toContain('ListenStream=23104\nFileDescriptorName=sock');
     expect(units['shop.target']).toContain(
-      'Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket shop-web.1.service shop-web.2.service shop-bg.service\n',
+      'Wants=shop-db.service shop-migrate.service shop-api.service shop-sock.socket shop-web@1.service shop-web@2.service shop-bg.service\n',
     );
+    // Replicas: one template, %i the replica's number; each instance's port in its own drop-in.
+    const web = units['shop-web@.service']!;
+    expect(web).toContain('Description=web.%i of shop');
+    expect(web).toContain('Environment="DEVSUP_SERVICE=web.%i"');
+    expect(web).toContain('Environment="DEVSUP_REPLICA=%i"');
+    expect(web).toContain('Environment="DEVSUP_WEB_PORTS=23110,23111"');
+    expect(web).toMatch(/^ExecStart=\/usr\/bin\/env LOG_LEVEL=info \/\S+\/node app\/server\.js$/m);
+    expect(web).not.toMatch(/"PORT=|^ExecStartPost=/m);
+    for (const [index, port] of [
+      [1, 23110],
+      [2, 23111],
+    ]) {
+      const dropIn = units[`shop-web@${index}.service.d/instance.conf`]!;
+      expect(dropIn).toMatch(/^# Written by `devsup export systemd`/);
+      expect(dropIn).toContain(`[Service]\nEnvironment="PORT=${port}"\n`);
+      expect(dropIn).toMatch(new RegExp(`^ExecStartPost=.* ${port} 127\\.0\\.0\\.1$`, 'm'));
+    }
     expect(units['shop.target']).toContain('WantedBy=multi-user.target');
 
     const notes = result.stderr;
@@ -209,12 +253,38 @@ describe('devsup export systemd', () => {
     expect(notes).toMatch(/logger: autostart: false/);
   });
 
-  it('with --force replaces its units and removes those of a service gone from the manifest, and no file of anyone else', async () => {
-    const { dir, write } = project({
-      'services.yaml': 'project: shop\nservices:\n  web:\n    command: node -e 0\n  worker:\n    command: node -e 0\n',
+  it('gives each replica the port devsup would give it now, a fallback included, in its own drop-in', async () => {
+    const port = await findFreePorts(4);
+    await session.holdPort(port + 1, '0.0.0.0'); // replica 2's preferred port
+    const { dir } = session.project({
+      'services.yaml': `project: shop\nservices:\n  web:\n    command: node server.js --port \${port}\n    port: ${port}\n    replicas: 3\n`,
+      'server.js': '',
     });
     const out = path.join(tempDir(), 'units');
-    expect((await runCli(['export', 'systemd', '-o', out], dir)).code).toBe(0);
+    const result = await runCli(['export', 'systemd', '-o', out], dir);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await verifyUnits(out, 'user')).toBe('');
+    const units = exportedFiles(out);
+    const portOf = (index: number) => Number(/Environment="PORT=(\d+)"/.exec(units[`shop-web@${index}.service.d/instance.conf`]!)?.[1]);
+    expect([portOf(1), portOf(3)]).toEqual([port, port + 2]);
+    expect([port, port + 1, port + 2]).not.toContain(portOf(2));
+    // The command holds the port, so each instance has its own ExecStart=, and the template none.
+    for (const index of [1, 2, 3])
+      expect(units[`shop-web@${index}.service.d/instance.conf`]).toMatch(
+        new RegExp(`^ExecStart=\\S+/node server\\.js --port ${portOf(index)}$`, 'm'),
+      );
+    expect(units['shop-web@.service']).not.toMatch(/^ExecStart=/m);
+    expect(units['shop-web@.service']).toContain(`Environment="DEVSUP_WEB_PORTS=${port},${portOf(2)},${port + 2}"`);
+  });
+
+  it('with --force replaces its units and removes those of a service gone from the manifest, and no file of anyone else', async () => {
+    const { dir, write } = project({
+      'services.yaml':
+        'project: shop\nservices:\n  web:\n    command: node -e 0\n  worker:\n    command: node -e 0\n  queue:\n    command: node -e 0\n    port: 23990\n    replicas: 2\n',
+    });
+    const out = path.join(tempDir(), 'units');
+    expect((await runCli(['export', 'systemd', '-o', out, '--ports', 'preferred'], dir)).code).toBe(0);
+    expect(readdirSync(out)).toContain('shop-queue@2.service.d');
     writeFileSync(path.join(out, 'shop-mine.service'), '[Service]\nExecStart=/bin/true\n');
     write('services.yaml', 'project: shop\nservices:\n  web:\n    command: node -e 1\n');
     const refused = await runCli(['export', 'systemd', '-o', out], dir);
@@ -223,6 +293,7 @@ describe('devsup export systemd', () => {
     const forced = await runCli(['export', 'systemd', '-o', out, '--force'], dir);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/removed .*shop-worker\.service \(no longer in the manifest\)/);
+    expect(forced.stdout).toMatch(/removed .*shop-queue@2\.service\.d\/instance\.conf \(no longer in the manifest\)/);
     expect(readdirSync(out).sort()).toEqual(['shop-mine.service', 'shop-web.service', 'shop.target']);
     expect(readFileSync(path.join(out, 'shop-web.service'), 'utf8')).toMatch(/^ExecStart=\S+ -e 1$/m);
   });
@@ -234,6 +305,21 @@ describe('devsup export systemd', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/service "web": env MOTD holds a line break.*Put MOTD in an env file/s);
     expect(() => readdirSync(out)).toThrow();
+  });
+
+  it('refuses a stop_command that would carry a value from an env file, in the format that writes it only', async () => {
+    const { dir } = project({
+      'services.yaml': 'services:\n  web:\n    command: node app.js\n    stop_command: node app.js --stop --token ${API_TOKEN}\n',
+      '.env': `API_TOKEN=${SECRET}\n`,
+    });
+    const out = path.join(tempDir(), 'units');
+    const refused = await runCli(['export', 'systemd', '-o', out], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/its stop_command uses \$\{API_TOKEN\}, a value from an env file.*"\$API_TOKEN"/s);
+    expect(() => readdirSync(out)).toThrow();
+    const procfile = await runCli(['export', 'procfile'], dir);
+    expect(procfile.code, procfile.stderr).toBe(0);
+    expect(procfile.stdout + procfile.stderr).not.toContain(SECRET);
   });
 
   it('refuses a command that would carry a value from an env file', async () => {
@@ -292,6 +378,21 @@ describe('devsup export compose', () => {
     expect(services.logger!.profiles).toEqual(['debug', 'manual']);
     expect(services.extra!.profiles).toEqual(['tools']);
     expect(result.stderr).toMatch(/sock: socket: true is not exported/);
+    // health is compose's liveness check: the healthcheck is health's (its timing too), not ready's.
+    // (docker-compose config writes the 60s start_period, ready_timeout's default, as 1m.)
+    for (const replica of ['web.1', 'web.2'])
+      expect(services[replica]!.healthcheck).toEqual({
+        test: ['CMD-SHELL', expect.stringContaining(`http://127.0.0.1:${replica === 'web.1' ? 23110 : 23111}/health`)],
+        interval: '5s',
+        timeout: '2s',
+        retries: 3,
+        start_period: '1m',
+      });
+    expect(result.stderr).toMatch(/web: health becomes the healthcheck, but nothing restarts the service when it fails/);
+    expect(result.stderr).toMatch(/web\.1: ready \(tcp\) is not exported: the healthcheck is health's/);
+    // Neither can compose say how a service stops other than by its signal, nor run a daemon.
+    expect(result.stderr).toMatch(/api: stop_command is not exported/);
+    expect(result.stderr).toMatch(/bg: daemon: true is not exported/);
   });
 
   it('writes a file next to the manifest only with --force once one is there', async () => {

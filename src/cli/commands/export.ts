@@ -6,7 +6,7 @@ import type { Manifest } from '../../manifest/service-spec.js';
 import { allocatePorts } from '../../ports/allocate-ports.js';
 import { warnAboutLeaseFolder } from '../../ports/port-lease.js';
 import { composeFile } from '../../output/export/compose-file.js';
-import { appNameOf, planExport, type ExportResult } from '../../output/export/export-plan.js';
+import { appNameOf, planExport, shellWord, type ExportResult } from '../../output/export/export-plan.js';
 import { procfile } from '../../output/export/procfile-export.js';
 import { SYSTEMD_HEADER, systemdUnits } from '../../output/export/systemd-units.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
@@ -72,12 +72,13 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
   const isStale =
     format === 'systemd'
-      ? (name: string, firstLine: string) => firstLine === SYSTEMD_HEADER && /\.(service|socket)$/.test(name) && name.startsWith(`${appName}-`)
+      ? (name: string, firstLine: string) =>
+          firstLine === SYSTEMD_HEADER && /\.(service|socket)(\.d\/instance\.conf)?$/.test(name) && name.startsWith(`${appName}-`)
       : undefined;
   const { written, removed } = writeExport(dir, result.files, { force: args.values.force === true, ...(isStale && { isStale }) });
   for (const file of removed) io.stdout.write(`removed ${path.relative(io.cwd, file) || file} (no longer in the manifest)\n`);
   for (const file of written) io.stdout.write(`wrote ${path.relative(io.cwd, file) || file}\n`);
-  if (format === 'systemd') io.stdout.write(nextSteps(appName, user));
+  if (format === 'systemd') io.stdout.write(nextSteps(shellWord(path.relative(io.cwd, dir) || '.'), appName, user));
   return 0;
 }
 
@@ -130,8 +131,9 @@ async function plannedPorts(manifest: Manifest, mode: 'now' | 'preferred', warn:
   return ports;
 }
 
-function nextSteps(app: string, user: string | undefined): string {
+/** How to install the units: `cp -r` copies the drop-in folders of template instances too. */
+function nextSteps(shownDir: string, app: string, user: string | undefined): string {
   return user === undefined
-    ? `Next: copy them to ~/.config/systemd/user/, then \`systemctl --user daemon-reload && systemctl --user start ${app}.target\` (enable it to start at login).\n`
-    : `Next: copy them to /etc/systemd/system/, then \`sudo systemctl daemon-reload && sudo systemctl start ${app}.target\` (enable it to start at boot).\n`;
+    ? `Next: \`cp -r ${shownDir}/. ~/.config/systemd/user/\`, then \`systemctl --user daemon-reload && systemctl --user start ${app}.target\` (enable it to start at login).\n`
+    : `Next: \`sudo cp -r ${shownDir}/. /etc/systemd/system/\`, then \`sudo systemctl daemon-reload && sudo systemctl start ${app}.target\` (enable it to start at boot).\n`;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
-import type { ServiceSpec } from '../../manifest/service-spec.js';
-import { shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
+import type { HealthSpec, ServiceSpec } from '../../manifest/service-spec.js';
+import { declaredServices, shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
 import { timeSpan } from './systemd-syntax.js';
 
 export interface ComposeOptions {
@@ -24,13 +24,21 @@ export const MOUNT = '/app';
  */
 export function composeFile(plan: ExportPlan, options: ComposeOptions): ExportResult {
   const notes = [...plan.notes];
+  for (const spec of declaredServices(plan)) {
+    if (spec.health)
+      notes.push(
+        `${spec.key}: health becomes the healthcheck, but nothing restarts the service when it fails: docker marks the container unhealthy after ${spec.health.failures} failed checks`,
+      );
+    if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
+    if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
+  }
   const awaitedToComplete = new Set(
     plan.services.flatMap((service) => service.spec.dependsOn.filter((dep) => dep.condition === 'completed').map((dep) => dep.service)),
   );
   const healthy = new Set<string>();
   const services: Record<string, Record<string, unknown>> = {};
   for (const service of plan.services) {
-    const healthcheck = awaitedToComplete.has(service.spec.key) ? undefined : healthcheckOf(service, notes);
+    const healthcheck = healthcheckOf(service, awaitedToComplete.has(service.spec.key), notes);
     if (healthcheck !== undefined) healthy.add(service.spec.key);
     services[service.spec.key] = { ...composeService(plan, service, options, notes), ...(healthcheck && { healthcheck }) };
   }
@@ -102,11 +110,28 @@ function composeService(plan: ExportPlan, service: PlannedService, options: Comp
   };
 }
 
-/** A healthcheck built from `ready`, run inside the container; none for a log line, which compose cannot wait for. */
-function healthcheckOf(service: PlannedService, notes: string[]): Record<string, unknown> | undefined {
+/**
+ * The healthcheck, run inside the container: `health`'s check when there is one (compose's is a
+ * liveness check, repeated while the container runs), else one built from `ready`; none for a log
+ * line, which compose cannot wait for, nor for a service others wait to complete.
+ */
+function healthcheckOf(service: PlannedService, awaitedToComplete: boolean, notes: string[]): Record<string, unknown> | undefined {
   const { spec } = service;
-  const timing = { interval: '5s', timeout: '3s', retries: 3, start_period: timeSpan(spec.readyTimeoutMs) };
-  const host = spec.host === undefined || spec.host === '0.0.0.0' || spec.host === '::' ? '127.0.0.1' : spec.host;
+  // devsup checks health only once the service is ready: failures before then do not count.
+  const startPeriod = timeSpan(spec.readyTimeoutMs);
+  if (spec.health) {
+    if (spec.ready.kind !== 'none')
+      notes.push(`${spec.key}: ready (${spec.ready.kind}) is not exported: the healthcheck is health's, which is what depends on it waits for`);
+    const { check, intervalMs, timeoutMs, failures } = spec.health;
+    return {
+      test: checkTest(check, service),
+      interval: timeSpan(intervalMs),
+      timeout: timeSpan(timeoutMs),
+      retries: failures,
+      start_period: startPeriod,
+    };
+  }
+  if (awaitedToComplete) return undefined;
   switch (spec.ready.kind) {
     case 'none':
       return undefined;
@@ -115,23 +140,30 @@ function healthcheckOf(service: PlannedService, notes: string[]): Record<string,
         `${spec.key}: ready: {log: ${spec.ready.pattern.source}} is not exported: compose cannot wait for a line; what depends on it starts once it started`,
       );
       return undefined;
+    default:
+      return { test: checkTest(spec.ready, service), interval: '5s', timeout: '3s', retries: 3, start_period: startPeriod };
+  }
+}
+
+/** A check as a healthcheck's test, run in the container. */
+function checkTest(check: HealthSpec['check'], service: PlannedService): string[] {
+  const { spec } = service;
+  const host = spec.host === undefined || spec.host === '0.0.0.0' || spec.host === '::' ? '127.0.0.1' : spec.host;
+  switch (check.kind) {
     case 'exec':
-      return { test: ['CMD-SHELL', spec.ready.command], ...timing };
+      return ['CMD-SHELL', check.command];
     case 'tcp':
       // bash's /dev/tcp: in every image with bash, which the default images have.
-      return { test: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${service.port}`], ...timing };
+      return ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${service.port}`];
     case 'http': {
-      const url = spec.ready.path.startsWith('/')
-        ? `http://${host.includes(':') ? `[${host}]` : host}:${service.port}${spec.ready.path}`
-        : spec.ready.path;
-      const status = spec.ready.status;
+      const url = check.path.startsWith('/') ? `http://${host.includes(':') ? `[${host}]` : host}:${service.port}${check.path}` : check.path;
       const quoted = shellWord(url);
       // curl is in the default images; with a status, that exact one, else any 2xx or 3xx as devsup.
-      const check =
-        status === undefined
+      const test =
+        check.status === undefined
           ? `code=$(curl -s -o /dev/null -w '%{http_code}' ${quoted}) && [ "$code" -ge 200 ] && [ "$code" -lt 400 ]`
-          : `[ "$(curl -s -o /dev/null -w '%{http_code}' ${quoted})" = ${status} ]`;
-      return { test: ['CMD-SHELL', check], ...timing };
+          : `[ "$(curl -s -o /dev/null -w '%{http_code}' ${quoted})" = ${check.status} ]`;
+      return ['CMD-SHELL', test];
     }
   }
 }

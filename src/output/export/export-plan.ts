@@ -23,10 +23,17 @@ export interface ExportInput {
   baseEnv: NodeJS.ProcessEnv;
 }
 
+export type PlannedCommand = { argv: string[] } | { shell: string };
+
 export interface PlannedService {
   spec: ServiceSpec;
   /** A list, or a string with no shell syntax split into words, runs as argv; anything else needs `sh -c`. */
-  command: { argv: string[] } | { shell: string };
+  command: PlannedCommand;
+  /**
+   * Its stop_command, resolved, for a format that writes it: one that would carry a value from an
+   * env file (or a secret of the shell) is refused then, as a command is, and not by the others.
+   */
+  stopCommand?: () => PlannedCommand;
   /** What the output sets itself, in devsup's order (defaults, top-level env, the service's env, devsup's own variables). */
   env: [string, string][];
   /** Absolute paths of the env files devsup reads for it, in order (top-level first): outputs point at them. */
@@ -59,34 +66,29 @@ export interface ExportResult {
 export function planExport({ manifest, ports, baseEnv }: ExportInput): ExportPlan {
   const notes: string[] = [];
   const services = manifest.services.map((spec) => planService(manifest, spec, ports, baseEnv, notes));
-  for (const spec of manifest.declared ?? manifest.services) notes.push(...unexportedKeys(spec));
   return { manifest, services, notes };
 }
 
-/** The keys of a declared service that no format expresses yet, one sentence each. */
-function unexportedKeys(spec: ServiceSpec): string[] {
-  const notes: string[] = [];
-  if (spec.replicas !== undefined && spec.replicas > 1)
-    notes.push(`${spec.key}: replicas: ${spec.replicas} is exported as ${spec.replicas} separate services (${spec.key}.1 …), each on its own port`);
-  if (spec.health) notes.push(`${spec.key}: health is not exported: nothing restarts the service when its check fails`);
-  if (spec.stopCommand !== undefined) notes.push(`${spec.key}: stop_command is not exported: the service is stopped by its stop signal`);
-  if (spec.daemon) notes.push(`${spec.key}: daemon: true is not exported: the exported command must stay in the foreground`);
-  return notes;
+/** The services as the manifest declares them: a replicated one once, not as its replicas. */
+export function declaredServices(plan: ExportPlan): ServiceSpec[] {
+  return plan.manifest.declared ?? plan.manifest.services;
 }
 
 function planService(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts, baseEnv: NodeJS.ProcessEnv, notes: string[]): PlannedService {
   const injected = injectedEnv(manifest, spec, ports);
   const hidden = hiddenVariable(manifest, spec, injected, baseEnv);
-  const commandTemplates = typeof spec.command === 'string' ? [spec.command] : spec.command;
-  for (const template of commandTemplates) {
-    const name = referencedVariables(template).find(hidden);
-    if (name === undefined) continue;
-    throw new DevsupError(
-      `service "${spec.key}": its command uses \${${name}}, ${whereFrom(manifest, spec, name)}, which devsup export never writes into a file.`,
-      2,
-      `Write the shell's own "$${name}" in a string command instead (devsup leaves it alone): it is read from the environment when the command runs.`,
-    );
-  }
+  const refuseHidden = (key: 'command' | 'stop_command', templates: string[]) => {
+    for (const template of templates) {
+      const name = referencedVariables(template).find(hidden);
+      if (name === undefined) continue;
+      throw new DevsupError(
+        `service "${spec.key}": its ${key} uses \${${name}}, ${whereFrom(manifest, spec, name)}, which devsup export never writes into a file.`,
+        2,
+        `Write the shell's own "$${name}" in a string ${key} instead (devsup leaves it alone): it is read from the environment when it runs.`,
+      );
+    }
+  };
+  refuseHidden('command', typeof spec.command === 'string' ? [spec.command] : spec.command);
   const resolved = resolveService(manifest, spec, ports, baseEnv, { platform: 'linux' });
   const fileEnv = { ...manifest.fileEnv, ...spec.fileEnv };
   const env: [string, string][] = [];
@@ -105,6 +107,7 @@ function planService(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts
   }
   for (const name of Object.keys(injected)) env.push([name, resolved.env[name]!]);
   const command = typeof resolved.command !== 'string' ? { argv: resolved.command } : plainOrShell(resolved.command);
+  const { stopCommand } = resolved;
   const own = ports.get(spec.key) ?? {};
   const port = primaryPort(spec, ports);
   return {
@@ -115,10 +118,16 @@ function planService(manifest: Manifest, spec: ServiceSpec, ports: AssignedPorts
     overridesFileEnv: env.map(([name]) => name).filter((name) => name in fileEnv),
     ports: own,
     ...(port !== undefined && { port }),
+    ...(stopCommand !== undefined && {
+      stopCommand: () => {
+        refuseHidden('stop_command', [spec.stopCommand!]);
+        return plainOrShell(stopCommand);
+      },
+    }),
   };
 }
 
-function plainOrShell(command: string): { argv: string[] } | { shell: string } {
+function plainOrShell(command: string): PlannedCommand {
   const argv = splitPlainCommand(command, 'linux');
   return argv === undefined ? { shell: command } : { argv };
 }

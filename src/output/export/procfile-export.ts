@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
+import { declaredServices, shellWord, type ExportPlan, type ExportResult, type PlannedService } from './export-plan.js';
 
 /** foreman's gap between the ports of two processes (`foreman start -p BASE`: BASE, BASE+100, …). */
 const FOREMAN_STEP = 100;
@@ -20,6 +20,13 @@ export function procfile(plan: ExportPlan): ExportResult {
     if (name !== service.spec.key) notes.push(`${service.spec.key}: a Procfile name has only letters, digits, "_" and "-": it is ${name}`);
     lines.push(`${name}: ${commandLine(plan, service)}`);
     lostKeys(service, lose);
+  }
+  for (const spec of declaredServices(plan)) {
+    if (spec.replicas !== undefined && spec.replicas > 1)
+      notes.push(`${spec.key}: replicas: ${spec.replicas} is exported as ${spec.replicas} separate lines, one per replica, each on its own port`);
+    if (spec.health) lose('health', spec.key);
+    if (spec.stopCommand !== undefined) lose('stop_command', spec.key);
+    if (spec.daemon) lose('daemon: true', spec.key);
   }
   for (const [what, keys] of lost) notes.push(`${what} is not exported (${keys.join(', ')}): a Procfile cannot say it`);
   const text = [...header(plan), ...lines, ''].join('\n');

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ExportedFile, ExportPlan, ExportResult, PlannedService } from './export-plan.js';
+import type { ServiceSpec } from '../../manifest/service-spec.js';
+import { declaredServices, type ExportedFile, type ExportPlan, type ExportResult, type PlannedCommand, type PlannedService } from './export-plan.js';
 import { commandLine, environmentAssignment, timeSpan, unitPath, unitText } from './systemd-syntax.js';
 
 export interface SystemdOptions {
@@ -22,31 +23,144 @@ const PROBE_INTERVAL_MS = 200;
  * foreman's layout: `APP.target` wants one unit per service (`APP-KEY.service`, `PartOf=` the
  * target, so stopping it stops them all). A readiness check becomes an ExecStartPost= that waits
  * until it passes: systemd counts the unit started only then, so `After=` waits for readiness
- * as `depends_on` does. A dependency others wait to complete is a oneshot that stays active.
+ * as `depends_on` does. A dependency others wait to complete is a oneshot that stays active, and
+ * so is a daemon, which its stop_command (ExecStop=) stops.
+ * A replicated service is a template, `APP-KEY@.service`, whose instance is the replica's number.
  */
 export function systemdUnits(plan: ExportPlan, options: SystemdOptions): ExportResult {
   const notes = [...plan.notes];
   const files: ExportedFile[] = [];
-  const unitOf = (key: string) => `${options.app}-${key}`;
+  const unitNames = new Map(plan.services.map((service) => [service.spec.key, unitNameOf(options.app, service.spec)]));
+  const unitOf = (key: string) => unitNames.get(key) ?? `${options.app}-${key}`;
   const awaitedToComplete = new Set(
     plan.services.flatMap((service) => service.spec.dependsOn.filter((dep) => dep.condition === 'completed').map((dep) => dep.service)),
   );
   const wanted: string[] = [];
-  for (const service of plan.services) {
-    const { spec } = service;
-    const unit = unitOf(spec.key);
-    const oneshot = awaitedToComplete.has(spec.key);
-    if (spec.socket) files.push({ name: `${unit}.socket`, text: socketUnit(service, unit, options) });
-    files.push({ name: `${unit}.service`, text: serviceUnit(service, { ...options, unit, oneshot, unitOf, notes }) });
+  for (const spec of declaredServices(plan))
+    if (spec.health) notes.push(`${spec.key}: health is not exported: systemd has no liveness check, so nothing restarts it when the check fails`);
+  for (const group of groupReplicas(plan.services)) {
+    const { spec } = group[0]!;
+    const name = spec.replica?.group ?? spec.key;
+    const units = group.map((service) => {
+      const unit = unitOf(service.spec.key);
+      const unitOptions = { ...options, unit, name, awaitedToComplete: awaitedToComplete.has(service.spec.key), unitOf, notes };
+      return {
+        unit,
+        service: serviceUnit(service, { ...unitOptions, description: descriptionOf(plan, service.spec, options.app) }),
+        ...(spec.socket && { socket: socketUnit(service, unit, options) }),
+      };
+    });
+    if (spec.replica === undefined) {
+      const { unit, service, socket } = units[0]!;
+      if (socket) files.push({ name: `${unit}.socket`, text: socket.join('\n') });
+      files.push({ name: `${unit}.service`, text: service.join('\n') });
+    } else {
+      const template = `${options.app}-${name}@`;
+      const instances = group.map((service) => service.spec.replica!.index);
+      const split = (suffix: 'service' | 'socket', texts: string[][]) =>
+        instanceFiles(template, suffix, texts, instances, [`${name}.`, template, '"DEVSUP_REPLICA=']);
+      if (spec.socket)
+        files.push(
+          ...split(
+            'socket',
+            units.map((unit) => unit.socket!),
+          ),
+        );
+      files.push(
+        ...split(
+          'service',
+          units.map((unit) => unit.service),
+        ),
+      );
+    }
+    const started = units.map(({ unit }) => `${unit}.${spec.socket ? 'socket' : 'service'}`);
     // A service of a profile starts only when asked, as one with autostart: false.
     const onRequest = !spec.autostart ? 'autostart: false' : spec.profiles.length > 0 ? `profiles (${spec.profiles.join(', ')})` : undefined;
-    if (onRequest === undefined) wanted.push(spec.socket ? `${unit}.socket` : `${unit}.service`);
-    else notes.push(`${spec.key}: ${onRequest}: ${unit}.service is not wanted by ${options.app}.target; \`systemctl start ${unit}\` starts it`);
+    if (onRequest === undefined) wanted.push(...started);
+    else
+      notes.push(
+        `${name}: ${onRequest}: ${units.map(({ unit }) => `${unit}.service`).join(', ')} ${units.length === 1 ? 'is' : 'are'} not wanted by ${options.app}.target; \`systemctl start ${units.map(({ unit }) => unit).join(' ')}\` starts ${units.length === 1 ? 'it' : 'them'}`,
+      );
   }
   files.unshift({ name: `${options.app}.target`, text: targetUnit(plan, options, wanted) });
-  const restarting = plan.services.filter((service) => service.spec.restart !== 'never').map((service) => service.spec.key);
+  const restarting = declaredServices(plan)
+    .filter((spec) => spec.restart !== 'never')
+    .map((spec) => spec.key);
   if (restarting.length > 0) notes.push(`restart backoff (100 ms doubling to 30 s) becomes a fixed RestartSec=1s (${restarting.join(', ')})`);
-  return { files, notes };
+  return { files, notes: [...new Set(notes)] };
+}
+
+/** `APP-KEY`, or for a replica `APP-NAME@N`: an instance of its service's template unit. */
+function unitNameOf(app: string, spec: ServiceSpec): string {
+  return spec.replica === undefined ? `${app}-${spec.key}` : `${app}-${spec.replica.group}@${spec.replica.index}`;
+}
+
+/** The services one unit each, a replicated service's replicas together, in the manifest's order. */
+function groupReplicas(services: PlannedService[]): PlannedService[][] {
+  const groups = new Map<string, PlannedService[]>();
+  for (const service of services) {
+    const name = service.spec.replica?.group ?? service.spec.key;
+    groups.set(name, [...(groups.get(name) ?? []), service]);
+  }
+  return [...groups.values()];
+}
+
+/** Description=: the title and key; for a replica, one text for every instance, `%i` its number. */
+function descriptionOf(plan: ExportPlan, spec: ServiceSpec, app: string): string {
+  if (spec.replica === undefined) return unitText(spec.title === spec.key ? `${spec.key} of ${app}` : `${spec.title} (${spec.key} of ${app})`);
+  const declared = declaredServices(plan).find((candidate) => candidate.key === spec.replica!.group)!;
+  const key = `${unitText(declared.key)}.%i of ${unitText(app)}`;
+  return declared.title === declared.key ? key : `${unitText(declared.title)} %i (${key})`;
+}
+
+/**
+ * The units of a service's replicas as one template (`APP-KEY@.service`) and a drop-in per
+ * instance (`APP-KEY@N.service.d/instance.conf`). A line every replica has goes into the template;
+ * one that differs only by the replica's number (`DEVSUP_REPLICA`, `web.2`, `APP-web@2.socket`)
+ * goes there too, with `%i` for the number; any other (a port, a command holding it) goes into
+ * each instance's drop-in, under its section. Each instance then reads exactly its own unit.
+ */
+function instanceFiles(template: string, suffix: 'service' | 'socket', units: string[][], instances: number[], marks: string[]): ExportedFile[] {
+  const shared: string[] = [];
+  const dropIns: string[][] = units.map(() => []);
+  const sectionOf: string[] = units.map(() => '');
+  let section = '';
+  units[0]!.forEach((line, at) => {
+    const lines = units.map((unit) => unit[at]!);
+    if (line.startsWith('[')) section = line;
+    if (lines.every((other) => other === line)) return shared.push(line);
+    const pattern = numberAsSpecifier(line, marks, instances[0]!);
+    if (lines.every((other, i) => other === withInstance(pattern, instances[i]!))) return shared.push(pattern);
+    lines.forEach((other, i) => {
+      if (sectionOf[i] !== section) dropIns[i]!.push(...(dropIns[i]!.length > 0 ? [''] : []), section);
+      sectionOf[i] = section;
+      dropIns[i]!.push(other);
+    });
+  });
+  return [
+    { name: `${template}.${suffix}`, text: shared.join('\n') },
+    ...dropIns.flatMap((dropIn, i) =>
+      dropIn.length === 0 ? [] : [{ name: `${template}${instances[i]}.${suffix}.d/instance.conf`, text: [SYSTEMD_HEADER, ...dropIn, ''].join('\n') }],
+    ),
+  ];
+}
+
+/** `line` of replica `index` with that number written `%i` wherever a mark (`web.`, `APP-web@`) precedes it. */
+function numberAsSpecifier(line: string, marks: string[], index: number): string {
+  let result = line;
+  for (const mark of marks) {
+    const written = `${mark}${index}`;
+    for (let at = result.indexOf(written); at !== -1; at = result.indexOf(written, at + mark.length + 2)) {
+      const end = at + written.length;
+      if (!/\d/.test(result[end] ?? '')) result = `${result.slice(0, at)}${mark}%i${result.slice(end)}`;
+    }
+  }
+  return result;
+}
+
+/** What systemd reads for instance `index` of a template line: `%i` is the number, `%%` stays a `%`. */
+function withInstance(pattern: string, index: number): string {
+  return pattern.replace(/%[%i]/g, (specifier) => (specifier === '%i' ? String(index) : specifier));
 }
 
 function targetUnit(plan: ExportPlan, options: SystemdOptions, wanted: string[]): string {
@@ -64,21 +178,29 @@ function targetUnit(plan: ExportPlan, options: SystemdOptions, wanted: string[])
 
 interface ServiceUnitOptions extends SystemdOptions {
   unit: string;
-  oneshot: boolean;
+  /** The service's name in notes: a replica's is its service's. */
+  name: string;
+  description: string;
+  /** Others wait for it to complete: a oneshot unit, active once it exited 0, with no readiness of its own. */
+  awaitedToComplete: boolean;
   unitOf(key: string): string;
   notes: string[];
 }
 
-function serviceUnit(service: PlannedService, options: ServiceUnitOptions): string {
+function serviceUnit(service: PlannedService, options: ServiceUnitOptions): string[] {
   const { spec } = service;
   const { notes } = options;
   const dependencies = spec.dependsOn.map((dep) => `${options.unitOf(dep.service)}.service`);
   const envPrefix = overridePrefix(service);
-  const execStart = [...envPrefix, ...programOf(service, options)];
+  const execStart = [...envPrefix, ...programOf(service.command, service, options, 'ExecStart')];
+  const stopCommand = service.stopCommand?.();
+  // A daemon's command returns once what it started runs: the unit stays active until ExecStop= stops that.
+  const oneshot = options.awaitedToComplete || spec.daemon;
+  const { name } = options;
   const unit = [
     SYSTEMD_HEADER,
     '[Unit]',
-    `Description=${unitText(spec.title === spec.key ? `${spec.key} of ${options.app}` : `${spec.title} (${spec.key} of ${options.app})`)}`,
+    `Description=${options.description}`,
     `PartOf=${options.app}.target`,
     ...(spec.socket ? [`Requires=${options.unit}.socket`, `After=${options.unit}.socket`] : []),
     ...(dependencies.length > 0 ? [`Requires=${dependencies.join(' ')}`, `After=${dependencies.join(' ')}`] : []),
@@ -87,7 +209,7 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     `StartLimitBurst=${spec.maxRestarts + 1}`,
     '',
     '[Service]',
-    ...(options.oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
+    ...(oneshot ? ['Type=oneshot', 'RemainAfterExit=yes'] : ['Type=exec']),
     ...(options.user === undefined ? [] : [`User=${options.user}`]),
     `WorkingDirectory=${unitPath(spec.cwd, `service "${spec.key}": cwd`)}`,
     `Environment=${environmentAssignment(spec.key, 'PATH', options.searchPath)}`,
@@ -95,7 +217,9 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     ...service.envFiles.map((file) => `EnvironmentFile=${unitPath(file, `service "${spec.key}": env file`)}`),
     `ExecStart=${commandLine(execStart)}`,
     ...readinessLines(service, options, envPrefix),
-    `Restart=${spec.restart === 'never' ? 'no' : spec.restart}`,
+    // Run instead of KillSignal=, as devsup runs it instead of stop_signal; KillSignal= then ends what is left.
+    ...(stopCommand === undefined ? [] : [`ExecStop=${commandLine([...envPrefix, ...programOf(stopCommand, service, options, 'ExecStop')])}`]),
+    `Restart=${spec.restart === 'never' ? 'no' : oneshot ? 'on-failure' : spec.restart}`,
     // systemd before 254 has no backoff: one fixed pause between restarts.
     'RestartSec=1s',
     'KillMode=control-group',
@@ -106,12 +230,14 @@ function serviceUnit(service: PlannedService, options: ServiceUnitOptions): stri
     `WantedBy=${options.app}.target`,
     '',
   ];
+  if (oneshot && spec.restart === 'always')
+    notes.push(`${name}: restart: always becomes Restart=on-failure: systemd restarts a oneshot unit only when it fails`);
   if (spec.watch.length > 0)
-    notes.push(`${spec.key}: watch (${spec.watch.join(', ')}) is not exported: systemd does not restart a service on file changes`);
-  if (spec.critical) notes.push(`${spec.key}: critical: true is not exported: when it fails, systemd stops only what Requires= it`);
-  if (options.oneshot && spec.ready.kind !== 'none')
-    notes.push(`${spec.key}: ready is not exported: others wait for it to complete, so it is a oneshot unit, active once it exited 0`);
-  return unit.join('\n');
+    notes.push(`${name}: watch (${spec.watch.join(', ')}) is not exported: systemd does not restart a service on file changes`);
+  if (spec.critical) notes.push(`${name}: critical: true is not exported: when it fails, systemd stops only what Requires= it`);
+  if (options.awaitedToComplete && !spec.daemon && spec.ready.kind !== 'none')
+    notes.push(`${name}: ready is not exported: others wait for it to complete, so it is a oneshot unit, active once it exited 0`);
+  return unit;
 }
 
 /**
@@ -124,13 +250,13 @@ function overridePrefix(service: PlannedService): string[] {
   return ['/usr/bin/env', ...service.overridesFileEnv.map((name) => `${name}=${values.get(name)!}`)];
 }
 
-/** The argv of ExecStart=: the program found on the exporter's PATH (systemd's own PATH is short), or `sh -c`. */
-function programOf(service: PlannedService, options: ServiceUnitOptions): string[] {
-  if ('shell' in service.command) return ['/bin/sh', '-c', service.command.shell];
-  const [program, ...args] = service.command.argv as [string, ...string[]];
+/** The argv of ExecStart= or ExecStop=: the program found on the exporter's PATH (systemd's own PATH is short), or `sh -c`. */
+function programOf(command: PlannedCommand, service: PlannedService, options: ServiceUnitOptions, setting: 'ExecStart' | 'ExecStop'): string[] {
+  if ('shell' in command) return ['/bin/sh', '-c', command.shell];
+  const [program, ...args] = command.argv as [string, ...string[]];
   const found = findProgram(program, service.spec.cwd, options.searchPath);
   if (found === undefined) {
-    options.notes.push(`${service.spec.key}: ${program} is not found on PATH here: ExecStart names it as it is`);
+    options.notes.push(`${options.name}: ${program} is not found on PATH here: ${setting}= names it as it is`);
     return [program, ...args];
   }
   return [found, ...args];
@@ -156,7 +282,7 @@ function findProgram(program: string, cwd: string, searchPath: string): string |
 /** ExecStartPost= that returns once the service is ready, and TimeoutStartSec= its ready_timeout. */
 function readinessLines(service: PlannedService, options: ServiceUnitOptions, envPrefix: string[]): string[] {
   const { spec } = service;
-  if (options.oneshot) return [];
+  if (options.awaitedToComplete && !spec.daemon) return [];
   const host = spec.host === undefined || spec.host === '0.0.0.0' || spec.host === '::' ? '127.0.0.1' : spec.host;
   const post = (argv: string[]) => [`ExecStartPost=${commandLine(argv)}`, `TimeoutStartSec=${timeSpan(spec.readyTimeoutMs)}`];
   switch (spec.ready.kind) {
@@ -164,7 +290,7 @@ function readinessLines(service: PlannedService, options: ServiceUnitOptions, en
       return [];
     case 'log':
       options.notes.push(
-        `${spec.key}: ready: {log: ${spec.ready.pattern.source}} is not exported: systemd cannot wait for a line; what depends on it starts once it started`,
+        `${options.name}: ready: {log: ${spec.ready.pattern.source}} is not exported: systemd cannot wait for a line; what depends on it starts once it started`,
       );
       return [];
     case 'exec':
@@ -185,7 +311,7 @@ export const TCP_PROBE = `const [port, host] = process.argv.slice(1); const net 
 export const HTTP_PROBE = `const [url, status] = process.argv.slice(1); const ok = (code) => (status ? code === Number(status) : code >= 200 && code < 400); (function probe() { fetch(url, { redirect: "manual" }).then((response) => ok(response.status) ? process.exit(0) : setTimeout(probe, ${PROBE_INTERVAL_MS}), () => setTimeout(probe, ${PROBE_INTERVAL_MS})); })();`;
 
 /** `socket: true`: systemd binds the port and hands it over as fd 3, as devsup does (LISTEN_FDS). */
-function socketUnit(service: PlannedService, unit: string, options: SystemdOptions): string {
+function socketUnit(service: PlannedService, unit: string, options: SystemdOptions): string[] {
   const { spec } = service;
   const address = spec.host === undefined ? String(service.port) : `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${service.port}`;
   return [
@@ -202,5 +328,5 @@ function socketUnit(service: PlannedService, unit: string, options: SystemdOptio
     '[Install]',
     `WantedBy=${options.app}.target`,
     '',
-  ].join('\n');
+  ];
 }
