@@ -24,6 +24,22 @@ export function selectServices(manifest: Manifest, names: string[], note: (messa
   return selected;
 }
 
+/**
+ * `Not started by \`devsup up\`: debugger (profiles debug, tools: none active), extra (autostart: false).`:
+ * the services `up` without names leaves out (`selected`: those it starts), each replicated one once; undefined when none.
+ */
+export function describeLeftOut(manifest: Manifest, selected: string[]): string | undefined {
+  const chosen = new Set(selected);
+  const reasons = new Map<string, string>();
+  for (const service of manifest.services) {
+    if (chosen.has(service.key)) continue;
+    const why = service.inActiveProfile ? 'autostart: false' : `profiles ${service.profiles.join(', ')}: none active`;
+    reasons.set(service.replica?.group ?? service.key, why);
+  }
+  if (reasons.size === 0) return undefined;
+  return `Not started by \`devsup up\`: ${[...reasons].map(([name, why]) => `${name} (${why})`).join(', ')}.`;
+}
+
 /** The ports each service had last run, so a fallback stays the same while its preferred port stays taken. */
 export function stickyPortsOf(state: InstanceState | undefined): Record<string, Record<string, number>> {
   return Object.fromEntries((state?.report.services ?? []).map((service) => [service.service, service.ports]));
