@@ -146,6 +146,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup scale web=5', does: 'start web.4 and web.5 beside web.1 … web.3, each on its own port' },
       { run: 'devsup scale web=2', does: 'stop the replicas above web.2; web.1 and web.2 keep running' },
     ],
+    arguments: 'scales',
     load: () => import('./commands/scale.js'),
   },
   stop: {
@@ -354,10 +355,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/completion.js').then((module) => ({ run: module.printCompletion(COMMANDS) })),
   },
   __complete: {
-    summary: 'the service names of the manifest here, one a line, for the completion scripts',
-    usage: 'devsup __complete services [-f FILE]',
+    summary: 'the service or profile names of the manifest here, one a line, for the completion scripts',
+    usage: 'devsup __complete services|profiles [-f FILE]',
     options: { ...manifestOption },
-    examples: [{ run: 'devsup __complete services', does: 'api, db, web… one a line' }],
+    examples: [
+      { run: 'devsup __complete services', does: 'api, db, web… one a line' },
+      { run: 'devsup __complete profiles', does: 'debug, tools… one a line' },
+    ],
     hidden: true,
     load: () => import('./commands/complete.js'),
   },
