@@ -12,7 +12,7 @@ import { isSecretName, MASK, maskSecretArgs, maskSecrets } from '../../secrets.j
 import { columnWidths, padding } from '../../output/columns.js';
 import { renderBlockYaml } from '../../output/render-yaml.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
-import { describeLeftOut, selectServices } from '../service-args.js';
+import { describeLeftOut } from '../service-args.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -28,7 +28,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     env: io.env,
   });
   // What `up` with the same options would start; a dependency it pulls in is said on stderr, as `up` says it.
-  const leftOut = describeLeftOut(manifest, selectServices(manifest, [], warn));
+  const leftOut = describeLeftOut(manifest, warn);
   warnAboutLeaseFolder(warn);
   const allocations = await allocatePorts(manifest);
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
