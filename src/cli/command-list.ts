@@ -291,7 +291,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'devsup check [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N]',
     options: {
       ...manifestOption,
-      ...profileOption('as for `up`: the services with this profile are not listed as left out (repeatable; DEVSUP_PROFILES=a,b too)'),
+      ...profileOption('as for `up`: this profile is active, so its services are not named as left out (repeatable; DEVSUP_PROFILES=a,b too)'),
       ...portOption,
       ...scaleOption('as for `up`: plan SERVICE as N replicas, each with its port; repeatable'),
       ...basePortOption,
