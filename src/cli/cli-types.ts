@@ -44,8 +44,8 @@ export interface CommandEntry {
   options: Record<string, OptionSpec>;
   /** At least one, shown by `devsup COMMAND --help`. */
   examples: Example[];
-  /** What shell completion offers for the command's arguments. */
-  arguments?: 'services' | 'shells' | 'commands';
+  /** What shell completion offers for the command's arguments; `scales`: service names followed by `=` (SERVICE=N). */
+  arguments?: 'services' | 'scales' | 'shells' | 'commands';
   /** Left out of help and completion: devsup's own plumbing. */
   hidden?: true;
   /**

@@ -18,6 +18,27 @@ const portOption = {
   },
 } as const;
 
+/** `--profile`, as `up` takes it, with what it does for the command. */
+const profileOption = (description: string) =>
+  ({
+    profile: {
+      type: 'string',
+      multiple: true,
+      value: 'PROFILE',
+      description,
+    },
+  }) as const;
+/** `--scale`, as `up` takes it, with what it does for the command. */
+const scaleOption = (description: string) =>
+  ({
+    scale: {
+      type: 'string',
+      multiple: true,
+      value: 'SERVICE=N',
+      description,
+    },
+  }) as const;
+
 const basePortOption = {
   'base-port': {
     type: 'string',
@@ -30,22 +51,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
     usage:
-      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile NAME]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
-      profile: {
-        type: 'string',
-        multiple: true,
-        value: 'NAME',
-        description: 'also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start',
-      },
+      ...profileOption('also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start'),
       ...portOption,
-      scale: {
-        type: 'string',
-        multiple: true,
-        value: 'SERVICE=N',
-        description: 'run SERVICE as N replicas this time (SERVICE.1 … SERVICE.N, each on its own port), as `replicas: N`; repeatable',
-      },
+      ...scaleOption('run SERVICE as N replicas this time (SERVICE.1 … SERVICE.N, each on its own port), as `replicas: N`; repeatable'),
       ...basePortOption,
       reclaim: { type: 'boolean', description: 'stop a devsup child of a finished instance that holds a preferred port, and take the port back' },
       timestamps: { type: 'boolean', description: 'start each line with the time it arrived, as `devsup logs --timestamps` prints it' },
@@ -135,6 +146,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup scale web=5', does: 'start web.4 and web.5 beside web.1 … web.3, each on its own port' },
       { run: 'devsup scale web=2', does: 'stop the replicas above web.2; web.1 and web.2 keep running' },
     ],
+    arguments: 'scales',
     load: () => import('./commands/scale.js'),
   },
   stop: {
@@ -224,10 +236,15 @@ export const COMMANDS: Record<string, CommandEntry> = {
         description: 'start the services named after it (and what they depend on; all without names) first, and stop them after; `--` ends the names',
       },
       'wait-timeout': { type: 'string', value: 'DURATION', description: 'with --up: exit 1 if the services are not ready by then, e.g. 2m' },
+      ...profileOption('with --up: also start the services with this profile, as `up --profile` does (repeatable; DEVSUP_PROFILES=a,b too)'),
+      ...scaleOption(
+        'SERVICE as N replicas: the command gets their ports (DEVSUP_<SERVICE>_PORTS); with --up they start; a running instance must have N already; repeatable',
+      ),
     },
     examples: [
       { run: 'devsup run -- npx prisma migrate deploy', does: "run a migration with the manifest's env and the stack's ports" },
       { run: 'devsup run --up web api -- npx playwright test', does: 'start web and api, run the tests, stop them again' },
+      { run: 'devsup run --scale web=3 -- ./load-test.sh', does: 'the script gets DEVSUP_WEB_PORTS, the three ports web.1 … web.3 would have' },
       {
         run: 'devsup run sh -c \'curl "$DEVSUP_API_URL/health"\'',
         does: "a shell only when you ask for one: api's URL as the running instance has it",
@@ -271,10 +288,20 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   check: {
     summary: 'validate the manifest, print it merged and the ports it would get; starts nothing',
-    usage: 'devsup check [-f FILE] [--port SERVICE=PORT]… [--base-port N]',
-    options: { ...manifestOption, ...portOption, ...basePortOption },
+    usage: 'devsup check [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N]',
+    options: {
+      ...manifestOption,
+      ...profileOption('as for `up`: this profile is active, so its services are not named as left out (repeatable; DEVSUP_PROFILES=a,b too)'),
+      ...portOption,
+      ...scaleOption('as for `up`: plan SERVICE as N replicas, each with its port; repeatable'),
+      ...basePortOption,
+    },
     examples: [
       { run: 'devsup check', does: 'validate services.yaml; print it merged with services.local.yaml, and the ports planned' },
+      {
+        run: 'devsup check --scale web=3 --profile debug',
+        does: 'the ports `devsup up --scale web=3 --profile debug` would give, and what it would not start',
+      },
       { run: 'devsup check -f staging.yaml', does: 'the same for another manifest' },
     ],
     load: () => import('./commands/check.js'),
@@ -328,10 +355,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/completion.js').then((module) => ({ run: module.printCompletion(COMMANDS) })),
   },
   __complete: {
-    summary: 'the service names of the manifest here, one a line, for the completion scripts',
-    usage: 'devsup __complete services [-f FILE]',
+    summary: 'the service or profile names of the manifest here, one a line, for the completion scripts',
+    usage: 'devsup __complete services|profiles [-f FILE]',
     options: { ...manifestOption },
-    examples: [{ run: 'devsup __complete services', does: 'api, db, web… one a line' }],
+    examples: [
+      { run: 'devsup __complete services', does: 'api, db, web… one a line' },
+      { run: 'devsup __complete profiles', does: 'debug, tools… one a line' },
+    ],
     hidden: true,
     load: () => import('./commands/complete.js'),
   },

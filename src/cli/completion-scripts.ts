@@ -3,16 +3,16 @@ import { visibleCommands, visibleOptions } from './render-help.js';
 
 /**
  * The shell completion scripts `devsup completion SHELL` prints, written from command-list.ts: the
- * commands, each one's options, and for arguments the service names, which the scripts ask
- * `devsup __complete services` for on each Tab (commands/complete.ts) so they follow the manifest of
- * the folder the shell is in. A name or value typed on the command line is passed on as one quoted
+ * commands, each one's options, and for arguments the service names (and after --profile the
+ * profile names), which the scripts ask `devsup __complete services|profiles` for on each Tab
+ * (commands/complete.ts) so they follow the manifest of the folder the shell is in. A name or value typed on the command line is passed on as one quoted
  * argument, never evaluated.
  */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-/** What follows an option: a file, SERVICE= (then a port), or nothing to offer. */
-type ValueKind = 'file' | 'service=' | 'other';
+/** What follows an option: a file, SERVICE= (then a port or a number), a profile, or nothing to offer. */
+type ValueKind = 'file' | 'service=' | 'profile' | 'other';
 
 interface CompletedOption {
   long: string;
@@ -81,6 +81,7 @@ function completedCommands(commands: Record<string, CommandEntry>): CompletedCom
 function valueKind(value: string | undefined): ValueKind {
   if (value === 'FILE') return 'file';
   if (value?.startsWith('SERVICE')) return 'service=';
+  if (value === 'PROFILE') return 'profile';
   return 'other';
 }
 
@@ -96,7 +97,8 @@ function bashScript(commands: CompletedCommand[]): string {
   const shortFile = commands.filter((command) => command.shortFile).map((command) => command.name);
   const valueBranches = [
     [byValue('file'), 'compopt -o filenames 2>/dev/null; while IFS= read -r word; do COMPREPLY+=("$word"); done < <(compgen -f -- "$cur")'],
-    [byValue('service='), '_devsup_add_services "$cur" ='],
+    [byValue('service='), '_devsup_add_names services "$cur" ='],
+    [byValue('profile'), '_devsup_add_names profiles "$cur" \'\''],
   ]
     .filter(([options]) => options!.length > 0)
     .map(([options, action]) => `      ${(options as string[]).join('|')}) ${action as string} ;;`);
@@ -112,10 +114,10 @@ _devsup_add_matching() {
   done
 }
 
-# The service names of the manifest (-f FILE if given), from devsup itself, each followed by $2.
-_devsup_add_services() {
-  local typed=$1 suffix=$2 name names
-  names=$("\${COMP_WORDS[0]}" __complete services \${_devsup_file:+--file "$_devsup_file"} 2>/dev/null) || return 0
+# The service (or profile) names of the manifest (-f FILE if given), from devsup itself, each followed by $3.
+_devsup_add_names() {
+  local topic=$1 typed=$2 suffix=$3 name names
+  names=$("\${COMP_WORDS[0]}" __complete "$topic" \${_devsup_file:+--file "$_devsup_file"} 2>/dev/null) || return 0
   while IFS= read -r name; do
     [[ -n $name && $name == "$typed"* ]] && COMPREPLY+=("$name$suffix")
   done <<<"$names"
@@ -157,7 +159,8 @@ ${valueBranches.join('\n')}
   fi
   case $arguments in
     commands) _devsup_add_matching "$cur" ${commands.map((command) => command.name).join(' ')} ;;
-    services) _devsup_add_services "$cur" '' ;;
+    services) _devsup_add_names services "$cur" '' ;;
+    scales) _devsup_add_names services "$cur" = ;;
     shells) _devsup_add_matching "$cur" ${SHELLS.join(' ')} ;;
   esac
   return 0
@@ -174,7 +177,12 @@ function zshScript(commands: CompletedCommand[]): string {
   /** One option for _arguments: `'(-f --file)'{-f+,--file=}'[description]:file:_files'`. */
   const spec = (option: CompletedOption, withValue = true): string => {
     const description = `[${option.description.replace(/[\\\]]/g, '\\$&')}]`;
-    const action = { file: ':file:_files', 'service=': ':service=port:_devsup_service_ports', other: `:${option.long}: ` }[option.value ?? 'other'];
+    const action = {
+      file: ':file:_files',
+      'service=': ':service=value:_devsup_service_values',
+      profile: ':profile:_devsup_profiles',
+      other: `:${option.long}: `,
+    }[option.value ?? 'other'];
     const value = option.value !== undefined && withValue ? action : '';
     const repeat = option.multiple ? '*' : '';
     const exclusive = option.long === 'help' || option.long === 'version' ? '(- *)' : option.short ? `(-${option.short} --${option.long})` : '';
@@ -186,6 +194,7 @@ function zshScript(commands: CompletedCommand[]): string {
   const described = (name: string, summary: string) => singleQuoted(`${name}:${summary.replace(/[\\:]/g, '\\$&')}`);
   const argumentsSpec = {
     services: `'*:service:_devsup_services'`,
+    scales: `'*:service=replicas:_devsup_service_values'`,
     shells: `'1:shell:(${SHELLS.join(' ')})'`,
     commands: `'1:command:_devsup_commands'`,
   };
@@ -209,10 +218,10 @@ ${commands.map((command) => `    ${described(command.name, command.summary)}`).j
   _describe -t commands 'devsup command' commands
 }
 
-# The service names of the manifest (-f FILE if given), from devsup itself.
+# The service (or, given profiles, profile) names of the manifest (-f FILE if given), from devsup itself.
 _devsup_names() {
   local file=\${opt_args[--file]:-\${opt_args[-f]:-$_devsup_file}}
-  reply=(\${(f)"$("$_devsup_cmd" __complete services \${file:+--file} \${file:+$file} 2>/dev/null)"})
+  reply=(\${(f)"$("$_devsup_cmd" __complete \${1:-services} \${file:+--file} \${file:+$file} 2>/dev/null)"})
 }
 
 _devsup_services() {
@@ -221,10 +230,16 @@ _devsup_services() {
   _describe -t services 'service' reply
 }
 
-_devsup_service_ports() {
+_devsup_service_values() {
   local -a reply
   _devsup_names
   compadd -S '=' -q -a reply
+}
+
+_devsup_profiles() {
+  local -a reply
+  _devsup_names profiles
+  _describe -t profiles 'profile' reply
 }
 
 _devsup() {
@@ -256,7 +271,12 @@ const fishQuoted = (text: string) => `'${text.replace(/[\\']/g, '\\$&')}'`;
 function fishScript(commands: CompletedCommand[]): string {
   const line = (condition: string, option: CompletedOption) => {
     const names = `${option.short ? `-s ${option.short} ` : ''}-l ${option.long}`;
-    const value = { file: ' -r -F', 'service=': ` -x -a '(__devsup_services =)'`, other: ' -x' }[option.value ?? 'other'];
+    const value = {
+      file: ' -r -F',
+      'service=': ` -x -a '(__devsup_names services =)'`,
+      profile: ` -x -a '(__devsup_names profiles)'`,
+      other: ' -x',
+    }[option.value ?? 'other'];
     return `complete -c devsup -n ${condition} ${names}${option.value === undefined ? '' : value} -d ${fishQuoted(option.description)}`;
   };
   const using = (names: string[]) => fishQuoted(`__devsup_using ${names.join(' ')}`);
@@ -285,8 +305,9 @@ function __devsup_using
     contains -- (__devsup_command) $argv
 end
 
-# The service names of the manifest (-f FILE if given), from devsup itself, each followed by $argv[1].
-function __devsup_services
+# The service (or profile) names of the manifest (-f FILE if given), from devsup itself: $argv[1] is
+# services or profiles, and $argv[2] follows each name.
+function __devsup_names
     set -l words (commandline -opc)
     set -l command (__devsup_command)
     set -l file
@@ -297,12 +318,12 @@ function __devsup_services
             set file (string replace -- --file= '' $words[$i])
         end
     end
-    set -l args __complete services
+    set -l args __complete $argv[1]
     if test -n "$file"
         set -a args --file $file
     end
     for name in ($words[1] $args 2>/dev/null)
-        echo "$name$argv[1]"
+        echo "$name$argv[2]"
     end
 end
 
@@ -310,7 +331,8 @@ complete -c devsup -f
 ${GLOBAL_OPTIONS.map((option) => line("'not __devsup_command'", option)).join('\n')}
 ${commands.map((command) => `complete -c devsup -n 'not __devsup_command' -a ${command.name} -d ${fishQuoted(command.summary)}`).join('\n')}
 ${commands.flatMap((command) => command.options.map((option) => line(using([command.name]), option))).join('\n')}
-complete -c devsup -n ${using(withArguments('services'))} -a '(__devsup_services)'
+complete -c devsup -n ${using(withArguments('services'))} -a '(__devsup_names services)'
+complete -c devsup -n ${using(withArguments('scales'))} -a '(__devsup_names services =)'
 complete -c devsup -n ${using(withArguments('shells'))} -a '${SHELLS.join(' ')}'
 complete -c devsup -n ${using(withArguments('commands'))} -a '${commands.map((command) => command.name).join(' ')}'
 `;

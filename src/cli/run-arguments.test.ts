@@ -26,6 +26,17 @@ describe('parseRunArguments', () => {
     });
   });
 
+  it('takes --profile and --scale, each repeatable, before the command', () => {
+    expect(parseRunArguments(['--up', '--profile', 'debug', '--profile=tools', 'web', '--', 'npm', 'test'])).toEqual({
+      values: { up: true, profile: ['debug', 'tools'], services: ['web'] },
+      positionals: ['npm', 'test'],
+    });
+    expect(parseRunArguments(['--scale', 'web=3', '--scale=api=2', 'npm', 'test', '--scale', 'x'])).toEqual({
+      values: { scale: ['web=3', 'api=2'] },
+      positionals: ['npm', 'test', '--scale', 'x'],
+    });
+  });
+
   it("takes --no-color as its own before the command, as the command's after it", () => {
     expect(parseRunArguments(['--no-color', 'ls', '--no-color'])).toEqual({ values: { 'no-color': true }, positionals: ['ls', '--no-color'] });
   });
@@ -43,6 +54,8 @@ describe('parseRunArguments', () => {
     [['-f'], '-f needs a value.'],
     [['--up=web', '--', 'ls'], '--up takes no value.'],
     [['--wait-timeout', '1s', 'ls'], '--wait-timeout goes with --up'],
+    [['--profile', 'debug', 'ls'], '--profile goes with --up'],
+    [['--scale'], '--scale needs a value.'],
   ])('refuses %j: %s', (args, message) => {
     expect(() => parseRunArguments(args)).toThrow(UsageError);
     expect(() => parseRunArguments(args)).toThrow(message);

@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import type { ParsedArgs } from './cli-types.js';
 
-export const RUN_USAGE_LINE = 'devsup run [--up [SERVICE…] --] [-f FILE] [--wait-timeout 60s] [--] COMMAND [ARGS…]';
+export const RUN_USAGE_LINE =
+  'devsup run [--up [SERVICE…] --] [-f FILE] [--profile PROFILE]… [--scale SERVICE=N]… [--wait-timeout 60s] [--] COMMAND [ARGS…]';
 const RUN_USAGE = `Usage: ${RUN_USAGE_LINE}`;
 
 /**
@@ -39,7 +40,10 @@ export function parseRunArguments(args: string[]): ParsedArgs {
       values[option === '-h' ? 'help' : option.slice(2)] = true;
     } else if (option === '-f' || option === '--file') values.file = valueOf(option, inline);
     else if (option === '--wait-timeout') values['wait-timeout'] = valueOf(option, inline);
-    else throw new UsageError(`devsup run has no option ${option}: options of the command go after it, or after \`--\`.`, RUN_USAGE);
+    else if (option === '--profile' || option === '--scale') {
+      const list = (values[option.slice(2)] ??= []) as string[];
+      list.push(valueOf(option, inline));
+    } else throw new UsageError(`devsup run has no option ${option}: options of the command go after it, or after \`--\`.`, RUN_USAGE);
   }
   const command = args.slice(index);
   if (values.help !== true) {
@@ -48,6 +52,9 @@ export function parseRunArguments(args: string[]): ParsedArgs {
     if (command.length === 0) throw new UsageError('devsup run needs a command to run.', RUN_USAGE);
     if (values.up !== true && values['wait-timeout'] !== undefined)
       throw new UsageError('--wait-timeout goes with --up: it bounds the wait for the start-up.', RUN_USAGE);
+    // Every service has its port whether it starts or not: a profile changes only what --up starts.
+    if (values.up !== true && values.profile !== undefined)
+      throw new UsageError('--profile goes with --up: it chooses which services start; the command gets every port either way.', RUN_USAGE);
   }
   if (values.up === true) values.services = services;
   return { values, positionals: command };

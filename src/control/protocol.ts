@@ -56,14 +56,19 @@ export interface StartupFailure {
   lastLines: string[];
 }
 
-/** A service's run ended without being asked to: it will be restarted (`restarting`), or it `crashed` or `failed` for good. */
+/**
+ * A service's run ended without being asked to: it will be restarted (`restarting`), or it `crashed` or
+ * `failed` for good; or its health check started failing (`unhealthy`: restarted if it keeps failing).
+ */
 export interface Incident {
   service: string;
-  status: 'restarting' | 'crashed' | 'failed';
-  /** Why, as the table says it: "it exited with code 3", "command not found: …". */
+  status: 'restarting' | 'crashed' | 'failed' | 'unhealthy';
+  /** Why, as the table says it: "it exited with code 3", "command not found: …", "http /health → 503 (1 of 3 failed checks)". */
   detail?: string;
-  /** Its last run's exit; absent when it never ran (a failure to start). */
+  /** Its last run's exit; absent when it never ran (a failure to start), and for `unhealthy`. */
   exit?: { code: number | null; signal: string | null };
+  /** The check that made devsup stop the run ("health check failed 3 times: …", "not ready within ready_timeout (30 s): …"): its exit is devsup's stop's. */
+  failedCheck?: string;
   restarts: number;
   lastLines: string[];
 }

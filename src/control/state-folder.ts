@@ -6,7 +6,7 @@ import type { WriteTrouble } from '../files/write-trouble.js';
 import { logsFolderOf } from '../output/log-files.js';
 import type { PortsReport } from '../output/ports-report.js';
 import { isSameProcess } from '../ports/process-identity.js';
-import { toEnvName } from '../manifest/injected-env.js';
+import { replicatedPortEnv, toEnvName } from '../manifest/injected-env.js';
 import { stateFolderOf } from './state-paths.js';
 
 /** What `.devsup/state.json` holds: the instance, and per service its pid and ports (in the report). */
@@ -94,9 +94,14 @@ export async function writeState(folder: string, state: InstanceState, trouble: 
   return results.every(Boolean);
 }
 
+/** `DEVSUP_<KEY>_PORT` of each service with a port, and `DEVSUP_<NAME>_PORT(S)` of each replicated one: what every child gets. */
 export function renderPortsEnv(report: PortsReport): string {
-  return report.services
+  const lines = report.services
     .filter((service) => service.port !== null)
-    .map((service) => `DEVSUP_${toEnvName(service.service)}_PORT=${service.port}\n`)
-    .join('');
+    .map((service) => `DEVSUP_${toEnvName(service.service)}_PORT=${service.port}`);
+  const replicaPorts = report.services.flatMap(({ replicaOf, replica, port }) =>
+    replicaOf === undefined || replica === undefined || port === null ? [] : [{ group: replicaOf, index: replica, port }],
+  );
+  for (const [name, value] of Object.entries(replicatedPortEnv(replicaPorts))) lines.push(`${name}=${value}`);
+  return lines.map((line) => `${line}\n`).join('');
 }

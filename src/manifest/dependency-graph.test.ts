@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { randomFrom } from '../../test/helpers/seeded-random.js';
 import { serviceSpec } from '../../test/helpers/specs.js';
 import { UsageError } from '../errors.js';
 import { findCycles, startOrder, withDependencies } from './dependency-graph.js';
@@ -21,6 +22,34 @@ describe('startOrder', () => {
 
   test('dependencies outside the given services are ignored', () => {
     expect(startOrder(graph({ api: ['db'], ui: ['api'] }))).toEqual(['api', 'ui']);
+  });
+
+  test('places, at each step, the earliest declared service whose dependencies are placed, in generated graphs', () => {
+    /** The rule as written: a search from the start at each step. */
+    const byTheRule = (services: ServiceSpec[]): string[] => {
+      const order: string[] = [];
+      while (order.length < services.length) {
+        const next = services.find(
+          (service) =>
+            !order.includes(service.key) && service.dependsOn.every((d) => order.includes(d.service) || !services.some((s) => s.key === d.service)),
+        );
+        order.push(next!.key);
+      }
+      return order;
+    };
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = randomFrom(seed);
+      const count = 1 + Math.floor(random() * 30);
+      // Edges only towards a service of a higher rank, in a shuffled declaration order: acyclic, in any order.
+      const ranks = Array.from({ length: count }, (_, i) => i).sort(() => random() - 0.5);
+      const edges: Record<string, string[]> = {};
+      for (const rank of ranks) {
+        const deps = Array.from({ length: count }, (_, other) => other).filter((other) => other > rank && random() < 0.15);
+        edges[`s${rank}`] = [...deps.map((other) => `s${other}`), ...(random() < 0.1 ? ['outside'] : [])];
+      }
+      const services = graph(edges);
+      expect(startOrder(services), `seed ${seed}`).toEqual(byTheRule(services));
+    }
   });
 
   test('a cycle cannot be ordered', () => {

@@ -9,25 +9,73 @@ function dependenciesOf(service: ServiceSpec, present: Set<string>): string[] {
 
 /**
  * Dependencies first, declaration order otherwise: at each step the earliest declared service whose
- * dependencies have all been placed. Dependencies on services not in `services` are ignored.
+ * dependencies have all been placed. Dependencies on services not in `services` are ignored. Each
+ * service is placed once its last dependency is, from a heap by declaration order: a search for the
+ * next one at each step took a quarter of a second for 2,000 services.
  */
 export function startOrder(services: ServiceSpec[]): string[] {
   const present = new Set(services.map((service) => service.key));
-  const placed = new Set<string>();
+  const position = new Map(services.map((service, i) => [service.key, i]));
+  const unplaced = services.map((service) => new Set(dependenciesOf(service, present)).size);
+  const dependents = services.map((): number[] => []);
+  services.forEach((service, i) => {
+    for (const name of new Set(dependenciesOf(service, present))) dependents[position.get(name)!]!.push(i);
+  });
+  const ready = new MinHeap(unplaced.flatMap((count, i) => (count === 0 ? [i] : [])));
   const order: string[] = [];
-  while (order.length < services.length) {
-    const next = services.find((service) => !placed.has(service.key) && dependenciesOf(service, present).every((name) => placed.has(name)));
-    if (next === undefined)
-      throw new Error(
-        `dependency cycle among ${services
-          .filter((s) => !placed.has(s.key))
-          .map((s) => s.key)
-          .join(', ')}`,
-      );
-    placed.add(next.key);
-    order.push(next.key);
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
+    order.push(services[next]!.key);
+    for (const dependent of dependents[next]!) if (--unplaced[dependent]! === 0) ready.push(dependent);
+  }
+  if (order.length < services.length) {
+    const placed = new Set(order);
+    throw new Error(
+      `dependency cycle among ${services
+        .filter((s) => !placed.has(s.key))
+        .map((s) => s.key)
+        .join(', ')}`,
+    );
   }
   return order;
+}
+
+/** The smallest number first. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  constructor(items: number[]) {
+    for (const item of items) this.push(item);
+  }
+
+  push(item: number): void {
+    const items = this.items;
+    let at = items.push(item) - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (items[parent]! <= item) break;
+      items[at] = items[parent]!;
+      at = parent;
+    }
+    items[at] = item;
+  }
+
+  pop(): number | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let at = 0;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= items.length) break;
+      const child = left + 1 < items.length && items[left + 1]! < items[left]! ? left + 1 : left;
+      if (items[child]! >= last) break;
+      items[at] = items[child]!;
+      at = child;
+    }
+    items[at] = last;
+    return top;
+  }
 }
 
 /** `names` and everything they depend on, transitively, in start order. Unknown names are a usage error. */

@@ -37,7 +37,7 @@ export function injectedEnv(manifest: { services: ServiceSpec[] }, service: Serv
     const port = primaryPort(other, ports);
     if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
   }
-  Object.assign(env, replicatedPortEnv(manifest.services, ports));
+  Object.assign(env, replicatedPortEnv(replicaPortsOf(manifest.services, ports)));
   if (service.replica) {
     env.DEVSUP_REPLICA = String(service.replica.index);
     env.DEVSUP_REPLICAS = String(manifest.services.filter((other) => other.replica?.group === service.replica!.group).length);
@@ -45,15 +45,31 @@ export function injectedEnv(manifest: { services: ServiceSpec[] }, service: Serv
   return env;
 }
 
-/** `DEVSUP_<NAME>_PORT` (replica 1's) and `DEVSUP_<NAME>_PORTS` (all, comma-separated) of each replicated service with a port. */
-export function replicatedPortEnv(services: ServiceSpec[], ports: AssignedPorts): Record<string, string> {
-  const groups = new Map<string, number[]>();
-  for (const service of services) {
+/** One replica's primary port: what `DEVSUP_<NAME>_PORT(S)` are made of. */
+export interface ReplicaPort {
+  group: string;
+  index: number;
+  port: number;
+}
+
+/** The primary port of each replica among `services` that has one. */
+export function replicaPortsOf(services: ServiceSpec[], ports: AssignedPorts): ReplicaPort[] {
+  return services.flatMap((service) => {
     const port = service.replica && primaryPort(service, ports);
-    if (port !== undefined) groups.set(service.replica!.group, [...(groups.get(service.replica!.group) ?? []), port]);
-  }
+    return port === undefined ? [] : [{ group: service.replica!.group, index: service.replica!.index, port }];
+  });
+}
+
+/**
+ * `DEVSUP_<NAME>_PORT` (replica 1's) and `DEVSUP_<NAME>_PORTS` (all, comma-separated, by replica number) of each
+ * replicated service with a port: for the children, `devsup run` and `.devsup/ports.env` alike.
+ */
+export function replicatedPortEnv(replicaPorts: Iterable<ReplicaPort>): Record<string, string> {
+  const groups = new Map<string, ReplicaPort[]>();
+  for (const replica of replicaPorts) groups.set(replica.group, [...(groups.get(replica.group) ?? []), replica]);
   const env: Record<string, string> = {};
-  for (const [group, groupPorts] of groups) {
+  for (const [group, replicas] of groups) {
+    const groupPorts = replicas.sort((a, b) => a.index - b.index).map((replica) => replica.port);
     env[`DEVSUP_${toEnvName(group)}_PORT`] = String(groupPorts[0]);
     env[`DEVSUP_${toEnvName(group)}_PORTS`] = groupPorts.join(',');
   }

@@ -1,11 +1,9 @@
 import { UsageError, type ManifestIssue } from '../errors.js';
+import { PROFILE_NAME } from './service-names.js';
 import type { Manifest } from './service-spec.js';
 import { didYouMean } from './suggest.js';
 import { reportWrong } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
-
-/** What a profile may be called: DEVSUP_PROFILES separates them with commas. */
-export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** `profiles: [debug, tools]` (or one name): the service starts only when one of them is active. */
 export function readProfiles(node: YamlNode | undefined, issues: ManifestIssue[]): string[] {

@@ -1,4 +1,4 @@
-import type { Dependency, ServiceSpec } from './service-spec.js';
+import type { Dependency, Manifest, ServiceSpec } from './service-spec.js';
 
 /**
  * Replicas: a service with `replicas: N` (or `--scale NAME=N`, or `devsup scale`) runs as N services,
@@ -29,6 +29,17 @@ export function expandReplicas(declared: ServiceSpec[]): ServiceSpec[] {
     if (spec.replicas === undefined) return [{ ...spec, dependsOn }];
     return Array.from({ length: spec.replicas }, (_, i) => replicaOf({ ...spec, dependsOn }, i + 1));
   });
+}
+
+/**
+ * The manifest with these services at these numbers of replicas (`devsup scale`, or what a running
+ * instance has), every other service as it was.
+ */
+export function withReplicaCounts(manifest: Manifest, counts: ReadonlyMap<string, number>): Manifest {
+  const declared = (manifest.declared ?? manifest.services).map((spec) =>
+    counts.has(spec.key) ? { ...spec, replicas: counts.get(spec.key)! } : spec,
+  );
+  return { ...manifest, declared, services: expandReplicas(declared) };
 }
 
 /** Replica `index` of a replicated service: its key, title and ports. */

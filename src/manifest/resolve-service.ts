@@ -1,5 +1,5 @@
 import { DevsupError } from '../errors.js';
-import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
+import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicaPortsOf, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
@@ -69,7 +69,7 @@ export function resolveStackEnv(
     const url = resolveUrlOrUndefined(manifest, service, ports, baseEnv);
     if (url !== undefined) injected[`DEVSUP_${toEnvName(service.key)}_URL`] = url;
   }
-  Object.assign(injected, replicatedPortEnv(manifest.services, ports));
+  Object.assign(injected, replicatedPortEnv(replicaPortsOf(manifest.services, ports)));
   const render = renderer(manifest, undefined, ports, baseEnv, injected);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceNamesIn } from './service-names.js';
+import { profileNamesIn, serviceNamesIn } from './service-names.js';
 
 describe('serviceNamesIn', () => {
   it("finds the keys of a YAML manifest's top-level services map, and nothing nested or outside it", () => {
@@ -45,5 +45,33 @@ describe('serviceNamesIn', () => {
 
   it("finds a Procfile's process names", () => {
     expect(serviceNamesIn('web: node server.js\n# clock: no\nworker: node worker.js --queue=a:b\n\n', 'procfile')).toEqual(['web', 'worker']);
+  });
+});
+
+describe('profileNamesIn', () => {
+  it('finds the names of one-name, flow and block profiles, each once, quotes taken off', () => {
+    const manifest = [
+      'services:',
+      '  a:',
+      '    profiles: debug # one name',
+      '  b:',
+      '    profiles: [tools, "debug", \'ops\']',
+      '  c:',
+      '    profiles:',
+      '',
+      '      - local',
+      '      # a comment',
+      '      - "remote"',
+      '    command: x',
+      '  d:',
+      '    profiles:',
+      '    - same-indent',
+    ].join('\n');
+    expect(profileNamesIn(manifest)).toEqual(['debug', 'tools', 'ops', 'local', 'remote', 'same-indent']);
+  });
+
+  it('leaves out what devsup would refuse, so no name reaches a shell with anything it would act on', () => {
+    expect(profileNamesIn('services:\n  a:\n    profiles: [ok, "$(touch pwned)", a b]\n    command: x\n')).toEqual(['ok']);
+    expect(profileNamesIn('profiles: [top-level, not a service key]\n')).toEqual([]);
   });
 });

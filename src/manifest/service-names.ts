@@ -1,5 +1,7 @@
 /** What a service may be called: letters, digits, `_`, `.` and `-`, starting with a letter or digit. */
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** What a profile may be called, the same: DEVSUP_PROFILES separates them with commas. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /**
  * The service names a manifest's text declares, found without parsing or validating it, for shell
@@ -10,6 +12,32 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export function serviceNamesIn(text: string, kind: 'yaml' | 'procfile'): string[] {
   const names = kind === 'procfile' ? procfileNames(text) : yamlServiceKeys(text);
   return [...new Set(names)].filter((name) => SERVICE_NAME.test(name));
+}
+
+/**
+ * The profile names a manifest's text gives its services, found without parsing it, for shell
+ * completion: each `profiles:` key's one name, flow list (`[debug, tools]`) or block list (`- debug`
+ * lines after it). Only valid profile names come back.
+ */
+export function profileNamesIn(text: string): string[] {
+  const names: string[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, index) => {
+    const value = /^\s+profiles\s*:(.*)$/
+      .exec(line)?.[1]
+      ?.replace(/\s#.*$/, '')
+      .trim();
+    if (value === undefined) return;
+    if (value !== '') return names.push(...value.replace(/^\[|\]$/g, '').split(','));
+    for (const item of lines.slice(index + 1)) {
+      if (/^\s*(#.*)?$/.test(item)) continue;
+      const entry = /^\s*-\s+(.*)$/.exec(item)?.[1];
+      if (entry === undefined) break;
+      names.push(entry.replace(/\s#.*$/, ''));
+    }
+  });
+  const unquoted = names.map((name) => name.trim().replace(/^(["'])(.*)\1$/, '$2'));
+  return [...new Set(unquoted)].filter((name) => PROFILE_NAME.test(name));
 }
 
 function procfileNames(text: string): string[] {

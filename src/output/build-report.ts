@@ -26,6 +26,7 @@ export function buildReport(manifest: Manifest, supervisor: Supervisor, cwd: str
     const report: ServiceReport = {
       service: runner.spec.key,
       title: runner.spec.title,
+      ...(runner.spec.replica && { replicaOf: runner.spec.replica.group, replica: runner.spec.replica.index }),
       port: primary?.port ?? null,
       ports: ports.get(runner.spec.key) ?? {},
       preferred: typeof asked === 'number' ? asked : null,

@@ -63,6 +63,8 @@ export function renderPortsJson(report: PortsReport): string {
     services: report.services.map((s) => ({
       service: s.service,
       title: s.title,
+      replicaOf: s.replicaOf,
+      replica: s.replica,
       port: s.port,
       ports: s.ports,
       preferred: s.preferred,

@@ -17,6 +17,8 @@ export interface PortsReport {
 export interface ServiceReport {
   service: string;
   title: string;
+  replicaOf?: string; // extra, on a replica: the replicated service it is one of (`web` of `web.2`); keys may hold dots, so read this, not the key
+  replica?: number; // extra, with `replicaOf`: its number, from 1
   port: number | null; // the port the service really uses (its first port); null without one
   ports: Record<string, number>;
   preferred: number | null;

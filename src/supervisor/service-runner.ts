@@ -57,6 +57,8 @@ export interface RunExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   at: number;
+  /** Set when devsup stopped the run because a check failed ("health check failed 3 times: …"): code and signal are then its stop's. */
+  failedCheck?: string;
 }
 
 interface RunnerEvents {
@@ -408,7 +410,8 @@ export class ServiceRunner extends EventEmitter<RunnerEvents> {
 
   private async handleExit(run: Run, exit: ChildExit, outputDone: Promise<unknown>): Promise<void> {
     run.readiness.abort(new Error('exited'));
-    this.lastRunExit = { code: exit.code, signal: exit.signal, at: Date.now() };
+    const stoppedFor = this.stoppedForFailedCheck ? this.currentDetail : undefined;
+    this.lastRunExit = { code: exit.code, signal: exit.signal, at: Date.now(), ...(stoppedFor !== undefined && { failedCheck: stoppedFor }) };
     try {
       // Grandchildren left in the group would hold the port against the next run.
       await this.seams.stopTree(run.pid, { signal: this.spec.stopSignal, timeoutMs: this.spec.stopTimeoutMs });

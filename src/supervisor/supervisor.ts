@@ -2,7 +2,7 @@ import { messageOf } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { startsByItself, type Manifest, type ServiceSpec } from '../manifest/service-spec.js';
 import { startOrder, withDependencies } from '../manifest/dependency-graph.js';
-import { expandReplicas } from '../manifest/replicas.js';
+import { withReplicaCounts } from '../manifest/replicas.js';
 import { resolveService, servicesReferencedBy, type AssignedPorts, type ResolvedService } from '../manifest/resolve-service.js';
 import { diffServices, portsChanged, sameLaunch, type ManifestChanges } from './manifest-diff.js';
 import { allocatePorts } from '../ports/allocate-ports.js';
@@ -183,10 +183,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * edited: a reload applies its `replicas` again.
    */
   async scale(counts: Map<string, number>): Promise<ManifestChanges> {
-    const declared = (this.manifest.declared ?? this.manifest.services).map((spec) =>
-      counts.has(spec.key) ? { ...spec, replicas: counts.get(spec.key)! } : spec,
-    );
-    return this.applyManifest({ ...this.manifest, declared, services: expandReplicas(declared) });
+    return this.applyManifest(withReplicaCounts(this.manifest, counts));
   }
 
   /** Resolves once every selected service has settled (at once if they have): after start-up, or after an edit was applied. */

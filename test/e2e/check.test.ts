@@ -115,4 +115,48 @@ describe('devsup check', () => {
     expect(result.stdout).toMatch(/^ {4}env: # ← services\.local\.yaml\n {6}DEBUG: "1"\n/m);
     expect(result.stdout).toMatch(/^ {2}extra: # ← services\.local\.yaml\n {4}command:/m);
   });
+
+  it('with --scale, --profile or DEVSUP_PROFILES shows what up would run with them: replicas planned, what stays out named', async () => {
+    const base = await findFreePorts(4);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        '    command: node web.js',
+        `    port: ${base}`,
+        '  debugger:',
+        '    command: node debugger.js',
+        `    port: ${base + 3}`,
+        '    profiles: [debug, tools]',
+        '  extra:',
+        '    command: node extra.js',
+        '    autostart: false',
+        '',
+      ].join('\n'),
+    });
+    const plain = await runCli(['check'], dir);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(new RegExp(`^web +${base} +${base} +preferred port is free$`, 'm'));
+    expect(plain.stdout).toContain('\nNot started by `devsup up`: debugger (profiles debug, tools: none active), extra (autostart: false).\n');
+
+    const scaled = await runCli(['check', '--scale', 'web=3', '--profile', 'debug'], dir);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(scaled.stdout).toMatch(/^ {4}replicas: 3 # ← --scale$/m);
+    for (const index of [1, 2, 3]) {
+      const port = base + index - 1;
+      expect(scaled.stdout).toMatch(new RegExp(`^web\\.${index} +${port} +${port} +preferred port is free$`, 'm'));
+    }
+    expect(scaled.stdout).toContain('\nNot started by `devsup up`: extra (autostart: false).\n');
+
+    const fromEnv = await runCli(['check'], dir, { DEVSUP_PROFILES: 'other,tools' });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toContain('\nNot started by `devsup up`: extra (autostart: false).\n');
+
+    const unknownProfile = await runCli(['check', '--profile', 'debgu'], dir);
+    expect(unknownProfile).toMatchObject({ code: 2, stdout: '' });
+    expect(unknownProfile.stderr).toContain('--profile debgu: no service has the profile "debgu" — did you mean "debug"?');
+    const unknownScale = await runCli(['check', '--scale', 'wbe=2'], dir);
+    expect(unknownScale).toMatchObject({ code: 2, stdout: '' });
+    expect(unknownScale.stderr).toContain('--scale wbe=2: unknown service "wbe" — did you mean "web"?');
+  });
 });

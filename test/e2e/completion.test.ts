@@ -13,8 +13,9 @@ afterEach(() => session.cleanup());
 const quoted = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 const MANIFESTS = {
-  'services.yaml': 'services:\n  api:\n    command: node api.js\n  web:\n    command: node web.js\n    env:\n      nested: not-a-service\n',
-  'services.local.yaml': 'services:\n  local-only:\n    command: node local.js\n',
+  'services.yaml':
+    'services:\n  api:\n    command: node api.js\n  web:\n    command: node web.js\n    profiles: [debug, "tools"]\n    env:\n      nested: not-a-service\n',
+  'services.local.yaml': 'services:\n  local-only:\n    command: node local.js\n    profiles:\n      - local\n',
   'other/alt.yaml': 'services:\n  zeta:\n    command: node zeta.js\n',
 };
 const VISIBLE = Object.keys(COMMANDS).filter((name) => !COMMANDS[name]!.hidden);
@@ -84,6 +85,17 @@ describe('devsup completion bash', () => {
     expect(complete(project, 'devsup', 'check', '--port', 'a')).toEqual(['api=']);
   });
 
+  it("completes devsup scale's arguments and --scale with SERVICE=, and --profile with the manifest's profiles", () => {
+    const project = completionProject();
+    expect(complete(project, 'devsup', 'scale', '')).toEqual(['api=', 'web=', 'local-only=']);
+    expect(complete(project, 'devsup', 'scale', 'api=2', 'w')).toEqual(['web=']);
+    expect(complete(project, 'devsup', 'check', '--scale', 'a')).toEqual(['api=']);
+    expect(complete(project, 'devsup', 'run', '--scale', '')).toEqual(['api=', 'web=', 'local-only=']);
+    expect(complete(project, 'devsup', 'up', '--profile', '')).toEqual(['debug', 'tools', 'local']);
+    expect(complete(project, 'devsup', 'check', '--profile', 't')).toEqual(['tools']);
+    expect(complete(project, 'devsup', 'run', '--up', '--profile', '')).toEqual(['debug', 'tools', 'local']);
+  });
+
   it('offers no name devsup would refuse, so nothing in a manifest reaches the shell as code', () => {
     const project = completionProject({
       'services.yaml': 'services:\n  "$(touch pwned)":\n    command: x\n  "`touch pwned`":\n    command: x\n  ok:\n    command: x\n',
@@ -95,6 +107,7 @@ describe('devsup completion bash', () => {
   it('offers nothing, quietly, where there is no manifest', async () => {
     const { dir } = session.project({});
     expect(await runCli(['__complete', 'services'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await runCli(['__complete', 'profiles'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
 
@@ -137,6 +150,8 @@ describe('devsup completion zsh', () => {
       tab('restart ', '*api*local-only*web*');
       tab('up --re', '*--reclaim*');
       tab('up --port ', '*api*local-only*web*');
+      tab('scale ', '*api*local-only*web*');
+      tab('check --profile ', '*debug*local*tools*');
       tab('-f other/alt.yaml up ', '*zeta*');
     });
   } else {
@@ -167,6 +182,9 @@ describe('devsup completion fish', () => {
       expect(complete('devsup up --re')).toEqual(['--reclaim']);
       expect(complete('devsup restart ')).toEqual(['api', 'local-only', 'web']);
       expect(complete('devsup up --port ')).toEqual(['api=', 'local-only=', 'web=']);
+      expect(complete('devsup scale ')).toEqual(['api=', 'local-only=', 'web=']);
+      expect(complete('devsup run --scale ')).toEqual(['api=', 'local-only=', 'web=']);
+      expect(complete('devsup up --profile ')).toEqual(['debug', 'local', 'tools']);
       expect(complete('devsup -f other/alt.yaml up ')).toEqual(['zeta']);
       expect(complete('devsup completion ')).toEqual(['bash', 'fish', 'zsh']);
     });

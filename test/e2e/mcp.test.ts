@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -209,6 +211,61 @@ describe('devsup mcp', () => {
     expect(stdout.length).toBeGreaterThan(10);
     for (const line of stdout) expect(JSON.parse(line), line).toMatchObject({ jsonrpc: '2.0' });
     expect(stderr()).not.toMatch(/unexpected error/);
+  });
+
+  it('tells the client when a service turns unhealthy and when its failing health check restarts it, with the check; list_services shows it', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  api:',
+        `    command: ${fixtureArgv('health-server.mjs', 'sick.pid')}`,
+        `    port: ${port}`,
+        '    health: { http: /health, interval: 700ms, timeout: 1s, failures: 3 }',
+        '',
+      ].join('\n'),
+    });
+    const { client, logs } = await connect(dir);
+    session.expectBackground(dir);
+    const started = await call(client, 'start_stack');
+    expect(started.isError, textOf(started)).toBeFalsy();
+    const firstPid = entry(started, 'api').pid!;
+
+    writeFileSync(path.join(dir, 'sick.pid'), String(firstPid));
+    const unhealthy = await waitFor(
+      async () => {
+        const api = entry(await call(client, 'list_services'), 'api') as Entry & { detail?: string };
+        return api.status === 'unhealthy' ? api : undefined;
+      },
+      { what: 'list_services showing api unhealthy' },
+    );
+    expect(unhealthy.detail).toMatch(/^http \/health → 503 \([12] of 3 failed checks\)$/);
+    const byService = (status: string) => () =>
+      logs.find(
+        (log) => (log.data as { service?: string; status?: string }).service === 'api' && (log.data as { status?: string }).status === status,
+      );
+    const warning = await waitFor(byService('unhealthy'), { what: 'a logging notification: api unhealthy' });
+    expect(warning.level).toBe('warning');
+    expect(warning.data).toMatchObject({ detail: 'http /health → 503 (1 of 3 failed checks)', exit: null });
+    expect((warning.data as { message: string }).message).toMatch(
+      /^api is unhealthy: http \/health → 503 \(1 of 3 failed checks\); devsup restarts it if its health check keeps failing\.\nLast lines of api:\n {2}healthy pid \d+/,
+    );
+
+    const restart = await waitFor(byService('restarting'), { what: 'a logging notification: api restarted', timeoutMs: 15_000 });
+    expect(restart.level).toBe('error');
+    expect(restart.data).toMatchObject({
+      detail: 'health check failed 3 times: http /health → 503',
+      failedCheck: 'health check failed 3 times: http /health → 503',
+      restarts: 1,
+    });
+    expect((restart.data as { message: string }).message).toMatch(
+      /^api was stopped: health check failed 3 times: http \/health → 503; devsup restarts it \(restart 1\)\./,
+    );
+    expect(logs.filter((log) => (log.data as { service?: string }).service === 'api')).toHaveLength(2);
+
+    const stopped = await call(client, 'stop_stack');
+    expect(stopped.isError, textOf(stopped)).toBeFalsy();
+    await waitFor(() => !isAlive(firstPid), { what: 'the unhealthy process gone' });
   });
 
   it('check_manifest gives each problem with its file, line and column; a valid manifest with its planned ports', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv, type PortsJson } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
@@ -71,6 +73,52 @@ describe('replicas', () => {
     const unknown = await runCli(['restart', 'wbe'], dir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown service "wbe" — did you mean "web"?');
+  });
+
+  it('are named in ports --json by their service and number, not by their key; ports.env lists DEVSUP_<NAME>_PORTS', async () => {
+    const port = await findFreePorts(4);
+    // Keys may hold dots: `api.v2` runs as api.v2.1 and api.v2.2, and `cache.1` is no replica at all.
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  api.v2:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '    replicas: 2',
+        '  cache.1:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port + 3}`,
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(dir);
+    await up.waitForOutput(TABLE_HEADER, 20_000);
+    const report = await session.portsJson(dir);
+    expect(report.services.map(({ service, replicaOf, replica }) => ({ service, replicaOf, replica }))).toEqual([
+      { service: 'api.v2.1', replicaOf: 'api.v2', replica: 1 },
+      { service: 'api.v2.2', replicaOf: 'api.v2', replica: 2 },
+      { service: 'cache.1', replicaOf: undefined, replica: undefined },
+    ]);
+    const portsEnv = () =>
+      readFileSync(path.join(dir, '.devsup', 'ports.env'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    expect(portsEnv()).toEqual(
+      [
+        `DEVSUP_API_V2_1_PORT=${port}`,
+        `DEVSUP_API_V2_2_PORT=${port + 1}`,
+        `DEVSUP_API_V2_PORT=${port}`,
+        `DEVSUP_API_V2_PORTS=${port},${port + 1}`,
+        `DEVSUP_CACHE_1_PORT=${port + 3}`,
+      ].sort(),
+    );
+
+    // A scaled instance rewrites it with the new list.
+    expect((await runCli(['scale', 'api.v2=3'], dir)).code).toBe(0);
+    await waitFor(() => portsEnv().includes(`DEVSUP_API_V2_PORTS=${port},${port + 1},${port + 2}`), {
+      what: 'ports.env with three replicas',
+    });
   });
 });
 

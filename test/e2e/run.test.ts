@@ -107,4 +107,44 @@ describe('devsup run', () => {
     await waitFor(() => !isAlive(report.pid) && !isAlive(report.services[0]!.pid!), { what: 'the stack gone', timeoutMs: 5_000 });
     expect(processesIn([dir])).toEqual([]);
   });
+
+  it("--scale without an instance plans every replica; with one, the instance's replicas count, and another count is refused", async () => {
+    const port = await findFreePorts(3);
+    const { dir } = session.project({ 'services.yaml': manifest(web(port)) });
+    const printPorts = "console.log(process.env.DEVSUP_WEB_PORTS + ' ' + process.env.DEVSUP_WEB_2_PORT)";
+    const planned = await runCli(['run', '--scale', 'web=3', '--', process.execPath, '-e', printPorts], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout.trim()).toBe(`${port},${port + 1},${port + 2} ${port + 1}`);
+    expect(existsSync(path.join(dir, '.devsup'))).toBe(false);
+
+    // An instance started with --scale: the manifest alone does not say it has replicas.
+    session.up(dir, ['--scale', 'web=2']);
+    await session.waitForPorts(dir, 'two replicas ready', (report) => report.services.filter((service) => service.status === 'ready').length === 2);
+    const running = await runCli(['run', process.execPath, '-e', printPorts], dir);
+    expect(running.code, running.stderr).toBe(0);
+    expect(running.stdout.trim()).toBe(`${port},${port + 1} ${port + 1}`);
+    expect((await runCli(['run', '--scale', 'web=2', '--', process.execPath, '-e', printPorts], dir)).code).toBe(0);
+    const other = await runCli(['run', '--scale', 'web=3', '--', process.execPath, '-e', printPorts], dir);
+    expect(other).toMatchObject({ code: 2, stdout: '' });
+    expect(other.stderr).toContain('--scale web=3: the running instance has 2 replicas of web');
+    expect(other.stderr).toContain('devsup scale web=3');
+  });
+
+  it('--up with --profile or DEVSUP_PROFILES also starts the services of those profiles for the command', async () => {
+    const port = await findFreePorts(2);
+    const debuggerService = ['  debugger:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port + 1}`, '    profiles: [debug]'];
+    const { dir } = session.project({ 'services.yaml': manifest(web(port), debuggerService) });
+    session.expectBackground(dir);
+    const script = "fetch(process.env.DEVSUP_DEBUGGER_URL).then(() => console.log('debugger up'), () => console.log('debugger down'))";
+    const byOption = await runCli(['run', '--up', '--profile', 'debug', '--', process.execPath, '-e', script], dir);
+    expect(byOption.code, byOption.stderr).toBe(0);
+    expect(byOption.stdout.trim()).toBe('debugger up');
+    const byEnv = await runCli(['run', '--up', '--', process.execPath, '-e', script], dir, { DEVSUP_PROFILES: 'debug' });
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect(byEnv.stdout.trim()).toBe('debugger up');
+    const without = await runCli(['run', '--up', '--', process.execPath, '-e', script], dir);
+    expect(without.code, without.stderr).toBe(0);
+    expect(without.stdout.trim()).toBe('debugger down');
+    expect(processesIn([dir])).toEqual([]);
+  });
 });

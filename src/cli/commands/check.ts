@@ -12,6 +12,7 @@ import { isSecretName, MASK, maskSecretArgs, maskSecrets } from '../../secrets.j
 import { columnWidths, padding } from '../../output/columns.js';
 import { renderBlockYaml } from '../../output/render-yaml.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
+import { describeLeftOut } from '../service-args.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -21,9 +22,13 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     file: args.values.file as string | undefined,
     portOverrides: args.values.port as string[] | undefined,
     basePort: args.values['base-port'] as string | undefined,
+    profiles: args.values.profile as string[] | undefined,
+    scale: args.values.scale as string[] | undefined,
     note: warn,
     env: io.env,
   });
+  // What `up` with the same options would start; a dependency it pulls in is said on stderr, as `up` says it.
+  const leftOut = describeLeftOut(manifest, warn);
   warnAboutLeaseFolder(warn);
   const allocations = await allocatePorts(manifest);
   io.stdout.write(`# ${manifest.sources.join(' + ')}${manifest.overridden.size > 0 ? ' (values marked ← came from an override)' : ''}\n`);
@@ -31,6 +36,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   io.stdout.write(`\n${renderPlannedPorts(manifest, allocations)}`);
   const notes = [...explainAllocations(manifest, allocations), ...explainEphemeralOverlaps(manifest, (await readSystemPorts()).ephemeral)];
   if (notes.length > 0) io.stdout.write(`\n${notes.join('\n')}\n`);
+  if (leftOut !== undefined) io.stdout.write(`\n${leftOut}\n`);
   io.stdout.write(`\n${manifest.file} is valid.\n`);
   return 0;
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { DevsupError, messageOf, NoInstanceError } from '../../errors.js';
+import { DevsupError, messageOf, NoInstanceError, UsageError } from '../../errors.js';
 import { expectReply, NoAnswerError, requestInstance, requestOnce } from '../../control/control-client.js';
 import { readState } from '../../control/state-folder.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
+import { withReplicaCounts } from '../../manifest/replicas.js';
 import { resolveStackEnv, type AssignedPorts } from '../../manifest/resolve-service.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { shouldColor } from '../../output/color.js';
@@ -14,7 +15,7 @@ import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { readReport } from '../read-report.js';
 import { SignalRelay } from '../relay-signals.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
-import { describeFailure, parseWaitTimeout, startInBackground, titlesOf } from '../up-detached.js';
+import { backgroundArgs, describeFailure, parseWaitTimeout, startInBackground, titlesOf } from '../up-detached.js';
 import { downInstance } from './down.js';
 
 /** Statuses of a service that `run --up` starts in an instance already running. */
@@ -34,9 +35,20 @@ interface Started {
  * running instance, or of the ports `up` would give now when none runs — and its exit code
  * (128 + n after signal n). With --up, the services are brought up first and stopped after:
  * a background instance when none runs (then `down`), else those of the running one that were not running.
+ * `--scale` and `--profile` mean what they mean to `up`; a running instance's replicas are its own, so a
+ * `--scale` it does not match is refused.
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const manifest = await loadManifest({ cwd: io.cwd, file: args.values.file as string | undefined, env: io.env });
+  const scales = args.values.scale as string[] | undefined;
+  const manifest = await loadManifest({
+    cwd: io.cwd,
+    file: args.values.file as string | undefined,
+    profiles: args.values.profile as string[] | undefined,
+    scale: scales,
+    env: io.env,
+  });
+  const running = await runningReport(manifest.dir);
+  if (running) refuseOtherScale(manifest, running, scales ?? []);
   const say = (text: string) => io.stderr.write(`devsup: ${text}\n`);
   const relay = new SignalRelay();
   let started: Started | undefined;
@@ -47,8 +59,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       started = brought;
     }
     if (relay.signal.aborted) return exitCodeOf(relay.signal.reason);
-    const ports = await portsForCommand(manifest);
-    const env = resolveStackEnv(manifest, ports, io.env, (name, why) => say(`${name} is left out of the command's environment: ${why}.`));
+    const { stack, ports } = await stackForCommand(manifest);
+    const env = resolveStackEnv(stack, ports, io.env, (name, why) => say(`${name} is left out of the command's environment: ${why}.`));
     return await runCommand(args.positionals, env, io, relay);
   } finally {
     await started?.stop().catch((error: unknown) => say(`could not stop what it started for the command: ${messageOf(error)}`));
@@ -68,8 +80,7 @@ async function bringUp(manifest: Manifest, args: ParsedArgs, io: CliIO, signal: 
   const running = await runningReport(manifest.dir);
   if (running) return startInRunningInstance(manifest.dir, running, services, timeoutMs, signal);
 
-  const file = args.values.file as string | undefined;
-  const upArgs = [...(file === undefined ? [] : ['--file', file]), '--', ...names];
+  const upArgs = backgroundArgs({ values: { file: args.values.file, profile: args.values.profile, scale: args.values.scale }, positionals: names });
   // Plain lines on stderr: the command's output and terminal stay its own.
   const view = showRemoteStartup(titlesOf(manifest), services, io.stderr, { color: shouldColor(io.stderr, io.env), taskList: false });
   const { instance, outcome } = await startInBackground(manifest, services, upArgs, io, { timeoutMs, onProgress: view.update, signal });
@@ -136,17 +147,50 @@ async function runningReport(folder: string): Promise<PortsReport | undefined> {
   }
 }
 
-/** The running instance's ports; when none runs, those `up` would give now (last run's first, as `up` tries them). */
-async function portsForCommand(manifest: Manifest): Promise<AssignedPorts> {
+/**
+ * The stack as the command sees it: the running instance's services (with as many replicas as it
+ * has: `--scale` and `devsup scale` are not in the manifest) and ports; when none runs, the
+ * manifest's and the ports `up` would give now (last run's first, as `up` tries them).
+ */
+async function stackForCommand(manifest: Manifest): Promise<{ stack: Manifest; ports: AssignedPorts }> {
   const report = await runningReport(manifest.dir);
-  if (report) return new Map(report.services.filter((entry) => Object.keys(entry.ports).length > 0).map((entry) => [entry.service, entry.ports]));
+  if (report) {
+    const ports = new Map(report.services.filter((entry) => Object.keys(entry.ports).length > 0).map((entry) => [entry.service, entry.ports]));
+    return { stack: withReplicaCounts(manifest, replicaCountsOf(report)), ports };
+  }
   const { allocatePorts } = await import('../../ports/allocate-ports.js');
   const allocations = await allocatePorts(manifest, { sticky: stickyPortsOf(readState(manifest.dir)) });
-  return new Map(
+  const ports = new Map(
     allocations
       .filter((allocation) => allocation.ports.length > 0)
       .map((allocation) => [allocation.service, Object.fromEntries(allocation.ports.map((port) => [port.name, port.port]))]),
   );
+  return { stack: manifest, ports };
+}
+
+/** How many replicas each replicated service of a running instance has. */
+function replicaCountsOf(report: PortsReport): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { replicaOf } of report.services) if (replicaOf !== undefined) counts.set(replicaOf, (counts.get(replicaOf) ?? 0) + 1);
+  return counts;
+}
+
+/** `--scale web=3` beside an instance with another number of web replicas: its ports are not the ones asked for. */
+function refuseOtherScale(manifest: Manifest, report: PortsReport, scales: string[]): void {
+  const counts = replicaCountsOf(report);
+  for (const scale of scales) {
+    const service = scale.slice(0, scale.indexOf('=')); // loadManifest has checked the form
+    const asked = (manifest.declared ?? manifest.services).find((spec) => spec.key === service)?.replicas;
+    const running = counts.get(service) ?? 0;
+    if (asked === running) continue;
+    const has = running === 0 ? `no replicas of ${service}` : `${running} ${running === 1 ? 'replica' : 'replicas'} of ${service}`;
+    throw new UsageError(
+      `--scale ${scale}: the running instance has ${has}, so the command would not get the ports it asks for.`,
+      running === 0
+        ? `Leave --scale out to run the command beside that instance, or stop it (\`devsup down\`) first.`
+        : `\`devsup scale ${scale}\` changes the running instance first; or leave --scale out, and the command gets the ports it has.`,
+    );
+  }
 }
 
 /** Runs the command as given (no shell), its stdio the terminal's; resolves with its exit code. */

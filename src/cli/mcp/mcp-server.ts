@@ -28,7 +28,8 @@ interface ToolExtra {
 /**
  * `devsup mcp`: the MCP server on stdin/stdout. Tools act on the instance of the manifest served
  * through its control socket (never a network port); a follower keeps up with that instance, so
- * subscribers hear when the port table changes and every client hears when a service crashes.
+ * subscribers hear when the port table changes and every client hears when a service crashes or
+ * turns unhealthy.
  * Resolves once the client closes stdin.
  */
 export async function serveMcp(place: StackPlace, version: string): Promise<void> {
@@ -272,25 +273,33 @@ function tableFingerprint(report: PortsReport | undefined): string | undefined {
   ]);
 }
 
-/** The logging notification for a crash: level error, the service named, its exit and last lines. */
+/**
+ * The logging notification for an incident, with the service named and its last lines: level error for a run
+ * that ended (a crash, a failure to start, a restart for a failed check), warning for a health check that fails.
+ */
 export function incidentMessage(incident: Incident) {
   const exit = incident.exit === undefined ? (incident.detail ?? 'could not be started') : describeExit(incident.exit);
+  // A run devsup stopped for a failed check exited as its stop made it: the check is the news, not that exit.
+  const ended = incident.failedCheck === undefined ? `crashed (${exit})` : `was stopped: ${incident.failedCheck}`;
   const outcome =
-    incident.status === 'restarting'
-      ? `crashed (${exit}); devsup restarts it (restart ${incident.restarts})`
-      : incident.status === 'crashed'
-        ? `crashed (${exit}); devsup gave up on it`
-        : `failed: ${incident.detail ?? exit}`;
+    incident.status === 'unhealthy'
+      ? `is unhealthy: ${incident.detail ?? 'its health check fails'}; devsup restarts it if its health check keeps failing`
+      : incident.status === 'restarting'
+        ? `${ended}; devsup restarts it (restart ${incident.restarts})`
+        : incident.status === 'crashed'
+          ? `${ended}; devsup gave up on it`
+          : `failed: ${incident.detail ?? exit}`;
   const lastLines =
     incident.lastLines.length === 0 ? '' : `\nLast lines of ${incident.service}:\n${incident.lastLines.map((line) => `  ${line}`).join('\n')}`;
   return {
-    level: 'error' as const,
+    level: incident.status === 'unhealthy' ? ('warning' as const) : ('error' as const),
     logger: 'devsup',
     data: {
       message: `${incident.service} ${outcome}.${lastLines}`,
       service: incident.service,
       status: incident.status,
       ...(incident.detail !== undefined && { detail: incident.detail }),
+      ...(incident.failedCheck !== undefined && { failedCheck: incident.failedCheck }),
       exit: incident.exit ?? null,
       restarts: incident.restarts,
       lastLines: incident.lastLines,

@@ -12,6 +12,9 @@ export interface ToolAnswer {
 export interface ServiceEntry {
   key: string;
   title: string;
+  /** On a replica: the replicated service it is one of, and its number. */
+  replicaOf?: string;
+  replica?: number;
   status: string;
   detail?: string;
   port: number | null;
@@ -32,6 +35,7 @@ export function serviceEntry(service: ServiceReport): ServiceEntry {
   return {
     key: service.service,
     title: service.title,
+    ...(service.replicaOf !== undefined && { replicaOf: service.replicaOf, replica: service.replica }),
     status: service.status,
     ...(service.detail !== undefined && { detail: service.detail }),
     port: service.port,
