@@ -14,6 +14,7 @@ import type { CliIO, ParsedArgs } from './cli-types.js';
 import { DEVSUP_LOG, launchInBackground, type BackgroundInstance } from './detach.js';
 import { SignalRelay } from './relay-signals.js';
 import { selectServices } from './service-args.js';
+import { manifestOptions } from './manifest-options.js';
 
 /** Statuses of a service devsup still runs or looks after: while one has it, the instance goes on. */
 const ACTIVE: ReadonlySet<ServiceStatus> = new Set(['starting', 'ready', 'running', 'unhealthy', 'restarting', 'stopping']);
@@ -31,16 +32,12 @@ const ENDING_MS = 10_000;
  */
 export async function runDetached(args: ParsedArgs, io: CliIO): Promise<number> {
   const timeoutMs = parseWaitTimeout(args.values['wait-timeout'] as string | undefined);
-  const manifest = await loadManifest({
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    portOverrides: args.values.port as string[] | undefined,
-    basePort: args.values['base-port'] as string | undefined,
-    profiles: args.values.profile as string[] | undefined,
-    scale: args.values.scale as string[] | undefined,
-    note: (message) => io.stderr.write(`devsup: ${message}\n`),
-    env: io.env,
-  });
+  const manifest = await loadManifest(
+    manifestOptions(args, io, (message) =>
+      io.stderr.write(`devsup: ${message}
+`),
+    ),
+  );
   const services = selectServices(manifest, args.positionals, (message) => io.stderr.write(`devsup: ${message}\n`));
   const color = shouldColor(io.stdout, io.env);
   // Ctrl-C while waiting stops the waiting, not the stack: that runs in the background by now.

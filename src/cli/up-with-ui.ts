@@ -7,6 +7,7 @@ import { awaitStartup } from './await-startup.js';
 import type { CliIO, ParsedArgs } from './cli-types.js';
 import { selectServices } from './service-args.js';
 import { backgroundArgs, launchInstance } from './up-detached.js';
+import { manifestOptions } from './manifest-options.js';
 
 /**
  * `devsup up --ui`: the stack, with `devsup ui` on it from the start. The instance runs as `up -d`
@@ -22,14 +23,12 @@ export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
     );
   const { checkTerminal, runUi } = await import('../ui/run-ui.js');
   checkTerminal(io, process.stdin, 'devsup up --ui');
-  const manifest = await loadManifest({
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    portOverrides: args.values.port as string[] | undefined,
-    basePort: args.values['base-port'] as string | undefined,
-    note: (message) => io.stderr.write(`devsup: ${message}\n`),
-    env: io.env,
-  });
+  const manifest = await loadManifest(
+    manifestOptions(args, io, (message) =>
+      io.stderr.write(`devsup: ${message}
+`),
+    ),
+  );
   selectServices(manifest, args.positionals); // an unknown service is refused here, before anything starts
   const instance = await launchInstance(manifest, backgroundArgs(args), io);
   // The control socket answering (no service waited for), or the instance ending first (a lock conflict).

@@ -150,50 +150,49 @@ describe('devsup ui', () => {
 });
 
 describe('devsup up --ui', () => {
-  it('starts the stack with the view; q stops every service and leaves no process', async () => {
+  /** Two services started with their view, both running; the pids of the instance and of each service. */
+  async function upWithView(options: PtyOptions = {}) {
     const { dir } = session.project({ 'services.yaml': twoServices() });
     session.expectBackground(dir);
-    const ui = openPty(['up', '--ui'], dir);
+    const ui = openPty(['up', '--ui'], dir, options);
     await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
-    expect(ui.screenText()).toContain('q stops every service');
     const report = await session.portsJson(dir);
-    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    return { ui, dir, pids: [report.pid, ...report.services.map((service) => service.pid!)] };
+  }
+
+  it('starts the stack with the view; q stops every service and leaves no process', async () => {
+    const { ui, dir, pids } = await upWithView();
+    expect(ui.screenText()).toContain('q stops every service');
     ui.press('q');
     expect(await ui.exited).toBe(0);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
     expect((await runCli(['ports'], dir)).code).toBe(1);
   });
 
-  it('q twice at once leaves the view at once, and the services still stop', async () => {
+  it('reads --scale as up does: a replica it names is started', async () => {
     const { dir } = session.project({ 'services.yaml': twoServices() });
     session.expectBackground(dir);
-    const ui = openPty(['up', '--ui'], dir);
-    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
-    const report = await session.portsJson(dir);
-    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    const ui = openPty(['up', '--ui', '--scale', 'api=2', 'api.2'], dir);
+    await ui.waitForScreen('api.2 running', (text) => /api\.2 +running/.test(text));
+    ui.press('q');
+    expect(await ui.exited).toBe(0);
+  });
+
+  it('q twice at once leaves the view at once, and the services still stop', async () => {
+    const { ui, pids } = await upWithView();
     ui.press('qq'); // one read: the second q comes before the first one's request has been sent
     expect(await ui.exited).toBe(0);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
   });
 
   it('the terminal closing stops the stack as q does', async () => {
-    const { dir } = session.project({ 'services.yaml': twoServices() });
-    session.expectBackground(dir);
-    const ui = openPty(['up', '--ui'], dir);
-    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
-    const report = await session.portsJson(dir);
-    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    const { ui, pids } = await upWithView();
     ui.kill(); // the pty host dies: its terminal hangs up
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 15_000 });
   });
 
   it('a terminal gone without a hang-up signal (its writes fail) stops the stack too', async () => {
-    const { dir } = session.project({ 'services.yaml': twoServices() });
-    session.expectBackground(dir);
-    const ui = openPty(['up', '--ui'], dir, { controllingTerminal: false });
-    await ui.waitForScreen('both running', (text) => /api +running/.test(text) && /worker +running/.test(text));
-    const report = await session.portsJson(dir);
-    const pids = [report.pid, ...report.services.map((service) => service.pid!)];
+    const { ui, pids } = await upWithView({ controllingTerminal: false });
     ui.kill(); // the next frame the view draws fails with EIO
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 15_000 });
   });

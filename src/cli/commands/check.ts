@@ -13,20 +13,12 @@ import { columnWidths, padding } from '../../output/columns.js';
 import { renderBlockYaml } from '../../output/render-yaml.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { describeLeftOut } from '../service-args.js';
+import { manifestOptions } from '../manifest-options.js';
 
 /** `devsup check`: validate, print the merged manifest and the ports each service would get now. */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
-  const manifest = await loadManifest({
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    portOverrides: args.values.port as string[] | undefined,
-    basePort: args.values['base-port'] as string | undefined,
-    profiles: args.values.profile as string[] | undefined,
-    scale: args.values.scale as string[] | undefined,
-    note: warn,
-    env: io.env,
-  });
+  const manifest = await loadManifest(manifestOptions(args, io, warn));
   // What `up` with the same options would start; a dependency it pulls in is said on stderr, as `up` says it.
   const leftOut = describeLeftOut(manifest, warn);
   warnAboutLeaseFolder(warn);

@@ -11,6 +11,7 @@ import { procfile } from '../../output/export/procfile-export.js';
 import { SYSTEMD_HEADER, systemdUnits } from '../../output/export/systemd-units.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { writeExport } from '../write-export.js';
+import { manifestOptions } from '../manifest-options.js';
 
 const FORMATS = ['systemd', 'compose', 'procfile'] as const;
 type Format = (typeof FORMATS)[number];
@@ -46,13 +47,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     throw new UsageError(`--app "${app}" cannot name units: use letters, digits, "_", "." and "-".`, USAGE);
 
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
-  const manifest = await loadManifest({
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    portOverrides: args.values.port as string[] | undefined,
-    note: warn,
-    env: io.env,
-  });
+  const manifest = await loadManifest(manifestOptions(args, io, warn));
   warnAboutLeaseFolder(warn);
   const ports = await plannedPorts(manifest, portsMode, warn);
   const plan = planExport({ manifest, ports, baseEnv: io.env });

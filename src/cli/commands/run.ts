@@ -17,6 +17,7 @@ import { SignalRelay } from '../relay-signals.js';
 import { selectServices, stickyPortsOf } from '../service-args.js';
 import { backgroundArgs, describeFailure, parseWaitTimeout, startInBackground, titlesOf } from '../up-detached.js';
 import { downInstance } from './down.js';
+import { manifestOptions } from '../manifest-options.js';
 
 /** Statuses of a service that `run --up` starts in an instance already running. */
 const NOT_RUNNING: ReadonlySet<ServiceStatus> = new Set(['stopped', 'crashed', 'failed']);
@@ -39,17 +40,10 @@ interface Started {
  * `--scale` it does not match is refused.
  */
 export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const scales = args.values.scale as string[] | undefined;
-  const manifest = await loadManifest({
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    profiles: args.values.profile as string[] | undefined,
-    scale: scales,
-    env: io.env,
-  });
-  const running = await runningReport(manifest.dir);
-  if (running) refuseOtherScale(manifest, running, scales ?? []);
   const say = (text: string) => io.stderr.write(`devsup: ${text}\n`);
+  const manifest = await loadManifest(manifestOptions(args, io, say));
+  const running = await runningReport(manifest.dir);
+  if (running) refuseOtherScale(manifest, running, (args.values.scale as string[] | undefined) ?? []);
   const relay = new SignalRelay();
   let started: Started | undefined;
   try {

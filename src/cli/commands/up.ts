@@ -26,6 +26,7 @@ import { UsageError } from '../../errors.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
 import { claimInstance } from '../claim-instance.js';
 import { listenForKeys } from '../interactive-keys.js';
+import { manifestOptions } from '../manifest-options.js';
 import { selectServices } from '../service-args.js';
 import { restoreV8Defaults } from '../startup-tuning.js';
 import { stopAllOnSignal } from '../stop-on-signal.js';
@@ -42,16 +43,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   // The background process `up -d` starts (detach.ts): the same flow, with no terminal.
   const detached = args.values['detached-child'] === true;
   const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
-  const loadOptions = {
-    cwd: io.cwd,
-    file: args.values.file as string | undefined,
-    portOverrides: args.values.port as string[] | undefined,
-    basePort: args.values['base-port'] as string | undefined,
-    profiles: args.values.profile as string[] | undefined,
-    scale: args.values.scale as string[] | undefined,
-    note: warn,
-    env: io.env,
-  };
+  const loadOptions = manifestOptions(args, io, warn);
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
   const selected = selectServices(manifest, args.positionals, warn);
