@@ -30,12 +30,11 @@ export async function listeningPortsOfTree(pid: number, notBefore = performance.
  */
 export async function treeListensOn(pid: number, port: number, notBefore = performance.now()): Promise<boolean | null> {
   if (process.platform === 'win32') return null;
-  let ownInodes: number[] | undefined;
+  let ownInodes: Set<number> | undefined;
   for (const family of [6, 4] as const) {
     const rows = await socketTables[family](notBefore);
     if (!rows) continue;
-    ownInodes ??= readSocketInodes(pid) ?? [];
-    const inodes = new Set(ownInodes);
+    const inodes = (ownInodes ??= new Set(readSocketInodes(pid) ?? []));
     if (rows.some((row) => row.state === 'listen' && row.port === port && inodes.has(row.inode))) return true;
   }
   const ports = await listeningPortsOfTree(pid, notBefore);
