@@ -1,7 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { E2ESession, makeSick, sickableApi } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
 
@@ -11,21 +9,12 @@ afterEach(() => session.cleanup());
 describe('health', () => {
   it('marks a ready service unhealthy while its check fails, and restarts it after `failures` failures in a row', async () => {
     const port = await findFreePorts(1);
-    const { dir } = session.project({
-      'services.yaml': [
-        'services:',
-        '  api:',
-        `    command: ${fixtureArgv('health-server.mjs', 'sick.pid')}`,
-        `    port: ${port}`,
-        '    health: { http: /health, interval: 200ms, timeout: 1s, failures: 3 }',
-        '',
-      ].join('\n'),
-    });
+    const { dir } = session.project({ 'services.yaml': sickableApi(port, '200ms') });
     const up = session.up(dir);
     const ready = await session.waitForPorts(dir, 'api ready', (report) => report.services[0]?.status === 'ready');
     const firstPid = ready.services[0]!.pid!;
 
-    writeFileSync(path.join(dir, 'sick.pid'), String(firstPid));
+    makeSick(dir, firstPid);
     // Each change of status is a line of `up`'s output: unhealthy with what the check saw, then the stop.
     await up.waitForOutput(/^api +\| unhealthy: http \/health → 503 \(1 of 3 failed checks\)$/m, 10_000);
     await up.waitForOutput(/^api +\| unhealthy: http \/health → 503 \(2 of 3 failed checks\)$/m, 10_000);

@@ -1,12 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { E2ESession, fixtureArgv, makeSick, sickableApi } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { CLI } from '../helpers/run-cli.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
@@ -215,23 +213,14 @@ describe('devsup mcp', () => {
 
   it('tells the client when a service turns unhealthy and when its failing health check restarts it, with the check; list_services shows it', async () => {
     const port = await findFreePorts(1);
-    const { dir } = session.project({
-      'services.yaml': [
-        'services:',
-        '  api:',
-        `    command: ${fixtureArgv('health-server.mjs', 'sick.pid')}`,
-        `    port: ${port}`,
-        '    health: { http: /health, interval: 700ms, timeout: 1s, failures: 3 }',
-        '',
-      ].join('\n'),
-    });
+    const { dir } = session.project({ 'services.yaml': sickableApi(port, '700ms') });
     const { client, logs } = await connect(dir);
     session.expectBackground(dir);
     const started = await call(client, 'start_stack');
     expect(started.isError, textOf(started)).toBeFalsy();
     const firstPid = entry(started, 'api').pid!;
 
-    writeFileSync(path.join(dir, 'sick.pid'), String(firstPid));
+    makeSick(dir, firstPid);
     const unhealthy = await waitFor(
       async () => {
         const api = entry(await call(client, 'list_services'), 'api') as Entry & { detail?: string };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TABLE_HEADER } from './parse-port-table.js';
@@ -62,6 +62,26 @@ export async function exitWithin(
 export function fixtureArgv(name: string, ...args: (string | number)[]): string {
   const fixture = new URL(`../fixtures/${name}`, import.meta.url).pathname;
   return JSON.stringify([process.execPath, fixture, ...args.map(String)]);
+}
+
+/**
+ * services.yaml with one service, api, on `port`, checked by `health` every `interval`: its /health
+ * answers 503 once `makeSick` wrote its pid into the project (fixtures/health-server.mjs).
+ */
+export function sickableApi(port: number, interval: string): string {
+  return [
+    'services:',
+    '  api:',
+    `    command: ${fixtureArgv('health-server.mjs', 'sick.pid')}`,
+    `    port: ${port}`,
+    `    health: { http: /health, interval: ${interval}, timeout: 1s, failures: 3 }`,
+    '',
+  ].join('\n');
+}
+
+/** The run of api with this pid fails its health checks from now on; the next run passes them. */
+export function makeSick(dir: string, pid: number): void {
+  writeFileSync(path.join(dir, 'sick.pid'), String(pid));
 }
 
 /** The watchdog devsup started: a child of `devsupPid` whose command line names it (Linux /proc). */
