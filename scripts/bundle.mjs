@@ -5,6 +5,7 @@
 // module's source in memory while devsup runs: 0.6 MB less at idle), names are not: stack traces
 // (DEVSUP_DEBUG=1) still name every function.
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 /**
@@ -22,6 +23,24 @@ const withoutZodLocales = {
   },
 };
 
+/**
+ * dotenv requires node:crypto at its top for decrypting `.env.vault` files, which devsup never does.
+ * Loading crypto costs every `up` its load time and memory, so here it is required on first use
+ * instead. A dotenv that no longer has that line fails the build rather than loading it.
+ */
+const DOTENV_CRYPTO = "const crypto = require('crypto')";
+const dotenvWithLazyCrypto = {
+  name: 'dotenv-lazy-crypto',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]dotenv[\\/]lib[\\/]main\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(DOTENV_CRYPTO)) throw new Error(`${args.path} no longer has \`${DOTENV_CRYPTO}\`: update scripts/bundle.mjs`);
+      const lazy = "const crypto = { createDecipheriv: (...args) => require('crypto').createDecipheriv(...args) }";
+      return { contents: source.replace(DOTENV_CRYPTO, lazy), loader: 'js' };
+    });
+  },
+};
+
 rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
 
 await build({
@@ -36,5 +55,5 @@ await build({
   banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
   logLevel: 'warning',
   minifyWhitespace: true,
-  plugins: [withoutZodLocales],
+  plugins: [withoutZodLocales, dotenvWithLazyCrypto],
 });

@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
+import { sha256 as digest } from '@noble/hashes/sha2';
 
 /**
- * The SHA-256 digest of `text`. node:crypto is required, not imported: importing it makes Node read
- * every export, and the `webcrypto` getter then loads all of Web Crypto (a dozen modules) at each start.
+ * The SHA-256 digest of `text` (UTF-8), as node:crypto gives it. Computed in JavaScript: loading
+ * node:crypto (sixteen modules) would cost every `up` its load time and resident memory, for a few
+ * short names (instance, socket, lock guard, lease mutex, fallback order).
  */
 export function sha256(text: string): Buffer {
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(text).digest();
+  const bytes = digest(new TextEncoder().encode(text));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

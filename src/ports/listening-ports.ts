@@ -1,3 +1,4 @@
+import { monotonicMs } from '../clock.js';
 import { listListeningPortsWithLsof } from './lsof.js';
 import { readSocketInodes, readSocketTableOf, type SocketRow } from './proc-net.js';
 import { collectTree, readProcessTable } from './process-tree.js';
@@ -10,10 +11,10 @@ const socketTables = { 6: sharedRead(async () => readSocketTableOf(6)), 4: share
 /**
  * TCP ports LISTENed by `pid`, its process group (pgid = pid: children are spawned detached) and all
  * their descendants; null when the OS will not tell (Windows, or a process we may not inspect).
- * The system tables are read no earlier than `notBefore` (`performance.now()` time; default: now),
+ * The system tables are read no earlier than `notBefore` (`monotonicMs()` time; default: now),
  * and shared with other callers that accept the same read.
  */
-export async function listeningPortsOfTree(pid: number, notBefore = performance.now()): Promise<Set<number> | null> {
+export async function listeningPortsOfTree(pid: number, notBefore = monotonicMs()): Promise<Set<number> | null> {
   if (process.platform === 'win32') return null;
   const [entries, rows6, rows4] = await Promise.all([processTable(notBefore), socketTables[6](notBefore), socketTables[4](notBefore)]);
   if (!entries) return null;
@@ -28,7 +29,7 @@ export async function listeningPortsOfTree(pid: number, notBefore = performance.
  * table first: a server on `::` (Node's, Go's and Python's default) takes IPv4 connections too,
  * and is found there without reading IPv4's.
  */
-export async function treeListensOn(pid: number, port: number, notBefore = performance.now()): Promise<boolean | null> {
+export async function treeListensOn(pid: number, port: number, notBefore = monotonicMs()): Promise<boolean | null> {
   if (process.platform === 'win32') return null;
   let ownInodes: Set<number> | undefined;
   for (const family of [6, 4] as const) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { monotonicMs } from '../clock.js';
 import { sharedRead } from './shared-read.js';
 
 function countingRead() {
@@ -10,7 +11,7 @@ function countingRead() {
 describe('sharedRead', () => {
   it('gives callers who accept an earlier start the read already in flight', async () => {
     const { read, reads } = countingRead();
-    const before = performance.now();
+    const before = monotonicMs();
     const results = await Promise.all([read(before), read(before), read(before - 1000)]);
     expect(results).toEqual([1, 1, 1]);
     expect(reads()).toBe(1);
@@ -18,8 +19,8 @@ describe('sharedRead', () => {
 
   it('reads again for a caller who needs a read started after the last one', async () => {
     const { read, reads } = countingRead();
-    expect(await read(performance.now())).toBe(1);
-    const needFresh = performance.now() + 0.001; // later than the first read's start
+    expect(await read(monotonicMs())).toBe(1);
+    const needFresh = monotonicMs() + 0.001; // later than the first read's start
     expect(await read(needFresh)).toBe(2);
     expect(reads()).toBe(2);
   });

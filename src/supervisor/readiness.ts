@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../manifest/durations.js';
 import type { ReadySpec } from '../manifest/service-spec.js';
 import { listeningPortsOfTree, treeListensOn } from '../ports/listening-ports.js';
+import { monotonicMs } from '../clock.js';
 import { maskSecrets } from '../secrets.js';
 
 export interface ReadinessTarget {
@@ -82,7 +83,7 @@ function makeProbe(
   let answeredOn = hosts[0]!;
   const ownedListener: Probe = async () => {
     const port = found.driftedTo ?? given;
-    const connecting = performance.now();
+    const connecting = monotonicMs();
     const connected = await connectToAny(hosts, port);
     if (connected.host !== undefined) {
       answeredOn = connected.host;
@@ -116,7 +117,7 @@ function makeProbe(
  */
 export async function findDriftedPort(target: Pick<ReadinessTarget, 'pid' | 'port' | 'givenPorts'>): Promise<number | undefined> {
   // Tables up to one slow poll old will do: a bind that late is found at the next poll.
-  const listening = await listeningPortsOfTree(target.pid, performance.now() - MAX_POLL_MS);
+  const listening = await listeningPortsOfTree(target.pid, monotonicMs() - MAX_POLL_MS);
   if (!listening || listening.size === 0) return undefined;
   const given = target.givenPorts ?? (target.port === undefined ? [] : [target.port]);
   if (given.some((port) => listening.has(port))) return undefined;
