@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -35,5 +35,37 @@ describe('tuneForStartup', () => {
   it("leaves the user's own choice of optimizer alone", () => {
     expect(optimizedBeforeAndAfter(['--no-turbofan'])).toEqual([false, false]);
     expect(optimizedBeforeAndAfter(['--turbofan'])).toEqual([true, true]);
+  });
+});
+
+/**
+ * Whether V8 runs a memory-reducing collection in a node that grows its old generation by a few MB
+ * and then idles for 12 s, past the reducer's 8 s start delay: true as soon as one is seen.
+ */
+function memoryReducerRuns(tuned: boolean, nodeArgs: string[] = []): Promise<boolean> {
+  const script = `
+    const { tuneForStartup } = await import(${JSON.stringify(TUNING)});
+    if (${tuned}) tuneForStartup();
+    globalThis.kept = Array.from({ length: 60_000 }, (_, i) => ({ i, text: 'item ' + i }));
+    setTimeout(() => {}, 12_000);`;
+  const child = spawn(process.execPath, ['--trace-gc', ...nodeArgs, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (!chunk.includes('(reduce)')) return;
+      child.kill();
+      resolve(true);
+    });
+    child.once('close', () => resolve(false));
+  });
+}
+
+describe('the memory reducer', () => {
+  it('does not wake in an idle devsup, unless the user asked for it', { timeout: 40_000 }, async () => {
+    const [untuned, tuned, chosen] = await Promise.all([
+      memoryReducerRuns(false),
+      memoryReducerRuns(true),
+      memoryReducerRuns(true, ['--memory-reducer-for-small-heaps']),
+    ]);
+    expect({ untuned, tuned, chosen }).toEqual({ untuned: true, tuned: false, chosen: true }); // untuned: V8's default
   });
 });
