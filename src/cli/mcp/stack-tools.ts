@@ -27,7 +27,7 @@ import { ALL_LINES, parseLogQuery } from '../log-query.js';
 import { selectServices } from '../service-args.js';
 import { describeFailure, startInBackground } from '../up-detached.js';
 import { lastPerService, renderLogLines } from './render-log-lines.js';
-import { stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
+import { servicesNamed, stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
 
 /** Where the server runs and what it was given (`-f`), and where devsup's own notes go. */
 export interface StackPlace {
@@ -179,7 +179,7 @@ export class StackTools {
     try {
       const report = (await requestOnce(folder, { type: 'ports' }, 'report')).report;
       starts = runStarts(report);
-      const since = options.sinceRestart === true ? Math.max(query.since ?? 0, earliest(starts, names)) : query.since;
+      const since = options.sinceRestart === true ? Math.max(query.since ?? 0, earliest(starts, report, names)) : query.since;
       const request = { type: 'logs' as const, services: names, lines: wanted, follow: false, ...(since !== undefined && { since }) };
       lines = [];
       for await (const reply of requestInstance(folder, request)) {
@@ -334,7 +334,11 @@ export class StackTools {
   private async readyTimeoutOf(services: string[]): Promise<number> {
     try {
       const manifest = await this.loadManifest();
-      return Math.max(0, ...manifest.services.filter((service) => services.includes(service.key)).map((service) => service.readyTimeoutMs));
+      // `web` of a replicated service: its replicas, whose keys are web.1, web.2…
+      const named = manifest.services.filter(
+        (service) => services.includes(service.key) || (service.replica !== undefined && services.includes(service.replica.group)),
+      );
+      return Math.max(0, ...named.map((service) => service.readyTimeoutMs));
     } catch {
       return 60_000;
     }
@@ -348,9 +352,16 @@ export class StackTools {
         if (reply.type === 'end') break;
         lines.push(...expectReply(reply, 'lines', folder).lines);
       }
-      return services
-        .map((service) => lines.filter((line) => line.service === service).map((line) => `  ${line.text}`))
-        .map((shown, index) => (shown.length === 0 ? '' : `\nLast lines of ${services[index]}:\n${shown.join('\n')}`))
+      // By the lines' own keys: `web` of a replicated service is web.1, web.2…
+      const keys = [...new Set(lines.map((line) => line.service))];
+      return keys
+        .map(
+          (key) =>
+            `\nLast lines of ${key}:\n${lines
+              .filter((line) => line.service === key)
+              .map((line) => `  ${line.text}`)
+              .join('\n')}`,
+        )
         .join('');
     } catch (error) {
       this.place.note(`could not read the last lines: ${messageOf(error)}`);
@@ -377,10 +388,9 @@ export class StackTools {
   }
 }
 
-/** "web is ready on port 8080", one line per service. */
-function statusLines(report: PortsReport, services: string[]): string {
-  return report.services
-    .filter((service) => services.includes(service.service))
+/** "web is ready on port 8080", one line per service `names` mean. */
+function statusLines(report: PortsReport, names: string[]): string {
+  return servicesNamed(report, names)
     .map(
       (service) =>
         `${service.service} is ${service.status}${service.port === null ? '' : ` on port ${service.port}`}${service.pid === null ? '' : ` (pid ${service.pid})`}`,
@@ -397,8 +407,9 @@ function runStarts(report: PortsReport | undefined): Map<string, number> {
   );
 }
 
-/** The earliest run start of `names` (all with none named): where the instance need look from. */
-function earliest(starts: Map<string, number>, names: string[]): number {
-  const times = names.length > 0 ? names.map((name) => starts.get(name) ?? Date.now()) : [...starts.values()];
+/** The earliest run start of the services `names` mean (all with none named): where the instance need look from. */
+function earliest(starts: Map<string, number>, report: PortsReport, names: string[]): number {
+  const keys = servicesNamed(report, names.length > 0 ? names : undefined).map((service) => service.service);
+  const times = keys.map((key) => starts.get(key) ?? Date.now());
   return times.length === 0 ? Date.now() : Math.min(...times);
 }

@@ -1,0 +1,66 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
+import { callTool, connectMcp, entriesOf, textOf } from '../helpers/mcp-client.js';
+
+const session = new E2ESession();
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await session.cleanup();
+});
+
+/** A real MCP client connected to `devsup mcp` run in `dir`, closed after the test. */
+async function connect(dir: string, args: string[] = []) {
+  const connected = await connectMcp(dir, args);
+  clients.push(connected.client);
+  return connected;
+}
+
+describe('devsup mcp, off the happy path', () => {
+  it('takes the name of a replicated service as each of its replicas, as the CLI does', async () => {
+    const port = await findFreePorts(2);
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`, '    replicas: 2', ''].join(
+        '\n',
+      ),
+    });
+    const { client } = await connect(dir);
+    session.expectBackground(dir);
+    const started = await callTool(client, 'start_stack', { services: ['web'] });
+    expect(started.isError, textOf(started)).toBeFalsy();
+    const before = entriesOf(started);
+    expect(before.map((service) => [service.key, service.status])).toEqual([
+      ['web.1', 'ready'],
+      ['web.2', 'ready'],
+    ]);
+
+    const waited = await callTool(client, 'wait_ready', { services: ['web'] });
+    expect(waited.isError, textOf(waited)).toBeFalsy();
+    expect(entriesOf(waited).map((service) => service.key)).toEqual(['web.1', 'web.2']);
+    expect(textOf(waited)).toContain(`web.2 is ready on port ${port + 1}`);
+
+    const restarted = await callTool(client, 'restart_service', { services: ['web'] });
+    expect(restarted.isError, textOf(restarted)).toBeFalsy();
+    const after = entriesOf(restarted);
+    expect(after.map((service) => [service.key, service.status, service.port])).toEqual([
+      ['web.1', 'ready', port],
+      ['web.2', 'ready', port + 1],
+    ]);
+    after.forEach((service, index) => expect(service.pid).not.toBe(before[index]!.pid));
+
+    const current = await callTool(client, 'read_logs', { service: 'web', since_restart: true });
+    const lines = (current.structuredContent as { lines: { service: string; text: string }[] }).lines;
+    expect(lines.map((line) => [line.service, line.text]).sort()).toEqual(
+      after.map((service) => [service.key, `listening on ${service.port} pid ${service.pid}`]).sort(),
+    );
+
+    const stopped = await callTool(client, 'stop_service', { services: ['web'] });
+    expect(entriesOf(stopped).map((service) => [service.key, service.status])).toEqual([
+      ['web.1', 'stopped'],
+      ['web.2', 'stopped'],
+    ]);
+    expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
+  });
+});
