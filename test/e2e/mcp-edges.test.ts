@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { callTool, connectMcp, entriesOf, textOf } from '../helpers/mcp-client.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
 const clients: Client[] = [];
@@ -62,5 +63,50 @@ describe('devsup mcp, off the happy path', () => {
       ['web.2', 'stopped'],
     ]);
     expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
+  });
+
+  it('cuts the long last lines of a crash in tool answers and notifications, as read_logs does', async () => {
+    const keepPort = await findFreePorts(2);
+    const bigPort = keepPort + 1;
+    // Twelve lines of 60,000 characters, then a crash before it ever listens.
+    const big = JSON.stringify([
+      process.execPath,
+      '-e',
+      'for (let i = 0; i < 12; i++) console.log(String(i % 10).repeat(60000)); setTimeout(() => process.exit(1), 300)',
+    ]);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  keep:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${keepPort}`,
+        '  big:',
+        `    command: ${big}`,
+        `    port: ${bigPort}`,
+        '    restart: never',
+        '',
+      ].join('\n'),
+    });
+    const { client, logs } = await connect(dir);
+    session.expectBackground(dir);
+    const started = await callTool(client, 'start_stack');
+    expect(started.isError).toBe(true);
+    expect(textOf(started)).toMatch(/big will not be ready: crashed \(exited with code 1\)/);
+    expect(textOf(started)).toContain(`${'1'.repeat(2000)}… (60000 characters)`);
+    expect(textOf(started).length).toBeLessThan(30_000);
+
+    const waited = await callTool(client, 'wait_ready', { services: ['big'], timeout_seconds: 5 });
+    expect(waited.isError).toBe(true);
+    expect(textOf(waited)).toContain('Last lines of big:');
+    expect(textOf(waited)).toContain(`${'1'.repeat(2000)}… (60000 characters)`);
+    expect(textOf(waited).length).toBeLessThan(30_000);
+
+    const crash = await waitFor(() => logs.find((log) => (log.data as { service?: string }).service === 'big'), {
+      what: 'a logging notification about big',
+    });
+    const { lastLines, message } = crash.data as { lastLines: string[]; message: string };
+    expect(lastLines.at(-1)).toBe(`${'1'.repeat(2000)}… (60000 characters)`);
+    expect(JSON.stringify(crash).length).toBeLessThan(60_000);
+    expect(message.length).toBeLessThan(30_000);
   });
 });

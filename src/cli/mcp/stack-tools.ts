@@ -26,7 +26,7 @@ import { downInstance } from '../commands/down.js';
 import { ALL_LINES, parseLogQuery } from '../log-query.js';
 import { selectServices } from '../service-args.js';
 import { describeFailure, startInBackground } from '../up-detached.js';
-import { lastPerService, renderLogLines } from './render-log-lines.js';
+import { cutLine, lastPerService, renderLogLines } from './render-log-lines.js';
 import { servicesNamed, stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
 
 /** Where the server runs and what it was given (`-f`), and where devsup's own notes go. */
@@ -324,7 +324,7 @@ export class StackTools {
     const table = renderPortTable(report, { color: false });
     if (failed.length > 0)
       throw new DevsupError(
-        `${failed.map(describeFailure).join('\n')}\n\n${table}\nThe stack keeps running ${where}: read_logs shows more, stop_stack stops it.`,
+        `${failed.map((failure) => describeFailure({ ...failure, lastLines: failure.lastLines.map(cutLine) })).join('\n')}\n\n${table}\nThe stack keeps running ${where}: read_logs shows more, stop_stack stops it.`,
         1,
       );
     return { text: `${table}\nRunning ${where}; stop_stack stops it.`, structured: stackState(report, services) };
@@ -359,7 +359,7 @@ export class StackTools {
           (key) =>
             `\nLast lines of ${key}:\n${lines
               .filter((line) => line.service === key)
-              .map((line) => `  ${line.text}`)
+              .map((line) => `  ${cutLine(line.text)}`)
               .join('\n')}`,
         )
         .join('');
