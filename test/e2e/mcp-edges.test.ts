@@ -109,4 +109,38 @@ describe('devsup mcp, off the happy path', () => {
     expect(JSON.stringify(crash).length).toBeLessThan(60_000);
     expect(message.length).toBeLessThan(30_000);
   });
+
+  it('start_stack called twice at once, and by two agents at once, starts one stack that every call returns', async () => {
+    const port = await findFreePorts(2);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '  api:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port + 1}`,
+        '',
+      ].join('\n'),
+    });
+    const first = await connect(dir);
+    const second = await connect(dir);
+    session.expectBackground(dir);
+    const answers = await Promise.all([
+      callTool(first.client, 'start_stack'),
+      callTool(first.client, 'start_stack'),
+      callTool(second.client, 'start_stack'),
+    ]);
+    const running = await session.portsJson(dir);
+    for (const answer of answers) {
+      expect(answer.isError, textOf(answer)).toBeFalsy();
+      expect(answer.structuredContent).toMatchObject({ running: true, pid: running.pid });
+      expect(entriesOf(answer).map((service) => [service.key, service.status, service.port])).toEqual([
+        ['web', 'ready', port],
+        ['api', 'ready', port + 1],
+      ]);
+    }
+    expect((await callTool(first.client, 'stop_stack')).isError).toBeFalsy();
+  });
 });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DevsupError, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
+import { DevsupError, InstanceRunningError, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
 import { expectReply, NoAnswerError, requestInstance, requestOnce } from '../../control/control-client.js';
+import { lockHolder } from '../../control/instance-lock.js';
 import type { ActionType } from '../../control/protocol.js';
 import { readState } from '../../control/state-folder.js';
 import { stateFolderOf } from '../../control/state-paths.js';
@@ -25,7 +26,7 @@ import { renderPlannedPorts } from '../commands/check.js';
 import { downInstance } from '../commands/down.js';
 import { ALL_LINES, parseLogQuery } from '../log-query.js';
 import { selectServices } from '../service-args.js';
-import { describeFailure, startInBackground } from '../up-detached.js';
+import { describeFailure, startInBackground, type BackgroundStart } from '../up-detached.js';
 import { cutLine, lastPerService, renderLogLines } from './render-log-lines.js';
 import { servicesNamed, stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
 
@@ -46,6 +47,8 @@ const DEFAULT_WAIT_SECONDS = 30;
 /** Beyond a service's ready_timeout, what a restart is given to stop it and start it again. */
 const RESTART_SLACK_MS = 10_000;
 const RETRY_MS = 100;
+/** How long a start_stack that lost the race to start the stack waits for the winner's socket to answer. */
+const JOIN_MS = 10_000;
 /** How many of a failed service's last lines a failure shows. */
 const FAILURE_LINES = 10;
 
@@ -55,6 +58,9 @@ const FAILURE_LINES = 10;
  * The manifest is found anew on each call, so one created or moved meanwhile is found.
  */
 export class StackTools {
+  /** The start_stack calls of this server, one after the other. */
+  private starting: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly place: StackPlace) {}
 
   /** The folder of the manifest served: its instance and its `.devsup/`. */
@@ -74,17 +80,33 @@ export class StackTools {
     };
   }
 
-  async startStack(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
+  /** One start at a time in this server: a second call made while the first is launching the stack joins that stack. */
+  startStack(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
+    const turn = this.starting.then(() => this.startOnce(names, progress, signal));
+    this.starting = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async startOnce(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
     const folder = this.folder();
     const running = await this.report(folder);
     if (running) return this.startInInstance(folder, running, names, progress, signal);
     const manifest = await this.loadManifest();
     const services = selectServices(manifest, names ?? []);
     const upArgs = [...(this.place.file === undefined ? [] : ['--file', this.place.file]), '--', ...(names ?? [])];
-    const { instance, outcome } = await startInBackground(manifest, services, upArgs, this.io(), {
-      onProgress: (service, _status, text) => progress(`${service}: ${text}`),
-      signal,
-    });
+    let started: BackgroundStart;
+    try {
+      started = await startInBackground(manifest, services, upArgs, this.io(), {
+        onProgress: (service, _status, text) => progress(`${service}: ${text}`),
+        signal,
+      });
+    } catch (error) {
+      // One is starting already (another agent's start_stack, a terminal's `up`) and does not answer yet: join it.
+      const winner = error instanceof InstanceRunningError ? await this.instanceStartedElsewhere(folder, undefined, signal) : undefined;
+      if (winner) return this.startInInstance(folder, winner, names, progress, signal);
+      throw error;
+    }
+    const { instance, outcome } = started;
     const where = `in the background (pid ${instance.pid})`;
     switch (outcome.kind) {
       case 'settled':
@@ -92,6 +114,9 @@ export class StackTools {
       case 'ended': {
         if (outcome.exitCode === 0)
           return { text: 'every service has finished; devsup has stopped.', structured: { running: false, folder, services: [] } };
+        // Ours lost the race to claim the manifest to another devsup started at the same moment: join that one.
+        const winner = await this.instanceStartedElsewhere(folder, instance.pid, signal);
+        if (winner) return this.startInInstance(folder, winner, names, progress, signal);
         const messages = instance.messages().trimEnd();
         throw new DevsupError(
           `${messages || `devsup stopped during start-up (exit code ${outcome.exitCode}).`}\nIts messages are in ${instance.logFile}.`,
@@ -250,6 +275,21 @@ export class StackTools {
     const report = await this.report(folder);
     if (!report) throw new NoInstanceError(folder);
     return report;
+  }
+
+  /**
+   * The report of the devsup (not `ours`) that holds the manifest's lock, once its socket answers;
+   * undefined when none holds it, or it does not answer within JOIN_MS.
+   */
+  private async instanceStartedElsewhere(folder: string, ours: number | undefined, signal: AbortSignal): Promise<PortsReport | undefined> {
+    const deadline = Date.now() + JOIN_MS;
+    for (;;) {
+      const holder = lockHolder(stateFolderOf(folder));
+      if (holder === undefined || holder === ours) return undefined;
+      const report = await this.report(folder);
+      if (report || signal.aborted || Date.now() + RETRY_MS > deadline) return report;
+      await sleep(RETRY_MS);
+    }
   }
 
   /** The running instance's report, or undefined when none runs. */
