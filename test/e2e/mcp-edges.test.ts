@@ -143,4 +143,78 @@ describe('devsup mcp, off the happy path', () => {
     }
     expect((await callTool(first.client, 'stop_stack')).isError).toBeFalsy();
   });
+
+  it('tells of a service that fails at once, before the server has caught up with the stack start_stack launched', async () => {
+    const port = await findFreePorts(2);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '  gone:',
+        '    command: /nonexistent/devsup-test-command',
+        `    port: ${port + 1}`,
+        '',
+      ].join('\n'),
+    });
+    const { client, logs } = await connect(dir);
+    session.expectBackground(dir);
+    const started = await callTool(client, 'start_stack');
+    expect(started.isError).toBe(true);
+    expect(textOf(started)).toContain('gone will not be ready: failed (command not found: /nonexistent/devsup-test-command)');
+    const failure = await waitFor(() => logs.find((log) => (log.data as { service?: string }).service === 'gone'), {
+      what: 'a logging notification about gone',
+    });
+    expect(failure.level).toBe('error');
+    expect(failure.data).toMatchObject({ status: 'failed', detail: 'command not found: /nonexistent/devsup-test-command', exit: null });
+    expect(logs.filter((log) => (log.data as { service?: string }).service === 'gone')).toHaveLength(1);
+  });
+
+  it('follows a stack started, stopped and started again in a terminal while it is connected', async () => {
+    const port = await findFreePorts(1);
+    const crashAtOnce = JSON.stringify([process.execPath, '-e', "console.error('cannot start: no config'); process.exit(4)"]);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '  broken:',
+        `    command: ${crashAtOnce}`,
+        '    ready: none',
+        '    restart: never',
+        '',
+      ].join('\n'),
+    });
+    const { client, logs, updated } = await connect(dir);
+    await client.subscribeResource({ uri: 'devsup://ports' });
+    expect((await callTool(client, 'list_services')).structuredContent).toMatchObject({ running: false });
+
+    const up = session.up(dir);
+    const first = await session.waitForPorts(dir, 'web ready', (report) => report.services[0]!.status === 'ready');
+    const crash = await waitFor(() => logs.find((log) => (log.data as { service?: string }).service === 'broken'), {
+      what: 'a logging notification about broken, crashed at once',
+    });
+    expect(crash.data).toMatchObject({ status: 'crashed', exit: { code: 4, signal: null }, lastLines: ['cannot start: no config'] });
+    await waitFor(() => updated.length > 0, { what: 'a resources/updated for the stack started in a terminal' });
+    const listed = await callTool(client, 'list_services');
+    expect(listed.structuredContent).toMatchObject({ running: true, pid: first.pid });
+
+    const seen = updated.length;
+    session.interrupt(up);
+    await up.exited;
+    await waitFor(() => updated.length > seen, { what: 'a resources/updated for the stack stopped' });
+    expect((await callTool(client, 'list_services')).structuredContent).toMatchObject({ running: false });
+
+    // Its exit code depends on whether broken crashed before it settled: 0 or 1, the stack runs on either way.
+    await session.upDetached(dir).exited;
+    const second = await session.portsJson(dir);
+    const waited = await callTool(client, 'wait_ready', { services: ['web'] });
+    expect(waited.structuredContent).toMatchObject({ running: true, pid: second.pid });
+    await waitFor(() => logs.filter((log) => (log.data as { service?: string }).service === 'broken').length === 2, {
+      what: 'a second notification about broken, from the second stack',
+    });
+    expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
+  });
 });
