@@ -217,4 +217,21 @@ describe('devsup mcp, off the happy path', () => {
     });
     expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
   });
+
+  it('list_services with no stack running says what is wrong with a broken manifest', async () => {
+    const port = await findFreePorts(1);
+    const project = session.project({ 'services.yaml': ['services:', '  web:', '    comand: node server.js', `    port: ${port}`, ''].join('\n') });
+    const { client } = await connect(project.dir);
+    const listed = await callTool(client, 'list_services');
+    expect(listed.isError).toBeFalsy();
+    expect(textOf(listed)).toContain(`devsup is not running in ${project.dir}`);
+    expect(textOf(listed)).toContain('services.yaml:3:5: unknown key "comand" — did you mean "command"?');
+    expect(textOf(listed)).toContain('check_manifest');
+    expect(listed.structuredContent).toMatchObject({ running: false, services: [], problems: expect.stringContaining('services.yaml:3:5') });
+
+    project.write('services.yaml', ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n'));
+    const fixed = await callTool(client, 'list_services');
+    expect(textOf(fixed)).toBe(`devsup is not running in ${project.dir}: no service runs. start_stack starts them (web).`);
+    expect(fixed.structuredContent).not.toHaveProperty('problems');
+  });
 });

@@ -9,7 +9,7 @@ import type { PortsReport } from '../../output/ports-report.js';
 import { InstanceFollower } from './instance-follower.js';
 import { cutLine } from './render-log-lines.js';
 import { describeExit, type ToolAnswer } from './service-entries.js';
-import { DEFAULT_LOG_LINES, MAX_LOG_LINES, StackTools, type StackPlace } from './stack-tools.js';
+import { DEFAULT_LOG_LINES, errorText, MAX_LOG_LINES, StackTools, type StackPlace } from './stack-tools.js';
 
 export const PORTS_URI = 'devsup://ports';
 const LOGS_TEMPLATE = 'devsup://logs/{service}';
@@ -246,10 +246,6 @@ async function readOrThrow<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(error instanceof DevsupError ? errorText(error) : messageOf(error));
   }
-}
-
-function errorText(error: DevsupError): string {
-  return error.hint ? `${error.message}\n${error.hint}` : error.message;
 }
 
 /** Progress notifications for a client that sent a progress token (they also keep its request from timing out). */

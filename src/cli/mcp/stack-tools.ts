@@ -72,11 +72,16 @@ export class StackTools {
     const folder = this.folder();
     const report = await this.report(folder);
     if (report) return { text: renderPortTable(report, { color: false }), structured: stackState(report) };
-    const services = await this.plannedServices();
-    const names = services.map((service) => service.key).join(', ');
+    const planned = await this.plannedServices();
+    if ('problems' in planned)
+      return {
+        text: `devsup is not running in ${folder}, and its manifest cannot be started as it is:\n${planned.problems}\ncheck_manifest lists each problem with its file, line and column.`,
+        structured: { running: false, folder, services: [], problems: planned.problems },
+      };
+    const names = planned.services.map((service) => service.key).join(', ');
     return {
       text: `devsup is not running in ${folder}: no service runs. start_stack starts them${names ? ` (${names})` : ''}.`,
-      structured: { running: false, folder, services },
+      structured: { running: false, folder, services: planned.services },
     };
   }
 
@@ -311,15 +316,16 @@ export class StackTools {
     return { cwd: this.place.cwd, env: this.place.env, stdout: process.stderr, stderr: process.stderr };
   }
 
-  /** With no instance: the manifest's services, not running, with the ports they prefer; none when it cannot be read. */
-  private async plannedServices(): Promise<ServiceEntry[]> {
+  /** With no instance: the manifest's services, not running, with the ports they prefer; or what keeps it from being read. */
+  private async plannedServices(): Promise<{ services: ServiceEntry[] } | { problems: string }> {
     let manifest: Manifest;
     try {
       manifest = await this.loadManifest();
-    } catch {
-      return []; // check_manifest says what is wrong with it
+    } catch (error) {
+      if (!(error instanceof DevsupError)) throw error;
+      return { problems: errorText(error) };
     }
-    return manifest.services.map((service) => {
+    const services = manifest.services.map((service) => {
       const preferred = service.ports[0]?.preferred;
       return {
         key: service.key,
@@ -333,6 +339,7 @@ export class StackTools {
         restarts: 0,
       };
     });
+    return { services };
   }
 
   /** start_stack with an instance running: the named services started in it, then followed until they settle. */
@@ -452,4 +459,9 @@ function earliest(starts: Map<string, number>, report: PortsReport, names: strin
   const keys = servicesNamed(report, names.length > 0 ? names : undefined).map((service) => service.service);
   const times = keys.map((key) => starts.get(key) ?? Date.now());
   return times.length === 0 ? Date.now() : Math.min(...times);
+}
+
+/** A DevsupError as the CLI prints it: the message, then the hint. */
+export function errorText(error: DevsupError): string {
+  return error.hint ? `${error.message}\n${error.hint}` : error.message;
 }
