@@ -234,4 +234,14 @@ describe('devsup mcp, off the happy path', () => {
     expect(textOf(fixed)).toBe(`devsup is not running in ${project.dir}: no service runs. start_stack starts them (web).`);
     expect(fixed.structuredContent).not.toHaveProperty('problems');
   });
+
+  it('stop_stack with no stack running says there is nothing to stop, and is no error', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({ 'services.yaml': ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n') });
+    const { client } = await connect(dir);
+    const stopped = await callTool(client, 'stop_stack');
+    expect(stopped.isError, textOf(stopped)).toBeFalsy();
+    expect(textOf(stopped)).toBe(`devsup is not running in ${dir}: nothing to stop.`);
+    expect(stopped.structuredContent).toEqual({ running: false, folder: dir, pid: null });
+  });
 });

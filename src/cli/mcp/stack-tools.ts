@@ -134,9 +134,16 @@ export class StackTools {
     }
   }
 
+  /** `down`; with no stack running, that is said and no error: what the agent wants is so already. */
   async stopStack(): Promise<ToolAnswer> {
     const folder = this.folder();
-    const pid = await downInstance(folder);
+    let pid: number | undefined;
+    try {
+      pid = await downInstance(folder);
+    } catch (error) {
+      if (!(error instanceof NoInstanceError)) throw error;
+      return { text: `devsup is not running in ${folder}: nothing to stop.`, structured: { running: false, folder, pid: null } };
+    }
     const text = pid === undefined ? `devsup in ${folder} has stopped.` : `devsup (pid ${pid}) in ${folder} has stopped.`;
     return { text, structured: { running: false, folder, pid: pid ?? null } };
   }
