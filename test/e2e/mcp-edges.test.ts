@@ -244,4 +244,130 @@ describe('devsup mcp, off the happy path', () => {
     expect(textOf(stopped)).toBe(`devsup is not running in ${dir}: nothing to stop.`);
     expect(stopped.structuredContent).toEqual({ running: false, folder: dir, pid: null });
   });
+
+  it('answers hostile arguments with tool errors that say what is wrong, and goes on serving', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({ 'services.yaml': ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n') });
+    const { client, transport } = await connect(dir);
+    const refusals: [string, Record<string, unknown>, RegExp][] = [
+      ['read_logs', { lines: 2001 }, /lines/],
+      ['read_logs', { lines: -1 }, /lines/],
+      ['read_logs', { lines: 1.5 }, /lines/],
+      ['read_logs', { lines: '10' }, /lines/],
+      ['read_logs', { grep: '(unclosed' }, /^--grep \(unclosed is not a valid regular expression/],
+      ['read_logs', { since: 'the other day' }, /^--since the other day is neither a duration back from now/],
+      ['who_holds_port', { port: 0 }, /port/],
+      ['who_holds_port', { port: 65536 }, /port/],
+      ['who_holds_port', { port: 80.5 }, /port/],
+      ['wait_ready', { timeout_seconds: -1 }, /timeout_seconds/],
+      ['wait_ready', { timeout_seconds: 1e12 }, /timeout_seconds/],
+      ['restart_service', { services: [] }, /services/],
+      ['restart_service', {}, /services/],
+      ['start_stack', { services: ['wbe'] }, /^unknown service "wbe" — did you mean "web"\?/],
+    ];
+    for (const [tool, args, said] of refusals) {
+      const answer = await callTool(client, tool, args);
+      expect(answer.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
+      expect(textOf(answer), `${tool} ${JSON.stringify(args)}`).toMatch(said);
+    }
+    const waited = await callTool(client, 'wait_ready', { timeout_seconds: 0.2 });
+    expect(waited.isError).toBe(true);
+    expect(textOf(waited)).toBe(`devsup is not running in ${dir} (waited 0.2 s for it to start).\nstart_stack starts it.`);
+    expect(transport.child().exitCode).toBeNull();
+    expect((await callTool(client, 'check_manifest')).isError).toBeFalsy();
+    for (const line of transport.stdoutLines()) expect(JSON.parse(line), line).toMatchObject({ jsonrpc: '2.0' });
+  });
+
+  it('serves the manifest given with -f, from another folder', async () => {
+    const port = await findFreePorts(1);
+    const project = session.project({
+      'app/services.yaml': ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n'),
+    });
+    const { client } = await connect(project.dir, ['-f', 'app/services.yaml']);
+    const checked = await callTool(client, 'check_manifest');
+    expect(checked.structuredContent).toMatchObject({ valid: true, file: `${project.dir}/app/services.yaml`, services: [{ key: 'web' }] });
+    expect(textOf(await callTool(client, 'list_services'))).toBe(
+      `devsup is not running in ${project.dir}/app: no service runs. start_stack starts them (web).`,
+    );
+  });
+
+  it('exits when its client goes in the middle of wait_ready, and leaves the stack as it was', async () => {
+    const port = await findFreePorts(2);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '  slow:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port + 1}`,
+        '    ready: { log: never printed }',
+        '    ready_timeout: 60s',
+        '',
+      ].join('\n'),
+    });
+    await session.upDetached(dir, ['--wait-timeout', '1s']).exited;
+    const before = await session.waitForPorts(dir, 'web ready, slow starting', (report) => report.services[0]!.status === 'ready');
+    expect(before.services.map((service) => service.status)).toEqual(['ready', 'starting']);
+
+    const { client, transport } = await connect(dir);
+    const waiting = callTool(client, 'wait_ready', { timeout_seconds: 60 }).catch((error: unknown) => error);
+    // Requests are taken in order: once list_services has answered, wait_ready is being served.
+    await callTool(client, 'list_services');
+    const server = transport.child();
+    server.stdin!.destroy();
+    await waitFor(() => server.exitCode !== null || server.signalCode !== null, { what: 'devsup mcp exits once its stdin closes', timeoutMs: 5_000 });
+    expect(server.exitCode).toBe(0);
+    await expect(waiting).resolves.toBeInstanceOf(Error);
+
+    const after = await session.portsJson(dir);
+    expect(after.pid).toBe(before.pid);
+    expect(after.services.map(({ service, status, pid, port: held }) => ({ service, status, pid, port: held }))).toEqual(
+      before.services.map(({ service, status, pid, port: held }) => ({ service, status, pid, port: held })),
+    );
+  });
+
+  it('never shows a secret of the manifest, in any tool, resource or notification', async () => {
+    const port = await findFreePorts(1);
+    const fixture = new URL('../fixtures/http-server.mjs', import.meta.url).pathname;
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${process.execPath} ${fixture} \${port} --password=pw-in-argv-4821 --token tok-in-argv-4821`,
+        `    port: ${port}`,
+        '    url: http://admin:pw-in-url-4821@localhost:${port}/',
+        '    env:',
+        '      API_TOKEN: token-in-env-4821',
+        '      DATABASE_URL: postgres://app:pw-in-dsn-4821@localhost/app',
+        '',
+      ].join('\n'),
+    });
+    const { client, transport, stderr, logs } = await connect(dir);
+    session.expectBackground(dir);
+    const answers = [
+      await callTool(client, 'check_manifest'),
+      await callTool(client, 'start_stack'),
+      await callTool(client, 'list_services'),
+      await callTool(client, 'who_holds_port', { port }),
+      await callTool(client, 'wait_ready'),
+      await callTool(client, 'restart_service', { services: ['web'] }),
+    ];
+    for (const answer of answers) expect(answer.isError, textOf(answer)).toBeFalsy();
+    expect(textOf(answers[3]!)).toContain('--password=•••••• --token ••••••');
+    expect(entriesOf(answers[2]!)[0]!.url).toBe(`http://••••••@localhost:${port}/`);
+    const resources = (await client.listResources()).resources.map((resource) => resource.uri);
+    expect(resources).toEqual(['devsup://ports', 'devsup://logs/web']);
+    const logsOfWeb = await client.readResource({ uri: 'devsup://logs/web' });
+    expect((logsOfWeb.contents[0] as { text: string }).text).toMatch(new RegExp(`web \\| listening on ${port} pid \\d+$`, 'm'));
+    await expect(client.readResource({ uri: 'devsup://logs/wbe' })).rejects.toThrow(/unknown service "wbe" — did you mean "web"\?/);
+    await client.readResource({ uri: 'devsup://ports' });
+    expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
+
+    const everything = [...transport.stdoutLines(), stderr(), JSON.stringify(logs)].join('\n');
+    expect(everything).toContain('••••••');
+    expect(everything).not.toMatch(/pw-in-argv|tok-in-argv|pw-in-url|token-in-env|pw-in-dsn/);
+    for (const line of transport.stdoutLines()) expect(JSON.parse(line), line).toMatchObject({ jsonrpc: '2.0' });
+  });
 });
