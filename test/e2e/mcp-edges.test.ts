@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
+import { runCli } from '../helpers/run-cli.js';
 import { callTool, connectMcp, entriesOf, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -369,5 +370,32 @@ describe('devsup mcp, off the happy path', () => {
     expect(everything).toContain('••••••');
     expect(everything).not.toMatch(/pw-in-argv|tok-in-argv|pw-in-url|token-in-env|pw-in-dsn/);
     for (const line of transport.stdoutLines()) expect(JSON.parse(line), line).toMatchObject({ jsonrpc: '2.0' });
+  });
+
+  it('wait_ready returns at once when the stack is stopped while it waits, as devsup wait does', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  slow:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '    ready: { log: never printed }',
+        '    ready_timeout: 60s',
+        '',
+      ].join('\n'),
+    });
+    await session.upDetached(dir, ['--wait-timeout', '1s']).exited;
+    await session.waitForPorts(dir, 'slow starting', (report) => report.services[0]!.status === 'starting');
+    const { client } = await connect(dir);
+    const asked = Date.now();
+    const waiting = callTool(client, 'wait_ready', { services: ['slow'], timeout_seconds: 60 });
+    // Requests are taken in order: once list_services has answered, wait_ready is being served.
+    await callTool(client, 'list_services');
+    expect((await runCli(['down'], dir)).code).toBe(0);
+    const waited = await waiting;
+    expect(waited.isError).toBe(true);
+    expect(textOf(waited)).toMatch(/stopping/);
+    expect(Date.now() - asked).toBeLessThan(15_000);
   });
 });

@@ -189,7 +189,8 @@ export class StackTools {
           throw new DevsupError(`${error.message}${await this.lastLinesOf(folder, services)}`, error.exitCode, error.hint);
         }
       } catch (error) {
-        if (!(error instanceof NoInstanceError || error instanceof NoAnswerError)) throw error;
+        // As `devsup wait`: no instance yet is waited for; one that stops while it is waited on (NoAnswerError) ends the wait.
+        if (!(error instanceof NoInstanceError)) throw error;
         if (signal.aborted) throw new DevsupError('stopped waiting: the request was cancelled.', 1);
         if (Date.now() + RETRY_MS > deadline)
           throw new DevsupError(`devsup is not running in ${folder} (waited ${askedMs / 1000} s for it to start).`, 1, 'start_stack starts it.');
