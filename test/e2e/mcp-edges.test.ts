@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
+import { readSocketInodes, readSocketTableOf } from '../../src/ports/proc-net.js';
 import { callTool, connectMcp, entriesOf, textOf } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -329,7 +330,7 @@ describe('devsup mcp, off the happy path', () => {
     );
   });
 
-  it('never shows a secret of the manifest, in any tool, resource or notification', async () => {
+  it('never shows a secret of the manifest, in any tool, resource or notification, and holds no TCP socket', async () => {
     const port = await findFreePorts(1);
     const fixture = new URL('../fixtures/http-server.mjs', import.meta.url).pathname;
     const { dir } = session.project({
@@ -364,6 +365,12 @@ describe('devsup mcp, off the happy path', () => {
     expect((logsOfWeb.contents[0] as { text: string }).text).toMatch(new RegExp(`web \\| listening on ${port} pid \\d+$`, 'm'));
     await expect(client.readResource({ uri: 'devsup://logs/wbe' })).rejects.toThrow(/unknown service "wbe" — did you mean "web"\?/);
     await client.readResource({ uri: 'devsup://ports' });
+    // It speaks to the stack through the control socket alone: no TCP socket, listening or not (Linux: /proc).
+    const sockets = new Set(readSocketInodes(transport.child().pid!));
+    expect(sockets.size).toBeGreaterThan(0); // its fds were read: stdio pipes and the control connection are Unix sockets
+    const tcp = [...(readSocketTableOf(4) ?? []), ...(readSocketTableOf(6) ?? [])];
+    expect(tcp.length).toBeGreaterThan(0); // web listens
+    expect(tcp.filter((row) => sockets.has(row.inode))).toEqual([]);
     expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
 
     const everything = [...transport.stdoutLines(), stderr(), JSON.stringify(logs)].join('\n');
