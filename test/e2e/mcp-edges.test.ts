@@ -231,6 +231,10 @@ describe('devsup mcp, off the happy path', () => {
     expect(textOf(listed)).toContain('check_manifest');
     expect(listed.structuredContent).toMatchObject({ running: false, services: [], problems: expect.stringContaining('services.yaml:3:5') });
 
+    const refused = await callTool(client, 'start_stack');
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toContain('services.yaml:3:5: unknown key "comand" — did you mean "command"?');
+
     project.write('services.yaml', ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n'));
     const fixed = await callTool(client, 'list_services');
     expect(textOf(fixed)).toBe(`devsup is not running in ${project.dir}: no service runs. start_stack starts them (web).`);
