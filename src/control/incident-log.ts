@@ -4,8 +4,12 @@ import type { Incident } from './protocol.js';
 
 /** How many of a service's last lines an incident carries (as many as `up -d` shows for a failure). */
 const LAST_LINES = 10;
-/** How many incidents are kept for a `watch` that connects after them (a crash loop makes many). */
+/**
+ * How many incidents are kept for a `watch` that connects after them, and how much of their lines
+ * (a crash loop makes many, each with up to 10 lines of up to 64 KiB): the newest, within both.
+ */
 const KEPT = 100;
+const KEPT_LINE_CHARS = 1024 * 1024;
 /** The statuses an unexpected end of a run leads to, and a failing health check's. */
 const INCIDENT_STATUSES: ReadonlySet<ServiceStatus> = new Set(['restarting', 'crashed', 'failed', 'unhealthy']);
 
@@ -19,6 +23,7 @@ const INCIDENT_STATUSES: ReadonlySet<ServiceStatus> = new Set(['restarting', 'cr
 export class IncidentLog {
   private readonly seen = new Map<string, { status: ServiceStatus; restarts: number }>();
   private readonly kept: Incident[] = [];
+  private keptLineChars = 0;
   private readonly listeners = new Set<(incident: Incident) => void>();
 
   constructor(private readonly supervisor: Supervisor) {
@@ -32,8 +37,7 @@ export class IncidentLog {
       const moved = before === undefined || before.status !== runner.status || before.restarts !== runner.restarts;
       if (!moved || !INCIDENT_STATUSES.has(runner.status)) continue;
       const incident = this.incidentOf(key);
-      this.kept.push(incident);
-      if (this.kept.length > KEPT) this.kept.shift();
+      this.keep(incident);
       this.listeners.forEach((listener) => listener(incident));
     }
     this.remember();
@@ -48,6 +52,13 @@ export class IncidentLog {
   onIncident(listener: (incident: Incident) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
+  }
+
+  private keep(incident: Incident): void {
+    this.kept.push(incident);
+    this.keptLineChars += lineChars(incident);
+    while (this.kept.length > 1 && (this.kept.length > KEPT || this.keptLineChars > KEPT_LINE_CHARS))
+      this.keptLineChars -= lineChars(this.kept.shift()!);
   }
 
   private remember(): void {
@@ -70,4 +81,8 @@ export class IncidentLog {
       at: Date.now(),
     };
   }
+}
+
+function lineChars(incident: Incident): number {
+  return incident.lastLines.reduce((sum, line) => sum + line.length, 0);
 }
