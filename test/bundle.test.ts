@@ -35,3 +35,18 @@ describe('what devsup up loads before its first service starts', () => {
     expect(code(loaded)).not.toContain('node_modules/yaml/');
   });
 });
+
+describe('what devsup --help and devsup up load', () => {
+  it('is not the MCP SDK nor zod: only `devsup mcp` loads them', () => {
+    // Marks of each: the SDK's server class and a method name of the protocol; zod's base type.
+    const marks = ['McpServer', 'notifications/resources/updated', '$ZodType'];
+    const mcp = code(staticClosure(commandChunk('mcp')));
+    expect(mcp).not.toContain('McpServer'); // the command loads the server on use, too
+    const server = /import\(["']\.\/(mcp-server-[\w]+\.js)["']\)/.exec(mcp)?.[1];
+    expect(server).toBeDefined();
+    for (const mark of marks) expect(code(staticClosure(server!)), mark).toContain(mark);
+    for (const loaded of [code(staticClosure('devsup.js')), code(staticClosure(commandChunk('up')))]) {
+      for (const mark of marks) expect(loaded, mark).not.toContain(mark);
+    }
+  });
+});

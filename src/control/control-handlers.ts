@@ -56,7 +56,7 @@ async function serve(asked: Request, connection: Connection, context: ControlCon
     case 'startup':
       return followStartup(request, connection, context);
     case 'watch':
-      return watchInstance(connection, context);
+      return watchInstance(request, connection, context);
     case 'scale':
       return scale(request.scales, connection, context.supervisor);
     case 'down':

@@ -4,6 +4,7 @@ import type { UsageSampler } from '../ports/process-usage.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { handleRequests } from './control-handlers.js';
 import { listenForControl } from './control-server.js';
+import { IncidentLog } from './incident-log.js';
 import { controlSocketPath, ensureRuntimeFolder, isRuntimeSocket } from './socket-path.js';
 
 export interface ControlPlaneOptions {
@@ -33,11 +34,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Loaded on the first request that asks for CPU and memory: `up` itself never needs the module.
   let sampler: Promise<UsageSampler> | undefined;
   const onSupervisorChange = () => changeListeners.forEach((listener) => listener());
+  // Recorded before anyone listens to changes, and before the services start: a `watch` may connect later.
+  const incidents = new IncidentLog(supervisor);
+  supervisor.on('change', incidents.check);
   supervisor.on('change', onSupervisorChange);
   const context = {
     supervisor,
     report: options.report,
     ring: options.ring,
+    incidents,
     usage: () => (sampler ??= import('../ports/process-usage.js').then((module) => new module.UsageSampler())),
     logFolder: stateFolder,
     flushLogFiles: options.flushLogFiles,
@@ -53,6 +58,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const server = await listenForControl(socketPath, handleRequests(context));
     return {
       close: async () => {
+        supervisor.off('change', incidents.check);
         supervisor.off('change', onSupervisorChange);
         await server.close();
       },
@@ -63,6 +69,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
   } catch (error) {
     options.warn(`no control socket (${(error as Error).message}): commands from other terminals will not reach this instance.`);
+    supervisor.off('change', incidents.check);
     supervisor.off('change', onSupervisorChange);
     return { close: async () => undefined, reopen: async () => undefined };
   }

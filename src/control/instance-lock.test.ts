@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevsupError, InstanceRunningError } from '../errors.js';
-import { LOCK_NAME, takeInstanceLock } from './instance-lock.js';
+import { LOCK_NAME, lockHolder, takeInstanceLock } from './instance-lock.js';
 import { processStartTime } from '../ports/process-identity.js';
 
 const folders: string[] = [];
@@ -101,5 +101,18 @@ describe('takeInstanceLock', () => {
     expect(() => lock.release()).not.toThrow();
     expect(lstatSync(path.join(folder, LOCK_NAME)).isSymbolicLink()).toBe(true);
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+  });
+});
+
+describe('lockHolder', () => {
+  it('is the live owner of the lock; nobody once it is released, or when its owner is dead', async () => {
+    const folder = stateFolder();
+    expect(lockHolder(folder)).toBeUndefined();
+    const lock = await takeInstanceLock(folder, '/p/services.yaml', () => undefined);
+    expect(lockHolder(folder)).toBe(process.pid);
+    lock.release();
+    expect(lockHolder(folder)).toBeUndefined();
+    writeFileSync(path.join(folder, LOCK_NAME), `${deadPid()} -\n`);
+    expect(lockHolder(folder)).toBeUndefined();
   });
 });

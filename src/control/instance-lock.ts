@@ -82,6 +82,12 @@ async function lockOrFail(file: string, manifestFile: string): Promise<InstanceL
   );
 }
 
+/** The live process holding the lock in `stateFolder` (a devsup that claimed its manifest), if one does. */
+export function lockHolder(stateFolder: string): number | undefined {
+  const owner = parseOwner(readOrUndefined(path.join(stateFolder, LOCK_NAME)) ?? '');
+  return owner && isSameProcess(owner.pid, owner.startTime) ? owner.pid : undefined;
+}
+
 /** Removes the lock only if it still holds `raw`; false when another process is taking it over. */
 function removeStaleLock(file: string, raw: string): boolean {
   const guard = `${file}.${sha256(raw).toString('hex').slice(0, 16)}.takeover`;

@@ -58,6 +58,8 @@ describe('control protocol', () => {
     expect(parseRequest({ v: 1, type: 'ports', usage: 'yes' })).toEqual({ type: 'ports' });
     expect(parseRequest({ v: 1, type: 'down' })).toEqual({ type: 'down' });
     expect(parseRequest({ v: 1, type: 'watch' })).toEqual({ type: 'watch' });
+    expect(parseRequest({ v: 1, type: 'watch', since: 1_700_000_000_000 })).toEqual({ type: 'watch', since: 1_700_000_000_000 });
+    expect(parseRequest({ v: 1, type: 'watch', since: 'now' })).toBe('"since" of "watch" must be a time in ms since the epoch');
     expect(parseRequest({ v: 1, type: 'scale', scales: [{ service: 'web', replicas: 3, extra: 1 }] })).toEqual({
       type: 'scale',
       scales: [{ service: 'web', replicas: 3 }],

@@ -28,8 +28,11 @@ export type Request =
   | { type: 'wait'; services: string[]; timeoutMs: number; askedMs?: number }
   /** `devsup up -d`: the services' start-up as it goes, until each has settled (ready, finished or failed for good). */
   | { type: 'startup'; services: string[] }
-  /** `devsup mcp`: the report now and after every change, and each unexpected end of a service's run, until the client leaves. */
-  | { type: 'watch' }
+  /**
+   * `devsup mcp`: the report now and after every change, and each unexpected end of a service's run, until the client leaves;
+   * `since`: first the incidents that happened then or later (ms since the epoch), before the client connected.
+   */
+  | { type: 'watch'; since?: number }
   /** `devsup scale web=5`: each replicated service to that many replicas, the others untouched. */
   | { type: 'scale'; scales: Scale[] }
   | { type: 'down' };
@@ -71,6 +74,8 @@ export interface Incident {
   failedCheck?: string;
   restarts: number;
   lastLines: string[];
+  /** When it happened (ms since the epoch). */
+  at?: number;
 }
 
 export type Reply =
@@ -186,6 +191,8 @@ export function parseRequest(value: unknown): Request | string {
     case 'ports':
       return body.usage === true ? { type: 'ports', usage: true } : { type: 'ports' };
     case 'watch':
+      if (body.since !== undefined && !isCount(body.since)) return '"since" of "watch" must be a time in ms since the epoch';
+      return isCount(body.since) ? { type: 'watch', since: body.since } : { type: 'watch' };
     case 'down':
       return { type: body.type };
     case 'start':

@@ -1,12 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv, makeSick, sickableApi } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
-import { CLI } from '../helpers/run-cli.js';
+import { callTool, connectMcp, entriesOf, entryOf, textOf, type ToolEntry } from '../helpers/mcp-client.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
@@ -29,67 +25,12 @@ const TOOLS = [
   'check_manifest',
 ];
 
-/** The SDK's stdio transport, keeping every line the server wrote to stdout so the test can check them all. */
-class RecordingTransport extends StdioClientTransport {
-  readonly stdoutText: string[] = [];
-
-  override async start(): Promise<void> {
-    await super.start();
-    // Listening beside the transport's own reader: both see every chunk.
-    const child = (this as unknown as { _process: ChildProcess })._process;
-    const decoder = new StringDecoder('utf8');
-    child.stdout!.on('data', (chunk: Buffer) => this.stdoutText.push(decoder.write(chunk)));
-  }
-
-  /** Every line written to stdout so far. */
-  stdoutLines(): string[] {
-    return this.stdoutText
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '');
-  }
+/** A real MCP client connected to `devsup mcp` run in `dir`, closed after the test. */
+async function connect(dir: string) {
+  const connected = await connectMcp(dir);
+  clients.push(connected.client);
+  return connected;
 }
-
-interface Connected {
-  client: Client;
-  transport: RecordingTransport;
-  stderr(): string;
-  logs: { level: string; data: unknown }[];
-  updated: string[];
-}
-
-/** A real MCP client connected to `devsup mcp` run in `dir`. */
-async function connect(dir: string): Promise<Connected> {
-  const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const transport = new RecordingTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: dir, env, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'devsup-e2e', version: '1.0.0' });
-  clients.push(client);
-  const logs: Connected['logs'] = [];
-  const updated: string[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params));
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
-  await client.connect(transport);
-  return { client, transport, stderr: () => stderr, logs, updated };
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-const textOf = (result: CallToolResult) => result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
-
-interface Entry {
-  key: string;
-  status: string;
-  port: number | null;
-  pid: number | null;
-  url: string | null;
-  restarts: number;
-}
-const entriesOf = (result: CallToolResult) => (result.structuredContent as { services: Entry[] }).services;
-const entry = (result: CallToolResult, key: string) => entriesOf(result).find((service) => service.key === key)!;
 
 describe('devsup mcp', () => {
   it('starts, lists, reads, restarts, waits on, and stops a stack for an MCP client, with nothing but JSON-RPC on stdout', async () => {
@@ -122,21 +63,21 @@ describe('devsup mcp', () => {
     expect(schema('who_holds_port')).toHaveProperty('port');
     expect(tools.find((tool) => tool.name === 'restart_service')!.inputSchema.required).toEqual(['services']);
 
-    const before = await call(client, 'list_services');
+    const before = await callTool(client, 'list_services');
     expect(before.isError).toBeFalsy();
     expect(textOf(before)).toContain(`devsup is not running in ${dir}`);
     expect(before.structuredContent).toMatchObject({ running: false });
-    expect(entry(before, 'web')).toMatchObject({ preferred: base, status: 'not running', pid: null });
+    expect(entryOf(before, 'web')).toMatchObject({ preferred: base, status: 'not running', pid: null });
 
     await client.subscribeResource({ uri: 'devsup://ports' });
     session.expectBackground(dir);
-    const started = await call(client, 'start_stack');
+    const started = await callTool(client, 'start_stack');
     expect(started.isError, textOf(started)).toBeFalsy();
-    expect(entry(started, 'web')).toMatchObject({ status: 'ready', port: base });
-    expect(entry(started, 'api')).toMatchObject({ status: 'ready', port: base + 1 });
+    expect(entryOf(started, 'web')).toMatchObject({ status: 'ready', port: base });
+    expect(entryOf(started, 'api')).toMatchObject({ status: 'ready', port: base + 1 });
     expect(entriesOf(started).map((service) => service.key)).toEqual(['web', 'api']);
 
-    const listed = await call(client, 'list_services');
+    const listed = await callTool(client, 'list_services');
     const ports = await session.portsJson(dir);
     expect(entriesOf(listed).map(({ key, port, pid, status, url }) => ({ key, port, pid, status, url }))).toEqual(
       ports.services.map(({ service, port, pid, status, url }) => ({ key: service, port, pid, status, url })),
@@ -146,9 +87,9 @@ describe('devsup mcp', () => {
     const withoutUsage = { ...ports, services: ports.services.map(({ cpuPercent: _cpu, rssBytes: _rss, ...rest }) => rest) };
     expect(JSON.parse((portsResource.contents[0] as { text: string }).text)).toEqual(withoutUsage);
 
-    const all = await call(client, 'read_logs', { service: 'web' });
+    const all = await callTool(client, 'read_logs', { service: 'web' });
     expect(textOf(all)).toContain('web | warming up');
-    const grepped = await call(client, 'read_logs', { grep: '^listening on' });
+    const grepped = await callTool(client, 'read_logs', { grep: '^listening on' });
     const lines = (grepped.structuredContent as { lines: { service: string; text: string; time?: string }[] }).lines;
     expect(lines.map((line) => line.service).sort()).toEqual(['api', 'web']);
     for (const line of lines) {
@@ -157,29 +98,29 @@ describe('devsup mcp', () => {
     }
     expect(textOf(grepped)).not.toContain('warming up');
 
-    const oldWeb = entry(listed, 'web');
+    const oldWeb = entryOf(listed, 'web');
     const updatesBefore = updated.length;
-    const restarted = await call(client, 'restart_service', { services: ['web'] });
+    const restarted = await callTool(client, 'restart_service', { services: ['web'] });
     expect(restarted.isError, textOf(restarted)).toBeFalsy();
-    const newWeb = entry(restarted, 'web');
+    const newWeb = entryOf(restarted, 'web');
     expect(newWeb).toMatchObject({ status: 'ready', port: base });
     expect(newWeb.pid).not.toBe(oldWeb.pid);
     session.track(newWeb.pid);
     await waitFor(() => updated.length > updatesBefore, { what: 'a resources/updated for devsup://ports after the restart' });
     expect(updated.at(-1)).toBe('devsup://ports');
-    const sinceRestart = await call(client, 'read_logs', { service: 'web', since_restart: true });
+    const sinceRestart = await callTool(client, 'read_logs', { service: 'web', since_restart: true });
     expect(textOf(sinceRestart).match(/warming up/g)).toHaveLength(1);
 
     const holder = await session.holdPort(base + 3, '127.0.0.1');
-    const who = await call(client, 'who_holds_port', { port: base + 3 });
+    const who = await callTool(client, 'who_holds_port', { port: base + 3 });
     expect(who.structuredContent).toMatchObject({ port: base + 3, free: false, holders: [{ pid: holder.pid }] });
     expect(textOf(who)).toContain(String(holder.pid));
 
     // A service that crashes: wait_ready says so as soon as it does, not after its 60 s, and a notification tells every client.
     const startedAt = Date.now();
     const [, waited] = await Promise.all([
-      call(client, 'start_service', { services: ['crashy'] }),
-      call(client, 'wait_ready', { services: ['crashy'], timeout_seconds: 60 }),
+      callTool(client, 'start_service', { services: ['crashy'] }),
+      callTool(client, 'wait_ready', { services: ['crashy'], timeout_seconds: 60 }),
     ]);
     expect(waited.isError).toBe(true);
     expect(textOf(waited)).toMatch(/crashy will not be ready: crashed \(.*code 3.*\)/);
@@ -198,11 +139,11 @@ describe('devsup mcp', () => {
     const running = await session.portsJson(dir);
     const pids = [running.pid, ...running.services.map((service) => service.pid).filter((pid): pid is number => pid !== null)];
     expect(pids.length).toBe(3); // the instance, web and api
-    const stopped = await call(client, 'stop_stack');
+    const stopped = await callTool(client, 'stop_stack');
     expect(stopped.isError, textOf(stopped)).toBeFalsy();
     expect(textOf(stopped)).toContain(`devsup (pid ${running.pid}) in ${dir} has stopped.`);
     expect(pids.filter(isAlive)).toEqual([]);
-    const after = await call(client, 'list_services');
+    const after = await callTool(client, 'list_services');
     expect(after.structuredContent).toMatchObject({ running: false });
 
     const stdout = transport.stdoutLines();
@@ -216,14 +157,14 @@ describe('devsup mcp', () => {
     const { dir } = session.project({ 'services.yaml': sickableApi(port, '700ms') });
     const { client, logs } = await connect(dir);
     session.expectBackground(dir);
-    const started = await call(client, 'start_stack');
+    const started = await callTool(client, 'start_stack');
     expect(started.isError, textOf(started)).toBeFalsy();
-    const firstPid = entry(started, 'api').pid!;
+    const firstPid = entryOf(started, 'api').pid!;
 
     makeSick(dir, firstPid);
     const unhealthy = await waitFor(
       async () => {
-        const api = entry(await call(client, 'list_services'), 'api') as Entry & { detail?: string };
+        const api = entryOf(await callTool(client, 'list_services'), 'api') as ToolEntry & { detail?: string };
         return api.status === 'unhealthy' ? api : undefined;
       },
       { what: 'list_services showing api unhealthy' },
@@ -252,7 +193,7 @@ describe('devsup mcp', () => {
     );
     expect(logs.filter((log) => (log.data as { service?: string }).service === 'api')).toHaveLength(2);
 
-    const stopped = await call(client, 'stop_stack');
+    const stopped = await callTool(client, 'stop_stack');
     expect(stopped.isError, textOf(stopped)).toBeFalsy();
     await waitFor(() => !isAlive(firstPid), { what: 'the unhealthy process gone' });
   });
@@ -272,7 +213,7 @@ describe('devsup mcp', () => {
       ].join('\n'),
     });
     const { client } = await connect(project.dir);
-    const broken = await call(client, 'check_manifest');
+    const broken = await callTool(client, 'check_manifest');
     expect(broken.isError).toBe(true);
     expect(textOf(broken)).toContain('services.yaml:3:5: unknown key "comand"');
     const { problems } = broken.structuredContent as {
@@ -282,7 +223,7 @@ describe('devsup mcp', () => {
     expect(problems.find((problem) => problem.line === 7)).toMatchObject({ file: 'services.yaml', column: 18, hint: 'did you mean "web"?' });
 
     project.write('services.yaml', ['services:', '  web:', '    command: node server.js', `    port: ${port}`, ''].join('\n'));
-    const valid = await call(client, 'check_manifest');
+    const valid = await callTool(client, 'check_manifest');
     expect(valid.isError, textOf(valid)).toBeFalsy();
     expect(valid.structuredContent).toMatchObject({ valid: true, services: [{ key: 'web', ports: [{ name: 'default', port, preferred: port }] }] });
     expect(textOf(valid)).toMatch(/is valid\.$/);

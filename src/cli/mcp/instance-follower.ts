@@ -16,13 +16,16 @@ export interface FollowerEvents {
 /**
  * Follows the instance of the manifest served, whichever runs: connected through a `watch` request
  * while one runs, looking for one every half second while none does, so an instance started, stopped
- * or restarted by anyone (a terminal, `up -d`, this server) is followed. `poke` looks at once.
+ * or restarted by anyone (a terminal, `up -d`, this server) is followed. `poke` looks at once. Each
+ * incident since the server started is told once, those of the moment before a connection too.
  */
 export class InstanceFollower {
   private readonly quit = new AbortController();
   private wake = new AbortController();
   private following = false;
   private lastProblem: string | undefined;
+  /** Incidents from this time on are news: the server's start, then just after the last one heard. */
+  private incidentsSince = Date.now();
   readonly done: Promise<void>;
 
   constructor(
@@ -55,12 +58,16 @@ export class InstanceFollower {
   /** One connection, until the instance or this server goes; a failure to connect is simply no instance. */
   private async followOnce(): Promise<void> {
     try {
-      for await (const reply of requestInstance(this.folder(), { type: 'watch' }, this.quit.signal)) {
+      // `since`: a service that failed between the instance's start and this connection is told too.
+      for await (const reply of requestInstance(this.folder(), { type: 'watch', since: this.incidentsSince }, this.quit.signal)) {
         if (reply.type === 'report') {
           this.following = true;
           this.lastProblem = undefined;
           this.events.onReport(reply.report);
-        } else if (reply.type === 'incident') this.events.onIncident(reply.incident);
+        } else if (reply.type === 'incident') {
+          if (reply.incident.at !== undefined) this.incidentsSince = Math.max(this.incidentsSince, reply.incident.at + 1);
+          this.events.onIncident(reply.incident);
+        }
       }
     } catch (error) {
       // No instance is the usual state between runs; anything else (no manifest yet) is said once.

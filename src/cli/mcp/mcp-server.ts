@@ -7,8 +7,9 @@ import type { Incident } from '../../control/protocol.js';
 import { renderPortsJson } from '../../output/port-table.js';
 import type { PortsReport } from '../../output/ports-report.js';
 import { InstanceFollower } from './instance-follower.js';
+import { cutLine } from './render-log-lines.js';
 import { describeExit, type ToolAnswer } from './service-entries.js';
-import { DEFAULT_LOG_LINES, MAX_LOG_LINES, StackTools, type StackPlace } from './stack-tools.js';
+import { DEFAULT_LOG_LINES, errorText, MAX_LOG_LINES, StackTools, type StackPlace } from './stack-tools.js';
 
 export const PORTS_URI = 'devsup://ports';
 const LOGS_TEMPLATE = 'devsup://logs/{service}';
@@ -247,10 +248,6 @@ async function readOrThrow<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function errorText(error: DevsupError): string {
-  return error.hint ? `${error.message}\n${error.hint}` : error.message;
-}
-
 /** Progress notifications for a client that sent a progress token (they also keep its request from timing out). */
 function progressOf(extra: ToolExtra): (text: string) => void {
   const token = extra._meta?.progressToken;
@@ -289,8 +286,8 @@ export function incidentMessage(incident: Incident) {
         : incident.status === 'crashed'
           ? `${ended}; devsup gave up on it`
           : `failed: ${incident.detail ?? exit}`;
-  const lastLines =
-    incident.lastLines.length === 0 ? '' : `\nLast lines of ${incident.service}:\n${incident.lastLines.map((line) => `  ${line}`).join('\n')}`;
+  const cutLines = incident.lastLines.map(cutLine);
+  const lastLines = cutLines.length === 0 ? '' : `\nLast lines of ${incident.service}:\n${cutLines.map((line) => `  ${line}`).join('\n')}`;
   return {
     level: incident.status === 'unhealthy' ? ('warning' as const) : ('error' as const),
     logger: 'devsup',
@@ -302,7 +299,7 @@ export function incidentMessage(incident: Incident) {
       ...(incident.failedCheck !== undefined && { failedCheck: incident.failedCheck }),
       exit: incident.exit ?? null,
       restarts: incident.restarts,
-      lastLines: incident.lastLines,
+      lastLines: cutLines,
     },
   };
 }

@@ -7,6 +7,11 @@ const MAX_LOG_TEXT = 64 * 1024;
 /** A longer line is cut: one minified bundle printed on a line would fill the answer. */
 const MAX_LINE_TEXT = 2000;
 
+/** A line as every MCP answer and notification shows it: cut after MAX_LINE_TEXT characters, saying how long it was. */
+export function cutLine(text: string): string {
+  return text.length > MAX_LINE_TEXT ? `${text.slice(0, MAX_LINE_TEXT)}… (${text.length} characters)` : text;
+}
+
 /** The last `n` lines of each service, keeping their order. */
 export function lastPerService(lines: LogLine[], n: number): LogLine[] {
   const left = new Map<string, number>();
@@ -27,7 +32,7 @@ export function renderLogLines(lines: LogLine[]): ToolAnswer {
   let size = 0;
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
-    const cut = line.text.length > MAX_LINE_TEXT ? `${line.text.slice(0, MAX_LINE_TEXT)}… (${line.text.length} characters)` : line.text;
+    const cut = cutLine(line.text);
     const text = `${line.time === undefined ? '' : `${formatLocalTime(line.time)} `}${line.service} | ${cut}`;
     if (size + text.length + 1 > MAX_LOG_TEXT) break;
     size += text.length + 1;

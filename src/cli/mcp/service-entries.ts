@@ -1,3 +1,4 @@
+import { keysByName } from '../../manifest/replicas.js';
 import type { PortsReport, ServiceReport } from '../../output/ports-report.js';
 
 /** What a tool answers: a short text for people and models, and the same as data. */
@@ -52,10 +53,24 @@ export function serviceEntry(service: ServiceReport): ServiceEntry {
   };
 }
 
-/** The structured answer of the tools that return the stack's state. */
-export function stackState(report: PortsReport, services?: string[]): { running: true; pid: number; project: string; services: ServiceEntry[] } {
-  const shown = services === undefined ? report.services : report.services.filter((service) => services.includes(service.service));
-  return { running: true, pid: report.pid, project: report.project, services: shown.map(serviceEntry) };
+/** The structured answer of the tools that return the stack's state: the services `names` mean (all without). */
+export function stackState(report: PortsReport, names?: string[]): { running: true; pid: number; project: string; services: ServiceEntry[] } {
+  return { running: true, pid: report.pid, project: report.project, services: servicesNamed(report, names).map(serviceEntry) };
+}
+
+/** The report's services that `names` mean, in the report's order: a replicated service's name means each of its replicas, as on the command line. */
+export function servicesNamed(report: PortsReport | undefined, names?: string[]): ServiceReport[] {
+  const services = report?.services ?? [];
+  if (names === undefined) return services;
+  const keys = new Set(
+    names.flatMap((name) =>
+      keysByName(
+        services.map((service) => service.service),
+        name,
+      ),
+    ),
+  );
+  return services.filter((service) => keys.has(service.service));
 }
 
 /** "exited with code 3", "killed by SIGKILL": how a run ended, in a few words. */

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DevsupError, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
+import { DevsupError, InstanceRunningError, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
 import { expectReply, NoAnswerError, requestInstance, requestOnce } from '../../control/control-client.js';
+import { lockHolder } from '../../control/instance-lock.js';
 import type { ActionType } from '../../control/protocol.js';
 import { readState } from '../../control/state-folder.js';
 import { stateFolderOf } from '../../control/state-paths.js';
@@ -25,9 +26,9 @@ import { renderPlannedPorts } from '../commands/check.js';
 import { downInstance } from '../commands/down.js';
 import { ALL_LINES, parseLogQuery } from '../log-query.js';
 import { selectServices } from '../service-args.js';
-import { describeFailure, startInBackground } from '../up-detached.js';
-import { lastPerService, renderLogLines } from './render-log-lines.js';
-import { stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
+import { describeFailure, startInBackground, type BackgroundStart } from '../up-detached.js';
+import { cutLine, lastPerService, renderLogLines } from './render-log-lines.js';
+import { servicesNamed, stackState, type ServiceEntry, type ToolAnswer } from './service-entries.js';
 
 /** Where the server runs and what it was given (`-f`), and where devsup's own notes go. */
 export interface StackPlace {
@@ -46,6 +47,8 @@ const DEFAULT_WAIT_SECONDS = 30;
 /** Beyond a service's ready_timeout, what a restart is given to stop it and start it again. */
 const RESTART_SLACK_MS = 10_000;
 const RETRY_MS = 100;
+/** How long a start_stack that lost the race to start the stack waits for the winner's socket to answer. */
+const JOIN_MS = 10_000;
 /** How many of a failed service's last lines a failure shows. */
 const FAILURE_LINES = 10;
 
@@ -55,6 +58,9 @@ const FAILURE_LINES = 10;
  * The manifest is found anew on each call, so one created or moved meanwhile is found.
  */
 export class StackTools {
+  /** The start_stack calls of this server, one after the other. */
+  private starting: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly place: StackPlace) {}
 
   /** The folder of the manifest served: its instance and its `.devsup/`. */
@@ -66,25 +72,46 @@ export class StackTools {
     const folder = this.folder();
     const report = await this.report(folder);
     if (report) return { text: renderPortTable(report, { color: false }), structured: stackState(report) };
-    const services = await this.plannedServices();
-    const names = services.map((service) => service.key).join(', ');
+    const planned = await this.plannedServices();
+    if ('problems' in planned)
+      return {
+        text: `devsup is not running in ${folder}, and its manifest cannot be started as it is:\n${planned.problems}\ncheck_manifest lists each problem with its file, line and column.`,
+        structured: { running: false, folder, services: [], problems: planned.problems },
+      };
+    const names = planned.services.map((service) => service.key).join(', ');
     return {
       text: `devsup is not running in ${folder}: no service runs. start_stack starts them${names ? ` (${names})` : ''}.`,
-      structured: { running: false, folder, services },
+      structured: { running: false, folder, services: planned.services },
     };
   }
 
-  async startStack(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
+  /** One start at a time in this server: a second call made while the first is launching the stack joins that stack. */
+  startStack(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
+    const turn = this.starting.then(() => this.startOnce(names, progress, signal));
+    this.starting = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async startOnce(names: string[] | undefined, progress: ProgressReporter, signal: AbortSignal): Promise<ToolAnswer> {
     const folder = this.folder();
     const running = await this.report(folder);
     if (running) return this.startInInstance(folder, running, names, progress, signal);
     const manifest = await this.loadManifest();
     const services = selectServices(manifest, names ?? []);
     const upArgs = [...(this.place.file === undefined ? [] : ['--file', this.place.file]), '--', ...(names ?? [])];
-    const { instance, outcome } = await startInBackground(manifest, services, upArgs, this.io(), {
-      onProgress: (service, _status, text) => progress(`${service}: ${text}`),
-      signal,
-    });
+    let started: BackgroundStart;
+    try {
+      started = await startInBackground(manifest, services, upArgs, this.io(), {
+        onProgress: (service, _status, text) => progress(`${service}: ${text}`),
+        signal,
+      });
+    } catch (error) {
+      // One is starting already (another agent's start_stack, a terminal's `up`) and does not answer yet: join it.
+      const winner = error instanceof InstanceRunningError ? await this.instanceStartedElsewhere(folder, undefined, signal) : undefined;
+      if (winner) return this.startInInstance(folder, winner, names, progress, signal);
+      throw error;
+    }
+    const { instance, outcome } = started;
     const where = `in the background (pid ${instance.pid})`;
     switch (outcome.kind) {
       case 'settled':
@@ -92,6 +119,9 @@ export class StackTools {
       case 'ended': {
         if (outcome.exitCode === 0)
           return { text: 'every service has finished; devsup has stopped.', structured: { running: false, folder, services: [] } };
+        // Ours lost the race to claim the manifest to another devsup started at the same moment: join that one.
+        const winner = await this.instanceStartedElsewhere(folder, instance.pid, signal);
+        if (winner) return this.startInInstance(folder, winner, names, progress, signal);
         const messages = instance.messages().trimEnd();
         throw new DevsupError(
           `${messages || `devsup stopped during start-up (exit code ${outcome.exitCode}).`}\nIts messages are in ${instance.logFile}.`,
@@ -104,9 +134,16 @@ export class StackTools {
     }
   }
 
+  /** `down`; with no stack running, that is said and no error: what the agent wants is so already. */
   async stopStack(): Promise<ToolAnswer> {
     const folder = this.folder();
-    const pid = await downInstance(folder);
+    let pid: number | undefined;
+    try {
+      pid = await downInstance(folder);
+    } catch (error) {
+      if (!(error instanceof NoInstanceError)) throw error;
+      return { text: `devsup is not running in ${folder}: nothing to stop.`, structured: { running: false, folder, pid: null } };
+    }
     const text = pid === undefined ? `devsup in ${folder} has stopped.` : `devsup (pid ${pid}) in ${folder} has stopped.`;
     return { text, structured: { running: false, folder, pid: pid ?? null } };
   }
@@ -152,7 +189,8 @@ export class StackTools {
           throw new DevsupError(`${error.message}${await this.lastLinesOf(folder, services)}`, error.exitCode, error.hint);
         }
       } catch (error) {
-        if (!(error instanceof NoInstanceError || error instanceof NoAnswerError)) throw error;
+        // As `devsup wait`: no instance yet is waited for; one that stops while it is waited on (NoAnswerError) ends the wait.
+        if (!(error instanceof NoInstanceError)) throw error;
         if (signal.aborted) throw new DevsupError('stopped waiting: the request was cancelled.', 1);
         if (Date.now() + RETRY_MS > deadline)
           throw new DevsupError(`devsup is not running in ${folder} (waited ${askedMs / 1000} s for it to start).`, 1, 'start_stack starts it.');
@@ -179,7 +217,7 @@ export class StackTools {
     try {
       const report = (await requestOnce(folder, { type: 'ports' }, 'report')).report;
       starts = runStarts(report);
-      const since = options.sinceRestart === true ? Math.max(query.since ?? 0, earliest(starts, names)) : query.since;
+      const since = options.sinceRestart === true ? Math.max(query.since ?? 0, earliest(starts, report, names)) : query.since;
       const request = { type: 'logs' as const, services: names, lines: wanted, follow: false, ...(since !== undefined && { since }) };
       lines = [];
       for await (const reply of requestInstance(folder, request)) {
@@ -252,6 +290,21 @@ export class StackTools {
     return report;
   }
 
+  /**
+   * The report of the devsup (not `ours`) that holds the manifest's lock, once its socket answers;
+   * undefined when none holds it, or it does not answer within JOIN_MS.
+   */
+  private async instanceStartedElsewhere(folder: string, ours: number | undefined, signal: AbortSignal): Promise<PortsReport | undefined> {
+    const deadline = Date.now() + JOIN_MS;
+    for (;;) {
+      const holder = lockHolder(stateFolderOf(folder));
+      if (holder === undefined || holder === ours) return undefined;
+      const report = await this.report(folder);
+      if (report || signal.aborted || Date.now() + RETRY_MS > deadline) return report;
+      await sleep(RETRY_MS);
+    }
+  }
+
   /** The running instance's report, or undefined when none runs. */
   private async report(folder: string): Promise<PortsReport | undefined> {
     try {
@@ -271,15 +324,16 @@ export class StackTools {
     return { cwd: this.place.cwd, env: this.place.env, stdout: process.stderr, stderr: process.stderr };
   }
 
-  /** With no instance: the manifest's services, not running, with the ports they prefer; none when it cannot be read. */
-  private async plannedServices(): Promise<ServiceEntry[]> {
+  /** With no instance: the manifest's services, not running, with the ports they prefer; or what keeps it from being read. */
+  private async plannedServices(): Promise<{ services: ServiceEntry[] } | { problems: string }> {
     let manifest: Manifest;
     try {
       manifest = await this.loadManifest();
-    } catch {
-      return []; // check_manifest says what is wrong with it
+    } catch (error) {
+      if (!(error instanceof DevsupError)) throw error;
+      return { problems: errorText(error) };
     }
-    return manifest.services.map((service) => {
+    const services = manifest.services.map((service) => {
       const preferred = service.ports[0]?.preferred;
       return {
         key: service.key,
@@ -293,6 +347,7 @@ export class StackTools {
         restarts: 0,
       };
     });
+    return { services };
   }
 
   /** start_stack with an instance running: the named services started in it, then followed until they settle. */
@@ -324,7 +379,7 @@ export class StackTools {
     const table = renderPortTable(report, { color: false });
     if (failed.length > 0)
       throw new DevsupError(
-        `${failed.map(describeFailure).join('\n')}\n\n${table}\nThe stack keeps running ${where}: read_logs shows more, stop_stack stops it.`,
+        `${failed.map((failure) => describeFailure({ ...failure, lastLines: failure.lastLines.map(cutLine) })).join('\n')}\n\n${table}\nThe stack keeps running ${where}: read_logs shows more, stop_stack stops it.`,
         1,
       );
     return { text: `${table}\nRunning ${where}; stop_stack stops it.`, structured: stackState(report, services) };
@@ -334,7 +389,11 @@ export class StackTools {
   private async readyTimeoutOf(services: string[]): Promise<number> {
     try {
       const manifest = await this.loadManifest();
-      return Math.max(0, ...manifest.services.filter((service) => services.includes(service.key)).map((service) => service.readyTimeoutMs));
+      // `web` of a replicated service: its replicas, whose keys are web.1, web.2…
+      const named = manifest.services.filter(
+        (service) => services.includes(service.key) || (service.replica !== undefined && services.includes(service.replica.group)),
+      );
+      return Math.max(0, ...named.map((service) => service.readyTimeoutMs));
     } catch {
       return 60_000;
     }
@@ -348,9 +407,16 @@ export class StackTools {
         if (reply.type === 'end') break;
         lines.push(...expectReply(reply, 'lines', folder).lines);
       }
-      return services
-        .map((service) => lines.filter((line) => line.service === service).map((line) => `  ${line.text}`))
-        .map((shown, index) => (shown.length === 0 ? '' : `\nLast lines of ${services[index]}:\n${shown.join('\n')}`))
+      // By the lines' own keys: `web` of a replicated service is web.1, web.2…
+      const keys = [...new Set(lines.map((line) => line.service))];
+      return keys
+        .map(
+          (key) =>
+            `\nLast lines of ${key}:\n${lines
+              .filter((line) => line.service === key)
+              .map((line) => `  ${cutLine(line.text)}`)
+              .join('\n')}`,
+        )
         .join('');
     } catch (error) {
       this.place.note(`could not read the last lines: ${messageOf(error)}`);
@@ -377,10 +443,9 @@ export class StackTools {
   }
 }
 
-/** "web is ready on port 8080", one line per service. */
-function statusLines(report: PortsReport, services: string[]): string {
-  return report.services
-    .filter((service) => services.includes(service.service))
+/** "web is ready on port 8080", one line per service `names` mean. */
+function statusLines(report: PortsReport, names: string[]): string {
+  return servicesNamed(report, names)
     .map(
       (service) =>
         `${service.service} is ${service.status}${service.port === null ? '' : ` on port ${service.port}`}${service.pid === null ? '' : ` (pid ${service.pid})`}`,
@@ -397,8 +462,14 @@ function runStarts(report: PortsReport | undefined): Map<string, number> {
   );
 }
 
-/** The earliest run start of `names` (all with none named): where the instance need look from. */
-function earliest(starts: Map<string, number>, names: string[]): number {
-  const times = names.length > 0 ? names.map((name) => starts.get(name) ?? Date.now()) : [...starts.values()];
+/** The earliest run start of the services `names` mean (all with none named): where the instance need look from. */
+function earliest(starts: Map<string, number>, report: PortsReport, names: string[]): number {
+  const keys = servicesNamed(report, names.length > 0 ? names : undefined).map((service) => service.service);
+  const times = keys.map((key) => starts.get(key) ?? Date.now());
   return times.length === 0 ? Date.now() : Math.min(...times);
+}
+
+/** A DevsupError as the CLI prints it: the message, then the hint. */
+export function errorText(error: DevsupError): string {
+  return error.hint ? `${error.message}\n${error.hint}` : error.message;
 }
