@@ -4,7 +4,7 @@ import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
 import { readSocketInodes, readSocketTableOf } from '../../src/ports/proc-net.js';
-import { callTool, connectMcp, entriesOf, textOf } from '../helpers/mcp-client.js';
+import { callTool, connectMcp, entriesOf, entryOf, textOf, type ToolEntry } from '../helpers/mcp-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const session = new E2ESession();
@@ -408,5 +408,24 @@ describe('devsup mcp, off the happy path', () => {
     expect(waited.isError).toBe(true);
     expect(textOf(waited)).toMatch(/stopping/);
     expect(Date.now() - asked).toBeLessThan(15_000);
+  });
+
+  it('list_services names who holds a taken preferred port, and the port the service got instead', async () => {
+    const preferred = await findFreePorts(2);
+    const holder = await session.holdPort(preferred, '127.0.0.1');
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${preferred}`, ''].join('\n'),
+    });
+    const { client } = await connect(dir);
+    session.expectBackground(dir);
+    expect((await callTool(client, 'start_stack')).isError).toBeFalsy();
+    const listed = await callTool(client, 'list_services');
+    const web = entryOf(listed, 'web') as ToolEntry & { preferred: number; holder?: { pid: number | null; command: string | null } };
+    expect(web.preferred).toBe(preferred);
+    expect(web.port).not.toBe(preferred);
+    expect(web.holder).toMatchObject({ pid: holder.pid });
+    expect(web.holder?.command).toContain('node');
+    expect(textOf(listed)).toContain(String(holder.pid));
+    expect((await callTool(client, 'stop_stack')).isError).toBeFalsy();
   });
 });
