@@ -51,7 +51,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
     usage:
-      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [--ui] [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
       ...profileOption('also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start'),
@@ -308,7 +308,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   export: {
     summary: 'write the stack as systemd units, a compose.yaml or a Procfile; what the format cannot say is listed on stderr',
-    usage: 'devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [-f FILE]',
+    usage:
+      'devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [--port SERVICE=PORT]… [-f FILE]',
     options: {
       ...manifestOption,
       ...portOption,
