@@ -173,6 +173,17 @@ describe('docs/cli.md', () => {
     });
     expect(missing).toEqual([]);
   });
+
+  it.each(visible)('shows the usage line of `devsup %s` as its help does, and its exit codes', (name) => {
+    const { body } = sectionOf(name)!;
+    expect(body).toContain(`\n${COMMANDS[name]!.usage}\n`);
+    expect(body).toMatch(/\bExit (code )?[0-2]\b|\bexits with\b/);
+  });
+
+  it('lists every command in the table at its top', () => {
+    const top = sections[0]!.body;
+    expect(visible.filter((name) => !new RegExp(`^\\|.*\\[[^\\]]*\`${name}\`[^\\]]*\\]\\(#`, 'm').test(top))).toEqual([]);
+  });
 });
 
 interface YamlBlock {
