@@ -7,11 +7,12 @@ import { parse } from 'yaml';
 import { COMMANDS } from '../src/cli/command-list.js';
 import { LOCAL_MANIFEST } from '../src/manifest/find-manifest.js';
 import { loadManifest } from '../src/manifest/load-manifest.js';
+import { HEALTH_KEYS } from '../src/manifest/read-health.js';
 import { READY_KEYS } from '../src/manifest/read-ready.js';
 import { TOP_LEVEL_KEYS } from '../src/manifest/read-manifest.js';
 import { SERVICE_KEYS } from '../src/manifest/read-service.js';
 import { toPlain } from '../src/manifest/yaml-node.js';
-import { schemaErrorsOf } from './helpers/manifest-schema.js';
+import { manifestSchema, schemaErrorsOf, type Schema } from './helpers/manifest-schema.js';
 import { tempProjects } from './helpers/temp-project.js';
 
 /**
@@ -137,23 +138,167 @@ describe('the repository refers to nothing outside itself', () => {
 
 describe('docs/manifest.md', () => {
   const text = read('docs/manifest.md');
-  /** A key is documented when a table row starts with it: `| \`key\` |`. */
-  const documented = (key: string) => new RegExp(`^\\| \`${key}\` \\|`, 'm').test(text);
+  const tables = {
+    'top-level': keyTable(text, '## Top-level keys'),
+    service: keyTable(text, '## Service keys'),
+    ready: keyTable(text, '### `ready`'),
+    health: keyTable(text, '### `health`'),
+  };
 
   it.each([
     ['top-level', TOP_LEVEL_KEYS],
     ['service', SERVICE_KEYS],
     ['ready', READY_KEYS],
-  ])('has a table row for every %s key devsup accepts', (_, keys) => {
+    ['health', HEALTH_KEYS],
+  ] as const)('has a table row for every %s key devsup accepts, and none for a key it refuses', (table, keys) => {
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys.filter((key) => !documented(key))).toEqual([]);
+    const rows = tables[table];
+    expect(keys.filter((key) => !rows.has(key))).toEqual([]);
+    expect([...rows.keys()].filter((key) => !(keys as readonly string[]).includes(key))).toEqual([]);
   });
 
   it('a key without its row would be caught', () => {
-    expect(documented('command')).toBe(true);
-    expect(documented('no_such_key')).toBe(false);
+    expect(tables.service.has('command')).toBe(true);
+    expect(tables.service.has('no_such_key')).toBe(false);
+    expect(
+      keyTable(
+        '## T\n\n| key | type |\n|---|---|\n| `a`, `b` | x |\n\n| form | |\n|---|---|\n| `d` | z |\n\n## U\n\n| key | type |\n|---|---|\n| `c` | y |\n',
+        '## T',
+      ),
+    ).toEqual(
+      new Map([
+        ['a', { type: 'x' }],
+        ['b', { type: 'x' }],
+      ]),
+    );
+  });
+
+  // The type, limits and default each key's row states are the schema's (which a test holds to devsup's own).
+  const schemaTables = [
+    ['top-level', manifestSchema.properties!],
+    ['service', manifestSchema.$defs!.service!.properties!],
+    ['health', manifestSchema.$defs!.health!.anyOf!.find((form) => form.properties)!.properties!],
+  ] as const;
+
+  it.each(schemaTables)('gives each %s key the default and the limits of the JSON Schema', (table, properties) => {
+    const wrong = Object.entries(properties).flatMap(([key, property]) => {
+      const row = tables[table].get(key);
+      if (row?.default === undefined) return [`${key}: no default column`];
+      return [...defaultProblems(key, property, row.default), ...limitProblems(key, resolve(property), row.type ?? '')];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('a default or a limit the schema does not have would be caught', () => {
+    expect(defaultProblems('max_restarts', { default: 5 }, '`3`')).not.toEqual([]);
+    expect(defaultProblems('watch', { default: [] }, '`src`')).not.toEqual([]);
+    expect(defaultProblems('host', { description: 'Default: any address.' }, 'none')).toEqual([]);
+    expect(defaultProblems('title', { description: 'The name.' }, 'the key')).not.toEqual([]);
+    expect(limitProblems('replicas', { type: 'integer', minimum: 1 }, 'whole number ≥ 0')).not.toEqual([]);
+    expect(limitProblems('ready_timeout', resolve(manifestSchema.$defs!.service!.properties!.ready_timeout!), 'duration')).not.toEqual([]);
+    expect(limitProblems('restart', { enum: ['on-failure', 'always', 'never'] }, '`on-failure` or `always`')).not.toEqual([]);
   });
 });
+
+describe('README.md', () => {
+  const text = read('README.md');
+
+  it.each([
+    ['top-level', TOP_LEVEL_KEYS],
+    ['service', SERVICE_KEYS],
+  ] as const)('names every %s key of the manifest', (_, keys) => {
+    expect(keys.filter((key) => !text.includes(`\`${key}\``))).toEqual([]);
+  });
+});
+
+interface KeyRow {
+  type?: string;
+  default?: string;
+}
+
+/**
+ * The rows of the key tables (a first column headed "key") under one heading of a Markdown text (up
+ * to the next heading) whose first cell names keys in backticks (`| \`http\`, \`tcp\` | …`), by key,
+ * with their `type` and `default` columns where the table has them.
+ */
+function keyTable(text: string, heading: string): Map<string, KeyRow> {
+  const lines = text.split('\n');
+  const start = lines.indexOf(heading);
+  expect(start, `a "${heading}" heading`).toBeGreaterThanOrEqual(0);
+  const rows = new Map<string, KeyRow>();
+  let columns: string[] = [];
+  let fenced = false;
+  for (const line of lines.slice(start + 1)) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    if (fenced) continue;
+    if (/^#+ /.test(line)) break;
+    if (!line.startsWith('|')) {
+      columns = [];
+      continue;
+    }
+    const cells = line
+      .slice(1, line.endsWith('|') ? -1 : undefined)
+      .split(/(?<!\\)\|/)
+      .map((cell) => cell.trim());
+    if (columns.length === 0) {
+      columns = cells;
+      continue;
+    }
+    if (/^-+$/.test(cells[0]!)) continue;
+    if (columns[0] !== 'key') continue; // a table of forms or values, not of keys
+    const keys = /^`[\w.]+`(, `[\w.]+`)*$/.test(cells[0]!) ? [...cells[0]!.matchAll(/`([\w.]+)`/g)].map((match) => match[1]!) : [];
+    const row: KeyRow = {};
+    columns.forEach((column, index) => {
+      if (column === 'type' || column === 'default') row[column] = cells[index];
+    });
+    for (const key of keys) rows.set(key, row);
+  }
+  return rows;
+}
+
+/** A property with its `$ref` (to `#/$defs/…`) followed. */
+function resolve(property: Schema): Schema {
+  const ref = property.$ref;
+  return ref === undefined ? property : { ...manifestSchema.$defs![ref.replace('#/$defs/', '')]!, ...property };
+}
+
+/** How the default column of a key's row disagrees with the schema's default (or its "Default:" sentence). */
+function defaultProblems(key: string, property: Schema, cell: string): string[] {
+  const value = property.default;
+  if (value === undefined) {
+    // No value a schema can hold (`title`: the service's key): the row and the description say it in words.
+    const stated = ['none', 'required', '—'].includes(cell) || property.description?.includes('Default:');
+    return stated ? [] : [`${key}: the docs give a default (${cell}) the schema neither has nor describes`];
+  }
+  if (typeof value === 'object' && value !== null) {
+    // `[]` or `{}`: nothing is set.
+    return Object.keys(value).length === 0 && cell.startsWith('none')
+      ? []
+      : [`${key}: the schema's default is ${JSON.stringify(value)}, the docs say ${cell}`];
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const spellings = [`\`${text}\``, `\`"${text}"\``];
+  return spellings.some((spelling) => cell.includes(spelling))
+    ? []
+    : [`${key}: the schema's default is ${JSON.stringify(value)}, the docs say ${cell}`];
+}
+
+/** How the type column of a key's row disagrees with the schema's limits: a minimum, "more than 0", a port's range, the values of an enum. */
+function limitProblems(key: string, property: Schema, cell: string): string[] {
+  const forms = [property, ...(property.anyOf ?? []).map(resolve)];
+  const problems: string[] = [];
+  for (const form of forms) {
+    const { minimum, maximum, exclusiveMinimum, type } = form;
+    if (type === 'integer' && minimum !== undefined && maximum === undefined && !cell.includes(`≥ ${minimum}`))
+      problems.push(`${key}: the schema wants ${minimum} or more, the docs say ${cell}`);
+    if (type === 'integer' && minimum !== undefined && maximum !== undefined && !cell.includes(`${minimum}–${maximum}`))
+      problems.push(`${key}: the schema wants ${minimum}–${maximum}, the docs say ${cell}`);
+    if (exclusiveMinimum === 0 && !cell.includes('more than 0')) problems.push(`${key}: the schema wants more than 0, the docs say ${cell}`);
+    for (const choice of form.enum ?? [])
+      if (!cell.includes(`\`${String(choice)}\``)) problems.push(`${key}: the docs do not name \`${String(choice)}\``);
+  }
+  return [...new Set(problems)];
+}
 
 describe('docs/cli.md', () => {
   const sections = read('docs/cli.md')
