@@ -331,6 +331,94 @@ describe('docs/cli.md', () => {
   });
 });
 
+describe('docs/control-protocol.md', () => {
+  const text = read('docs/control-protocol.md');
+  const source = read('src/control/protocol.ts').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const requests = alternativesOf(source, 'Request');
+  const replies = alternativesOf(source, 'Reply');
+  /** Where a request is explained: its row of the requests table and its own section. */
+  const sectionOf = (type: string) => {
+    const start = text.search(new RegExp(`^### .*\`${type}\``, 'm'));
+    if (start === -1) return undefined;
+    const body = text.indexOf('\n', start);
+    const next = text.slice(body).search(/^#{2,3} /m);
+    return text.slice(start, next === -1 ? undefined : body + next);
+  };
+  const named = (field: string, where: string) => where.includes(`\`${field}\``) || where.includes(`"${field}"`);
+
+  it('finds the requests and replies of protocol.ts', () => {
+    expect(requests.map(({ types }) => types).flat()).toEqual(expect.arrayContaining(['ports', 'logs', 'scale', 'down']));
+    expect(replies.map(({ types }) => types).flat()).toEqual(expect.arrayContaining(['report', 'lines', 'error']));
+    expect(requests.find(({ types }) => types.includes('logs'))?.fields).toEqual(['services', 'lines', 'follow', 'notes', 'since']);
+  });
+
+  it.each(requests.flatMap(({ types, fields }) => types.map((type) => [type, fields] as const)))(
+    'explains the request %s, and each of its fields, in a row of the requests table and a section of its own',
+    (type, fields) => {
+      const row = new RegExp(`^\\| \`${type}\`(, \`\\w+\`)* \\|.*$|^\\| (\`\\w+\`, )+\`${type}\` \\|.*$`, 'm').exec(text)?.[0];
+      expect(row, 'a row in the requests table').toBeDefined();
+      const section = sectionOf(type);
+      expect(section, `a "### \`${type}\`" section`).toBeDefined();
+      expect(section).toContain(`"type":"${type}"`);
+      expect(fields.filter((field) => !named(field, row!))).toEqual([]);
+    },
+  );
+
+  it.each(replies.map(({ types, fields }) => [types.join(', '), types, fields] as const))(
+    'shows the reply %s with each of its fields',
+    (_, types, fields) => {
+      for (const type of types) expect(text).toContain(`"type":"${type}"`);
+      expect(fields.filter((field) => !named(field, text))).toEqual([]);
+    },
+  );
+
+  it.each(['Scale', 'ActionOutcome', 'StartupFailure', 'Incident'])('names each field of %s', (name) => {
+    const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1];
+    expect(body, `interface ${name} in protocol.ts`).toBeDefined();
+    const fields = topLevelFields(body!);
+    expect(fields.length).toBeGreaterThan(1);
+    expect(fields.filter((field) => !named(field, text))).toEqual([]);
+  });
+
+  it('a request or reply field left out of the docs would be caught', () => {
+    const [added] = alternativesOf("export type Request =\n  | { type: 'pause'; services: string[]; until?: number };\n\n", 'Request');
+    expect(added).toEqual({ types: ['pause'], fields: ['services', 'until'] });
+    expect(sectionOf('pause')).toBeUndefined();
+    expect(named('until', text)).toBe(false);
+  });
+});
+
+/** The alternatives of a union of object types (`export type NAME = | { type: 'a' | 'b'; … } | …;`): their `type`s and other fields. */
+function alternativesOf(source: string, name: string): { types: string[]; fields: string[] }[] {
+  const start = source.indexOf(`export type ${name} =`);
+  expect(start, `export type ${name}`).toBeGreaterThanOrEqual(0);
+  const union = source.slice(start, source.indexOf(';\n\n', start) + 1);
+  const alternatives: string[] = [];
+  let depth = 0;
+  let begin = 0;
+  for (let i = 0; i < union.length; i++) {
+    if (union[i] === '{' && depth++ === 0) begin = i + 1;
+    if (union[i] === '}' && --depth === 0) alternatives.push(union.slice(begin, i));
+  }
+  return alternatives.map((body) => {
+    const fields = topLevelFields(body);
+    const types = [...(/\btype: ([^;]+)/.exec(body)?.[1] ?? '').matchAll(/'(\w+)'/g)].map((match) => match[1]!);
+    return { types, fields: fields.filter((field) => field !== 'type') };
+  });
+}
+
+/** The names of the fields of an object type's body, not those of the objects inside it. */
+function topLevelFields(body: string): string[] {
+  let depth = 0;
+  let flat = '';
+  for (const char of body) {
+    if (char === '{' || char === '<') depth++;
+    else if (char === '}' || char === '>') depth--;
+    else if (depth === 0) flat += char;
+  }
+  return [...flat.matchAll(/(?:^|[;{\n]|\s)(\w+)\??:/g)].map((match) => match[1]!);
+}
+
 interface YamlBlock {
   file: string;
   line: number;
