@@ -13,6 +13,7 @@ import { TOP_LEVEL_KEYS } from '../src/manifest/read-manifest.js';
 import { SERVICE_KEYS } from '../src/manifest/read-service.js';
 import { toPlain } from '../src/manifest/yaml-node.js';
 import { manifestSchema, schemaErrorsOf, type Schema } from './helpers/manifest-schema.js';
+import { namedRows } from './helpers/markdown-tables.js';
 import { tempProjects } from './helpers/temp-project.js';
 
 /**
@@ -211,49 +212,11 @@ describe('README.md', () => {
   });
 });
 
-interface KeyRow {
-  type?: string;
-  default?: string;
-}
-
-/**
- * The rows of the key tables (a first column headed "key") under one heading of a Markdown text (up
- * to the next heading) whose first cell names keys in backticks (`| \`http\`, \`tcp\` | …`), by key,
- * with their `type` and `default` columns where the table has them.
- */
-function keyTable(text: string, heading: string): Map<string, KeyRow> {
-  const lines = text.split('\n');
-  const start = lines.indexOf(heading);
-  expect(start, `a "${heading}" heading`).toBeGreaterThanOrEqual(0);
-  const rows = new Map<string, KeyRow>();
-  let columns: string[] = [];
-  let fenced = false;
-  for (const line of lines.slice(start + 1)) {
-    if (/^\s*```/.test(line)) fenced = !fenced;
-    if (fenced) continue;
-    if (/^#+ /.test(line)) break;
-    if (!line.startsWith('|')) {
-      columns = [];
-      continue;
-    }
-    const cells = line
-      .slice(1, line.endsWith('|') ? -1 : undefined)
-      .split(/(?<!\\)\|/)
-      .map((cell) => cell.trim());
-    if (columns.length === 0) {
-      columns = cells;
-      continue;
-    }
-    if (/^-+$/.test(cells[0]!)) continue;
-    if (columns[0] !== 'key') continue; // a table of forms or values, not of keys
-    const keys = /^`[\w.]+`(, `[\w.]+`)*$/.test(cells[0]!) ? [...cells[0]!.matchAll(/`([\w.]+)`/g)].map((match) => match[1]!) : [];
-    const row: KeyRow = {};
-    columns.forEach((column, index) => {
-      if (column === 'type' || column === 'default') row[column] = cells[index];
-    });
-    for (const key of keys) rows.set(key, row);
-  }
-  return rows;
+/** The type and default columns of the key tables under a heading of docs/manifest.md, by key. */
+function keyTable(text: string, heading: string): Map<string, { type?: string; default?: string }> {
+  const rows = namedRows(text, heading, 'key');
+  expect(rows, `a "${heading}" heading`).toBeDefined();
+  return new Map([...rows!].map(([key, { cells }]) => [key, { type: cells.type, default: cells.default }]));
 }
 
 /** A property with its `$ref` (to `#/$defs/…`) followed. */
