@@ -81,6 +81,12 @@ describe('help', () => {
     expect(drifted.map(({ file, usage }) => `${path.basename(file)}: ${usage}`)).toEqual([]);
   });
 
+  it('points at the manifest reference as a file that comes with devsup, wherever it is installed', () => {
+    expect(path.isAbsolute(MANIFEST_REFERENCE)).toBe(true);
+    expect(MANIFEST_REFERENCE.endsWith(path.join('docs', 'manifest.md'))).toBe(true);
+    expect(readFileSync(MANIFEST_REFERENCE, 'utf8')).toMatch(/^# The manifest/);
+  });
+
   it('labels options as people type them: short and long, or long alone under the long ones', () => {
     expect(optionLabel('file', { type: 'string', short: 'f', value: 'FILE', description: 'x' })).toBe('-f, --file FILE');
     expect(optionLabel('port', { type: 'string', value: 'SERVICE=PORT', description: 'x' })).toBe('    --port SERVICE=PORT');
