@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { CHILD_ENV_DEFAULTS, INSTANCE_MARKS } from './injected-env.js';
 import { loadManifest } from './load-manifest.js';
+import { parseYaml } from './parse-yaml.js';
 import { renderStarterManifest, type Starter } from './starter-manifest.js';
 
 const newProject = tempProjects();
@@ -78,4 +79,28 @@ test('its comments name every variable devsup sets for a service', () => {
   for (const name of ['PORT', 'PORT_<NAME>', 'HOST', 'DEVSUP_SERVICE', 'DEVSUP_<NAME>_PORT', 'FORCE_COLOR=1', ...INSTANCE_MARKS])
     expect(header).toContain(name);
   for (const [name, value] of Object.entries(CHILD_ENV_DEFAULTS)) expect(header).toContain(`${name}=${value} unless you set it`);
+});
+
+test('its commented suggestions never repeat a key of the service they sit under, so uncommenting one makes no duplicate', () => {
+  const uncommented = (starter: Starter) =>
+    renderStarterManifest('folder', starter)
+      .split('\n')
+      .map((line) => line.replace(/^(\s+)# (\w+: .*?)(\s+#.*)?$/, '$1$2'))
+      .join('\n');
+  const duplicates = (starter: Starter) =>
+    parseYaml(uncommented(starter), 'services.yaml').issues.filter((issue) => /duplicate/i.test(issue.message));
+  expect(uncommented(STARTER)).toContain('    watch: [src]');
+  const busy = {
+    key: 'gateway',
+    command: 'node api.js',
+    port: 8080,
+    ready: { http: '/up' },
+    env: { A: '1' },
+    dependsOn: { migrate: 'completed' as const },
+  };
+  expect(duplicates({ ...STARTER, services: [...STARTER.services, busy] })).toEqual([]);
+  // A service without those keys keeps every suggestion.
+  expect(uncommented({ ...STARTER, services: [{ key: 'api', command: 'node api.js', port: 8080 }] })).toMatch(
+    /ready: .*\n.*depends_on: .*\n.*env: .*\n.*watch: /,
+  );
 });

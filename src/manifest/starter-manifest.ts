@@ -61,14 +61,19 @@ export function renderStarterManifest(folderName: string, starter: Starter): str
   if (starter.env && Object.keys(starter.env).length > 0) lines.push('env:', ...renderMap(starter.env, '  '));
   lines.push('services:');
   for (const service of starter.services) lines.push(...renderService(service));
-  lines.push(
-    '    # ready: { http: /health }       # ready when this answers 2xx/3xx; by default when the port accepts',
-    '    # depends_on: [db]               # start after db is ready',
-    '    # env: { LOG_LEVEL: debug }',
-    '    # watch: [src]                   # restart on changes under src/',
-    '',
-  );
+  lines.push(...suggestionsFor(starter.services.at(-1)), '');
   return lines.join('\n');
+}
+
+/** Settings to uncomment, under the last service: those it has not got, so uncommenting one never repeats a key. */
+function suggestionsFor(service: StarterService | undefined): string[] {
+  const has = (set: object | string | undefined) => set !== undefined && (typeof set === 'string' || Object.keys(set).length > 0);
+  return [
+    ...(has(service?.ready) ? [] : ['    # ready: { http: /health }       # ready when this answers 2xx/3xx; by default when the port accepts']),
+    ...(has(service?.dependsOn) ? [] : ['    # depends_on: [db]               # start after db is ready']),
+    ...(has(service?.env) ? [] : ['    # env: { LOG_LEVEL: debug }']),
+    '    # watch: [src]                   # restart on changes under src/',
+  ];
 }
 
 function renderService(service: StarterService): string[] {
