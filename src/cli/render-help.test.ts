@@ -87,6 +87,19 @@ describe('help', () => {
     expect(readFileSync(MANIFEST_REFERENCE, 'utf8')).toMatch(/^# The manifest/);
   });
 
+  it("shows every option in one of its command's examples, or gives an example value (e.g.) in its description", () => {
+    // -f FILE is every command's, and `devsup --help` shows where it goes.
+    const without = commands.flatMap(([name, command]) =>
+      Object.entries(command.options).flatMap(([option, spec]) => {
+        if (spec.hidden || option === 'file' || /\be\.g\./.test(spec.description)) return [];
+        const spellings = [`--${option}`, ...(spec.short ? [`-${spec.short}`] : [])];
+        const shown = command.examples.some(({ run }) => spellings.some((spelling) => new RegExp(`\\s${escape(spelling)}(?![\\w-])`).test(run)));
+        return shown ? [] : [`${name} --${option}`];
+      }),
+    );
+    expect(without).toEqual([]);
+  });
+
   it('labels options as people type them: short and long, or long alone under the long ones', () => {
     expect(optionLabel('file', { type: 'string', short: 'f', value: 'FILE', description: 'x' })).toBe('-f, --file FILE');
     expect(optionLabel('port', { type: 'string', value: 'SERVICE=PORT', description: 'x' })).toBe('    --port SERVICE=PORT');
