@@ -158,6 +158,16 @@ describe('docs/manifest.md', () => {
     expect([...rows.keys()].filter((key) => !(keys as readonly string[]).includes(key))).toEqual([]);
   });
 
+  it('shows every key in a manifest (a ```yaml block)', () => {
+    const manifests = yamlBlocks('docs/manifest.md')
+      .map((block) => block.text)
+      .join('\n');
+    const shown = (key: string) => new RegExp(`(^|[\\s{,])${key}:`, 'm').test(manifests);
+    const keys = [...TOP_LEVEL_KEYS, ...SERVICE_KEYS, ...READY_KEYS, ...HEALTH_KEYS];
+    expect(keys.filter((key) => !shown(key))).toEqual([]);
+    expect(shown('no_such_key')).toBe(false);
+  });
+
   it('a key without its row would be caught', () => {
     expect(tables.service.has('command')).toBe(true);
     expect(tables.service.has('no_such_key')).toBe(false);
