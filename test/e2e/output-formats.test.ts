@@ -106,10 +106,13 @@ describe('docs/output-formats.md', () => {
     expect(undocumentedFields(state(), documented('### `state.json`'), ['report'])).toEqual([]);
 
     const files = documented('## The `.devsup` folder', 'file');
-    expect(readdirSync(path.join(dir, '.devsup')).filter((name) => !files.has(name) && !files.has(`${name}/`))).toEqual([]);
+    // A file being replaced is written as FILE.PID.tmp first, then renamed over it (the docs say so).
+    const listed = (name: string) => files.has(name) || files.has(`${name}/`) || files.has(name.replace(/\.\d+\.tmp$/, ''));
+    expect(readdirSync(path.join(dir, '.devsup')).filter((name) => !listed(name))).toEqual([]);
+    expect(DOC).toContain('`FILE.PID.tmp`');
     const logs = readdirSync(path.join(dir, '.devsup/logs'));
     expect(logs.length).toBeGreaterThan(0);
-    expect(logs.filter((name) => !/^[\w.-]+\.log(\.idx)?$/.test(name))).toEqual([]);
+    expect(logs.filter((name) => !/^[\w.-]+\.log(\.1)?(\.idx)?$/.test(name))).toEqual([]); // rotated: SERVICE.log.1(.idx)
     // ports.env: a line per service with a port, then replica 1's and every replica's port per replicated service.
     const portsEnv = readFileSync(path.join(dir, '.devsup/ports.env'), 'utf8');
     expect(
