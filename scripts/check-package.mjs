@@ -299,7 +299,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', tarballPrefix, tarball], work, env);
     expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from the tarball)', () =>
+  await step('devsup --help, --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from the tarball)', () =>
     checkInstalledCli(tarballPrefix, path.join(work, 'tarball'), env),
   );
 
@@ -314,7 +314,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', gitPrefix, url], work, env);
     expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from git)', () =>
+  await step('devsup --help, --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from git)', () =>
     checkInstalledCli(gitPrefix, path.join(work, 'git'), env),
   );
 
