@@ -52,6 +52,29 @@ export async function helpStart(report, runs) {
   });
 }
 
+/** What a Tab costs: `devsup __complete services` (the completion scripts run it) in a project of 50 services. */
+export async function completeServices(report, runs) {
+  const dir = project(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`service-${i}`, { command: `node ${TINY_HTTP}` }])));
+  const devsup = [],
+    node = [];
+  try {
+    for (let i = 0; i < runs * 3; i++) {
+      node.push(await timeCommand([process.execPath, '-e', '0'], dir));
+      devsup.push(await timeCommand([process.execPath, CLI, '__complete', 'services'], dir));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report.single({
+    id: 'complete',
+    title: 'a Tab: devsup __complete services, 50 services',
+    value: median(devsup),
+    unit: 'ms',
+    baseline: median(node),
+    target: { text: '≤ 100 ms', ok: (v) => v <= 100 },
+  });
+}
+
 export async function idleWatched(report) {
   const dir = tinyProject(await freePorts(10), (i) => ({ ready: { http: '/' }, watch: [`src${i}`] }));
   for (let i = 0; i < 10; i++) mkdirSync(path.join(dir, `src${i}`));

@@ -7,6 +7,7 @@ import { idleCost, logThroughput, restartAfterKill, stopOnSigint, survivorsOfSig
 import {
   allocateDisplaced,
   checkLargeManifest,
+  completeServices,
   helpStart,
   idleWatched,
   portsJsonRoundTrip,
@@ -23,6 +24,7 @@ import { toolsFrom } from './tools.mjs';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const rows = {
   help: (report) => helpStart(report, RUNS),
+  complete: (report) => completeServices(report, RUNS),
   up10: (report, tools) => upUntilAnswering(report, tools, RUNS, 10),
   up30: (report, tools) => upUntilAnswering(report, tools, RUNS, 30),
   logs: (report, tools) => logThroughput(report, tools, RUNS),

@@ -1,12 +1,12 @@
 // `node scripts/check-package.mjs`: devsup as users get it. Packs the package (`npm pack`), installs the
 // tarball globally into a temp prefix, and runs the installed `devsup` from a folder outside this
-// repository: --version, init, check, schema, ui (its chunk loads), `up` of a one-service manifest until
+// repository: --help (its manifest reference is installed), --version, init, check, schema, ui (its chunk loads), `up` of a one-service manifest until
 // ready, then Ctrl-C, and `mcp` answering an MCP client's initialize and tools/list.
 // Then the same from git (`npm install -g … git+file://…` of this checkout's last commit). A file the
 // tarball should not ship, or one that devsup needs and it lacks, fails the check, as does any npm
 // warning. Slow (~1 min, mostly npm), so CI runs it after the tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,8 +16,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-/** What the tarball may hold: the manifest, the README and licence, the bundle devsup runs, the manifest's JSON Schema. */
-const SHIPPED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/bin\/[\w.-]+\.js|schema\/[\w.-]+\.json)$/;
+/**
+ * What the tarball may hold: the manifest, the README and licence, the bundle devsup runs, the
+ * manifest's JSON Schema, and the reference (`devsup --help` points at docs/manifest.md beside it).
+ */
+const SHIPPED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/bin\/[\w.-]+\.js|schema\/[\w.-]+\.json|docs\/[\w.-]+\.md)$/;
 
 /** The tarball's files that do not belong in it: sources, tests, scripts, tsc's unbundled output. */
 export function unexpectedPackageFiles(files) {
@@ -46,6 +49,27 @@ export function missingImports(files) {
     }
   }
   return missing;
+}
+
+/**
+ * The relative links of the Markdown files in `files` (text by path) to a file the tarball lacks:
+ * the README and docs a user installed must not point at what only a clone has. Links in code
+ * (fenced blocks, `spans`) and URLs are not looked at.
+ */
+export function brokenLinks(files) {
+  const broken = [];
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.endsWith('.md')) continue;
+    const prose = text.replace(/^\s*```[\s\S]*?^\s*```/gm, '').replace(/`[^`\n]*`/g, '');
+    for (const [, target] of prose.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      const filePart = target.split('#')[0];
+      if (filePart === '' || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), decodeURIComponent(filePart))).replace(/\/$/, '');
+      const present = resolved in files || Object.keys(files).some((shipped) => shipped.startsWith(`${resolved}/`));
+      if (!present) broken.push(`${file} links to ${target}: ${resolved} is not in the package`);
+    }
+  }
+  return broken;
 }
 
 /** npm's warnings in `output`: an install as users run it warns of nothing. */
@@ -202,6 +226,15 @@ async function checkInstalledCli(prefix, work, env) {
   };
   const cli = (args, cwd) => run(devsup, args, { cwd, env });
 
+  // --help points at the manifest reference as a file of the installed package.
+  const help = cli(['--help'], inFolder('help'));
+  const reference = /every key it takes: (.+?) \(/.exec(help.stdout)?.[1];
+  expect(
+    help.code === 0 && reference !== undefined && reference.startsWith(realpathSync(prefix)) && existsSync(reference),
+    `devsup --help points at ${reference ?? 'no manifest reference'}, not a file of the installed package`,
+    help.output,
+  );
+
   const version = cli(['--version'], inFolder('version'));
   expect(
     version.code === 0 && version.output === `${VERSION}\n`,
@@ -255,6 +288,9 @@ async function main(temp) {
     );
     const missing = missingImports(bundle);
     expect(missing.length === 0, 'the bundle imports what the tarball lacks', missing.join('\n'));
+    const documents = Object.fromEntries(files.map((file) => [file, file.endsWith('.md') ? readFileSync(path.join(ROOT, file), 'utf8') : '']));
+    const broken = brokenLinks(documents);
+    expect(broken.length === 0, 'the README or docs in the tarball link to files it lacks', broken.join('\n'));
     return path.join(temp, packed.filename);
   });
 
@@ -263,7 +299,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', tarballPrefix, tarball], work, env);
     expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from the tarball)', () =>
+  await step('devsup --help, --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from the tarball)', () =>
     checkInstalledCli(tarballPrefix, path.join(work, 'tarball'), env),
   );
 
@@ -278,7 +314,7 @@ async function main(temp) {
     const { output } = npm(['install', '-g', '--prefix', gitPrefix, url], work, env);
     expect(npmWarnings(output).length === 0, 'npm warned', output);
   });
-  await step('devsup --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from git)', () =>
+  await step('devsup --help, --version, init, check, schema, ui, up → ready → Ctrl-C, mcp (from git)', () =>
     checkInstalledCli(gitPrefix, path.join(work, 'git'), env),
   );
 

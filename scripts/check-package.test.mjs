@@ -1,9 +1,10 @@
 import { expect, test } from 'vitest';
-import { missingImports, npmWarnings, unexpectedPackageFiles } from './check-package.mjs';
+import { brokenLinks, missingImports, npmWarnings, unexpectedPackageFiles } from './check-package.mjs';
 
-test('the tarball may hold the manifest, README, licence, the bundle and the schema; sources, tests and unbundled output are unexpected', () => {
+test('the tarball may hold the manifest, README, licence, the bundle, the schema and the docs; sources, tests and unbundled output are unexpected', () => {
   const files = [
     'schema/services.schema.json',
+    'docs/manifest.md',
     'package.json',
     'README.md',
     'LICENSE',
@@ -40,4 +41,16 @@ test("a bundle file's import of a file the tarball lacks, or of any package, is 
 test("every npm warning counts; npm's other lines do not", () => {
   expect(npmWarnings('\nadded 1 package in 2s\n')).toEqual([]);
   expect(npmWarnings('npm warn deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported\nadded 1 package')).toHaveLength(1);
+});
+
+test("a shipped document's relative link to a file the tarball lacks is broken; URLs, anchors, code and links that resolve are not", () => {
+  const files = {
+    'README.md': '[ref](docs/manifest.md#ports) [cli](docs/cli.md) [site](https://example.org/x.md) [top](#install) `[code](docs/no.md)`',
+    'docs/manifest.md': '[back](../README.md) [ports](ports.md#leases) [src](../src/cli/main.ts)\n```\n[fenced](nowhere.md)\n```\n',
+    'docs/cli.md': '# CLI\n',
+  };
+  expect(brokenLinks(files)).toEqual([
+    'docs/manifest.md links to ports.md#leases: docs/ports.md is not in the package',
+    'docs/manifest.md links to ../src/cli/main.ts: src/cli/main.ts is not in the package',
+  ]);
 });

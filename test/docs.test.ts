@@ -7,11 +7,13 @@ import { parse } from 'yaml';
 import { COMMANDS } from '../src/cli/command-list.js';
 import { LOCAL_MANIFEST } from '../src/manifest/find-manifest.js';
 import { loadManifest } from '../src/manifest/load-manifest.js';
+import { HEALTH_KEYS } from '../src/manifest/read-health.js';
 import { READY_KEYS } from '../src/manifest/read-ready.js';
 import { TOP_LEVEL_KEYS } from '../src/manifest/read-manifest.js';
 import { SERVICE_KEYS } from '../src/manifest/read-service.js';
 import { toPlain } from '../src/manifest/yaml-node.js';
-import { schemaErrorsOf } from './helpers/manifest-schema.js';
+import { manifestSchema, schemaErrorsOf, type Schema } from './helpers/manifest-schema.js';
+import { namedRows } from './helpers/markdown-tables.js';
 import { tempProjects } from './helpers/temp-project.js';
 
 /**
@@ -137,23 +139,139 @@ describe('the repository refers to nothing outside itself', () => {
 
 describe('docs/manifest.md', () => {
   const text = read('docs/manifest.md');
-  /** A key is documented when a table row starts with it: `| \`key\` |`. */
-  const documented = (key: string) => new RegExp(`^\\| \`${key}\` \\|`, 'm').test(text);
+  const tables = {
+    'top-level': keyTable(text, '## Top-level keys'),
+    service: keyTable(text, '## Service keys'),
+    ready: keyTable(text, '### `ready`'),
+    health: keyTable(text, '### `health`'),
+  };
 
   it.each([
     ['top-level', TOP_LEVEL_KEYS],
     ['service', SERVICE_KEYS],
     ['ready', READY_KEYS],
-  ])('has a table row for every %s key devsup accepts', (_, keys) => {
+    ['health', HEALTH_KEYS],
+  ] as const)('has a table row for every %s key devsup accepts, and none for a key it refuses', (table, keys) => {
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys.filter((key) => !documented(key))).toEqual([]);
+    const rows = tables[table];
+    expect(keys.filter((key) => !rows.has(key))).toEqual([]);
+    expect([...rows.keys()].filter((key) => !(keys as readonly string[]).includes(key))).toEqual([]);
+  });
+
+  it('shows every key in a manifest (a ```yaml block)', () => {
+    const manifests = yamlBlocks('docs/manifest.md')
+      .map((block) => block.text)
+      .join('\n');
+    const shown = (key: string) => new RegExp(`(^|[\\s{,])${key}:`, 'm').test(manifests);
+    const keys = [...TOP_LEVEL_KEYS, ...SERVICE_KEYS, ...READY_KEYS, ...HEALTH_KEYS];
+    expect(keys.filter((key) => !shown(key))).toEqual([]);
+    expect(shown('no_such_key')).toBe(false);
   });
 
   it('a key without its row would be caught', () => {
-    expect(documented('command')).toBe(true);
-    expect(documented('no_such_key')).toBe(false);
+    expect(tables.service.has('command')).toBe(true);
+    expect(tables.service.has('no_such_key')).toBe(false);
+    expect(
+      keyTable(
+        '## T\n\n| key | type |\n|---|---|\n| `a`, `b` | x |\n\n| form | |\n|---|---|\n| `d` | z |\n\n## U\n\n| key | type |\n|---|---|\n| `c` | y |\n',
+        '## T',
+      ),
+    ).toEqual(
+      new Map([
+        ['a', { type: 'x' }],
+        ['b', { type: 'x' }],
+      ]),
+    );
+  });
+
+  // The type, limits and default each key's row states are the schema's (which a test holds to devsup's own).
+  const schemaTables = [
+    ['top-level', manifestSchema.properties!],
+    ['service', manifestSchema.$defs!.service!.properties!],
+    ['health', manifestSchema.$defs!.health!.anyOf!.find((form) => form.properties)!.properties!],
+  ] as const;
+
+  it.each(schemaTables)('gives each %s key the default and the limits of the JSON Schema', (table, properties) => {
+    const wrong = Object.entries(properties).flatMap(([key, property]) => {
+      const row = tables[table].get(key);
+      if (row?.default === undefined) return [`${key}: no default column`];
+      return [...defaultProblems(key, property, row.default), ...limitProblems(key, resolve(property), row.type ?? '')];
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('a default or a limit the schema does not have would be caught', () => {
+    expect(defaultProblems('max_restarts', { default: 5 }, '`3`')).not.toEqual([]);
+    expect(defaultProblems('watch', { default: [] }, '`src`')).not.toEqual([]);
+    expect(defaultProblems('host', { description: 'Default: any address.' }, 'none')).toEqual([]);
+    expect(defaultProblems('title', { description: 'The name.' }, 'the key')).not.toEqual([]);
+    expect(limitProblems('replicas', { type: 'integer', minimum: 1 }, 'whole number ≥ 0')).not.toEqual([]);
+    expect(limitProblems('ready_timeout', resolve(manifestSchema.$defs!.service!.properties!.ready_timeout!), 'duration')).not.toEqual([]);
+    expect(limitProblems('restart', { enum: ['on-failure', 'always', 'never'] }, '`on-failure` or `always`')).not.toEqual([]);
   });
 });
+
+describe('README.md', () => {
+  const text = read('README.md');
+
+  it.each([
+    ['top-level', TOP_LEVEL_KEYS],
+    ['service', SERVICE_KEYS],
+  ] as const)('names every %s key of the manifest', (_, keys) => {
+    expect(keys.filter((key) => !text.includes(`\`${key}\``))).toEqual([]);
+  });
+});
+
+/** The type and default columns of the key tables under a heading of docs/manifest.md, by key. */
+function keyTable(text: string, heading: string): Map<string, { type?: string; default?: string }> {
+  const rows = namedRows(text, heading, 'key');
+  expect(rows, `a "${heading}" heading`).toBeDefined();
+  return new Map([...rows!].map(([key, { cells }]) => [key, { type: cells.type, default: cells.default }]));
+}
+
+/** A property with its `$ref` (to `#/$defs/…`) followed. */
+function resolve(property: Schema): Schema {
+  const ref = property.$ref;
+  return ref === undefined ? property : { ...manifestSchema.$defs![ref.replace('#/$defs/', '')]!, ...property };
+}
+
+/** How the default column of a key's row disagrees with the schema's default (or its "Default:" sentence). */
+function defaultProblems(key: string, property: Schema, cell: string): string[] {
+  const value = property.default;
+  if (value === undefined) {
+    // No value a schema can hold (`title`: the service's key): the row and the description say it in words.
+    const stated = ['none', 'required', '—'].includes(cell) || property.description?.includes('Default:');
+    return stated ? [] : [`${key}: the docs give a default (${cell}) the schema neither has nor describes`];
+  }
+  if (typeof value === 'object' && value !== null) {
+    // `[]` or `{}`: nothing is set.
+    return Object.keys(value).length === 0 && cell.startsWith('none')
+      ? []
+      : [`${key}: the schema's default is ${JSON.stringify(value)}, the docs say ${cell}`];
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const spellings = [`\`${text}\``, `\`"${text}"\``];
+  return spellings.some((spelling) => cell.includes(spelling))
+    ? []
+    : [`${key}: the schema's default is ${JSON.stringify(value)}, the docs say ${cell}`];
+}
+
+/** How the type column of a key's row disagrees with the schema's limits: a minimum, "more than 0", a port's range, the values of an enum. */
+function limitProblems(key: string, property: Schema, cell: string): string[] {
+  const forms = [property, ...(property.anyOf ?? []).map(resolve)];
+  const problems: string[] = [];
+  for (const form of forms) {
+    const { minimum, maximum, exclusiveMinimum, type } = form;
+    if (type === 'integer' && minimum !== undefined && maximum === undefined && !cell.includes(`≥ ${minimum}`))
+      problems.push(`${key}: the schema wants ${minimum} or more, the docs say ${cell}`);
+    if (type === 'integer' && minimum !== undefined && maximum !== undefined && !cell.includes(`${minimum}–${maximum}`))
+      problems.push(`${key}: the schema wants ${minimum}–${maximum}, the docs say ${cell}`);
+    if (exclusiveMinimum === 0 && !cell.includes('more than 0')) problems.push(`${key}: the schema wants more than 0, the docs say ${cell}`);
+    for (const choice of form.enum ?? [])
+      if (!cell.includes(`\`${String(choice)}\``)) problems.push(`${key}: the docs do not name \`${String(choice)}\``);
+  }
+  return [...new Set(problems)];
+}
 
 describe('docs/cli.md', () => {
   const sections = read('docs/cli.md')
@@ -173,7 +291,106 @@ describe('docs/cli.md', () => {
     });
     expect(missing).toEqual([]);
   });
+
+  it.each(visible)('shows the usage line of `devsup %s` as its help does, and its exit codes', (name) => {
+    const { body } = sectionOf(name)!;
+    expect(body).toContain(`\n${COMMANDS[name]!.usage}\n`);
+    expect(body).toMatch(/\bExit (code )?[0-2]\b|\bexits with\b/);
+  });
+
+  it('lists every command in the table at its top', () => {
+    const top = sections[0]!.body;
+    expect(visible.filter((name) => !new RegExp(`^\\|.*\\[[^\\]]*\`${name}\`[^\\]]*\\]\\(#`, 'm').test(top))).toEqual([]);
+  });
 });
+
+describe('docs/control-protocol.md', () => {
+  const text = read('docs/control-protocol.md');
+  const source = read('src/control/protocol.ts').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const requests = alternativesOf(source, 'Request');
+  const replies = alternativesOf(source, 'Reply');
+  /** Where a request is explained: its row of the requests table and its own section. */
+  const sectionOf = (type: string) => {
+    const start = text.search(new RegExp(`^### .*\`${type}\``, 'm'));
+    if (start === -1) return undefined;
+    const body = text.indexOf('\n', start);
+    const next = text.slice(body).search(/^#{2,3} /m);
+    return text.slice(start, next === -1 ? undefined : body + next);
+  };
+  const named = (field: string, where: string) => where.includes(`\`${field}\``) || where.includes(`"${field}"`);
+
+  it('finds the requests and replies of protocol.ts', () => {
+    expect(requests.map(({ types }) => types).flat()).toEqual(expect.arrayContaining(['ports', 'logs', 'scale', 'down']));
+    expect(replies.map(({ types }) => types).flat()).toEqual(expect.arrayContaining(['report', 'lines', 'error']));
+    expect(requests.find(({ types }) => types.includes('logs'))?.fields).toEqual(['services', 'lines', 'follow', 'notes', 'since']);
+  });
+
+  it.each(requests.flatMap(({ types, fields }) => types.map((type) => [type, fields] as const)))(
+    'explains the request %s, and each of its fields, in a row of the requests table and a section of its own',
+    (type, fields) => {
+      const row = new RegExp(`^\\| \`${type}\`(, \`\\w+\`)* \\|.*$|^\\| (\`\\w+\`, )+\`${type}\` \\|.*$`, 'm').exec(text)?.[0];
+      expect(row, 'a row in the requests table').toBeDefined();
+      const section = sectionOf(type);
+      expect(section, `a "### \`${type}\`" section`).toBeDefined();
+      expect(section).toContain(`"type":"${type}"`);
+      expect(fields.filter((field) => !named(field, row!))).toEqual([]);
+    },
+  );
+
+  it.each(replies.map(({ types, fields }) => [types.join(', '), types, fields] as const))(
+    'shows the reply %s with each of its fields',
+    (_, types, fields) => {
+      for (const type of types) expect(text).toContain(`"type":"${type}"`);
+      expect(fields.filter((field) => !named(field, text))).toEqual([]);
+    },
+  );
+
+  it.each(['Scale', 'ActionOutcome', 'StartupFailure', 'Incident'])('names each field of %s', (name) => {
+    const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1];
+    expect(body, `interface ${name} in protocol.ts`).toBeDefined();
+    const fields = topLevelFields(body!);
+    expect(fields.length).toBeGreaterThan(1);
+    expect(fields.filter((field) => !named(field, text))).toEqual([]);
+  });
+
+  it('a request or reply field left out of the docs would be caught', () => {
+    const [added] = alternativesOf("export type Request =\n  | { type: 'pause'; services: string[]; until?: number };\n\n", 'Request');
+    expect(added).toEqual({ types: ['pause'], fields: ['services', 'until'] });
+    expect(sectionOf('pause')).toBeUndefined();
+    expect(named('until', text)).toBe(false);
+  });
+});
+
+/** The alternatives of a union of object types (`export type NAME = | { type: 'a' | 'b'; … } | …;`): their `type`s and other fields. */
+function alternativesOf(source: string, name: string): { types: string[]; fields: string[] }[] {
+  const start = source.indexOf(`export type ${name} =`);
+  expect(start, `export type ${name}`).toBeGreaterThanOrEqual(0);
+  const union = source.slice(start, source.indexOf(';\n\n', start) + 1);
+  const alternatives: string[] = [];
+  let depth = 0;
+  let begin = 0;
+  for (let i = 0; i < union.length; i++) {
+    if (union[i] === '{' && depth++ === 0) begin = i + 1;
+    if (union[i] === '}' && --depth === 0) alternatives.push(union.slice(begin, i));
+  }
+  return alternatives.map((body) => {
+    const fields = topLevelFields(body);
+    const types = [...(/\btype: ([^;]+)/.exec(body)?.[1] ?? '').matchAll(/'(\w+)'/g)].map((match) => match[1]!);
+    return { types, fields: fields.filter((field) => field !== 'type') };
+  });
+}
+
+/** The names of the fields of an object type's body, not those of the objects inside it. */
+function topLevelFields(body: string): string[] {
+  let depth = 0;
+  let flat = '';
+  for (const char of body) {
+    if (char === '{' || char === '<') depth++;
+    else if (char === '}' || char === '>') depth--;
+    else if (depth === 0) flat += char;
+  }
+  return [...flat.matchAll(/(?:^|[;{\n]|\s)(\w+)\??:/g)].map((match) => match[1]!);
+}
 
 interface YamlBlock {
   file: string;

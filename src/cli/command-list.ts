@@ -51,7 +51,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   up: {
     summary: 'start the services (and what they depend on) or all, in the foreground; -d: in the background',
     usage:
-      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
+      'devsup up [SERVICE…] [-d [--wait-timeout 60s]] [--ui] [-f FILE] [--profile PROFILE]… [--port SERVICE=PORT]… [--scale SERVICE=N]… [--base-port N] [--reclaim] [--timestamps]',
     options: {
       ...manifestOption,
       ...profileOption('also start the services with this profile (repeatable; DEVSUP_PROFILES=a,b too); services without profiles always start'),
@@ -81,6 +81,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup up --scale web=3', does: 'run web as web.1, web.2 and web.3, each on its own port' },
       { run: 'devsup up -d', does: 'start every service in the background and return once they are ready; `devsup down` stops them' },
       { run: 'devsup up --ui', does: 'start every service and watch them in the terminal view; q stops them all' },
+      { run: 'devsup up --base-port 3000', does: "a Procfile's processes on ports 3000, 3100, 3200…, as `foreman start -p 3000`" },
+      { run: 'devsup up --reclaim', does: 'take a preferred port back from a service that a devsup which is gone left running' },
+      { run: 'devsup up --timestamps', does: 'each line starts with the time it arrived' },
     ],
     arguments: 'services',
     familiarOptions: Object.fromEntries(
@@ -103,7 +106,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'the same as `devsup ports`',
     usage: 'devsup ps [--json] [-f FILE]',
     options: { ...manifestOption, ...jsonOption },
-    examples: [{ run: 'devsup ps', does: 'every service with its port, status, pid and URL' }],
+    examples: [
+      { run: 'devsup ps', does: 'every service with its port, status, pid and URL' },
+      { run: 'devsup ps --json', does: 'the same as JSON' },
+    ],
     load: () => import('./commands/ports.js'),
   },
   ls: {
@@ -184,7 +190,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     },
     examples: [
       { run: 'devsup logs api -f', does: "api's last 100 lines, then its new ones as they come" },
-      { run: 'devsup logs --since 10m', does: 'every line of the last ten minutes' },
+      { run: 'devsup logs --since 10m -t', does: 'every line of the last ten minutes, each with the time it arrived' },
       { run: "devsup logs --grep 'timeout|refused' -i -n 20 -f", does: 'the last 20 matching lines, then the new ones that match' },
     ],
     arguments: 'services',
@@ -244,6 +250,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     examples: [
       { run: 'devsup run -- npx prisma migrate deploy', does: "run a migration with the manifest's env and the stack's ports" },
       { run: 'devsup run --up web api -- npx playwright test', does: 'start web and api, run the tests, stop them again' },
+      { run: 'devsup run --up --profile e2e -- npm test', does: 'start every service, those of the e2e profile too, for the tests' },
       { run: 'devsup run --scale web=3 -- ./load-test.sh', does: 'the script gets DEVSUP_WEB_PORTS, the three ports web.1 … web.3 would have' },
       {
         run: 'devsup run sh -c \'curl "$DEVSUP_API_URL/health"\'',
@@ -264,7 +271,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'which process holds a port: pid, command, user, since when, whether it is a devsup service; needs no manifest',
     usage: 'devsup who PORT [--json]',
     options: { json: { type: 'boolean', description: 'print JSON instead of text, for scripts' } },
-    examples: [{ run: 'devsup who 3000', does: 'who listens on port 3000, and whether devsup started it; exit 1 when free' }],
+    examples: [
+      { run: 'devsup who 3000', does: 'who listens on port 3000, and whether devsup started it; exit 1 when free' },
+      { run: 'devsup who 3000 --json', does: 'the same as JSON, every fact a key (null when unknown)' },
+    ],
     load: () => import('./commands/who.js'),
   },
   mcp: {
@@ -302,13 +312,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
         run: 'devsup check --scale web=3 --profile debug',
         does: 'the ports `devsup up --scale web=3 --profile debug` would give, and what it would not start',
       },
+      { run: 'devsup check --port web=8080', does: 'the port web would get if it asked for 8080' },
+      { run: 'devsup check --base-port 3000', does: "the ports a Procfile's processes would get from 3000 on" },
       { run: 'devsup check -f staging.yaml', does: 'the same for another manifest' },
     ],
     load: () => import('./commands/check.js'),
   },
   export: {
     summary: 'write the stack as systemd units, a compose.yaml or a Procfile; what the format cannot say is listed on stderr',
-    usage: 'devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [-f FILE]',
+    usage:
+      'devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [--port SERVICE=PORT]… [-f FILE]',
     options: {
       ...manifestOption,
       ...portOption,
@@ -332,6 +345,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
       { run: 'devsup export systemd -o systemd', does: 'systemd/assistant.target and one user unit per service, ready for ~/.config/systemd/user' },
       { run: 'devsup export compose > compose.yaml', does: 'a compose file beside the manifest; `docker compose up` runs the stack in containers' },
       { run: 'devsup export procfile --ports preferred', does: 'a Procfile with the preferred ports, for foreman or a Heroku-style host' },
+      { run: 'devsup export compose --port web=8080', does: 'web on 8080 in the compose file, whatever the manifest prefers' },
+      {
+        run: 'devsup export systemd -o units --app shop --user deploy --force',
+        does: 'system units shop.target and shop-SERVICE.service run as deploy, over an earlier export',
+      },
     ],
     load: () => import('./commands/export.js'),
   },

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from './command-list.js';
 import { MANIFEST_REFERENCE, optionLabel, renderCommandHelp, renderOverview, visibleCommands } from './render-help.js';
@@ -48,6 +51,53 @@ describe('help', () => {
       expect(help).toMatch(/^ {2}-h, --help +show this help$/m);
       expect(help).toMatch(/^ {6}--no-color +no colours/m);
     }
+  });
+
+  it("names every option of a command in its usage line, as its help lists them (devsup's own plumbing aside)", () => {
+    const missing = commands.flatMap(([name, command]) =>
+      Object.entries(command.options).flatMap(([option, spec]) => {
+        if (spec.hidden) return [];
+        const spellings = [`--${option}`, ...(spec.short ? [`-${spec.short}`] : [])];
+        const named = spellings.some((spelling) => new RegExp(`(^|[^\\w-])${escape(spelling)}(?![\\w-])`).test(command.usage));
+        return named ? [] : [`${name} --${option}`];
+      }),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("the usage a command's error repeats is its usage line, or the start of it", () => {
+    const cli = path.dirname(fileURLToPath(import.meta.url));
+    const modules = [
+      ...readdirSync(cli).map((name) => path.join(cli, name)),
+      ...readdirSync(path.join(cli, 'commands')).map((name) => path.join(cli, 'commands', name)),
+    ];
+    const hints = modules
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/'Usage: (devsup ([\w-]+)[^']*)'/g)].map((match) => ({ file, usage: match[1]!, name: match[2]! })),
+      );
+    expect(hints.length).toBeGreaterThan(5);
+    const drifted = hints.filter(({ usage, name }) => !COMMANDS[name]?.usage.startsWith(usage));
+    expect(drifted.map(({ file, usage }) => `${path.basename(file)}: ${usage}`)).toEqual([]);
+  });
+
+  it('points at the manifest reference as a file that comes with devsup, wherever it is installed', () => {
+    expect(path.isAbsolute(MANIFEST_REFERENCE)).toBe(true);
+    expect(MANIFEST_REFERENCE.endsWith(path.join('docs', 'manifest.md'))).toBe(true);
+    expect(readFileSync(MANIFEST_REFERENCE, 'utf8')).toMatch(/^# The manifest/);
+  });
+
+  it("shows every option in one of its command's examples, or gives an example value (e.g.) in its description", () => {
+    // -f FILE is every command's, and `devsup --help` shows where it goes.
+    const without = commands.flatMap(([name, command]) =>
+      Object.entries(command.options).flatMap(([option, spec]) => {
+        if (spec.hidden || option === 'file' || /\be\.g\./.test(spec.description)) return [];
+        const spellings = [`--${option}`, ...(spec.short ? [`-${spec.short}`] : [])];
+        const shown = command.examples.some(({ run }) => spellings.some((spelling) => new RegExp(`\\s${escape(spelling)}(?![\\w-])`).test(run)));
+        return shown ? [] : [`${name} --${option}`];
+      }),
+    );
+    expect(without).toEqual([]);
   });
 
   it('labels options as people type them: short and long, or long alone under the long ones', () => {

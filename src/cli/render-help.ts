@@ -1,7 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import type { CommandEntry, OptionSpec } from './cli-types.js';
 
-/** Where every manifest key is described, in devsup's repository. */
-export const MANIFEST_REFERENCE = 'docs/manifest.md';
+/**
+ * Where every manifest key is described: docs/manifest.md, which the package ships. Two folders up
+ * from this module is the package's root wherever it runs (src/cli/, dist/cli/, or dist/bin/, the
+ * bundle), so the path is that of the devsup that prints it, installed or in a clone.
+ */
+export const MANIFEST_REFERENCE = fileURLToPath(new URL('../../docs/manifest.md', import.meta.url));
 
 /** The options every command takes, handled before its own (main.ts). */
 const COMMON_OPTIONS: [string, string][] = [
@@ -38,7 +43,7 @@ export function renderOverview(commands: Record<string, CommandEntry>): string {
     ]),
     '',
     'Environment: NO_COLOR=1 turns colours off, FORCE_COLOR=1 forces them (0: off); DEVSUP_DEBUG=1 shows stack traces.',
-    `The manifest (services.yaml), every key it takes: ${MANIFEST_REFERENCE} in devsup's repository.`,
+    `The manifest (services.yaml), every key it takes: ${MANIFEST_REFERENCE} (every command: cli.md beside it).`,
     '',
   ].join('\n');
 }

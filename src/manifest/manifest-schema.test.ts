@@ -25,6 +25,11 @@ import { toPlain } from './yaml-node.js';
  * both, and the test fails wherever they disagree. (The manifests the documentation shows, which
  * devsup accepts, go through the schema too: test/docs.test.ts.)
  *
+ * The schema is written by hand, not generated from the readers: what an editor shows is its
+ * descriptions, defaults and messages, which are prose for people, and the readers' checks are code
+ * (a "did you mean", a value that depends on another key) that no generator turns into a schema
+ * faithfully. This test is what keeps the two in step instead.
+ *
  * Left out of the corpus, because a schema cannot see them — devsup alone checks, at load time:
  * - `${…}` references: an undefined service, port name or variable, `${port}` in a service without a
  *   port, any port in `cwd`, and a reference where a shell command cannot quote it (check-references.ts,
@@ -107,8 +112,15 @@ describe('valid manifests: the examples, the demo and test/fixtures/manifests/go
           stopTimeout: '10s',
           stopCommand: 'docker compose down',
         },
-        { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' },
-        { key: 'db', command: 'postgres', ready: { exec: 'pg_isready' } },
+        { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none', replicas: 3, health: { http: '/live', interval: '5s', failures: 2 } },
+        {
+          key: 'db',
+          command: 'pg_ctl start',
+          daemon: true,
+          ready: { exec: 'pg_isready' },
+          health: { exec: 'pg_isready', timeout: '1s' },
+          stopCommand: 'pg_ctl stop',
+        },
         { key: 'logs', command: 'tail -f x', ready: { log: 'ready \\(v1\\)' } },
       ],
       notes: [],

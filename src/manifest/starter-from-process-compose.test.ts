@@ -125,10 +125,78 @@ test('whatever has no devsup equivalent is said, one line each with its place, n
     'process-compose.yaml:27:9: HOME_DIR: devsup does not expand $NAME in an env value; write ${NAME}',
     'process-compose.yaml:31:7: depends_on "ghost" is not translated: there is no such process',
     'process-compose.yaml:39:7: availability.backoff_seconds is not translated: devsup waits 100 ms, doubling up to 30 s, between failed starts',
-    'process-compose.yaml:50:5: is_daemon is not translated: write daemon: true, with a ready check and a stop_command',
+    'process-compose.yaml:50:5: is_daemon is not translated: daemon: true needs a shutdown.command too, which stops what the command started',
     'process-compose.yaml:52:7: depends_on migrate: process_completed (any exit code) is "completed" here, which needs exit code 0',
     'process-compose.yaml:60:5: ready_log_line is not translated: devsup has one readiness check per service, and the one written first is it',
     'process-compose.yaml:62:7: availability.restart "sometimes" is not translated: devsup has always, on_failure (on-failure) and no (never)',
+  ]);
+});
+
+test('liveness_probe becomes health, is_daemon a daemon with its probe and shutdown command, replicas replicas, in any order', () => {
+  const starter = starterOf({
+    'process-compose.yaml': `processes:
+  api:
+    liveness_probe:
+      http_get: { host: 127.0.0.1, port: 8080, path: /health }
+      initial_delay_seconds: 5
+      period_seconds: 10
+      timeout_seconds: 2
+      failure_threshold: 4
+      success_threshold: 1
+    command: "node api.js"
+    readiness_probe:
+      http_get: { host: 127.0.0.1, port: 8080, path: /ready }
+    replicas: 2
+  db:
+    is_daemon: true
+    command: "pg_ctl start -D data"
+    liveness_probe:
+      exec: { command: "pg_isready" }
+    readiness_probe:
+      exec: { command: "pg_isready" }
+    shutdown: { command: "pg_ctl stop -D data" }
+  remote:
+    command: "node proxy.js"
+    liveness_probe:
+      http_get: { host: example.com, scheme: https, port: 443, path: /up }
+  lonely:
+    command: "start-something"
+    is_daemon: true
+  workers:
+    command: "node worker.js --id $PC_REPLICA_NUM"
+    replicas: 3
+`,
+  });
+  expect(starter?.services).toEqual([
+    {
+      key: 'api',
+      command: 'node api.js',
+      port: 8080,
+      fallback: 'none',
+      ready: { http: '/ready' },
+      health: { http: '/health', interval: '10s', timeout: '2s', failures: 4 },
+      replicas: 2,
+      restart: 'never',
+    },
+    {
+      key: 'db',
+      command: 'pg_ctl start -D data',
+      daemon: true,
+      ready: { exec: 'pg_isready' },
+      health: { exec: 'pg_isready' },
+      stopCommand: 'pg_ctl stop -D data',
+      restart: 'never',
+    },
+    { key: 'remote', command: 'node proxy.js', health: { http: 'https://example.com:443/up' }, restart: 'never' },
+    { key: 'lonely', command: 'start-something', restart: 'never' },
+    { key: 'workers', command: 'node worker.js --id $PC_REPLICA_NUM', replicas: 3, restart: 'never' },
+  ]);
+  expect(starter?.notes).toEqual([
+    'process-compose.yaml:5:7: liveness_probe.initial_delay_seconds is not translated: devsup checks health once the service is ready',
+    'process-compose.yaml:9:7: liveness_probe.success_threshold is not translated: one passing check makes a service healthy again',
+    'process-compose.yaml:13:5: replicas: 2: replica i prefers port 8080 + i − 1 and finds it in PORT; a command that fixes its port must take PORT instead',
+    'process-compose.yaml:28:5: is_daemon is not translated: daemon: true needs a readiness_probe and a shutdown.command, which tell devsup the daemon runs and stop it',
+    'process-compose.yaml:31:5: replicas: 3: PC_REPLICA_NUM (from 0) is DEVSUP_REPLICA (from 1) here',
   ]);
 });
 

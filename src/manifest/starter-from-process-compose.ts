@@ -33,10 +33,9 @@ const INSTEAD: Record<string, string> = {
   is_strict: 'devsup always refuses unknown keys',
   ordered_shutdown: 'devsup always stops services in reverse dependency order',
   vars: 'devsup fills in ${VAR} from the environment and env files',
-  liveness_probe: 'write it as health: {http: /path} or {exec: CMD}, with interval, timeout and failures',
-  is_daemon: 'write daemon: true, with a ready check and a stop_command',
-  replicas: 'write it as replicas: N (each replica gets its own port)',
   namespace: 'devsup has no namespaces',
+  initial_delay_seconds: 'devsup checks health once the service is ready',
+  success_threshold: 'one passing check makes a service healthy again',
   shutdown: 'devsup stops a service with its stop_signal or stop_command',
   backoff_seconds: 'devsup waits 100 ms, doubling up to 30 s, between failed starts',
   exit_on_end: 'devsup keeps the others running when one ends; critical: true stops everything when it fails for good',
@@ -44,7 +43,8 @@ const INSTEAD: Record<string, string> = {
 
 /**
  * A starter from the folder's process-compose.yaml: command, working_dir, environment, depends_on,
- * readiness_probe, ready_log_line, availability, disabled and shutdown (signal, timeout, command) translated, each process
+ * readiness_probe, ready_log_line, liveness_probe, availability, disabled, is_daemon, replicas and
+ * shutdown (signal, timeout, command) translated, each process
  * under a valid service name. Whatever has no devsup equivalent becomes a note (`file:line:col: …`),
  * never dropped silently. Undefined without the file; a broken one is refused (exit 2).
  */
@@ -62,7 +62,7 @@ export function starterFromProcessCompose(dir: string, display: (file: string) =
   if (issues.length > 0 || root?.kind !== 'map' || processes?.kind !== 'map') throw new ManifestError(issues);
 
   const translator = new Translator(renameAll(processes));
-  const starter: Starter = { file: name, origin: `Made from your ${name}.`, source: `from your ${name}`, services: [], notes: translator.notes };
+  const starter: Starter = { file: name, origin: `Made from your ${name}.`, source: `from your ${name}`, services: [], notes: [] };
   for (const [key, { keyPos, node }] of root.entries) {
     if (key === 'processes' || key === 'version') continue; // version: of the file format, nothing to translate
     if (key === 'name' && typeof scalarValue(node) === 'string') starter.project = scalarValue(node) as string;
@@ -74,6 +74,7 @@ export function starterFromProcessCompose(dir: string, display: (file: string) =
     if (service) starter.services.push(service);
   }
   if (issues.length > 0) throw new ManifestError(issues);
+  starter.notes = translator.notes();
   return starter;
 }
 
@@ -92,12 +93,19 @@ function renameAll(processes: MapNode): Map<string, string> {
 }
 
 class Translator {
-  readonly notes: string[] = [];
+  private readonly found: (SourcePosition & { message: string })[] = [];
 
   constructor(private readonly keys: Map<string, string>) {}
 
   note(pos: SourcePosition, message: string): void {
-    this.notes.push(`${pos.file}:${pos.line}:${pos.column}: ${message}`);
+    this.found.push({ ...pos, message });
+  }
+
+  /** What was not translated, in the file's order (some fields are translated after the others). */
+  notes(): string[] {
+    return [...this.found]
+      .sort((a, b) => a.line - b.line || a.column - b.column)
+      .map(({ file, line, column, message }) => `${file}:${line}:${column}: ${message}`);
   }
 
   untranslated(pos: SourcePosition, key: string): void {
@@ -115,7 +123,10 @@ class Translator {
     if (key !== name) this.note(keyPos, `process "${name}" is service "${key}" here: devsup's names are letters, digits, "_", "." and "-"`);
     // process-compose restarts nothing unless availability says so.
     const service: StarterService = { key, command: '', restart: 'never' };
-    for (const [field, entry] of node.entries) this.field(service, field, entry.keyPos, entry.node, issues);
+    // What depends on other fields (the port, the readiness check, the stop command) comes last, whatever the order in the file.
+    const last = ['liveness_probe', 'is_daemon', 'replicas'];
+    const entries = [...node.entries].sort(([a], [b]) => Number(last.includes(a)) - Number(last.includes(b)));
+    for (const [field, entry] of entries) this.field(service, field, entry.keyPos, entry.node, issues);
     if (service.command === '' || (Array.isArray(service.command) && service.command.length === 0))
       issues.push({ ...keyPos, message: `process "${name}" has no command: give it one, then run devsup init again` });
     return service;
@@ -162,6 +173,16 @@ class Translator {
         return;
       case 'shutdown':
         this.shutdown(service, node);
+        return;
+      case 'liveness_probe':
+        this.livenessProbe(service, keyPos, node);
+        return;
+      case 'is_daemon':
+        if (text === true) this.daemon(service, keyPos);
+        return;
+      case 'replicas':
+        if (typeof text === 'number' && Number.isInteger(text) && text >= 1) this.replicas(service, keyPos, text);
+        else reportWrong(issues, node, 'replicas', 'a whole number, 1 or more');
         return;
       default:
         this.untranslated(keyPos, field);
@@ -256,6 +277,74 @@ class Translator {
       // The command listens on that port already: devsup keeps it there and checks that it is free first.
       Object.assign(service, { port, fallback: 'none' });
     }
+  }
+
+  /**
+   * `health`: http_get (a path on the service's own port, else the full URL) or exec, with
+   * period_seconds, timeout_seconds and failure_threshold as interval, timeout and failures.
+   */
+  private livenessProbe(service: StarterService, keyPos: SourcePosition, node: YamlNode): void {
+    if (node.kind !== 'map') {
+      this.note(keyPos, 'liveness_probe is not translated: it must be a map with http_get or exec');
+      return;
+    }
+    let check: { http: string } | { exec: string } | undefined;
+    const timing: { interval?: string; timeout?: string; failures?: number } = {};
+    for (const [key, { keyPos: pos, node: value }] of node.entries) {
+      const number = scalarValue(value);
+      const positive = typeof number === 'number' && Number.isInteger(number) && number > 0;
+      if (key === 'http_get') check = this.healthUrl(service, pos, value) ?? check;
+      else if (key === 'exec' && typeof scalarValue(childNode(value, 'command')) === 'string')
+        check = { exec: scalarValue(childNode(value, 'command')) as string };
+      else if (key === 'period_seconds' && positive) timing.interval = `${number}s`;
+      else if (key === 'timeout_seconds' && positive) timing.timeout = `${number}s`;
+      else if (key === 'failure_threshold' && positive) timing.failures = number;
+      else this.untranslated(pos, `liveness_probe.${key}`);
+    }
+    if (check === undefined) this.note(keyPos, 'liveness_probe is not translated: it has neither an http_get with a port nor an exec command');
+    else service.health = { ...check, ...timing };
+  }
+
+  /** A liveness http_get as health's http: a path when it asks the service's own port, else the full URL. */
+  private healthUrl(service: StarterService, pos: SourcePosition, node: YamlNode): { http: string } | undefined {
+    const get = (key: string) => scalarValue(childNode(node, key));
+    const port = Number(get('port'));
+    const host = String(get('host') ?? '');
+    const scheme = String(get('scheme') ?? 'http').toLowerCase();
+    const probePath = typeof get('path') === 'string' && (get('path') as string).startsWith('/') ? (get('path') as string) : '/';
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      this.note(pos, 'liveness_probe.http_get is not translated: it has no port from 1 to 65535');
+      return undefined;
+    }
+    if (LOCAL_HOSTS.includes(host) && scheme === 'http' && port === service.port) return { http: probePath };
+    return { http: `${scheme}://${host.includes(':') ? `[${host}]` : host || 'localhost'}:${port}${probePath}` };
+  }
+
+  /** `daemon: true`, which devsup takes only with a readiness check and a stop command (else the note says which is missing). */
+  private daemon(service: StarterService, keyPos: SourcePosition): void {
+    const ready = service.ready !== undefined && service.ready !== 'none';
+    if (ready && service.stopCommand !== undefined) {
+      service.daemon = true;
+      return;
+    }
+    const missing = ready
+      ? 'a shutdown.command too, which stops what the command started'
+      : service.stopCommand !== undefined
+        ? 'a readiness_probe too, which tells devsup the daemon runs'
+        : 'a readiness_probe and a shutdown.command, which tell devsup the daemon runs and stop it';
+    this.note(keyPos, `is_daemon is not translated: daemon: true needs ${missing}`);
+  }
+
+  /** `replicas: N`: each replica gets its own port (the preferred one + i − 1) and DEVSUP_REPLICA, where process-compose gives PC_REPLICA_NUM. */
+  private replicas(service: StarterService, keyPos: SourcePosition, count: number): void {
+    service.replicas = count;
+    if (service.fallback === 'none' && service.port !== undefined)
+      this.note(
+        keyPos,
+        `replicas: ${count}: replica i prefers port ${service.port} + i − 1 and finds it in PORT; a command that fixes its port must take PORT instead`,
+      );
+    const text = [service.command, ...Object.values(service.env ?? {})].flat().join(' ');
+    if (text.includes('PC_REPLICA_NUM')) this.note(keyPos, `replicas: ${count}: PC_REPLICA_NUM (from 0) is DEVSUP_REPLICA (from 1) here`);
   }
 
   /** Sets the service's one readiness check, unless another came first (then a note says this one is not used). */

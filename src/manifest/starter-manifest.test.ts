@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import { tempProjects } from '../../test/helpers/temp-project.js';
 import { CHILD_ENV_DEFAULTS, INSTANCE_MARKS } from './injected-env.js';
 import { loadManifest } from './load-manifest.js';
+import { parseYaml } from './parse-yaml.js';
 import { renderStarterManifest, type Starter } from './starter-manifest.js';
 
 const newProject = tempProjects();
@@ -34,8 +35,17 @@ const STARTER: Starter = {
       maxRestarts: 3,
       critical: true,
     },
-    { key: 'api', command: 'node api.js', port: 8080, fallback: 'none', ready: { http: '/health' }, autostart: false },
-    { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none' },
+    {
+      key: 'api',
+      command: 'node api.js',
+      port: 8080,
+      fallback: 'none',
+      ready: { http: '/health' },
+      health: { http: '/live', interval: '5s', timeout: '1s', failures: 4 },
+      autostart: false,
+    },
+    { key: 'cache', command: 'cache --fork', daemon: true, ready: { exec: 'cache-ping' }, health: { exec: 'cache-ping' }, stopCommand: 'cache-stop' },
+    { key: 'worker', command: 'node worker.js', port: 5100, ready: 'none', replicas: 2 },
   ],
   notes: [],
 };
@@ -46,7 +56,7 @@ test('every field is written so that devsup reads back what was meant', async ()
   const manifest = await loadManifest({ cwd: dir, env: {} });
   expect(manifest.project).toBe('shop: the "big" one');
   expect(manifest.env).toEqual({ GLOBAL: '1', 'QUOTED VALUE': 'a: b # not a comment' });
-  const [db, migrate, web, api, worker] = manifest.services;
+  const [db, migrate, web, api, cache, worker] = manifest.services;
   expect(db).toMatchObject({
     command: ['postgres', '-D', 'data dir'],
     ready: { kind: 'exec', command: 'pg_isready' },
@@ -65,8 +75,20 @@ test('every field is written so that devsup reads back what was meant', async ()
     maxRestarts: 3,
     critical: true,
   });
-  expect(api).toMatchObject({ fallback: { kind: 'none' }, ready: { kind: 'http', path: '/health' }, autostart: false });
-  expect(worker).toMatchObject({ ready: { kind: 'none' }, ports: [{ name: 'default', preferred: 5100 }] });
+  expect(api).toMatchObject({
+    fallback: { kind: 'none' },
+    ready: { kind: 'http', path: '/health' },
+    health: { check: { kind: 'http', path: '/live' }, intervalMs: 5_000, timeoutMs: 1_000, failures: 4 },
+    autostart: false,
+  });
+  expect(cache).toMatchObject({
+    daemon: true,
+    ready: { kind: 'exec', command: 'cache-ping' },
+    health: { check: { kind: 'exec' } },
+    stopCommand: 'cache-stop',
+  });
+  expect(worker).toMatchObject({ key: 'worker.1', ready: { kind: 'none' }, ports: [{ name: 'default', preferred: 5100 }] });
+  expect(manifest.services.at(-1)).toMatchObject({ key: 'worker.2', ports: [{ name: 'default', preferred: 5101 }] });
   expect(text).toContain('    # Vite ignores PORT\n    # second line\n    command: npm run dev');
 });
 
@@ -78,4 +100,28 @@ test('its comments name every variable devsup sets for a service', () => {
   for (const name of ['PORT', 'PORT_<NAME>', 'HOST', 'DEVSUP_SERVICE', 'DEVSUP_<NAME>_PORT', 'FORCE_COLOR=1', ...INSTANCE_MARKS])
     expect(header).toContain(name);
   for (const [name, value] of Object.entries(CHILD_ENV_DEFAULTS)) expect(header).toContain(`${name}=${value} unless you set it`);
+});
+
+test('its commented suggestions never repeat a key of the service they sit under, so uncommenting one makes no duplicate', () => {
+  const uncommented = (starter: Starter) =>
+    renderStarterManifest('folder', starter)
+      .split('\n')
+      .map((line) => line.replace(/^(\s+)# (\w+: .*?)(\s+#.*)?$/, '$1$2'))
+      .join('\n');
+  const duplicates = (starter: Starter) =>
+    parseYaml(uncommented(starter), 'services.yaml').issues.filter((issue) => /duplicate/i.test(issue.message));
+  expect(uncommented(STARTER)).toContain('    watch: [src]');
+  const busy = {
+    key: 'gateway',
+    command: 'node api.js',
+    port: 8080,
+    ready: { http: '/up' },
+    env: { A: '1' },
+    dependsOn: { migrate: 'completed' as const },
+  };
+  expect(duplicates({ ...STARTER, services: [...STARTER.services, busy] })).toEqual([]);
+  // A service without those keys keeps every suggestion.
+  expect(uncommented({ ...STARTER, services: [{ key: 'api', command: 'node api.js', port: 8080 }] })).toMatch(
+    /ready: .*\n.*depends_on: .*\n.*env: .*\n.*watch: /,
+  );
 });

@@ -15,6 +15,11 @@ export interface StarterService {
   fallback?: 'none';
   /** `none` for a process that need not listen (a Procfile's worker); the default otherwise. */
   ready?: 'none' | { http: string } | { log: string } | { exec: string };
+  /** A check repeated while it runs (`health`), with its timing where the source gave one. */
+  health?: ({ http: string } | { exec: string }) & { interval?: string; timeout?: string; failures?: number };
+  /** Its command starts something in the background and exits: it then has `ready` and `stopCommand` too. */
+  daemon?: true;
+  replicas?: number;
   env?: Record<string, string>;
   dependsOn?: Record<string, DependencyCondition>;
   restart?: RestartPolicy;
@@ -61,14 +66,19 @@ export function renderStarterManifest(folderName: string, starter: Starter): str
   if (starter.env && Object.keys(starter.env).length > 0) lines.push('env:', ...renderMap(starter.env, '  '));
   lines.push('services:');
   for (const service of starter.services) lines.push(...renderService(service));
-  lines.push(
-    '    # ready: { http: /health }       # ready when this answers 2xx/3xx; by default when the port accepts',
-    '    # depends_on: [db]               # start after db is ready',
-    '    # env: { LOG_LEVEL: debug }',
-    '    # watch: [src]                   # restart on changes under src/',
-    '',
-  );
+  lines.push(...suggestionsFor(starter.services.at(-1)), '');
   return lines.join('\n');
+}
+
+/** Settings to uncomment, under the last service: those it has not got, so uncommenting one never repeats a key. */
+function suggestionsFor(service: StarterService | undefined): string[] {
+  const has = (set: object | string | undefined) => set !== undefined && (typeof set === 'string' || Object.keys(set).length > 0);
+  return [
+    ...(has(service?.ready) ? [] : ['    # ready: { http: /health }       # ready when this answers 2xx/3xx; by default when the port accepts']),
+    ...(has(service?.dependsOn) ? [] : ['    # depends_on: [db]               # start after db is ready']),
+    ...(has(service?.env) ? [] : ['    # env: { LOG_LEVEL: debug }']),
+    '    # watch: [src]                   # restart on changes under src/',
+  ];
 }
 
 function renderService(service: StarterService): string[] {
@@ -83,6 +93,9 @@ function renderService(service: StarterService): string[] {
   if (service.ready === 'none' && service.port !== undefined)
     lines.push(`    ready: none                      # running once started: it need not listen on its port`);
   else if (service.ready !== undefined && service.ready !== 'none') field('ready', flow(service.ready));
+  if (service.health !== undefined) field('health', flow(service.health));
+  if (service.daemon) field('daemon', 'true', 'its command starts it in the background and exits');
+  if (service.replicas !== undefined) field('replicas', String(service.replicas));
   if (service.env && Object.keys(service.env).length > 0) lines.push('    env:', ...renderMap(service.env, '      '));
   if (service.dependsOn && Object.keys(service.dependsOn).length > 0) field('depends_on', flow(service.dependsOn));
   if (service.restart !== undefined)
@@ -106,6 +119,6 @@ function scalar(value: string): string {
 }
 
 /** A small map or list as one line: `{ release: completed }`. */
-function flow(value: Record<string, string> | string[]): string {
+function flow(value: Record<string, string | number> | string[]): string {
   return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
 }

@@ -13,6 +13,11 @@ export interface Schema {
   pattern?: string;
   default?: unknown;
   description?: string;
+  $ref?: string;
+  type?: string | string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
 }
 
 /** schema/services.schema.json, the manifest's JSON Schema. */

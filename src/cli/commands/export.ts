@@ -15,7 +15,8 @@ import { manifestOptions } from '../manifest-options.js';
 
 const FORMATS = ['systemd', 'compose', 'procfile'] as const;
 type Format = (typeof FORMATS)[number];
-const USAGE = 'Usage: devsup export systemd|compose|procfile [-o DIR] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [--force]';
+const USAGE =
+  'Usage: devsup export systemd|compose|procfile [-o DIR] [--force] [--app NAME] [--user USER] [--ports now|preferred] [--image IMAGE] [--port SERVICE=PORT]… [-f FILE]';
 
 /**
  * `devsup export FORMAT`: the manifest as systemd units, a compose.yaml or a Procfile, with the
