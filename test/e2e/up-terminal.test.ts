@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { PtySession, type PtyOptions } from '../helpers/pty-session.js';
+import { TABLE_HEADER } from '../helpers/parse-port-table.js';
+
+// Plain `devsup up` on a real terminal, read as a user reads it: the task list, the table, the keys.
+const session = new E2ESession();
+const ptys: PtySession[] = [];
+afterEach(async () => {
+  ptys.forEach((pty) => pty.kill());
+  await Promise.all(ptys.map((pty) => pty.exited));
+  ptys.length = 0;
+  await session.cleanup();
+});
+
+/** `node -e CODE` as a YAML flow list (no shell). */
+const nodeCode = (code: string) => JSON.stringify([process.execPath, '-e', code]);
+
+function openUp(dir: string, options: PtyOptions = {}): PtySession {
+  const pty = new PtySession(['up'], dir, { env: { NO_COLOR: '1' }, ...options });
+  ptys.push(pty);
+  return pty;
+}
+
+describe('devsup up on a terminal', () => {
+  it('the start-up list follows a service that settled: a one-shot says it exited, a crash that it crashed', async () => {
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  slow:', // ready after its fifth tick: the list is still up when the others have ended
+        `    command: ${fixtureArgv('say-every.mjs', 'tick', 200)}`,
+        '    ready: { log: "tick 4" }',
+        '  migrate:',
+        `    command: ${nodeCode("console.log('migrated')")}`,
+        '    ready: none',
+        '    restart: never',
+        '  api:',
+        `    command: ${fixtureArgv('crash-after.mjs', 100, 1)}`,
+        '    ready: none',
+        '    max_restarts: 0',
+        '',
+      ].join('\n'),
+    });
+    const up = openUp(dir);
+    await up.waitForScreen('the table', () => up.allText().some((line) => TABLE_HEADER.test(line)), 20_000);
+    const lines = up.allText();
+    expect(lines).toContain('✔ migrate: exited with code 0');
+    expect(lines).toContain('✔ api: started, then crashed: exited with code 1');
+  });
+});
