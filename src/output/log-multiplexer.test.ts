@@ -259,6 +259,20 @@ describe('LogMultiplexer', () => {
     expect(lines[1000]).toBe('svc | ready');
   });
 
+  it("while held, devsup's own writes wait their turn: written after the lines that came before them", () => {
+    const out = new Collector();
+    const { mux } = render(out, ['api', 'db']);
+    mux.hold();
+    mux.writeLines([{ service: 'api', text: 'Error: no DATABASE_URL' }]);
+    mux.aside(() => out.write('devsup: api crashed\n'));
+    mux.writeLines([{ service: 'db', text: 'ready' }]);
+    expect(out.chunks).toHaveLength(0);
+    mux.release();
+    expect(out.text()).toBe('api | Error: no DATABASE_URL\ndevsup: api crashed\ndb  | ready\n');
+    mux.aside(() => out.write('devsup: now\n'));
+    expect(out.text().endsWith('db  | ready\ndevsup: now\n')).toBe(true);
+  });
+
   it('pauses the streams once 1 MiB is held, and resumes them on release', async () => {
     const out = new Collector();
     const { bus, mux } = render(out, ['svc']);

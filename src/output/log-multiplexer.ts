@@ -39,7 +39,8 @@ export class LogMultiplexer {
   private readonly prefixes = new Map<string, Buffer>();
   private width = 0;
   private held = false;
-  private heldChunks: Buffer[] = [];
+  /** Lines, and devsup's own writes (`aside`), in the order they came while held. */
+  private heldChunks: (Buffer | (() => void))[] = [];
   private heldBytes = 0;
   private awaitingDrain = false;
   private pausedBus = false;
@@ -64,15 +65,38 @@ export class LogMultiplexer {
     this.held = true;
   }
 
-  /** Writes what was buffered while held and lets the services go on. */
+  /** Writes what was buffered while held, in order with devsup's own writes of that time, and lets the services go on. */
   release(): void {
     if (!this.held) return;
     this.held = false;
-    const buffered = Buffer.concat(this.heldChunks, this.heldBytes);
+    const held = this.heldChunks;
     this.heldChunks = [];
     this.heldBytes = 0;
-    if (buffered.length > 0) this.write(buffered);
+    let lines: Buffer[] = [];
+    const writeLines = () => {
+      if (lines.length > 0) this.write(Buffer.concat(lines));
+      lines = [];
+    };
+    for (const chunk of held) {
+      if (Buffer.isBuffer(chunk)) {
+        lines.push(chunk);
+        continue;
+      }
+      writeLines();
+      this.aside(chunk);
+    }
+    writeLines();
     this.resumeIfUnblocked();
+  }
+
+  /**
+   * Something devsup writes to the same terminal itself (a warning on stderr, the table, an answer
+   * to a key): while the lines are held, it waits its turn behind them, so a crash's summary comes
+   * after the lines that explain it.
+   */
+  aside(write: () => void): void {
+    if (this.held) this.heldChunks.push(write);
+    else write();
   }
 
   /**

@@ -23,7 +23,7 @@ function openUp(dir: string, options: PtyOptions = {}): PtySession {
 }
 
 describe('devsup up on a terminal', () => {
-  it('the start-up list follows a service that settled: a one-shot says it exited, a crash that it crashed', async () => {
+  it('the start-up list follows a service that settled (a one-shot exited, a crash); the crash is summed up after its lines', async () => {
     const { dir } = session.project({
       'services.yaml': [
         'services:',
@@ -46,5 +46,9 @@ describe('devsup up on a terminal', () => {
     const lines = up.allText();
     expect(lines).toContain('✔ migrate: exited with code 0');
     expect(lines).toContain('✔ api: started, then crashed: exited with code 1');
+    const explained = lines.findLastIndex((line) => /^api +\| failing with code 1$/.test(line));
+    const summary = lines.findIndex((line) => line.startsWith('devsup: api crashed'));
+    expect(explained, lines.join('\n')).toBeGreaterThan(0);
+    expect(summary, lines.join('\n')).toBeGreaterThan(explained);
   });
 });

@@ -42,7 +42,13 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.values['wait-timeout'] !== undefined) throw new UsageError('--wait-timeout goes with -d (--detach): it bounds the wait for the start-up.');
   // The background process `up -d` starts (detach.ts): the same flow, with no terminal.
   const detached = args.values['detached-child'] === true;
-  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  // Once the services' lines are shown (logs, below), devsup's messages take their turn among them.
+  let linesShown: LogMultiplexer | undefined;
+  const warn = (message: string) => {
+    const write = () => io.stderr.write(`devsup: ${message}\n`);
+    if (linesShown) linesShown.aside(write);
+    else write();
+  };
   const loadOptions = manifestOptions(args, io, warn);
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
@@ -67,10 +73,11 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       notesOnly: detached,
       timestamps: args.values.timestamps === true,
     });
+    linesShown = logs;
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun, detached);
-    const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
+    const showTable = () => logs.aside(() => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`));
     const tables = new TableSchedule(supervisor, showTable);
     const state = keepStateWritten(stateFolder, supervisor, report, warn);
     teardown.add('write the final state', () => state.close(supervisor.stoppedEverything));
