@@ -16,6 +16,9 @@ export interface LogMultiplexerOptions {
   timestamps?: boolean;
 }
 
+/** Back to the start of the line, and the line erased: where the prompt line was. */
+const ERASE_LINE = '\r\x1b[2K';
+
 /** While held, every service waits once this much output is buffered. */
 const HOLD_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -42,6 +45,8 @@ export class LogMultiplexer {
   /** Lines, and devsup's own writes (`aside`), in the order they came while held. */
   private heldChunks: (Buffer | (() => void))[] = [];
   private heldBytes = 0;
+  /** The line kept at the bottom of the terminal, under the lines (the `r` prompt), if any. */
+  private prompt: string | undefined;
   private awaitingDrain = false;
   private pausedBus = false;
   private readonly unsubscribe: () => void;
@@ -92,11 +97,28 @@ export class LogMultiplexer {
   /**
    * Something devsup writes to the same terminal itself (a warning on stderr, the table, an answer
    * to a key): while the lines are held, it waits its turn behind them, so a crash's summary comes
-   * after the lines that explain it.
+   * after the lines that explain it; with a prompt line, it goes above the prompt.
    */
   aside(write: () => void): void {
-    if (this.held) this.heldChunks.push(write);
-    else write();
+    if (this.held) {
+      this.heldChunks.push(write);
+      return;
+    }
+    if (this.prompt === undefined) return write();
+    this.out.write(ERASE_LINE);
+    write();
+    this.out.write(this.prompt);
+  }
+
+  /**
+   * A line kept at the bottom of the terminal (the `r` prompt with what was typed), the lines going
+   * on above it, so that neither mixes into the other; undefined takes it away. One row at most:
+   * only that row is erased before each write.
+   */
+  setPrompt(text: string | undefined): void {
+    if (text === undefined && this.prompt === undefined) return;
+    this.prompt = text;
+    this.out.write(`${ERASE_LINE}${text ?? ''}`);
   }
 
   /**
@@ -160,7 +182,7 @@ export class LogMultiplexer {
     if (this.held) {
       this.heldChunks.push(data);
       this.heldBytes += data.length;
-    } else if (!this.out.write(data)) {
+    } else if (!this.out.write(this.prompt === undefined ? data : Buffer.concat([Buffer.from(ERASE_LINE), data, Buffer.from(this.prompt)]))) {
       this.awaitDrain();
     }
     if (!this.pausedBus && this.isBlocked()) {

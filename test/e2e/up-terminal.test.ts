@@ -51,4 +51,56 @@ describe('devsup up on a terminal', () => {
     expect(explained, lines.join('\n')).toBeGreaterThan(0);
     expect(summary, lines.join('\n')).toBeGreaterThan(explained);
   });
+
+  it("r's prompt stays on a line of its own under the lines, what is typed never mixed into them; q says what it does", async () => {
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  api:',
+        `    command: ${fixtureArgv('say-every.mjs', 'api-says', 40)}`,
+        '    ready: none',
+        '  worker:',
+        `    command: ${fixtureArgv('say-every.mjs', 'worker-says', 40)}`,
+        '    ready: none',
+        '',
+      ].join('\n'),
+    });
+    const up = openUp(dir);
+    await up.waitForScreen('the keys hint', (text) => text.includes('keys: r restart a service'));
+    const lastRow = () =>
+      up
+        .screen()
+        .filter((row) => row !== '')
+        .at(-1);
+    /** Types one key, then lets a few lines of each service pass under the prompt. */
+    const typeSlowly = async (key: string) => {
+      const seen = up.allText().length;
+      up.press(key);
+      await up.waitForScreen(
+        'lines passing',
+        () =>
+          up
+            .allText()
+            .slice(seen)
+            .filter((row) => /^worker +\| /.test(row)).length >= 3,
+      );
+    };
+    await typeSlowly('r');
+    expect(lastRow()).toBe('restart:'); // rows are read without trailing spaces
+    await typeSlowly('w');
+    await typeSlowly('o');
+    expect(lastRow()).toBe('restart: wo');
+    const logRows = up.allText().filter((row) => row.includes('-says '));
+    expect(logRows.length).toBeGreaterThan(6);
+    for (const row of logRows) expect(row).toMatch(/^(api|worker) +\| (api|worker)-says (pid )?\d+$/);
+
+    up.press('r\r');
+    await up.waitForScreen(
+      'the restart said, the prompt gone',
+      () => up.allText().includes('restarting worker…') && !lastRow()!.startsWith('restart:'),
+    );
+    up.press('q');
+    expect(await up.exited).toBe(0);
+    expect(up.allText()).toContain('devsup: q: stopping every service (q or Ctrl-C again to kill them at once)…');
+  });
 });

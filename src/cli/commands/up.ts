@@ -64,7 +64,8 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     const watchdog = startWatchdog();
     teardown.add('close the watchdog', () => watchdog?.close());
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
-    teardown.add('remove the signal handlers', stopAllOnSignal(supervisor, warn));
+    const stopOnSignal = stopAllOnSignal(supervisor, warn);
+    teardown.add('remove the signal handlers', stopOnSignal.remove);
     // In the background, stdout is .devsup/logs/devsup.log: the services' lines are in their own files already.
     const logs = new LogMultiplexer({
       bus: supervisor.output,
@@ -121,7 +122,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('stop watching the state folder', () => stateKeeper.close());
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
-    const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
+    const keys = listenForKeys(supervisor, io.stdout, logs, { showTable, warn, quit: stopOnSignal.request });
     teardown.add('give the terminal back', () => keys.stop());
     // After start-up, so watching (and loading its modules) costs the starting services nothing.
     const { watchForChanges } = await import('../watch-for-changes.js');
