@@ -132,6 +132,15 @@ describe('UiView', () => {
     expect(paneTitle(screen(view))).toContain('all services');
   });
 
+  it('fits the port table to the pane, leaving columns out rather than cutting the URL', () => {
+    const api = service('api', { title: 'API Gateway (internal)', port: 10502, preferred: 10500, url: 'http://localhost:10502', lastRun: 'same' });
+    const view = viewWith([api]);
+    type(view, 't');
+    const rows = logRows(screen(view, 80));
+    expect(rows[0]).toMatch(/^SERVICE +PORT +PREFERRED +STATUS +PID +URL$/);
+    expect(rows[1]).toMatch(/^API Gateway \(internal\) +10502 +10500 ! +running +100 +http:\/\/localhost:10502$/);
+  });
+
   it('a click on a row selects that service', () => {
     const view = viewWith([service('api'), service('db'), service('web')]);
     screen(view);

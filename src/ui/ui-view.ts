@@ -400,7 +400,8 @@ export class UiView {
 
   private renderPane(width: number, rows: number, services: ServiceReport[]): string[] {
     if (this.overlay) {
-      const text = this.overlay === 'help' ? HELP_LINES : this.report ? renderPortTable(this.report, { color: this.options.color }).split('\n') : [];
+      const text =
+        this.overlay === 'help' ? HELP_LINES : this.report ? renderPortTable(this.report, { color: this.options.color, width }).split('\n') : [];
       return Array.from({ length: rows }, (_, row) => fitLine(text[row] ?? '', width, this.options.color));
     }
     const ring = this.ring();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
 import { PtySession, type PtyOptions } from '../helpers/pty-session.js';
 import { TABLE_HEADER } from '../helpers/parse-port-table.js';
 
@@ -102,5 +103,26 @@ describe('devsup up on a terminal', () => {
     up.press('q');
     expect(await up.exited).toBe(0);
     expect(up.allText()).toContain('devsup: q: stopping every service (q or Ctrl-C again to kill them at once)…');
+  });
+
+  it('at 70 columns the table leaves columns out instead of wrapping', async () => {
+    const web = await findFreePorts(2); // a run of two
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        ...[
+          ['web', web],
+          ['api', web + 1],
+        ].flatMap(([key, port]) => [`  ${key}:`, `    command: ${fixtureArgv('http-server.mjs')}`, `    port: ${port}`]),
+        '',
+      ].join('\n'),
+    });
+    const up = openUp(dir, { columns: 70 });
+    await up.waitForScreen('the table and the keys', (text) => text.includes('keys: r restart'));
+    const rows = up.rows();
+    const header = rows.findIndex((row) => row.text.startsWith('SERVICE '));
+    expect(rows[header]!.text).toMatch(/^SERVICE +PORT +PREFERRED +STATUS +PID +URL$/);
+    expect(rows[header + 1]!.text).toMatch(new RegExp(`^web +${web} +${web} +ready +\\d+ +http://localhost:${web}$`));
+    expect(rows.slice(header, header + 3).filter((row) => row.wrapped)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expectReply, requestInstance, requestOnce } from '../../control/control-client.js';
 import { DevsupError, messageOf, NoInstanceError } from '../../errors.js';
 import { shouldColor } from '../../output/color.js';
+import { terminalColumns } from '../../output/columns.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { renderPortTable } from '../../output/port-table.js';
 import { isSameProcess, processStartTime } from '../../ports/process-identity.js';
@@ -91,7 +92,7 @@ class KeyActions {
       case 'table':
         return this.track('show the port table', async () => {
           const { report } = await requestOnce(this.folder, { type: 'ports' }, 'report', this.detach.signal);
-          this.print(() => this.io.stdout.write(`\n${renderPortTable(report, { color: this.color })}\n`));
+          this.print(() => this.io.stdout.write(`\n${renderPortTable(report, { color: this.color, width: terminalColumns(this.io.stdout) })}\n`));
         });
       case 'restart':
         return this.track(`restart ${action.service}`, async () => {

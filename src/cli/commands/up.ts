@@ -8,6 +8,7 @@ import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { buildReport, type LastRunPorts } from '../../output/build-report.js';
 import { shouldColor } from '../../output/color.js';
+import { terminalColumns } from '../../output/columns.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { renderPortTable } from '../../output/port-table.js';
@@ -78,7 +79,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun, detached);
-    const showTable = () => logs.aside(() => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`));
+    const showTable = () => logs.aside(() => io.stdout.write(`\n${renderPortTable(report(), { color, width: terminalColumns(io.stdout) })}\n`));
     const tables = new TableSchedule(supervisor, showTable);
     const state = keepStateWritten(stateFolder, supervisor, report, warn);
     teardown.add('write the final state', () => state.close(supervisor.stoppedEverything));
