@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import { decodeKeys } from './decode-keys.js';
@@ -81,6 +82,27 @@ describe('UiView', () => {
     expect(type(view, '\x1b[Bs')).toEqual([{ kind: 'start', service: 'db' }]);
     expect(type(view, 'q')).toEqual([{ kind: 'quit' }]);
     expect(type(view, '\x03')).toEqual([{ kind: 'quit' }]);
+  });
+
+  it('s stops a service that runs but fails its health check, as it stops any running one', () => {
+    const view = viewWith([service('api', { status: 'unhealthy', detail: 'http /health → 503 (1 of 3 failed checks)' })]);
+    expect(type(view, 's')).toEqual([{ kind: 'stop', service: 'api' }]);
+  });
+
+  it('after a switches between one service and all, n searches from the newest line of the list shown', () => {
+    const view = viewWith([service('api'), service('db')]);
+    view.addLines([
+      { service: 'api', text: 'match 1' },
+      ...Array.from({ length: 100 }, (_, n) => ({ service: 'db', text: `db ${n}` })),
+      { service: 'api', text: 'match 2' },
+    ]);
+    type(view, '/match\r'); // all: match 2 is line 101 of the merged list
+    expect(screen(view).some((row) => stripVTControlCharacters(row).includes('api | match 2'))).toBe(true);
+    type(view, 'a'); // api alone: two lines
+    type(view, 'n');
+    // The older match from the newest line of api's list, not from line 101 of the merged one.
+    expect(logRows(screen(view)).filter(Boolean).map(stripVTControlCharacters)).toEqual(['match 1', 'match 2']);
+    expect(infoLine(screen(view))).not.toContain('no older line matches');
   });
 
   it('scrolls back through 10,000 lines of a service, holds still while new ones come, and follows again', () => {

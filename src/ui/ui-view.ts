@@ -16,8 +16,8 @@ export type UiCommand = { kind: 'restart' | 'stop' | 'start'; service: string } 
 export const MIN_WIDTH = 80;
 export const MIN_HEIGHT = 20;
 
-/** Statuses in which `s` stops a service; in every other one it starts it. */
-const STOPPABLE: ReadonlySet<ServiceStatus> = new Set(['pending', 'starting', 'ready', 'running', 'restarting']);
+/** Statuses in which `s` stops a service (an unhealthy one runs still); in every other one it starts it. */
+const STOPPABLE: ReadonlySet<ServiceStatus> = new Set(['pending', 'starting', 'ready', 'running', 'unhealthy', 'restarting']);
 const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> = {
   ready: 'green',
   running: 'green',
@@ -149,6 +149,7 @@ export class UiView {
       case 'a':
         this.showAll = !this.showAll;
         this.follow = true;
+        this.current = undefined; // a line number of the other list
         return [];
       case 'f':
         if (this.follow) this.bottom = this.ring().end;
