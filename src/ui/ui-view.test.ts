@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
+import { displayWidth } from '../output/columns.js';
 import { decodeKeys } from './decode-keys.js';
 import { fallbackHolder, footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
 
@@ -60,6 +61,24 @@ describe('UiView', () => {
     expect(rows[5]).toMatch(/^── all services · following/);
     expect(rows[6]).toMatch(/^api \| hello +$/);
     expect(rows.at(-1)).toContain('r restart');
+  });
+
+  it('gives a title in wide characters its columns on screen, and says a status once', () => {
+    const view = new UiView({ mode: 'ui', color: false, now: () => NOW });
+    view.setReport({
+      ...report([
+        service('ja', { title: '日本語サーバー' }),
+        service('migrate', { status: 'exited', detail: 'exited with code 0', pid: null }),
+        service('db', { status: 'pending', detail: 'waiting for cache (ready)', pid: null }),
+      ]),
+      project: 'ショップ',
+    });
+    const rows = screen(view);
+    for (const row of rows) expect(displayWidth(row), row).toBe(100);
+    expect(rows[0]!.trimEnd()).toMatch(/q closes the view; the services keep running$/);
+    expect(rows[2]).toMatch(/^▶ 日本語サーバー running /);
+    expect(rows[3]).toMatch(/^ {2}migrate +exited with code 0 /);
+    expect(rows[4]).toMatch(/^ {2}db +pending waiting for cache \(ready\) /);
   });
 
   it('selecting a service shows its lines alone; a shows all again', () => {

@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { displayWidth } from '../output/columns.js';
 import { explainDisplacement, renderPortTable } from '../output/port-table.js';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
@@ -329,12 +330,13 @@ export class UiView {
     const what = report ? `${report.project} · ${report.services.length} services · devsup pid ${report.pid}` : 'connecting…';
     const quit = this.options.mode === 'up' ? 'q stops every service' : 'q closes the view; the services keep running';
     const left = ` devsup ui · ${what}`;
-    const gap = Math.max(1, width - left.length - quit.length - 1);
+    const gap = Math.max(1, width - displayWidth(left) - quit.length - 1);
     return this.colors.inverse(fitPlain(`${left}${' '.repeat(gap)}${quit}`, width));
   }
 
   private nameWidth(services: ServiceReport[]): number {
-    return Math.min(24, Math.max(7, ...services.map((service) => service.title.length)));
+    // Columns on screen: a title in CJK takes two per character.
+    return Math.min(24, Math.max(7, ...services.map((service) => displayWidth(service.title))));
   }
 
   private renderColumnNames(width: number, services: ServiceReport[]): string {
@@ -357,7 +359,7 @@ export class UiView {
     const statusWidth = width - COLUMNS.marker - name - COLUMNS.port - COLUMNS.restarts - COLUMNS.uptime - COLUMNS.cpu - COLUMNS.rss - 6;
     const selected = index === this.selected;
     const marker = selected ? (this.focus === 'list' ? '▶ ' : '> ') : '  ';
-    const said = [service.detail ? `${service.status} ${service.detail}` : service.status, fallbackHolder(service)];
+    const said = [statusWithDetail(service), fallbackHolder(service)];
     const statusText = fitPlain(said.filter((part) => part !== undefined).join(' · '), statusWidth);
     const color = STATUS_COLORS[service.status];
     const painted = color ? this.colors[color](statusText) : statusText;
@@ -446,6 +448,12 @@ interface Layout {
   listRows: number;
   logTop: number;
   logRows: number;
+}
+
+/** `pending waiting for db (ready)`; a detail that says the status already stands alone: `exited with code 0`. */
+function statusWithDetail(service: ServiceReport): string {
+  if (!service.detail) return service.status;
+  return service.detail.startsWith(service.status) ? service.detail : `${service.status} ${service.detail}`;
 }
 
 /** For a fallback port, who has the preferred one, in a few words: `8080 held by nginx (pid 7)`; the info line says it whole. */
