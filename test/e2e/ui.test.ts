@@ -213,6 +213,27 @@ describe('devsup up --ui', () => {
     expect((await runCli(['ports'], dir)).code).toBe(1);
   });
 
+  it('gives the services colours as up on a terminal does (FORCE_COLOR), and shows them; not under NO_COLOR', async () => {
+    const says = JSON.stringify([
+      process.execPath,
+      '-e',
+      `console.log(process.env.FORCE_COLOR ? '\\x1b[31mcoloured\\x1b[39m' : 'plain'); setInterval(() => {}, 1000)`,
+    ]);
+    const manifest = ['services:', '  api:', `    command: ${says}`, '    ready: none', ''].join('\n');
+    for (const [env, expected] of [
+      [{}, '\x1b[31mcoloured'],
+      [{ NO_COLOR: '1' }, 'plain'],
+    ] as const) {
+      const { dir } = session.project({ 'services.yaml': manifest });
+      session.expectBackground(dir);
+      const ui = openPty(['up', '--ui'], dir, { env });
+      await ui.waitForScreen('its line', (text) => /^api +\| (coloured|plain)$/m.test(text));
+      expect(ui.output).toContain(expected);
+      ui.press('q');
+      expect(await ui.exited).toBe(0);
+    }
+  });
+
   it('reads --scale as up does: a replica it names is started', async () => {
     const { dir } = session.project({ 'services.yaml': twoServices() });
     session.expectBackground(dir);

@@ -61,7 +61,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 
     const color = shouldColor(io.stdout, io.env);
     // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
-    const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
+    // `up --ui` shows the services' lines on a terminal, though this instance writes to a file.
+    const colorServices = color || args.values['color-services'] === true;
+    const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(colorServices ? { FORCE_COLOR: '1' } : {}) };
     const watchdog = startWatchdog();
     teardown.add('close the watchdog', () => watchdog?.close());
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
