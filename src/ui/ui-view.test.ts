@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import { displayWidth } from '../output/columns.js';
 import { decodeKeys } from './decode-keys.js';
-import { fallbackHolder, footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
+import { fallbackHolder, footerRows, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
 
 const NOW = 1_000_000;
 
@@ -42,8 +42,8 @@ function type(view: UiView, keys: string): UiCommand[] {
 
 const screen = (view: UiView, width = 100, height = 30) => view.render(width, height);
 const titleRow = (rows: string[]) => rows.findIndex((row) => row.startsWith('── '));
-/** The log pane's rows: between the pane's title and the footer. */
-const logRows = (rows: string[]) => rows.slice(titleRow(rows) + 1, -1).map((row) => row.trimEnd());
+/** The log pane's rows: between the pane's title and the footer (one row or two, as wide as the screen allows). */
+const logRows = (rows: string[]) => rows.slice(titleRow(rows) + 1, -footerRows(rows[0]!.length - 1).length).map((row) => row.trimEnd());
 const paneTitle = (rows: string[]) => rows[titleRow(rows)]!;
 const infoLine = (rows: string[]) => rows[titleRow(rows) - 1]!;
 
@@ -60,7 +60,7 @@ describe('UiView', () => {
     expect(rows[4]).toContain('api: ! 8080 is held by pid 7: nginx · pid 100');
     expect(rows[5]).toMatch(/^── all services · following/);
     expect(rows[6]).toMatch(/^api \| hello +$/);
-    expect(rows.at(-1)).toContain('r restart');
+    expect(rows.slice(-2).join(' ')).toContain('r restart');
   });
 
   it('gives a title in wide characters its columns on screen, and says a status once', () => {
@@ -136,7 +136,7 @@ describe('UiView', () => {
     expect(logRows(screen(view))[0]).toBe('line 2001');
     expect(paneTitle(screen(view))).toContain('held (f follows)');
     type(view, '\x1b[6~'); // PgDn
-    expect(logRows(screen(view))[0]).toBe(`line ${2001 + 22}`);
+    expect(logRows(screen(view))[0]).toBe(`line ${2001 + 21}`);
     type(view, '\x1b[F'); // End
     expect(logRows(screen(view)).at(-1)).toBe('line 12000');
     expect(paneTitle(screen(view))).toContain('following');
@@ -214,9 +214,41 @@ describe('fallbackHolder', () => {
 });
 
 describe('the footer', () => {
-  it('keeps help and quit however narrow, and as many other keys as fit', () => {
-    expect(footerKeys(79)).toBe('↑↓/jk select · r restart · s stop/start · a all · / search · ? help · q quit');
-    expect(footerKeys(200)).toContain('f follow · PgUp/PgDn scroll · ? help · q quit');
+  const EVERY_KEY = [
+    '↑↓/jk select',
+    'Enter/Tab list/logs',
+    'r restart',
+    's stop/start',
+    'a all',
+    't ports',
+    '/ search',
+    'f follow',
+    '? help',
+    'q quit',
+  ];
+
+  it('lists every key: on one row when the terminal is wide enough, else on two, help and quit last', () => {
+    expect(footerRows(200)).toHaveLength(1);
+    for (const width of [79, 99, 200]) {
+      const rows = footerRows(width);
+      for (const row of rows) expect(row.length, row).toBeLessThanOrEqual(width);
+      for (const key of EVERY_KEY) expect(rows.join(' · '), `${key} at ${width}`).toContain(key);
+      expect(rows.at(-1)).toMatch(/\? help · q quit$/);
+    }
+    expect(footerRows(79)).toEqual([
+      '↑↓/jk select · Enter/Tab list/logs · r restart · s stop/start · a all · t ports',
+      '/ search · f follow · PgUp/PgDn scroll · ? help · q quit',
+    ]);
+  });
+
+  it('takes its rows from the log pane, at 80 columns as at 200', () => {
+    const view = viewWith([service('api')]);
+    for (const width of [80, 200]) {
+      const rows = screen(view, width, 24);
+      expect(rows).toHaveLength(24);
+      const footer = rows.slice(-footerRows(width - 1).length).join(' ');
+      for (const key of EVERY_KEY) expect(footer, `${key} at ${width}`).toContain(key);
+    }
   });
 });
 
