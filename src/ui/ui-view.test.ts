@@ -162,6 +162,17 @@ describe('UiView', () => {
     expect(infoLine(screen(view))).toContain('no line matches "Error 9"');
   });
 
+  it('an empty search clears the one before; n then says there is none', () => {
+    const view = viewWith([service('api')]);
+    view.addLines([{ service: 'api', text: 'error here' }]);
+    type(view, '/error\r');
+    expect(paneTitle(screen(view))).toContain('search "error"');
+    type(view, '/\r');
+    expect(paneTitle(screen(view))).not.toContain('search');
+    type(view, 'n');
+    expect(infoLine(screen(view))).toContain('no search yet');
+  });
+
   it('shows the help and the port table in the pane until Esc or q', () => {
     const view = viewWith([service('api')]);
     type(view, '?');
