@@ -142,6 +142,30 @@ describe('UiView', () => {
     expect(paneTitle(screen(view))).toContain('following');
   });
 
+  it('f holds the pane still as lines arrive, and follows again; Tab gives ↑↓ to the logs, Enter back to the list; the wheel scrolls', () => {
+    const view = viewWith([service('api'), service('db')]);
+    view.addLines(Array.from({ length: 100 }, (_, n) => ({ service: 'api', text: `line ${n}` })));
+    type(view, 'f');
+    view.addLines([{ service: 'api', text: 'line 100' }]);
+    expect(logRows(screen(view)).at(-1)).toContain('line 99');
+    expect(paneTitle(screen(view))).toContain('held (f follows)');
+    type(view, 'f');
+    expect(logRows(screen(view)).at(-1)).toContain('line 100');
+
+    type(view, '\t'); // the logs: ↑ scrolls a line, the selection stays
+    expect(paneTitle(screen(view))).toContain('↑↓ scroll');
+    type(view, '\x1b[A');
+    expect(view.selectedService).toBe('api');
+    expect(logRows(screen(view)).at(-1)).toContain('line 99');
+    type(view, '\r\x1b[B'); // the list again: ↓ selects db
+    expect(view.selectedService).toBe('db');
+
+    type(view, 'a\x1b[<64;1;10M'); // all, then the wheel up: three lines
+    expect(logRows(screen(view)).at(-1)).toContain('line 97');
+    type(view, '\x1b[5~'); // PgUp: a page more
+    expect(logRows(screen(view)).at(-1)).toContain(`line ${97 - (logRows(screen(view)).length - 1)}`);
+  });
+
   it('/ searches back from the newest line, highlights the match, n and N move between matches', () => {
     const view = viewWith([service('api')]);
     view.addLines(Array.from({ length: 100 }, (_, n) => ({ service: 'api', text: n % 30 === 0 ? `Error number ${n}` : `ok ${n}` })));
