@@ -71,6 +71,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
         description: 'with -d: exit 1 if the services are not ready by then, e.g. 60s or 2m (they keep starting); default: until they settle',
       },
       'detached-child': { type: 'boolean', hidden: true, description: 'what -d runs in the background; not for typing' },
+      'color-services': {
+        type: 'boolean',
+        hidden: true,
+        description: 'what --ui runs in the background: the services get FORCE_COLOR, as on a terminal; not for typing',
+      },
       ui: { type: 'boolean', description: 'open `devsup ui` on the stack at once; q or Ctrl-C there stops it, as Ctrl-C stops `up`' },
     },
     examples: [

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { LogMultiplexer } from '../output/log-multiplexer.js';
 import { readProcStat } from '../ports/proc-stat.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { KeyCommands, type KeyAction } from './key-commands.js';
@@ -6,7 +7,12 @@ import { KeyCommands, type KeyAction } from './key-commands.js';
 export interface KeyHandlers {
   showTable(): void;
   warn(message: string): void;
+  /** The stop `q` or Ctrl-C asks for: as a Ctrl-C, with its "again to kill" (stop-on-signal.ts). */
+  quit(key: 'q' | 'Ctrl-C'): void;
 }
+
+/** Where the keys' words go: through the services' lines (the multiplexer), never mixed into one. */
+export type KeysTerminal = Pick<LogMultiplexer, 'aside' | 'setPrompt'>;
 
 /**
  * While `devsup up` runs on a terminal: a one-line hint, then `r` + service restarts it, `t`
@@ -15,7 +21,8 @@ export interface KeyHandlers {
  */
 export function listenForKeys(
   supervisor: Supervisor,
-  out: NodeJS.WritableStream,
+  out: NodeJS.WriteStream,
+  terminal: KeysTerminal,
   handlers: KeyHandlers,
   input: NodeJS.ReadStream = process.stdin,
 ): { stop(): void } {
@@ -23,14 +30,13 @@ export function listenForKeys(
   return readKeys(
     keys,
     out,
+    terminal,
     (action) => {
       switch (action.kind) {
         case 'table':
           return handlers.showTable();
         case 'quit':
-          // The same path as a real Ctrl-C: stop-on-signal's handler, with its "again to kill".
-          process.emit('SIGINT', 'SIGINT');
-          return;
+          return handlers.quit(action.key);
         case 'restart':
           void supervisor
             .restartService(action.service)
@@ -45,28 +51,31 @@ export function listenForKeys(
 }
 
 /**
- * The terminal side of the keys, for `up` and `attach`: raw mode, the hint, what is typed after
- * `r` echoed, and every other action handed to `act` (a restart after "restarting S…" is said).
- * Off when stdin is not a TTY, and in a background job (`devsup up &`), where touching the
- * terminal would get devsup stopped (SIGTTOU). `stop()` gives the terminal back as it was.
+ * The terminal side of the keys, for `up` and `attach`: raw mode, the hint, while choosing after
+ * `r` a prompt line with what was typed kept under the services' lines (on a terminal), and every
+ * other action handed to `act` (a restart after "restarting S…" is said). Off when stdin is not a
+ * TTY, and in a background job (`devsup up &`), where touching the terminal would get devsup
+ * stopped (SIGTTOU). `stop()` gives the terminal back as it was.
  */
 export function readKeys(
   keys: KeyCommands,
-  out: NodeJS.WritableStream,
-  act: (action: Exclude<KeyAction, { kind: 'say' | 'echo' }>) => void,
+  out: NodeJS.WriteStream,
+  terminal: KeysTerminal,
+  act: (action: Exclude<KeyAction, { kind: 'say' | 'prompt' }>) => void,
   input: NodeJS.ReadStream = process.stdin,
 ): { stop(): void } {
   if (!input.isTTY || typeof input.setRawMode !== 'function' || !isForegroundJob()) return { stop: () => undefined };
+  const say = (text: string) => terminal.aside(() => out.write(`${text}\n`));
   const perform = (action: KeyAction): void => {
     switch (action.kind) {
       case 'say':
-        out.write(`\n${action.text}\n`);
-        return;
-      case 'echo':
-        out.write(action.text);
+        return say(action.text);
+      case 'prompt':
+        // Into a pipe or a file, a line that keeps being erased means nothing.
+        if (out.isTTY) terminal.setPrompt(action.text === undefined ? undefined : lastColumns(action.text, (out.columns || 80) - 1));
         return;
       case 'restart':
-        out.write(`\nrestarting ${action.service}…\n`);
+        say(`restarting ${action.service}…`);
         return act(action);
       default:
         return act(action);
@@ -74,7 +83,7 @@ export function readKeys(
   };
   const onData = (chunk: string) => keys.press(chunk).forEach(perform);
   const restore = () => input.setRawMode(false);
-  out.write(`${keys.hint}\n`);
+  say(keys.hint);
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.on('data', onData);
@@ -84,6 +93,7 @@ export function readKeys(
   return {
     stop: () => {
       input.off('data', onData);
+      terminal.setPrompt(undefined);
       restore();
       input.pause();
       process.off('exit', restore);
@@ -104,4 +114,9 @@ function isForegroundJob(): boolean {
   } catch {
     return false;
   }
+}
+
+/** The end of `text` that fits in `columns` (a prompt must stay on one row: only that row is erased). */
+function lastColumns(text: string, columns: number): string {
+  return text.length <= columns ? text : `…${text.slice(text.length - columns + 1)}`;
 }

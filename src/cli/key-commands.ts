@@ -2,10 +2,10 @@ import { didYouMean } from '../manifest/suggest.js';
 
 export type KeyAction =
   | { kind: 'say'; text: string } // devsup's answer, on a line of its own
-  | { kind: 'echo'; text: string } // what the user types after `r`, shown as typed
+  | { kind: 'prompt'; text: string | undefined } // the line kept under the logs while choosing after `r`, with what was typed; undefined: gone
   | { kind: 'restart'; service: string }
   | { kind: 'table' }
-  | { kind: 'quit' } // `up`: as Ctrl-C, a clean stop, and again to kill; `attach`: as `devsup down`
+  | { kind: 'quit'; key: 'q' | 'Ctrl-C' } // `up`: a clean stop, and again to kill; `attach`: as `devsup down`
   | { kind: 'detach' }; // `attach`'s Ctrl-C: leave, the services run on
 
 /** `up` takes the keys in its own terminal; `attach` in another one, where Ctrl-C only detaches. */
@@ -13,6 +13,9 @@ export type KeysMode = 'up' | 'attach';
 
 export const KEYS_HINT = 'keys: r restart a service · t port table · q stop everything (as Ctrl-C)';
 export const ATTACH_KEYS_HINT = 'keys: r restart a service · t port table · q stop everything (devsup down) · Ctrl-C detach';
+
+/** The prompt line while choosing, before what was typed. */
+export const RESTART_PROMPT = 'restart: ';
 
 const CTRL_C = '\x03';
 const ESCAPE = '\x1b';
@@ -42,24 +45,29 @@ export class KeyCommands {
   }
 
   private pressKey(key: string): KeyAction[] {
-    if (key === CTRL_C) {
-      this.choosing = undefined;
-      return [{ kind: this.mode === 'up' ? 'quit' : 'detach' }];
-    }
+    if (key === CTRL_C) return [...this.endChoosing(), this.mode === 'up' ? { kind: 'quit', key: 'Ctrl-C' } : { kind: 'detach' }];
     if (this.choosing === undefined) return this.idleKey(key);
-    if (key === ESCAPE) {
-      this.choosing = undefined;
-      return [{ kind: 'say', text: 'restart cancelled' }];
+    if (key === ESCAPE) return [...this.endChoosing(), { kind: 'say', text: 'restart cancelled' }];
+    if (ENTER.has(key)) {
+      const typed = this.choosing.trim();
+      return [...this.endChoosing(), ...this.choose(typed)];
     }
-    if (ENTER.has(key)) return this.choose(this.choosing.trim());
     if (BACKSPACE.has(key)) {
       if (this.choosing === '') return [];
       this.choosing = this.choosing.slice(0, -1);
-      return [{ kind: 'echo', text: '\b \b' }];
+    } else if (key < ' ') {
+      return [];
+    } else {
+      this.choosing += key;
     }
-    if (key < ' ') return [];
-    this.choosing += key;
-    return [{ kind: 'echo', text: key }];
+    return [{ kind: 'prompt', text: `${RESTART_PROMPT}${this.choosing}` }];
+  }
+
+  /** Choosing is over: its prompt line goes. */
+  private endChoosing(): KeyAction[] {
+    if (this.choosing === undefined) return [];
+    this.choosing = undefined;
+    return [{ kind: 'prompt', text: undefined }];
   }
 
   private idleKey(key: string): KeyAction[] {
@@ -69,12 +77,15 @@ export class KeyCommands {
         const list = this.services()
           .map((service, index) => `${index + 1} ${service}`)
           .join(', ');
-        return [{ kind: 'say', text: `restart which service? ${list} — its number or name, then Enter (Esc cancels)` }];
+        return [
+          { kind: 'say', text: `restart which service? ${list} — its number or name, then Enter (Esc cancels)` },
+          { kind: 'prompt', text: RESTART_PROMPT },
+        ];
       }
       case 't':
         return [{ kind: 'table' }];
       case 'q':
-        return [{ kind: 'quit' }];
+        return [{ kind: 'quit', key: 'q' }];
       case '?':
       case 'h':
         return [{ kind: 'say', text: this.hint }];
@@ -85,7 +96,6 @@ export class KeyCommands {
 
   /** A number from the list, a service's name, or the start of exactly one name. */
   private choose(typed: string): KeyAction[] {
-    this.choosing = undefined;
     const services = this.services();
     if (typed === '') return [{ kind: 'say', text: 'restart cancelled' }];
     const byNumber = /^\d+$/.test(typed) ? services[Number(typed) - 1] : undefined;

@@ -4,6 +4,7 @@ import { parseDuration } from '../manifest/durations.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import type { Manifest } from '../manifest/service-spec.js';
 import { shouldColor } from '../output/color.js';
+import { terminalColumns } from '../output/columns.js';
 import { renderPortTable } from '../output/port-table.js';
 import type { PortsReport } from '../output/ports-report.js';
 import { showRemoteStartup } from '../output/remote-startup-view.js';
@@ -135,7 +136,7 @@ async function reportOutcome(
   const where = `in the background (pid ${instance.pid})`;
   switch (outcome.kind) {
     case 'settled': {
-      io.stdout.write(`\n${renderPortTable(outcome.report, { color })}\n`);
+      io.stdout.write(`\n${renderPortTable(outcome.report, { color, width: terminalColumns(io.stdout) })}\n`);
       const critical = outcome.failed.find((failure) => manifest.services.find((service) => service.key === failure.service)?.critical);
       const ended = services.length > 0 && (await endsByItself(outcome.report, instance, critical !== undefined)) !== undefined;
       for (const failure of outcome.failed) say(describeFailure(failure));
@@ -152,7 +153,7 @@ async function reportOutcome(
       return 1;
     case 'ended': {
       const report = outcome.exitCode === 0 ? readState(manifest.dir)?.report : undefined;
-      if (report) io.stdout.write(`\n${renderPortTable(report, { color })}\n`);
+      if (report) io.stdout.write(`\n${renderPortTable(report, { color, width: terminalColumns(io.stdout) })}\n`);
       const messages = instance.messages();
       if (outcome.exitCode === 0) say('every service has finished; devsup has stopped.');
       else io.stderr.write(messages === '' ? `devsup stopped during start-up (exit code ${outcome.exitCode}).\n` : messages);

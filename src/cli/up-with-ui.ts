@@ -23,6 +23,7 @@ export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
     );
   const { checkTerminal, runUi } = await import('../ui/run-ui.js');
   checkTerminal(io, process.stdin, 'devsup up --ui');
+  const color = shouldColor(io.stdout, io.env);
   const manifest = await loadManifest(
     manifestOptions(args, io, (message) =>
       io.stderr.write(`devsup: ${message}
@@ -30,7 +31,8 @@ export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
     ),
   );
   selectServices(manifest, args.positionals); // an unknown service is refused here, before anything starts
-  const instance = await launchInstance(manifest, backgroundArgs(args), io);
+  // The services colour their output as under `up` on this terminal: the view shows their colours.
+  const instance = await launchInstance(manifest, [...(color ? ['--color-services'] : []), ...backgroundArgs(args)], io);
   // The control socket answering (no service waited for), or the instance ending first (a lock conflict).
   const started = await awaitStartup(manifest.dir, [], instance, { onProgress: () => undefined });
   if (started.kind === 'ended') {
@@ -39,7 +41,7 @@ export async function runWithUi(args: ParsedArgs, io: CliIO): Promise<number> {
     return started.exitCode;
   }
   try {
-    await runUi({ folder: manifest.dir, mode: 'up', color: shouldColor(io.stdout, io.env), input: process.stdin, output: io.stdout });
+    await runUi({ folder: manifest.dir, mode: 'up', color, input: process.stdin, output: io.stdout });
   } catch (error) {
     // The view failed: the stack it started must not stay behind in the background.
     await stopInstance(manifest.dir);

@@ -27,3 +27,9 @@ export function columnWidths(rows: string[][]): number[] {
 export function padding(cell: string, width: number): string {
   return ' '.repeat(Math.max(0, width - displayWidth(cell)));
 }
+
+/** How wide the terminal `out` writes to is; undefined for a pipe, a file, or a terminal that does not say. */
+export function terminalColumns(out: NodeJS.WritableStream): number | undefined {
+  const { isTTY, columns } = out as Partial<NodeJS.WriteStream>;
+  return isTTY === true && columns !== undefined && columns > 0 ? columns : undefined;
+}

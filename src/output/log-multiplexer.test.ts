@@ -259,6 +259,44 @@ describe('LogMultiplexer', () => {
     expect(lines[1000]).toBe('svc | ready');
   });
 
+  it("while held, devsup's own writes wait their turn: written after the lines that came before them", () => {
+    const out = new Collector();
+    const { mux } = render(out, ['api', 'db']);
+    mux.hold();
+    mux.writeLines([{ service: 'api', text: 'Error: no DATABASE_URL' }]);
+    mux.aside(() => out.write('devsup: api crashed\n'));
+    mux.writeLines([{ service: 'db', text: 'ready' }]);
+    expect(out.chunks).toHaveLength(0);
+    mux.release();
+    expect(out.text()).toBe('api | Error: no DATABASE_URL\ndevsup: api crashed\ndb  | ready\n');
+    mux.aside(() => out.write('devsup: now\n'));
+    expect(out.text().endsWith('db  | ready\ndevsup: now\n')).toBe(true);
+  });
+
+  it('keeps a prompt line at the bottom: lines and asides go above it, erasing it first, and it is drawn again after them', () => {
+    const out = new Collector();
+    const { mux } = render(out, ['api']);
+    mux.writeLines([{ service: 'api', text: 'one' }]);
+    mux.setPrompt('restart which service? ');
+    mux.writeLines([{ service: 'api', text: 'two' }]);
+    mux.setPrompt('restart which service? a');
+    mux.aside(() => out.write('devsup: a note\n'));
+    mux.setPrompt(undefined);
+    mux.writeLines([{ service: 'api', text: 'three' }]);
+    const erase = '\r\x1b[2K';
+    expect(out.text()).toBe(
+      [
+        'api | one\n',
+        `${erase}restart which service? `,
+        `${erase}api | two\nrestart which service? `,
+        `${erase}restart which service? a`,
+        `${erase}devsup: a note\nrestart which service? a`,
+        erase,
+        'api | three\n',
+      ].join(''),
+    );
+  });
+
   it('pauses the streams once 1 MiB is held, and resumes them on release', async () => {
     const out = new Collector();
     const { bus, mux } = render(out, ['svc']);

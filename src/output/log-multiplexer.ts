@@ -16,6 +16,9 @@ export interface LogMultiplexerOptions {
   timestamps?: boolean;
 }
 
+/** Back to the start of the line, and the line erased: where the prompt line was. */
+const ERASE_LINE = '\r\x1b[2K';
+
 /** While held, every service waits once this much output is buffered. */
 const HOLD_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -39,8 +42,11 @@ export class LogMultiplexer {
   private readonly prefixes = new Map<string, Buffer>();
   private width = 0;
   private held = false;
-  private heldChunks: Buffer[] = [];
+  /** Lines, and devsup's own writes (`aside`), in the order they came while held. */
+  private heldChunks: (Buffer | (() => void))[] = [];
   private heldBytes = 0;
+  /** The line kept at the bottom of the terminal, under the lines (the `r` prompt), if any. */
+  private prompt: string | undefined;
   private awaitingDrain = false;
   private pausedBus = false;
   private readonly unsubscribe: () => void;
@@ -64,15 +70,55 @@ export class LogMultiplexer {
     this.held = true;
   }
 
-  /** Writes what was buffered while held and lets the services go on. */
+  /** Writes what was buffered while held, in order with devsup's own writes of that time, and lets the services go on. */
   release(): void {
     if (!this.held) return;
     this.held = false;
-    const buffered = Buffer.concat(this.heldChunks, this.heldBytes);
+    const held = this.heldChunks;
     this.heldChunks = [];
     this.heldBytes = 0;
-    if (buffered.length > 0) this.write(buffered);
+    let lines: Buffer[] = [];
+    const writeLines = () => {
+      if (lines.length > 0) this.write(Buffer.concat(lines));
+      lines = [];
+    };
+    for (const chunk of held) {
+      if (Buffer.isBuffer(chunk)) {
+        lines.push(chunk);
+        continue;
+      }
+      writeLines();
+      this.aside(chunk);
+    }
+    writeLines();
     this.resumeIfUnblocked();
+  }
+
+  /**
+   * Something devsup writes to the same terminal itself (a warning on stderr, the table, an answer
+   * to a key): while the lines are held, it waits its turn behind them, so a crash's summary comes
+   * after the lines that explain it; with a prompt line, it goes above the prompt.
+   */
+  aside(write: () => void): void {
+    if (this.held) {
+      this.heldChunks.push(write);
+      return;
+    }
+    if (this.prompt === undefined) return write();
+    this.out.write(ERASE_LINE);
+    write();
+    this.out.write(this.prompt);
+  }
+
+  /**
+   * A line kept at the bottom of the terminal (the `r` prompt with what was typed), the lines going
+   * on above it, so that neither mixes into the other; undefined takes it away. One row at most:
+   * only that row is erased before each write.
+   */
+  setPrompt(text: string | undefined): void {
+    if (text === undefined && this.prompt === undefined) return;
+    this.prompt = text;
+    this.out.write(`${ERASE_LINE}${text ?? ''}`);
   }
 
   /**
@@ -136,7 +182,7 @@ export class LogMultiplexer {
     if (this.held) {
       this.heldChunks.push(data);
       this.heldBytes += data.length;
-    } else if (!this.out.write(data)) {
+    } else if (!this.out.write(this.prompt === undefined ? data : Buffer.concat([Buffer.from(ERASE_LINE), data, Buffer.from(this.prompt)]))) {
       this.awaitDrain();
     }
     if (!this.pausedBus && this.isBlocked()) {

@@ -164,6 +164,31 @@ describe('renderPortTable', () => {
     expect(renderPortTable(designExample, { color: false })).not.toContain('LAST RUN');
   });
 
+  it('on a narrow terminal leaves out LAST RUN, RESTARTS, PID, then PREFERRED (the `!` moving to PORT), then cuts titles: no row wraps', () => {
+    const report: PortsReport = {
+      ...designExample,
+      services: designExample.services.map((entry, index) => ({ ...entry, lastRun: index === 1 ? 'new' : 'same' })),
+    };
+    const rows = (width: number) => renderPortTable(report, { color: false, width }).split('\n').slice(0, 4);
+    expect(rows(200)[0]).toMatch(/^SERVICE +PORT +PREFERRED +STATUS +PID +RESTARTS +URL +LAST RUN$/);
+    expect(rows(90)[0]).toMatch(/^SERVICE +PORT +PREFERRED +STATUS +PID +URL$/);
+    expect(rows(70)).toEqual([
+      'SERVICE                      PORT     STATUS   URL',
+      'Tool Server (MCP)            8763     ready    http://localhost:8763',
+      'LLM Server (default)         10502 !  ready    http://localhost:10502',
+      'LLM Server (phi4_assistant)  10501    ready    http://localhost:10501',
+    ]);
+    expect(rows(60)).toEqual([
+      'SERVICE             PORT     STATUS   URL',
+      'Tool Server (MCP)   8763     ready    http://localhost:8763',
+      'LLM Server (defau…  10502 !  ready    http://localhost:10502',
+      'LLM Server (phi4_…  10501    ready    http://localhost:10501',
+    ]);
+    for (const width of [60, 70, 80, 90, 100]) for (const row of rows(width)) expect(row.length, row).toBeLessThanOrEqual(width);
+    // The `!` lines under it say why, whatever the width.
+    expect(renderPortTable(report, { color: false, width: 60 })).toContain('! 10500 is held by pid 3907: python3 -m http.server 10500');
+  });
+
   it('colours statuses and warnings only when asked, leaving the layout unchanged', () => {
     const report: PortsReport = {
       ...designExample,

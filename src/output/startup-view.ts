@@ -4,6 +4,8 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 
 const PROGRESS_REPEAT_MS = 10_000;
+/** The statuses in which a service will not come up by itself again. */
+const FAILURES: ReadonlySet<ServiceStatus> = new Set(['crashed', 'failed']);
 
 /** A status a service settles in while the stack comes up: its startup line is final then. */
 const SETTLED: ReadonlySet<ServiceStatus> = new Set(['ready', 'running', 'unhealthy', 'exited', 'crashed', 'failed', 'stopped']);
@@ -89,33 +91,38 @@ export interface ServiceProgress {
   follow(listener: (status: ServiceStatus, text: string) => void): () => void;
 }
 
-/** The listr2 task list, one task per service, until each has settled (✖ for one that will not be ready). */
+/**
+ * The listr2 task list, one task per service, until each has settled (✖ for one that will not be
+ * ready). A settled service's line follows it while the list is up: a one-shot that was `running`
+ * when it settled and has exited since says `exited`, as the table after the list does, and one
+ * that crashed since says so.
+ */
 export async function showTaskList(services: ServiceProgress[], color: boolean): Promise<void> {
   const { Listr, ListrDefaultRendererLogLevels } = await import('listr2');
   // listr2 decides colours for itself (from the environment when it loads); devsup's decision overrides it.
   const plain = Object.fromEntries(Object.values(ListrDefaultRendererLogLevels).map((level) => [level, (text: string) => text]));
+  const unsubscribes: (() => void)[] = [];
   const list = new Listr(
     services.map((service) => ({
       title: service.title,
-      task: async (_context: unknown, task: { title: string; output: string }) => {
-        let unsubscribe = () => {};
-        try {
-          await new Promise<void>((resolve, reject) => {
-            let settled = false;
-            unsubscribe = service.follow((status, text) => {
-              if (settled) return;
-              task.output = text;
-              if (!hasSettled(status, text)) return;
-              settled = true;
-              task.title = `${service.title}: ${text}`;
-              if (status === 'crashed' || status === 'failed' || status === 'pending') reject(new Error(task.title));
-              else resolve();
-            });
+      task: (_context: unknown, task: { title: string; output: string }) =>
+        new Promise<void>((resolve, reject) => {
+          let settled = false;
+          const unsubscribe = service.follow((status, text) => {
+            if (settled) {
+              // Its ✔ stays (listr2 cannot take it back): the words say it did not last.
+              task.title = `${service.title}: ${FAILURES.has(status) ? `started, then ${text}` : text}`;
+              return;
+            }
+            task.output = text;
+            if (!hasSettled(status, text)) return;
+            settled = true;
+            task.title = `${service.title}: ${text}`;
+            if (FAILURES.has(status) || status === 'pending') reject(new Error(task.title));
+            else resolve();
           });
-        } finally {
-          unsubscribe();
-        }
-      },
+          unsubscribes.push(unsubscribe);
+        }),
     })),
     {
       concurrent: true,
@@ -124,7 +131,13 @@ export async function showTaskList(services: ServiceProgress[], color: boolean):
       rendererOptions: { collapseErrors: false, ...(color ? {} : { color: plain }) },
     },
   );
-  await list.run().catch(() => undefined);
+  try {
+    await list.run();
+  } catch {
+    // A service that will not be ready is said by its ✖ line.
+  } finally {
+    unsubscribes.forEach((unsubscribe) => unsubscribe());
+  }
 }
 
 function progressOf(runner: ServiceRunner): ServiceProgress {

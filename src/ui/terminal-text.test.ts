@@ -26,6 +26,12 @@ describe('search', () => {
     expect(matches('anything', '')).toBe(false);
   });
 
+  it('takes the query as plain text: characters special in a regular expression match themselves', () => {
+    expect(matches('retry [a+b](c)*? now', '[a+b](c)*?')).toBe(true);
+    expect(matches('retry ab now', '[a+b]')).toBe(false);
+    expect(highlightLine('x [a+b](c)*? y', '[a+b](c)*?', 14, { on: '<', off: '>' })).toBe('x <[a+b](c)*?> y');
+  });
+
   it('highlights every occurrence on the plain text', () => {
     expect(highlightLine('\x1b[31mab ab\x1b[39m', 'ab', 6, { on: '[', off: ']' })).toBe('[ab] [ab] ');
     expect(plainText('\x1b[1mbold\x1b[22m')).toBe('bold');

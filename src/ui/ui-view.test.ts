@@ -1,7 +1,9 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
+import { displayWidth } from '../output/columns.js';
 import { decodeKeys } from './decode-keys.js';
-import { fallbackHolder, footerKeys, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
+import { fallbackHolder, footerRows, formatBytes, formatUptime, UiView, type UiCommand } from './ui-view.js';
 
 const NOW = 1_000_000;
 
@@ -40,8 +42,8 @@ function type(view: UiView, keys: string): UiCommand[] {
 
 const screen = (view: UiView, width = 100, height = 30) => view.render(width, height);
 const titleRow = (rows: string[]) => rows.findIndex((row) => row.startsWith('── '));
-/** The log pane's rows: between the pane's title and the footer. */
-const logRows = (rows: string[]) => rows.slice(titleRow(rows) + 1, -1).map((row) => row.trimEnd());
+/** The log pane's rows: between the pane's title and the footer (one row or two, as wide as the screen allows). */
+const logRows = (rows: string[]) => rows.slice(titleRow(rows) + 1, -footerRows(rows[0]!.length - 1).length).map((row) => row.trimEnd());
 const paneTitle = (rows: string[]) => rows[titleRow(rows)]!;
 const infoLine = (rows: string[]) => rows[titleRow(rows) - 1]!;
 
@@ -58,7 +60,25 @@ describe('UiView', () => {
     expect(rows[4]).toContain('api: ! 8080 is held by pid 7: nginx · pid 100');
     expect(rows[5]).toMatch(/^── all services · following/);
     expect(rows[6]).toMatch(/^api \| hello +$/);
-    expect(rows.at(-1)).toContain('r restart');
+    expect(rows.slice(-2).join(' ')).toContain('r restart');
+  });
+
+  it('gives a title in wide characters its columns on screen, and says a status once', () => {
+    const view = new UiView({ mode: 'ui', color: false, now: () => NOW });
+    view.setReport({
+      ...report([
+        service('ja', { title: '日本語サーバー' }),
+        service('migrate', { status: 'exited', detail: 'exited with code 0', pid: null }),
+        service('db', { status: 'pending', detail: 'waiting for cache (ready)', pid: null }),
+      ]),
+      project: 'ショップ',
+    });
+    const rows = screen(view);
+    for (const row of rows) expect(displayWidth(row), row).toBe(100);
+    expect(rows[0]!.trimEnd()).toMatch(/q closes the view; the services keep running$/);
+    expect(rows[2]).toMatch(/^▶ 日本語サーバー running /);
+    expect(rows[3]).toMatch(/^ {2}migrate +exited with code 0 /);
+    expect(rows[4]).toMatch(/^ {2}db +pending waiting for cache \(ready\) /);
   });
 
   it('selecting a service shows its lines alone; a shows all again', () => {
@@ -83,6 +103,27 @@ describe('UiView', () => {
     expect(type(view, '\x03')).toEqual([{ kind: 'quit' }]);
   });
 
+  it('s stops a service that runs but fails its health check, as it stops any running one', () => {
+    const view = viewWith([service('api', { status: 'unhealthy', detail: 'http /health → 503 (1 of 3 failed checks)' })]);
+    expect(type(view, 's')).toEqual([{ kind: 'stop', service: 'api' }]);
+  });
+
+  it('after a switches between one service and all, n searches from the newest line of the list shown', () => {
+    const view = viewWith([service('api'), service('db')]);
+    view.addLines([
+      { service: 'api', text: 'match 1' },
+      ...Array.from({ length: 100 }, (_, n) => ({ service: 'db', text: `db ${n}` })),
+      { service: 'api', text: 'match 2' },
+    ]);
+    type(view, '/match\r'); // all: match 2 is line 101 of the merged list
+    expect(screen(view).some((row) => stripVTControlCharacters(row).includes('api | match 2'))).toBe(true);
+    type(view, 'a'); // api alone: two lines
+    type(view, 'n');
+    // The older match from the newest line of api's list, not from line 101 of the merged one.
+    expect(logRows(screen(view)).filter(Boolean).map(stripVTControlCharacters)).toEqual(['match 1', 'match 2']);
+    expect(infoLine(screen(view))).not.toContain('no older line matches');
+  });
+
   it('scrolls back through 10,000 lines of a service, holds still while new ones come, and follows again', () => {
     const view = viewWith([service('api')]);
     view.addLines(Array.from({ length: 12_000 }, (_, n) => ({ service: 'api', text: `line ${n}` })));
@@ -95,10 +136,34 @@ describe('UiView', () => {
     expect(logRows(screen(view))[0]).toBe('line 2001');
     expect(paneTitle(screen(view))).toContain('held (f follows)');
     type(view, '\x1b[6~'); // PgDn
-    expect(logRows(screen(view))[0]).toBe(`line ${2001 + 22}`);
+    expect(logRows(screen(view))[0]).toBe(`line ${2001 + 21}`);
     type(view, '\x1b[F'); // End
     expect(logRows(screen(view)).at(-1)).toBe('line 12000');
     expect(paneTitle(screen(view))).toContain('following');
+  });
+
+  it('f holds the pane still as lines arrive, and follows again; Tab gives ↑↓ to the logs, Enter back to the list; the wheel scrolls', () => {
+    const view = viewWith([service('api'), service('db')]);
+    view.addLines(Array.from({ length: 100 }, (_, n) => ({ service: 'api', text: `line ${n}` })));
+    type(view, 'f');
+    view.addLines([{ service: 'api', text: 'line 100' }]);
+    expect(logRows(screen(view)).at(-1)).toContain('line 99');
+    expect(paneTitle(screen(view))).toContain('held (f follows)');
+    type(view, 'f');
+    expect(logRows(screen(view)).at(-1)).toContain('line 100');
+
+    type(view, '\t'); // the logs: ↑ scrolls a line, the selection stays
+    expect(paneTitle(screen(view))).toContain('↑↓ scroll');
+    type(view, '\x1b[A');
+    expect(view.selectedService).toBe('api');
+    expect(logRows(screen(view)).at(-1)).toContain('line 99');
+    type(view, '\r\x1b[B'); // the list again: ↓ selects db
+    expect(view.selectedService).toBe('db');
+
+    type(view, 'a\x1b[<64;1;10M'); // all, then the wheel up: three lines
+    expect(logRows(screen(view)).at(-1)).toContain('line 97');
+    type(view, '\x1b[5~'); // PgUp: a page more
+    expect(logRows(screen(view)).at(-1)).toContain(`line ${97 - (logRows(screen(view)).length - 1)}`);
   });
 
   it('/ searches back from the newest line, highlights the match, n and N move between matches', () => {
@@ -121,6 +186,17 @@ describe('UiView', () => {
     expect(infoLine(screen(view))).toContain('no line matches "Error 9"');
   });
 
+  it('an empty search clears the one before; n then says there is none', () => {
+    const view = viewWith([service('api')]);
+    view.addLines([{ service: 'api', text: 'error here' }]);
+    type(view, '/error\r');
+    expect(paneTitle(screen(view))).toContain('search "error"');
+    type(view, '/\r');
+    expect(paneTitle(screen(view))).not.toContain('search');
+    type(view, 'n');
+    expect(infoLine(screen(view))).toContain('no search yet');
+  });
+
   it('shows the help and the port table in the pane until Esc or q', () => {
     const view = viewWith([service('api')]);
     type(view, '?');
@@ -130,6 +206,15 @@ describe('UiView', () => {
     expect(screen(view).join('\n')).toMatch(/SERVICE +PORT +PREFERRED +STATUS/);
     type(view, '\x1b');
     expect(paneTitle(screen(view))).toContain('all services');
+  });
+
+  it('fits the port table to the pane, leaving columns out rather than cutting the URL', () => {
+    const api = service('api', { title: 'API Gateway (internal)', port: 10502, preferred: 10500, url: 'http://localhost:10502', lastRun: 'same' });
+    const view = viewWith([api]);
+    type(view, 't');
+    const rows = logRows(screen(view, 80));
+    expect(rows[0]).toMatch(/^SERVICE +PORT +PREFERRED +STATUS +PID +URL$/);
+    expect(rows[1]).toMatch(/^API Gateway \(internal\) +10502 +10500 ! +running +100 +http:\/\/localhost:10502$/);
   });
 
   it('a click on a row selects that service', () => {
@@ -164,9 +249,41 @@ describe('fallbackHolder', () => {
 });
 
 describe('the footer', () => {
-  it('keeps help and quit however narrow, and as many other keys as fit', () => {
-    expect(footerKeys(79)).toBe('↑↓/jk select · r restart · s stop/start · a all · / search · ? help · q quit');
-    expect(footerKeys(200)).toContain('f follow · PgUp/PgDn scroll · ? help · q quit');
+  const EVERY_KEY = [
+    '↑↓/jk select',
+    'Enter/Tab list/logs',
+    'r restart',
+    's stop/start',
+    'a all',
+    't ports',
+    '/ search',
+    'f follow',
+    '? help',
+    'q quit',
+  ];
+
+  it('lists every key: on one row when the terminal is wide enough, else on two, help and quit last', () => {
+    expect(footerRows(200)).toHaveLength(1);
+    for (const width of [79, 99, 200]) {
+      const rows = footerRows(width);
+      for (const row of rows) expect(row.length, row).toBeLessThanOrEqual(width);
+      for (const key of EVERY_KEY) expect(rows.join(' · '), `${key} at ${width}`).toContain(key);
+      expect(rows.at(-1)).toMatch(/\? help · q quit$/);
+    }
+    expect(footerRows(79)).toEqual([
+      '↑↓/jk select · Enter/Tab list/logs · r restart · s stop/start · a all · t ports',
+      '/ search · f follow · PgUp/PgDn scroll · ? help · q quit',
+    ]);
+  });
+
+  it('takes its rows from the log pane, at 80 columns as at 200', () => {
+    const view = viewWith([service('api')]);
+    for (const width of [80, 200]) {
+      const rows = screen(view, width, 24);
+      expect(rows).toHaveLength(24);
+      const footer = rows.slice(-footerRows(width - 1).length).join(' ');
+      for (const key of EVERY_KEY) expect(footer, `${key} at ${width}`).toContain(key);
+    }
   });
 });
 

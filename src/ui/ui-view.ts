@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { displayWidth } from '../output/columns.js';
 import { explainDisplacement, renderPortTable } from '../output/port-table.js';
 import type { PortsReport, ServiceReport } from '../output/ports-report.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
@@ -16,8 +17,8 @@ export type UiCommand = { kind: 'restart' | 'stop' | 'start'; service: string } 
 export const MIN_WIDTH = 80;
 export const MIN_HEIGHT = 20;
 
-/** Statuses in which `s` stops a service; in every other one it starts it. */
-const STOPPABLE: ReadonlySet<ServiceStatus> = new Set(['pending', 'starting', 'ready', 'running', 'restarting']);
+/** Statuses in which `s` stops a service (an unhealthy one runs still); in every other one it starts it. */
+const STOPPABLE: ReadonlySet<ServiceStatus> = new Set(['pending', 'starting', 'ready', 'running', 'unhealthy', 'restarting']);
 const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> = {
   ready: 'green',
   running: 'green',
@@ -32,15 +33,26 @@ const STATUS_COLORS: Partial<Record<ServiceStatus, 'green' | 'red' | 'yellow'>> 
 const PALETTE = ['cyan', 'magenta', 'green', 'yellow', 'blue', 'cyanBright', 'magentaBright', 'greenBright', 'yellowBright', 'blueBright'] as const;
 const MESSAGE_MS = 5_000;
 const WHEEL_LINES = 3;
-/** Rows that are not the service list or the log pane: header, column names, info, pane title, footer. */
-const FRAME_ROWS = 5;
+/** Rows that are not the service list, the log pane or the footer: header, column names, info, pane title. */
+const FRAME_ROWS = 4;
 /** The log pane keeps at least this many rows however many services there are. */
 const MIN_LOG_ROWS = 8;
 const COLUMNS = { marker: 2, port: 7, restarts: 8, uptime: 8, cpu: 6, rss: 7 };
 
-/** The footer's keys, most needed first; `? help` and `q quit` end it whatever the width. */
-const FOOTER_KEYS = ['↑↓/jk select', 'r restart', 's stop/start', 'a all', '/ search', 'Tab list/logs', 't ports', 'f follow', 'PgUp/PgDn scroll'];
-const FOOTER_END = ['? help', 'q quit'];
+/** Every key, most needed first, `? help` and `q quit` last: the footer's one row, or two on a narrower terminal. */
+const FOOTER_KEYS = [
+  '↑↓/jk select',
+  'Enter/Tab list/logs',
+  'r restart',
+  's stop/start',
+  'a all',
+  't ports',
+  '/ search',
+  'f follow',
+  'PgUp/PgDn scroll',
+  '? help',
+  'q quit',
+];
 
 const HELP_LINES = ['Keys', '', ...UI_KEYS.map(([keys, does]) => `  ${keys.padEnd(12)}  ${does}`), '', 'Esc or q closes this help.'];
 
@@ -149,6 +161,7 @@ export class UiView {
       case 'a':
         this.showAll = !this.showAll;
         this.follow = true;
+        this.current = undefined; // a line number of the other list
         return [];
       case 'f':
         if (this.follow) this.bottom = this.ring().end;
@@ -290,8 +303,10 @@ export class UiView {
   render(width: number, height: number): string[] {
     if (width < MIN_WIDTH || height < MIN_HEIGHT) return this.renderTooSmall(width, height);
     const services = this.report?.services ?? [];
-    const listRows = Math.max(1, Math.min(services.length, height - FRAME_ROWS - MIN_LOG_ROWS));
-    const layout: Layout = { width, listTop: 2, listRows, logTop: 2 + listRows + 2, logRows: height - FRAME_ROWS - listRows };
+    const footer = this.renderFooter(width);
+    const frameRows = FRAME_ROWS + footer.length;
+    const listRows = Math.max(1, Math.min(services.length, height - frameRows - MIN_LOG_ROWS));
+    const layout: Layout = { width, listTop: 2, listRows, logTop: 2 + listRows + 2, logRows: height - frameRows - listRows };
     this.lastLayout = layout;
     this.scrollList(listRows);
     const rows = [this.renderHeader(width), this.renderColumnNames(width, services)];
@@ -302,7 +317,7 @@ export class UiView {
     rows.push(this.renderInfo(width));
     rows.push(this.renderPaneTitle(width));
     rows.push(...this.renderPane(width, layout.logRows, services));
-    rows.push(this.renderFooter(width));
+    rows.push(...footer);
     return rows;
   }
 
@@ -328,12 +343,13 @@ export class UiView {
     const what = report ? `${report.project} · ${report.services.length} services · devsup pid ${report.pid}` : 'connecting…';
     const quit = this.options.mode === 'up' ? 'q stops every service' : 'q closes the view; the services keep running';
     const left = ` devsup ui · ${what}`;
-    const gap = Math.max(1, width - left.length - quit.length - 1);
+    const gap = Math.max(1, width - displayWidth(left) - quit.length - 1);
     return this.colors.inverse(fitPlain(`${left}${' '.repeat(gap)}${quit}`, width));
   }
 
   private nameWidth(services: ServiceReport[]): number {
-    return Math.min(24, Math.max(7, ...services.map((service) => service.title.length)));
+    // Columns on screen: a title in CJK takes two per character.
+    return Math.min(24, Math.max(7, ...services.map((service) => displayWidth(service.title))));
   }
 
   private renderColumnNames(width: number, services: ServiceReport[]): string {
@@ -356,7 +372,7 @@ export class UiView {
     const statusWidth = width - COLUMNS.marker - name - COLUMNS.port - COLUMNS.restarts - COLUMNS.uptime - COLUMNS.cpu - COLUMNS.rss - 6;
     const selected = index === this.selected;
     const marker = selected ? (this.focus === 'list' ? '▶ ' : '> ') : '  ';
-    const said = [service.detail ? `${service.status} ${service.detail}` : service.status, fallbackHolder(service)];
+    const said = [statusWithDetail(service), fallbackHolder(service)];
     const statusText = fitPlain(said.filter((part) => part !== undefined).join(' · '), statusWidth);
     const color = STATUS_COLORS[service.status];
     const painted = color ? this.colors[color](statusText) : statusText;
@@ -400,7 +416,8 @@ export class UiView {
 
   private renderPane(width: number, rows: number, services: ServiceReport[]): string[] {
     if (this.overlay) {
-      const text = this.overlay === 'help' ? HELP_LINES : this.report ? renderPortTable(this.report, { color: this.options.color }).split('\n') : [];
+      const text =
+        this.overlay === 'help' ? HELP_LINES : this.report ? renderPortTable(this.report, { color: this.options.color, width }).split('\n') : [];
       return Array.from({ length: rows }, (_, row) => fitLine(text[row] ?? '', width, this.options.color));
     }
     const ring = this.ring();
@@ -432,9 +449,11 @@ export class UiView {
     return prefix + fitLine(line.text, rest, this.options.color);
   }
 
-  private renderFooter(width: number): string {
-    if (this.typing !== undefined) return fitPlain(`/${this.typing}▏ Enter searches · Esc cancels`, width);
-    return this.colors.dim(fitPlain(` ${footerKeys(width - 1)}`, width));
+  /** The keys, or while a search is typed what was typed; as many rows as the keys take. */
+  private renderFooter(width: number): string[] {
+    const keys = footerRows(width - 1);
+    if (this.typing !== undefined) return keys.map((_, row) => fitPlain(row === 0 ? `/${this.typing}▏ Enter searches · Esc cancels` : '', width));
+    return keys.map((row) => this.colors.dim(fitPlain(` ${row}`, width)));
   }
 }
 
@@ -444,6 +463,12 @@ interface Layout {
   listRows: number;
   logTop: number;
   logRows: number;
+}
+
+/** `pending waiting for db (ready)`; a detail that says the status already stands alone: `exited with code 0`. */
+function statusWithDetail(service: ServiceReport): string {
+  if (!service.detail) return service.status;
+  return service.detail.startsWith(service.status) ? service.detail : `${service.status} ${service.detail}`;
 }
 
 /** For a fallback port, who has the preferred one, in a few words: `8080 held by nginx (pid 7)`; the info line says it whole. */
@@ -459,12 +484,15 @@ export function fallbackHolder(service: ServiceReport): string | undefined {
   return service.note ? `${service.preferred}: ${service.note}` : `${service.preferred} not free`;
 }
 
-/** As many of the keys as fit in `width`, in the order of FOOTER_KEYS, then help and quit. */
-export function footerKeys(width: number): string {
-  const shown: string[] = [];
-  const length = (items: string[]) => [...items, ...FOOTER_END].join(' · ').length;
-  for (const key of FOOTER_KEYS) if (length([...shown, key]) <= width) shown.push(key);
-  return [...shown, ...FOOTER_END].join(' · ');
+/** Every key, in the order of FOOTER_KEYS, in rows of at most `width` columns: one, or two from 80 columns down to about 65. */
+export function footerRows(width: number): string[] {
+  const rows: string[][] = [[]];
+  for (const key of FOOTER_KEYS) {
+    const row = rows.at(-1)!;
+    if (row.length > 0 && displayWidth([...row, key].join(' · ')) > width) rows.push([key]);
+    else row.push(key);
+  }
+  return rows.map((row) => row.join(' · '));
 }
 
 function rightAlign(text: string, width: number): string {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, fixtureArgv } from '../helpers/e2e-session.js';
+import { findFreePorts } from '../helpers/free-port.js';
 import { PtySession, type PtyOptions } from '../helpers/pty-session.js';
 import { runCli } from '../helpers/run-cli.js';
 import { isAlive, waitFor } from '../helpers/wait-for.js';
@@ -83,6 +84,49 @@ describe('devsup ui', () => {
     const still = await runCli(['ports', '--json'], dir);
     expect(still.code).toBe(0);
     expect(isAlive(after.services[0]!.pid!)).toBe(true);
+  });
+
+  it('keeps 10,000 lines of a service written before it opened and finds one of them; r gives a new pid on the same port', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      'services.yaml': [
+        'project: uitest',
+        'services:',
+        '  history:', // 12,000 lines, all before the view opens
+        `    command: ${fixtureArgv('print-lines.mjs', 12_000, 40)}`,
+        '    ready: none',
+        '    restart: never',
+        '  web:',
+        `    command: ${fixtureArgv('http-server.mjs')}`,
+        `    port: ${port}`,
+        '',
+      ].join('\n'),
+    });
+    session.up(dir);
+    const before = await session.waitForPorts(dir, 'history done, web ready', (report) =>
+      report.services.every((service) => service.status === (service.service === 'web' ? 'ready' : 'exited')),
+    );
+    const ui = openPty(['ui'], dir);
+    await ui.waitForScreen('the list', (text) => /web +ready/.test(text));
+    ui.press('jk'); // history alone
+    await ui.waitForScreen('its newest line', (text) => /── history/.test(text) && /^line 11999 x+$/m.test(text));
+    ui.press('\x1b[H'); // Home: the oldest line kept
+    await ui.waitForScreen('10,000 lines back', (text) => /^line 2000 x+$/m.test(text) && !/^line 1999 /m.test(text));
+    ui.press('\x1b[F/line 2345 \r'); // End, then a search
+    const found = await ui.waitForScreen('the match', (text) => /search "line 2345 "/.test(text) && /^line 2345 x+$/m.test(text));
+    const row = found.split('\n').findIndex((line) => line.startsWith('line 2345 '));
+    expect(ui.isHighlighted(row, 0)).toBe(true);
+
+    const web = before.services.find((service) => service.service === 'web')!;
+    ui.press('\x1bjr'); // the search cleared, web selected, restarted
+    await ui.waitForScreen('restarted', (text) => text.includes('web: restarted'));
+    const after = await session.waitForPorts(dir, 'web ready again', (report) => {
+      const again = report.services.find((service) => service.service === 'web')!;
+      return again.status === 'ready' && again.pid !== web.pid;
+    });
+    expect(after.services.find((service) => service.service === 'web')!.port).toBe(port);
+    ui.press('q');
+    expect(await ui.exited).toBe(0);
   });
 
   it('says when the terminal is too small, and draws again once it is large enough', async () => {
@@ -167,6 +211,27 @@ describe('devsup up --ui', () => {
     expect(await ui.exited).toBe(0);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the instance and its services gone', timeoutMs: 10_000 });
     expect((await runCli(['ports'], dir)).code).toBe(1);
+  });
+
+  it('gives the services colours as up on a terminal does (FORCE_COLOR), and shows them; not under NO_COLOR', async () => {
+    const says = JSON.stringify([
+      process.execPath,
+      '-e',
+      `console.log(process.env.FORCE_COLOR ? '\\x1b[31mcoloured\\x1b[39m' : 'plain'); setInterval(() => {}, 1000)`,
+    ]);
+    const manifest = ['services:', '  api:', `    command: ${says}`, '    ready: none', ''].join('\n');
+    for (const [env, expected] of [
+      [{}, '\x1b[31mcoloured'],
+      [{ NO_COLOR: '1' }, 'plain'],
+    ] as const) {
+      const { dir } = session.project({ 'services.yaml': manifest });
+      session.expectBackground(dir);
+      const ui = openPty(['up', '--ui'], dir, { env });
+      await ui.waitForScreen('its line', (text) => /^api +\| (coloured|plain)$/m.test(text));
+      expect(ui.output).toContain(expected);
+      ui.press('q');
+      expect(await ui.exited).toBe(0);
+    }
   });
 
   it('reads --scale as up does: a replica it names is started', async () => {

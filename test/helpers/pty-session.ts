@@ -27,7 +27,8 @@ export class PtySession {
   constructor(args: string[], cwd: string, options: PtyOptions = {}) {
     const columns = options.columns ?? 100;
     const rows = options.rows ?? 30;
-    this.terminal = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true });
+    // Scrollback enough for a test of plain `devsup up`, whose lines scroll rather than redraw.
+    this.terminal = new xterm.Terminal({ cols: columns, rows, allowProposedApi: true, scrollback: 10_000 });
     const hostOptions = options.controllingTerminal === false ? ['--no-controlling-terminal'] : [];
     this.child = spawn('python3', [PTY_HOST, ...hostOptions, String(columns), String(rows), process.execPath, CLI, ...args], {
       cwd,
@@ -54,6 +55,20 @@ export class PtySession {
 
   screenText(): string {
     return this.screen().join('\n');
+  }
+
+  /** Every row written so far, the scrolled-off ones first, trailing spaces dropped; `wrapped` marks a row that continues the one before. */
+  rows(): { text: string; wrapped: boolean }[] {
+    const buffer = this.terminal.buffer.active;
+    return Array.from({ length: buffer.length }, (_, row) => {
+      const line = buffer.getLine(row);
+      return { text: line?.translateToString(true).trimEnd() ?? '', wrapped: line?.isWrapped ?? false };
+    });
+  }
+
+  /** The text of every row written so far (rows()). */
+  allText(): string[] {
+    return this.rows().map((row) => row.text);
   }
 
   /** The attributes of the cell at `row`, `column` (from 0): whether it is drawn in reverse video or on a background colour. */

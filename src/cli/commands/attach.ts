@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expectReply, requestInstance, requestOnce } from '../../control/control-client.js';
 import { DevsupError, messageOf, NoInstanceError } from '../../errors.js';
 import { shouldColor } from '../../output/color.js';
+import { terminalColumns } from '../../output/columns.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { renderPortTable } from '../../output/port-table.js';
 import { isSameProcess, processStartTime } from '../../ports/process-identity.js';
@@ -30,8 +31,9 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   process.on('SIGINT', onInterrupt);
   // `devsup attach | head`: once nobody reads, leave as Ctrl-C would.
   io.stdout.once('error', onInterrupt);
-  const actions = new KeyActions(folder, io, color, detach);
   let logs: LogMultiplexer | undefined;
+  // The answers to keys go through the lines shown, never into one, nor over the `r` prompt.
+  const actions = new KeyActions(folder, io, color, detach, (write) => (logs ? logs.aside(write) : write()));
   let keys: { stop(): void } | undefined;
   let instance: { pid: number; startTime: string | undefined } | undefined;
   try {
@@ -45,7 +47,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       if (batch.dropped) io.stderr.write(`devsup: ${batch.dropped} lines left out: this terminal did not keep up.\n`);
       const drained = logs.writeLines(batch.lines);
       // After the recent lines, as `up` gives the hint after its start-up.
-      keys ??= readKeys(new KeyCommands(() => services, 'attach'), io.stdout, (action) => actions.perform(action));
+      keys ??= readKeys(new KeyCommands(() => services, 'attach'), io.stdout, logs, (action) => actions.perform(action));
       if (!drained) await once(io.stdout, 'drain').catch(onInterrupt);
     }
   } catch (error) {
@@ -80,25 +82,26 @@ class KeyActions {
     private readonly io: CliIO,
     private readonly color: boolean,
     private readonly detach: AbortController,
+    private readonly print: (write: () => void) => void,
   ) {}
 
-  perform(action: Exclude<KeyAction, { kind: 'say' | 'echo' }>): void {
+  perform(action: Exclude<KeyAction, { kind: 'say' | 'prompt' }>): void {
     switch (action.kind) {
       case 'detach':
         return this.detach.abort();
       case 'table':
         return this.track('show the port table', async () => {
           const { report } = await requestOnce(this.folder, { type: 'ports' }, 'report', this.detach.signal);
-          this.io.stdout.write(`\n${renderPortTable(report, { color: this.color })}\n`);
+          this.print(() => this.io.stdout.write(`\n${renderPortTable(report, { color: this.color, width: terminalColumns(this.io.stdout) })}\n`));
         });
       case 'restart':
         return this.track(`restart ${action.service}`, async () => {
           const { outcomes } = await requestOnce(this.folder, { type: 'restart', services: [action.service] }, 'done', this.detach.signal);
-          for (const outcome of outcomes) this.io.stdout.write(`${outcome.service}: ${outcome.said}\n`);
+          for (const outcome of outcomes) this.print(() => this.io.stdout.write(`${outcome.service}: ${outcome.said}\n`));
         });
       case 'quit':
         this.stopping = true;
-        this.io.stderr.write('devsup: stopping every service (as `devsup down`)…\n');
+        this.print(() => this.io.stderr.write('devsup: stopping every service (as `devsup down`)…\n'));
         // The instance closes this connection, and the one of the logs, once it has stopped; Ctrl-C leaves sooner.
         return this.track('stop everything', async () => {
           for await (const reply of requestInstance(this.folder, { type: 'down' }, this.detach.signal)) expectReply(reply, 'stopping', this.folder);
@@ -113,7 +116,7 @@ class KeyActions {
 
   private track(what: string, request: () => Promise<void>): void {
     const done = request().catch((error: unknown) => {
-      if (!this.detach.signal.aborted) this.io.stderr.write(`devsup: could not ${what}: ${messageOf(error)}\n`);
+      if (!this.detach.signal.aborted) this.print(() => this.io.stderr.write(`devsup: could not ${what}: ${messageOf(error)}\n`));
     });
     this.pending.add(done);
     void done.finally(() => this.pending.delete(done));

@@ -8,6 +8,7 @@ import { loadManifest } from '../../manifest/load-manifest.js';
 import type { Manifest } from '../../manifest/service-spec.js';
 import { buildReport, type LastRunPorts } from '../../output/build-report.js';
 import { shouldColor } from '../../output/color.js';
+import { terminalColumns } from '../../output/columns.js';
 import { explainAllocations, explainEphemeralOverlaps } from '../../output/explain-allocation.js';
 import { LogMultiplexer } from '../../output/log-multiplexer.js';
 import { renderPortTable } from '../../output/port-table.js';
@@ -42,7 +43,13 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.values['wait-timeout'] !== undefined) throw new UsageError('--wait-timeout goes with -d (--detach): it bounds the wait for the start-up.');
   // The background process `up -d` starts (detach.ts): the same flow, with no terminal.
   const detached = args.values['detached-child'] === true;
-  const warn = (message: string) => io.stderr.write(`devsup: ${message}\n`);
+  // Once the services' lines are shown (logs, below), devsup's messages take their turn among them.
+  let linesShown: LogMultiplexer | undefined;
+  const warn = (message: string) => {
+    const write = () => io.stderr.write(`devsup: ${message}\n`);
+    if (linesShown) linesShown.aside(write);
+    else write();
+  };
   const loadOptions = manifestOptions(args, io, warn);
   const loadedAt = Date.now();
   const manifest = await loadManifest(loadOptions);
@@ -54,11 +61,14 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 
     const color = shouldColor(io.stdout, io.env);
     // DEVSUP_INSTANCE and DEVSUP_MANIFEST mark every child, so `devsup who` and a later run can tell ours from strangers.
-    const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(color ? { FORCE_COLOR: '1' } : {}) };
+    // `up --ui` shows the services' lines on a terminal, though this instance writes to a file.
+    const colorServices = color || args.values['color-services'] === true;
+    const extraEnv = { DEVSUP_INSTANCE: String(process.pid), DEVSUP_MANIFEST: manifest.file, ...(colorServices ? { FORCE_COLOR: '1' } : {}) };
     const watchdog = startWatchdog();
     teardown.add('close the watchdog', () => watchdog?.close());
     const supervisor = new Supervisor({ manifest, allocations, warn, extraEnv, watchdog });
-    teardown.add('remove the signal handlers', stopAllOnSignal(supervisor, warn));
+    const stopOnSignal = stopAllOnSignal(supervisor, warn);
+    teardown.add('remove the signal handlers', stopOnSignal.remove);
     // In the background, stdout is .devsup/logs/devsup.log: the services' lines are in their own files already.
     const logs = new LogMultiplexer({
       bus: supervisor.output,
@@ -67,10 +77,11 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       notesOnly: detached,
       timestamps: args.values.timestamps === true,
     });
+    linesShown = logs;
     const recorded = recordLogs(supervisor.output, stateFolder, warn);
     teardown.add('write the log files', () => recorded.close());
     const report = () => buildReport(supervisor.manifest, supervisor, io.cwd, lastRun, detached);
-    const showTable = () => io.stdout.write(`\n${renderPortTable(report(), { color })}\n`);
+    const showTable = () => logs.aside(() => io.stdout.write(`\n${renderPortTable(report(), { color, width: terminalColumns(io.stdout) })}\n`));
     const tables = new TableSchedule(supervisor, showTable);
     const state = keepStateWritten(stateFolder, supervisor, report, warn);
     teardown.add('write the final state', () => state.close(supervisor.stoppedEverything));
@@ -114,7 +125,7 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     teardown.add('stop watching the state folder', () => stateKeeper.close());
     await Promise.race([startup, supervisor.done]);
     tables.showStartupTable();
-    const keys = listenForKeys(supervisor, io.stdout, { showTable, warn });
+    const keys = listenForKeys(supervisor, io.stdout, logs, { showTable, warn, quit: stopOnSignal.request });
     teardown.add('give the terminal back', () => keys.stop());
     // After start-up, so watching (and loading its modules) costs the starting services nothing.
     const { watchForChanges } = await import('../watch-for-changes.js');

@@ -1,4 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{readReport}from"./chunk-BTHJ7BC3.js";import{instanceFolder}from"./chunk-SEGVYK7U.js";import{shouldColor}from"./chunk-EVNCNKEN.js";import{renderPortTable,renderPortsJson}from"./chunk-VMTFVDQB.js";import"./chunk-6OIJGDJL.js";import"./chunk-WWM24ID3.js";import"./chunk-U3UD4BJN.js";import"./chunk-FD4SCR3V.js";import"./chunk-HSIWGFNQ.js";import"./chunk-5UJCZVRV.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-T3SM5P7G.js";import"./chunk-MFVMLZOL.js";import"./chunk-EEFBKULL.js";import"./chunk-WGI53NEF.js";import"./chunk-4U443DS4.js";import"./chunk-6NYKKSHL.js";async function run(args,io){const report=await readReport(instanceFolder(args,io),args.values.json===true?{usage:true}:{});io.stdout.write(args.values.json?`${renderPortsJson(report)}
-`:`${renderPortTable(report,{color:shouldColor(io.stdout,io.env)})}
-`);return 0}export{run};
