@@ -257,26 +257,35 @@ class Translator {
   }
 
   private httpProbe(service: StarterService, pos: SourcePosition, node: YamlNode): void {
+    const get = this.httpGet(pos, node, 'readiness_probe');
+    if (get === undefined) return;
+    if (!get.local) this.setReady(service, { http: get.url }, pos, 'readiness_probe.http_get');
+    else if (this.setReady(service, { http: get.path }, pos, 'readiness_probe.http_get')) {
+      // The command listens on that port already: devsup keeps it there and checks that it is free first.
+      Object.assign(service, { port: get.port, fallback: 'none' });
+    }
+  }
+
+  /**
+   * A probe's http_get: its port, path and full URL, and whether it asks plain http on this machine;
+   * undefined (and a note) without a port from 1 to 65535.
+   */
+  private httpGet(
+    pos: SourcePosition,
+    node: YamlNode,
+    probe: 'readiness_probe' | 'liveness_probe',
+  ): { port: number; path: string; url: string; local: boolean } | undefined {
     const get = (key: string) => scalarValue(childNode(node, key));
     const port = Number(get('port'));
     const host = String(get('host') ?? '');
     const scheme = String(get('scheme') ?? 'http').toLowerCase();
     const probePath = typeof get('path') === 'string' && (get('path') as string).startsWith('/') ? (get('path') as string) : '/';
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      this.note(pos, 'readiness_probe.http_get is not translated: it has no port from 1 to 65535');
-      return;
+      this.note(pos, `${probe}.http_get is not translated: it has no port from 1 to 65535`);
+      return undefined;
     }
-    if (!LOCAL_HOSTS.includes(host) || scheme !== 'http') {
-      this.setReady(
-        service,
-        { http: `${scheme}://${host.includes(':') ? `[${host}]` : host || 'localhost'}:${port}${probePath}` },
-        pos,
-        'readiness_probe.http_get',
-      );
-    } else if (this.setReady(service, { http: probePath }, pos, 'readiness_probe.http_get')) {
-      // The command listens on that port already: devsup keeps it there and checks that it is free first.
-      Object.assign(service, { port, fallback: 'none' });
-    }
+    const url = `${scheme}://${host.includes(':') ? `[${host}]` : host || 'localhost'}:${port}${probePath}`;
+    return { port, path: probePath, url, local: LOCAL_HOSTS.includes(host) && scheme === 'http' };
   }
 
   /**
@@ -307,17 +316,9 @@ class Translator {
 
   /** A liveness http_get as health's http: a path when it asks the service's own port, else the full URL. */
   private healthUrl(service: StarterService, pos: SourcePosition, node: YamlNode): { http: string } | undefined {
-    const get = (key: string) => scalarValue(childNode(node, key));
-    const port = Number(get('port'));
-    const host = String(get('host') ?? '');
-    const scheme = String(get('scheme') ?? 'http').toLowerCase();
-    const probePath = typeof get('path') === 'string' && (get('path') as string).startsWith('/') ? (get('path') as string) : '/';
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      this.note(pos, 'liveness_probe.http_get is not translated: it has no port from 1 to 65535');
-      return undefined;
-    }
-    if (LOCAL_HOSTS.includes(host) && scheme === 'http' && port === service.port) return { http: probePath };
-    return { http: `${scheme}://${host.includes(':') ? `[${host}]` : host || 'localhost'}:${port}${probePath}` };
+    const get = this.httpGet(pos, node, 'liveness_probe');
+    if (get === undefined) return undefined;
+    return { http: get.local && get.port === service.port ? get.path : get.url };
   }
 
   /** `daemon: true`, which devsup takes only with a readiness check and a stop command (else the note says which is missing). */
