@@ -41,6 +41,28 @@ const dotenvWithLazyCrypto = {
   },
 };
 
+/**
+ * The MCP SDK's server builds an ajv-based JSON Schema validator unless it is given one, and uses it
+ * only for elicitation (asking the client to fill in a form), which devsup never does. `devsup mcp`
+ * gives it one of its own (src/cli/mcp/mcp-server.ts), so ajv, ajv-formats and fast-uri (~200 kB of
+ * the chunk) are left out: their provider becomes a class that refuses to be made.
+ */
+const withoutMcpAjv = {
+  name: 'without-mcp-ajv',
+  setup(build) {
+    build.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]@modelcontextprotocol[\\/]sdk[\\/]/.test(args.importer)
+        ? { path: 'mcp-ajv-provider', namespace: 'devsup-stub' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'devsup-stub' }, () => ({
+      contents:
+        "export class AjvJsonSchemaValidator { constructor() { throw new Error('devsup gives the MCP server its own JSON Schema validator'); } }",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
 
 await build({
@@ -55,5 +77,5 @@ await build({
   banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
   logLevel: 'warning',
   minifyWhitespace: true,
-  plugins: [withoutZodLocales, dotenvWithLazyCrypto],
+  plugins: [withoutZodLocales, dotenvWithLazyCrypto, withoutMcpAjv],
 });

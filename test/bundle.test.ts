@@ -50,3 +50,13 @@ describe('what devsup --help and devsup up load', () => {
     }
   });
 });
+
+describe('what devsup mcp loads', () => {
+  it('is not ajv: the SDK validates JSON Schemas only for elicitation, which devsup never does', () => {
+    const mcp = code(staticClosure(commandChunk('mcp')));
+    const server = /import\(["']\.\/(mcp-server-[\w]+\.js)["']\)/.exec(mcp)?.[1];
+    const loaded = code(staticClosure(server!));
+    expect(loaded).toContain('getValidator'); // devsup's own stand-in, given to the server
+    for (const mark of ['node_modules/ajv/', 'node_modules/fast-uri/', 'node_modules/ajv-formats/']) expect(loaded, mark).not.toContain(mark);
+  });
+});

@@ -1,6 +1,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { z } from 'zod';
 import { DevsupError, messageOf } from '../../errors.js';
 import type { Incident } from '../../control/protocol.js';
@@ -33,12 +34,24 @@ interface ToolExtra {
  * turns unhealthy.
  * Resolves once the client closes stdin.
  */
+/**
+ * The SDK validates with a JSON Schema only what a server asks its client to fill in (elicitation),
+ * which devsup never does. This one stands in for its ajv-based default, which the bundle leaves
+ * out (scripts/bundle.mjs): ~200 kB that `devsup mcp` would load for nothing.
+ */
+const NO_INPUT_ASKED: jsonSchemaValidator = {
+  getValidator: () => {
+    throw new Error('devsup asks its MCP client for no input, so it validates none');
+  },
+};
+
 export async function serveMcp(place: StackPlace, version: string): Promise<void> {
   const tools = new StackTools(place);
   const server = new McpServer(
     { name: 'devsup', version },
     {
       capabilities: { logging: {}, resources: { subscribe: true } },
+      jsonSchemaValidator: NO_INPUT_ASKED,
       instructions:
         "devsup runs this project's local services (services.yaml) on ports that never collide. Use start_stack instead of starting dev servers yourself, " +
         'wait_ready to block until they are ready, read_logs instead of scrollback, list_services for ports and URLs, and stop_stack when done.',
