@@ -3,11 +3,15 @@
 // packing devsup and installing that tarball into a temp prefix (`npm install --omit=dev`, from the
 // npm registry as a user's install would), then adding up the bytes of the files under its
 // node_modules, package by package. Each of devsup's dependencies is charged with the packages only
-// it needs; packages several of them need are counted apart. Needs a built dist/.
+// it needs; packages several of them need are counted apart. devsup bundles its dependencies, so a
+// user installs one package: its bundle is built again in memory to tell what each dependency adds
+// to it (esbuild's metafile: the bytes each source file left in the output). Needs a built dist/.
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from '../scripts/bundle.mjs';
 import { ROOT, npm } from './lib.mjs';
 
 const kB = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
@@ -63,6 +67,21 @@ function closure(start, root) {
   return seen;
 }
 
+/** The bytes of dist/bin each package put there: devsup's own code, and each bundled dependency. */
+async function bundleShares() {
+  const { metafile } = await build({ ...BUNDLE_OPTIONS, absWorkingDir: ROOT, write: false, metafile: true, logLevel: 'silent' });
+  const bytes = new Map();
+  let total = 0;
+  for (const output of Object.values(metafile.outputs)) {
+    total += output.bytes;
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'devsup (its own code)';
+      bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return { total, shares: [...bytes].map(([name, size]) => ({ name, bytes: size })).sort((a, b) => b.bytes - a.bytes) };
+}
+
 export async function measurePackageSize() {
   const [packed] = JSON.parse(npm(['pack', '--dry-run', '--json'], ROOT));
   console.log(`\npackage size (npm pack --dry-run): ${kB(packed.size)} packed, ${kB(packed.unpackedSize)} unpacked, ${packed.entryCount} files`);
@@ -104,7 +123,26 @@ export async function measurePackageSize() {
             : '';
       console.log(`  ${row.name.padEnd(width)}  ${kB(row.bytes).padStart(9)}  ${((100 * row.bytes) / total).toFixed(1).padStart(5)}%${extra}`);
     }
-    return { packed: packed.size, unpacked: packed.unpackedSize, files: packed.entryCount, installed: total, packages: own.size, shares: rows };
+    const bundle = await bundleShares();
+    console.log(`dist/bin, ${kB(bundle.total)}, by package (each chunk is loaded only by the commands that use it):`);
+    // Packages under 1% each (execa's and listr2's small helpers, mostly) are summed in one row.
+    const large = bundle.shares.filter((share) => share.bytes >= bundle.total / 100);
+    const small = bundle.shares.filter((share) => share.bytes < bundle.total / 100);
+    const bundleRows = [...large, { name: `${small.length} smaller packages`, bytes: small.reduce((sum, share) => sum + share.bytes, 0) }];
+    const bundleWidth = Math.max(...bundleRows.map((share) => share.name.length));
+    for (const share of bundleRows)
+      console.log(
+        `  ${share.name.padEnd(bundleWidth)}  ${kB(share.bytes).padStart(9)}  ${((100 * share.bytes) / bundle.total).toFixed(1).padStart(5)}%`,
+      );
+    return {
+      packed: packed.size,
+      unpacked: packed.unpackedSize,
+      files: packed.entryCount,
+      installed: total,
+      packages: own.size,
+      shares: rows,
+      bundle,
+    };
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 // module's source in memory while devsup runs: 0.6 MB less at idle), names are not: stack traces
 // (DEVSUP_DEBUG=1) still name every function.
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -63,9 +64,8 @@ const withoutMcpAjv = {
   },
 };
 
-rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
-
-await build({
+/** How dist/bin is built; bench/package-size.mjs builds it again in memory to tell each dependency's share. */
+export const BUNDLE_OPTIONS = {
   entryPoints: { devsup: 'dist/cli/bin.js' },
   outdir: 'dist/bin',
   bundle: true,
@@ -78,4 +78,9 @@ await build({
   logLevel: 'warning',
   minifyWhitespace: true,
   plugins: [withoutZodLocales, dotenvWithLazyCrypto, withoutMcpAjv],
-});
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
+  await build(BUNDLE_OPTIONS);
+}
