@@ -25,19 +25,26 @@ const withoutZodLocales = {
 };
 
 /**
- * dotenv requires node:crypto at its top for decrypting `.env.vault` files, which devsup never does.
- * Loading crypto costs every `up` its load time and memory, so here it is required on first use
- * instead. A dotenv that no longer has that line fails the build rather than loading it.
+ * Two lines of dotenv, changed. It requires node:crypto at its top for decrypting `.env.vault`
+ * files, which devsup never does: loading crypto costs every `up` its load time and memory, so it
+ * is required on first use instead. And `parse` collects variables in a `{}`, where one named
+ * `__proto__` sets the object's prototype and is lost: it gets an object with no prototype. A
+ * dotenv that no longer has either line fails the build rather than being bundled unchanged.
  */
-const DOTENV_CRYPTO = "const crypto = require('crypto')";
-const dotenvWithLazyCrypto = {
-  name: 'dotenv-lazy-crypto',
+const DOTENV_EDITS = [
+  ["const crypto = require('crypto')", "const crypto = { createDecipheriv: (...args) => require('crypto').createDecipheriv(...args) }"],
+  ['function parse (src) {\n  const obj = {}', 'function parse (src) {\n  const obj = Object.create(null)'],
+];
+const dotenvEdited = {
+  name: 'dotenv-edited',
   setup(build) {
     build.onLoad({ filter: /[\\/]node_modules[\\/]dotenv[\\/]lib[\\/]main\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(DOTENV_CRYPTO)) throw new Error(`${args.path} no longer has \`${DOTENV_CRYPTO}\`: update scripts/bundle.mjs`);
-      const lazy = "const crypto = { createDecipheriv: (...args) => require('crypto').createDecipheriv(...args) }";
-      return { contents: source.replace(DOTENV_CRYPTO, lazy), loader: 'js' };
+      let source = await readFile(args.path, 'utf8');
+      for (const [line, edited] of DOTENV_EDITS) {
+        if (!source.includes(line)) throw new Error(`${args.path} no longer has \`${line}\`: update scripts/bundle.mjs`);
+        source = source.replace(line, edited);
+      }
+      return { contents: source, loader: 'js' };
     });
   },
 };
@@ -77,7 +84,7 @@ export const BUNDLE_OPTIONS = {
   banner: { js: "import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);" },
   logLevel: 'warning',
   minifyWhitespace: true,
-  plugins: [withoutZodLocales, dotenvWithLazyCrypto, withoutMcpAjv],
+  plugins: [withoutZodLocales, dotenvEdited, withoutMcpAjv],
 };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,5 @@
 import type { ManifestIssue } from '../errors.js';
+import { variable } from './env-record.js';
 import { INSTANCE_MARKS, portVariables, replicaVariables } from './injected-env.js';
 import { parseTemplate, type Reference } from './interpolate.js';
 import { defaultUrl, type ServiceSpec } from './service-spec.js';
@@ -83,9 +84,9 @@ function describeProblem(
     if (
       ref.fallback !== undefined ||
       injected.has(ref.name) ||
-      ref.name in owner.fileEnv ||
-      ref.name in topFileEnv ||
-      processEnv[ref.name] !== undefined
+      Object.hasOwn(owner.fileEnv, ref.name) ||
+      Object.hasOwn(topFileEnv, ref.name) ||
+      variable(processEnv, ref.name) !== undefined
     )
       return undefined;
     if (ref.name === 'PORT') {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'dotenv';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
+import { environment } from './env-record.js';
 import { addIssue, readStringList } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
 
@@ -31,7 +32,7 @@ export function readEnvFiles(
     const paths = readStringList(node, 'env_file', 'path', issues) ?? [];
     paths.forEach((file, i) => files.push({ file, pos: items[i]!.pos, required: true }));
   }
-  const env: Record<string, string> = {};
+  const env = environment();
   for (const { file, pos, required } of files) {
     const absolute = path.resolve(dir, file);
     seen.add(absolute);

@@ -3,6 +3,7 @@
  * allocated, and their names for load-time checks (`${PORT}` in a command means the child's PORT).
  */
 import type { ServiceSpec } from './service-spec.js';
+import { environment } from './env-record.js';
 
 /** Service key → port name → port; the first entry of each record is the primary port (`PORT`). */
 export type AssignedPorts = Map<string, Record<string, number>>;
@@ -21,7 +22,7 @@ export const CHILD_ENV_DEFAULTS: Readonly<Record<string, string>> = { PYTHONUNBU
  * for replicas, `DEVSUP_REPLICA`, `DEVSUP_REPLICAS`, and each replicated service's `DEVSUP_<NAME>_PORT` (replica 1) and `_PORTS`.
  */
 export function injectedEnv(manifest: { services: ServiceSpec[] }, service: ServiceSpec, ports: AssignedPorts): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = environment(); // `port_env` may name any variable
   const primary = primaryPort(service, ports);
   if (primary !== undefined) {
     env.PORT = String(primary);

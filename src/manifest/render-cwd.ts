@@ -3,6 +3,7 @@
  * variables devsup injects that are known by then (DEVSUP_SERVICE, HOST) are the child's values, a
  * port is not known yet, so a reference to one is an error.
  */
+import { variable } from './env-record.js';
 import { INSTANCE_MARKS, portVariables } from './injected-env.js';
 import { parseTemplate, renderTemplate } from './interpolate.js';
 import type { NamedPortSpec } from './service-spec.js';
@@ -34,7 +35,8 @@ export function renderCwd(template: string, scope: CwdScope): { cwd: string } | 
     };
     if (ref.kind !== 'var' || ports.has(ref.name)) return problem(PORT_PROBLEM);
     if ((INSTANCE_MARKS as readonly string[]).includes(ref.name)) return problem(`cwd cannot use ${ref.name}, which is set only once devsup up runs`);
-    const value = known[ref.name] ?? scope.fileEnv[ref.name] ?? scope.topFileEnv[ref.name] ?? scope.processEnv[ref.name];
+    const value =
+      variable(known, ref.name) ?? variable(scope.fileEnv, ref.name) ?? variable(scope.topFileEnv, ref.name) ?? variable(scope.processEnv, ref.name);
     // As in the shell, `:-` also replaces an empty value.
     if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
     return value ?? problem(`${ref.name} is not set in the environment or an env file; give a default with \${${ref.name}:-value}`);

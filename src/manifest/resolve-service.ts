@@ -1,4 +1,5 @@
 import { DevsupError } from '../errors.js';
+import { environment, variable } from './env-record.js';
 import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicaPortsOf, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
@@ -38,7 +39,7 @@ export function resolveService(
 ): ResolvedService {
   const injected = { ...injectedEnv(manifest, service, ports), ...extraEnv };
   const render = renderer(manifest, service, ports, baseEnv, injected);
-  const env: Record<string, string> = { ...CHILD_ENV_DEFAULTS };
+  const env = environment(CHILD_ENV_DEFAULTS);
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv, service.fileEnv);
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
@@ -71,7 +72,7 @@ export function resolveStackEnv(
   }
   Object.assign(injected, replicatedPortEnv(replicaPortsOf(manifest.services, ports)));
   const render = renderer(manifest, undefined, ports, baseEnv, injected);
-  const env: Record<string, string> = {};
+  const env = environment();
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv);
   for (const [name, value] of Object.entries(manifest.env)) {
@@ -163,7 +164,11 @@ function renderer(
   };
   const lookup = (ref: Reference, text: string): string => {
     if (ref.kind === 'var') {
-      const value = injected[ref.name] ?? service?.fileEnv[ref.name] ?? manifest.fileEnv[ref.name] ?? baseEnv[ref.name];
+      const value =
+        variable(injected, ref.name) ??
+        (service && variable(service.fileEnv, ref.name)) ??
+        variable(manifest.fileEnv, ref.name) ??
+        variable(baseEnv, ref.name);
       // As in the shell, `:-` also replaces an empty value.
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);

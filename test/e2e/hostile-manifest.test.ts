@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { E2ESession } from '../helpers/e2e-session.js';
+import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
 import { findFreePorts } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -131,5 +131,59 @@ describe('-f with something that is not a manifest file: exit 2, saying what it 
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('/dev/null is not a regular file');
     expect(result.stderr).not.toMatch(/^\s+at .*\d+:\d+\)?$/m);
+  });
+});
+
+describe('odd but valid names', () => {
+  it('env variables named __proto__, constructor or toString, in the manifest or an env file, reach the service and `devsup run`', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({
+      '.env': '__proto__=from-file\n',
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${fixtureArgv('print-env.mjs', '--listen', '__proto__', 'constructor', 'toString')}`,
+        `    port: ${port}`,
+        '    env:',
+        '      __proto__: from-yaml',
+        '      constructor: own',
+        '      toString: also-own',
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(dir);
+    await up.waitForOutput(/listening on/);
+    for (const line of ['__proto__=from-yaml', 'constructor=own', 'toString=also-own']) expect(up.stdout()).toContain(`web | ${line}`);
+    session.interrupt(up);
+    expect((await exitWithin(up, 15_000, 'devsup up exits after SIGINT')).code).toBe(0);
+
+    // `run` gets the env files and the top-level env, not a service's own.
+    const run = await runCli(['run', '--', process.execPath, '-e', 'console.log(process.env.__proto__)'], dir);
+    expect(run).toMatchObject({ code: 0, stdout: 'from-file\n' });
+  });
+
+  it('${constructor} and ${__proto__} are unset variables, not what every JavaScript object has; a default or the environment fills them', async () => {
+    const { dir } = session.project({
+      'services.yaml': ['services:', '  web:', '    command: echo "[${constructor}] [${__proto__}]"', '    ready: none', ''].join('\n'),
+    });
+    const unset = await runCli(['check'], dir);
+    expect(unset.code, unset.stderr).toBe(2);
+    expect(unset.stderr).toContain('"${constructor}": constructor is not set in the environment or an env file');
+    expect(unset.stderr).toContain('"${__proto__}": __proto__ is not set in the environment or an env file');
+    expect(unset.stderr).not.toMatch(/is not a function/);
+
+    const { dir: filled } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        '    command: echo "[${toString:-default}] [${constructor}]"',
+        '    ready: none',
+        '    restart: never',
+        '',
+      ].join('\n'),
+    });
+    const up = session.up(filled, [], { constructor: 'from-env' });
+    await up.waitForOutput(/exited with code 0/);
+    expect(up.stdout()).toContain('web | [default] [from-env]');
   });
 });

@@ -9,6 +9,7 @@ import type { Manifest, ServiceSpec } from '../../manifest/service-spec.js';
 import { isSecretName } from '../../secrets.js';
 import { splitPlainCommand } from '../../supervisor/spawn-child.js';
 import { childOf, toPlain, type YamlNode } from '../../manifest/yaml-node.js';
+import { variable } from '../../manifest/env-record.js';
 
 /**
  * What every export format starts from: each service's command and environment as devsup would
@@ -143,9 +144,9 @@ function hiddenVariable(
   baseEnv: NodeJS.ProcessEnv,
 ): (name: string) => boolean {
   return (name) => {
-    if (name in injected) return false;
-    if (name in spec.fileEnv || name in manifest.fileEnv) return true;
-    return baseEnv[name] !== undefined && isSecretName(name);
+    if (Object.hasOwn(injected, name)) return false;
+    if (Object.hasOwn(spec.fileEnv, name) || Object.hasOwn(manifest.fileEnv, name)) return true;
+    return variable(baseEnv, name) !== undefined && isSecretName(name);
   };
 }
 
