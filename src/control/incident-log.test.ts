@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { ServiceStatus } from '../supervisor/service-status.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { IncidentLog } from './incident-log.js';
@@ -61,5 +62,18 @@ describe('IncidentLog', () => {
     crash(151);
     crash(152);
     expect(log.since(0).map((incident) => incident.restarts)).toEqual([152]);
+  });
+
+  it('with the runner that changed, looks at that service alone, as the supervisor calls it', () => {
+    const { runners, supervisor } = fakeSupervisor((service) => [`${service} says goodbye`]);
+    runners.set('web', { status: 'running', restarts: 0 });
+    runners.set('api', { status: 'running', restarts: 0 });
+    const log = new IncidentLog(supervisor);
+    runners.set('web', { status: 'crashed', restarts: 0 });
+    runners.set('api', { status: 'failed', restarts: 0 });
+    log.check({ spec: { key: 'api' } } as ServiceRunner);
+    expect(log.since(0).map((incident) => `${incident.service} ${incident.status}`)).toEqual(['api failed']);
+    log.check({ spec: { key: 'web' } } as ServiceRunner);
+    expect(log.since(0).map((incident) => `${incident.service} ${incident.status}`)).toEqual(['api failed', 'web crashed']);
   });
 });

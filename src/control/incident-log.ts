@@ -1,4 +1,5 @@
 import type { ServiceStatus } from '../supervisor/service-status.js';
+import type { ServiceRunner } from '../supervisor/service-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Incident } from './protocol.js';
 
@@ -27,20 +28,26 @@ export class IncidentLog {
   private readonly listeners = new Set<(incident: Incident) => void>();
 
   constructor(private readonly supervisor: Supervisor) {
-    this.remember();
+    for (const [key, runner] of supervisor.runners) this.seen.set(key, { status: runner.status, restarts: runner.restarts });
   }
 
-  /** Looks for new incidents: call on every change of the supervisor. */
-  readonly check = (): void => {
-    for (const [key, runner] of this.supervisor.runners) {
+  /**
+   * Looks for new incidents. Called on each change of the supervisor, with the runner that changed:
+   * only that one is looked at, so a start-up of thousands of services costs one look per change,
+   * not one per service. Without a runner, every service is.
+   */
+  readonly check = (changed?: ServiceRunner): void => {
+    for (const key of changed === undefined ? [...this.supervisor.runners.keys()] : [changed.spec.key]) {
+      const runner = this.supervisor.runners.get(key);
+      if (runner === undefined) continue;
       const before = this.seen.get(key);
+      this.seen.set(key, { status: runner.status, restarts: runner.restarts });
       const moved = before === undefined || before.status !== runner.status || before.restarts !== runner.restarts;
       if (!moved || !INCIDENT_STATUSES.has(runner.status)) continue;
       const incident = this.incidentOf(key);
       this.keep(incident);
       this.listeners.forEach((listener) => listener(incident));
     }
-    this.remember();
   };
 
   /** The incidents kept that happened at `time` or later, oldest first. */
@@ -59,11 +66,6 @@ export class IncidentLog {
     this.keptLineChars += lineChars(incident);
     while (this.kept.length > 1 && (this.kept.length > KEPT || this.keptLineChars > KEPT_LINE_CHARS))
       this.keptLineChars -= lineChars(this.kept.shift()!);
-  }
-
-  private remember(): void {
-    this.seen.clear();
-    for (const [key, runner] of this.supervisor.runners) this.seen.set(key, { status: runner.status, restarts: runner.restarts });
   }
 
   private incidentOf(service: string): Incident {

@@ -74,7 +74,7 @@ describe('devsup mcp, off the happy path', () => {
     const big = JSON.stringify([
       process.execPath,
       '-e',
-      'for (let i = 0; i < 12; i++) console.log(String(i % 10).repeat(60000)); setTimeout(() => process.exit(1), 300)',
+      'for (let i = 0; i < 12; i++) console.log(String(i % 10).repeat(60000)); process.exitCode = 1',
     ]);
     const { dir } = session.project({
       'services.yaml': [
