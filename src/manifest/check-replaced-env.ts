@@ -1,5 +1,5 @@
 import type { ManifestIssue } from '../errors.js';
-import { toEnvName } from './injected-env.js';
+import { portVariable, toEnvName } from './injected-env.js';
 import type { ServiceSpec } from './service-spec.js';
 import { addIssue } from './validators.js';
 import { childOf, type MapEntry, type MapNode, type YamlNode } from './yaml-node.js';
@@ -97,11 +97,6 @@ function replacedIn(service: ServiceSpec): Map<string, Replaced> {
   }
   if (service.host !== undefined) replaced.set('HOST', { advice: 'set the address once, as `host`', same: [service.host] });
   return replaced;
-}
-
-/** `DEVSUP_<KEY>_PORT`, which every service is given for every service with a port. */
-function portVariable(key: string): string {
-  return `DEVSUP_${toEnvName(key)}_PORT`;
 }
 
 /** Whether the entry's value is what devsup sets anyway. */

@@ -36,7 +36,7 @@ export function injectedEnv(manifest: { services: ServiceSpec[] }, service: Serv
   env.DEVSUP_SERVICE = service.key;
   for (const other of manifest.services) {
     const port = primaryPort(other, ports);
-    if (port !== undefined) env[`DEVSUP_${toEnvName(other.key)}_PORT`] = String(port);
+    if (port !== undefined) env[portVariable(other.key)] = String(port);
   }
   Object.assign(env, replicatedPortEnv(replicaPortsOf(manifest.services, ports)));
   if (service.replica) {
@@ -97,7 +97,7 @@ export function portVariables(service: Pick<ServiceSpec, 'ports' | 'portEnv'>, p
   if (service.ports.length > 0) names.add('PORT');
   if (service.portEnv !== undefined) names.add(service.portEnv);
   for (const { name } of service.ports) if (name !== 'default') names.add(`PORT_${toEnvName(name)}`);
-  for (const key of portOwners) names.add(`DEVSUP_${toEnvName(key)}_PORT`);
+  for (const key of portOwners) names.add(portVariable(key));
   return names;
 }
 
@@ -105,6 +105,23 @@ export function portVariables(service: Pick<ServiceSpec, 'ports' | 'portEnv'>, p
 export function toEnvName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
+
+/**
+ * `DEVSUP_<KEY>_PORT`, which every service is given for every service with a port. Made once per key:
+ * with 2,000 services the environments name it 4,000,000 times, and a name made anew is hashed anew.
+ */
+export function portVariable(key: string): string {
+  let name = madePortVariables.get(key);
+  if (name === undefined) {
+    if (madePortVariables.size >= PORT_VARIABLES_KEPT) madePortVariables.clear();
+    name = `DEVSUP_${toEnvName(key)}_PORT`;
+    madePortVariables.set(key, name);
+  }
+  return name;
+}
+
+const madePortVariables = new Map<string, string>();
+const PORT_VARIABLES_KEPT = 10_000;
 
 export function primaryPort(service: ServiceSpec, ports: AssignedPorts): number | undefined {
   const record = ports.get(service.key);

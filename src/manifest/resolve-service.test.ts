@@ -209,6 +209,26 @@ describe('resolveUrl', () => {
     expect(resolveUrl(manifest, { ...quiet, url: 'http://localhost:${port}/' }, PORTS, {})).toBe('http://localhost:8764/');
     expect(resolveService(manifest, service('api.v2'), PORTS, {}).url).toBe('http://localhost:9005');
   });
+
+  test("a URL that names only ports looks at no other service's port: the port table makes every URL on each change", async () => {
+    const services = Array.from({ length: 200 }, (_, i) => `  s${i}: { command: node s.js, port: ${20000 + i} }`);
+    const project = newProject({
+      'services.yaml': `services:\n${services.join('\n')}\n  tools: { command: node t.js, port: 8763, url: "http://h:\${port}/\${LABEL}" }\n`,
+    });
+    const manifest = await loadManifest({ cwd: project.dir, env: { LABEL: 'x' } });
+    const assigned = new Map(manifest.services.map((spec, i) => [spec.key, { default: 30000 + i }]));
+    const looked: string[] = [];
+    const counting: AssignedPorts = Object.assign(Object.create(assigned) as AssignedPorts, {
+      get: (key: string) => (looked.push(key), assigned.get(key)),
+    });
+    const spec = (key: string) => manifest.services.find((service) => service.key === key)!;
+    expect(resolveUrl(manifest, spec('s7'), counting, {})).toBe('http://localhost:30007');
+    expect(new Set(looked)).toEqual(new Set(['s7']));
+    // A `${VAR}` may be one devsup injects (any DEVSUP_<KEY>_PORT), so that URL does make them.
+    looked.length = 0;
+    expect(resolveUrl(manifest, spec('tools'), counting, { LABEL: 'x' })).toBe('http://h:30200/x');
+    expect(looked.length).toBeGreaterThan(200);
+  });
 });
 
 describe('resolveStackEnv', () => {

@@ -1,6 +1,6 @@
 import { DevsupError } from '../errors.js';
-import { environment, variable } from './env-record.js';
-import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicaPortsOf, replicatedPortEnv, toEnvName, type AssignedPorts } from './injected-env.js';
+import { environment, setVariables, variable } from './env-record.js';
+import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicaPortsOf, replicatedPortEnv, portVariable, toEnvName, type AssignedPorts } from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
@@ -37,16 +37,16 @@ export function resolveService(
   baseEnv: NodeJS.ProcessEnv = process.env,
   { platform = process.platform, extraEnv = {} }: ResolveOptions = {},
 ): ResolvedService {
-  const injected = { ...injectedEnv(manifest, service, ports), ...extraEnv };
-  const render = renderer(manifest, service, ports, baseEnv, injected);
+  const own = injectedEnv(manifest, service, ports);
+  const render = renderer(manifest, service, ports, baseEnv, (name) => variable(extraEnv, name) ?? variable(own, name));
   const env = environment(CHILD_ENV_DEFAULTS);
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
-  Object.assign(env, manifest.fileEnv, service.fileEnv);
+  setVariables(env, manifest.fileEnv, service.fileEnv);
   for (const [name, value] of [...Object.entries(manifest.env), ...Object.entries(service.env)]) env[name] = render(value);
-  Object.assign(env, injected);
+  setVariables(env, own, extraEnv);
   const command = typeof service.command === 'string' ? render(service.command, platform) : service.command.map((word) => render(word));
   const stopCommand = service.stopCommand === undefined ? undefined : render(service.stopCommand, platform);
-  const url = resolveUrl(manifest, service, ports, baseEnv);
+  const url = renderUrl(manifest, service, ports, baseEnv, (name) => variable(own, name));
   return { command, env, ...(stopCommand !== undefined && { stopCommand }), ...(url !== undefined && { url }) };
 }
 
@@ -66,12 +66,12 @@ export function resolveStackEnv(
   for (const service of manifest.services) {
     const port = primaryPort(service, ports);
     if (port === undefined) continue;
-    injected[`DEVSUP_${toEnvName(service.key)}_PORT`] = String(port);
+    injected[portVariable(service.key)] = String(port);
     const url = resolveUrlOrUndefined(manifest, service, ports, baseEnv);
     if (url !== undefined) injected[`DEVSUP_${toEnvName(service.key)}_URL`] = url;
   }
   Object.assign(injected, replicatedPortEnv(replicaPortsOf(manifest.services, ports)));
-  const render = renderer(manifest, undefined, ports, baseEnv, injected);
+  const render = renderer(manifest, undefined, ports, baseEnv, (name) => variable(injected, name));
   const env = environment();
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
   Object.assign(env, manifest.fileEnv);
@@ -116,7 +116,7 @@ export function servicesReferencedBy(manifest: Manifest, service: ServiceSpec): 
       if (typeof part === 'string') continue;
       if (part.ref.kind === 'var') {
         const { name } = part.ref;
-        const owner = manifest.services.find((other) => name === `DEVSUP_${toEnvName(other.key)}_PORT` && other.ports.length > 0);
+        const owner = manifest.services.find((other) => name === portVariable(other.key) && other.ports.length > 0);
         if (owner !== undefined && owner.key !== service.key) referenced.add(owner.key);
         continue;
       }
@@ -138,8 +138,21 @@ export function resolveUrl(
   ports: AssignedPorts,
   baseEnv: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
+  // Made only for a `${VAR}`: most URLs name ports alone, and with 2,000 services a service has 2,000 variables
+  // (the port table makes every URL on each change).
+  let injected: Record<string, string> | undefined;
+  return renderUrl(manifest, service, ports, baseEnv, (name) => variable((injected ??= injectedEnv(manifest, service, ports)), name));
+}
+
+function renderUrl(
+  manifest: Manifest,
+  service: ServiceSpec,
+  ports: AssignedPorts,
+  baseEnv: NodeJS.ProcessEnv,
+  injected: (name: string) => string | undefined,
+): string | undefined {
   const template = service.url ?? defaultUrl(service);
-  return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injectedEnv(manifest, service, ports))(template);
+  return template === undefined ? undefined : renderer(manifest, service, ports, baseEnv, injected)(template);
 }
 
 /** A service by its key; or, by the name of a replicated service, its first replica (`${web.port}` is web.1's). */
@@ -149,7 +162,7 @@ function findService(manifest: Manifest, name: string): ServiceSpec | undefined 
 
 /**
  * Renders templates for `service` (none: a `devsup run` command): `${VAR}` of a variable devsup injects
- * is its `injected` value; values are quoted for the shell of `platform` when given (a string
+ * is its `injected` value (made on first need); values are quoted for the shell of `platform` when given (a string
  * command). References were checked at load time, so a failure here means ports are missing.
  */
 function renderer(
@@ -157,7 +170,7 @@ function renderer(
   service: ServiceSpec | undefined,
   ports: AssignedPorts,
   baseEnv: NodeJS.ProcessEnv,
-  injected: Record<string, string>,
+  injected: (name: string) => string | undefined,
 ): (template: string, platform?: NodeJS.Platform) => string {
   const fail = (text: string, why: string): never => {
     throw new DevsupError(`${service ? `service "${service.key}"` : 'the command'}: cannot resolve "${text}": ${why}`, 1);
@@ -165,7 +178,7 @@ function renderer(
   const lookup = (ref: Reference, text: string): string => {
     if (ref.kind === 'var') {
       const value =
-        variable(injected, ref.name) ??
+        injected(ref.name) ??
         (service && variable(service.fileEnv, ref.name)) ??
         variable(manifest.fileEnv, ref.name) ??
         variable(baseEnv, ref.name);
