@@ -180,10 +180,14 @@ export async function checkLargeManifest(report, runs) {
     const devsup = [],
       parse = [],
       node = [];
+    // 5 MB of environment in one service is over what Linux starts a process with under the usual 8 MiB
+    // stack (devsup refuses it at load); with no stack limit the kernel allows 6 MiB, so the check passes.
+    // Every command of the row runs the same way, so the shell's share is in the baselines too.
+    const unlimitedStack = (argv) => (shape === 'keys' ? ['/bin/sh', '-c', 'ulimit -s unlimited && exec "$@"', 'sh', ...argv] : argv);
     for (let run = 0; run < runs; run++) {
-      node.push(await timeCommand([process.execPath, '-e', '0'], dir));
-      parse.push(await timeCommand([process.execPath, '--input-type=module', '-e', bareParse, file], ROOT));
-      devsup.push(await timeCommand([process.execPath, CLI, 'check', '-f', file], dir));
+      node.push(await timeCommand(unlimitedStack([process.execPath, '-e', '0']), dir));
+      parse.push(await timeCommand(unlimitedStack([process.execPath, '--input-type=module', '-e', bareParse, file]), ROOT));
+      devsup.push(await timeCommand(unlimitedStack([process.execPath, CLI, 'check', '-f', file]), dir));
     }
     const megabytes = (Buffer.byteLength(text) / 1e6).toFixed(1);
     console.log(

@@ -169,11 +169,14 @@ export function npm(args, cwd) {
   throw new Error(`npm ${args[0]} failed: ${result.error?.message ?? said ?? `exit code ${result.status}`}`);
 }
 
-/** Wall time of `argv` from spawn to exit, in ms. */
+/** Wall time of `argv` from spawn to exit, in ms; a command that fails throws. */
 export async function timeCommand(argv, cwd = ROOT) {
   const start = process.hrtime.bigint();
-  await spawnMarked(argv, { cwd }).exited;
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const exit = await spawnMarked(argv, { cwd }).exited;
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  // A command that failed did less than the row means to time.
+  if (exit !== 0) throw new Error(`${argv.join(' ').slice(0, 200)} exited with ${exit}`);
+  return elapsed;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
+import { describeSize, execLimits, sizeIn } from './check-exec-limits.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { environment } from './env-record.js';
 import { addIssue, readStringList } from './validators.js';
@@ -54,21 +55,30 @@ export function readEnvFiles(
   return env;
 }
 
-/** dotenv's reading of `text`; a value holding a NUL byte, which no process can receive, is an issue at that byte. */
+/**
+ * dotenv's reading of `text`. A value no process can receive is an issue at its definition: one
+ * holding a NUL byte (at that byte), one longer than the OS passes in a single variable.
+ */
 function readVariables(text: string, file: string, issues: ManifestIssue[]): Record<string, string> {
   const variables = parse(text);
+  const { perString = Infinity, source, unit } = execLimits();
+  const size = sizeIn(unit);
   for (const [name, value] of Object.entries(variables)) {
-    if (!value.includes('\0')) continue;
+    const hasNul = value.includes('\0');
+    const length = size(name) + size(value) + 2;
+    if (!hasNul && length <= perString) continue;
     // The last definition is the one dotenv keeps.
     const definitions = [...text.matchAll(new RegExp(`^[^\\S\\n]*(?:export\\s+)?${name.replace(/[.-]/g, '\\$&')}\\s*[=:]`, 'gm'))];
-    const offset = text.indexOf('\0', definitions.at(-1)?.index ?? 0);
+    const start = definitions.at(-1)?.index ?? 0;
+    const offset = hasNul ? text.indexOf('\0', start) : start + (definitions.at(-1)?.[0].search(/\S/) ?? 0);
     const before = text.slice(0, offset);
-    const line = before.split('\n').length;
     issues.push({
       file,
-      line,
+      line: before.split('\n').length,
       column: offset - before.lastIndexOf('\n'),
-      message: `${name} contains a NUL byte, which no process can receive: remove it`,
+      message: hasNul
+        ? `${name} contains a NUL byte, which no process can receive: remove it`
+        : `${name} is ${describeSize(length - 1, unit)}, and the OS passes no single variable over ${describeSize(perString, unit)} (${source}): put the data in a file and pass its path`,
     });
   }
   return variables;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevsupError, ManifestError, UsageError, type ManifestIssue } from '../errors.js';
+import { checkExecLimits } from './check-exec-limits.js';
 import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from './find-manifest.js';
@@ -72,6 +73,7 @@ export async function loadManifest(options: LoadManifestOptions): Promise<Manife
   const serviceFiles = included?.serviceFiles;
   const manifest = readManifest(root, { file: found.file, dir, sources, overridden, ...(serviceFiles && { serviceFiles }) }, env, issues);
   checkReplacedEnv(root, manifest.services, issues);
+  checkExecLimits(root, manifest, env, issues);
   if (issues.length > 0) throw new ManifestError(sortIssues(issues, sources.map(displayName)));
   applyProfiles(manifest, options.profiles ?? [], env.DEVSUP_PROFILES);
   return withReplicas(manifest);

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ChildExit {
   code: number | null;
@@ -52,14 +52,23 @@ export function spawnChild(command: string | string[], options: SpawnOptions): S
   const argv = typeof command === 'string' ? splitPlainCommand(command) : command;
   const useShell = argv === undefined;
   const [file, ...args] = options.listenFd === undefined ? (useShell ? [command as string] : argv) : socketActivated(command, argv);
-  const child = spawn(file!, args, {
-    cwd: options.cwd,
-    env: options.listenFd === undefined ? options.env : { ...options.env, LISTEN_FDS: '1', LISTEN_FDNAMES: options.listenName ?? 'socket' },
-    shell: useShell && options.listenFd === undefined,
-    detached: true,
-    windowsHide: true,
-    stdio: ['ignore', 'pipe', 'pipe', ...(options.listenFd === undefined ? [] : [options.listenFd])],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(file!, args, {
+      cwd: options.cwd,
+      env: options.listenFd === undefined ? options.env : { ...options.env, LISTEN_FDS: '1', LISTEN_FDNAMES: options.listenName ?? 'socket' },
+      shell: useShell && options.listenFd === undefined,
+      detached: true,
+      windowsHide: true,
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.listenFd === undefined ? [] : [options.listenFd])],
+    });
+  } catch (error) {
+    // Some failures (E2BIG) are thrown rather than emitted: the same "not started" all the same.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    const spawnError = describeSpawnError(code, file!, options.cwd);
+    return { pid: undefined, stdout: Readable.from([]), stderr: Readable.from([]), exited: Promise.resolve({ code: null, signal: null, spawnError }) };
+  }
   // The exit of the process itself ('exit', not 'close'): a grandchild still holding the output
   // pipes would otherwise hide it.
   const exited = new Promise<ChildExit>((resolve) => {
@@ -84,5 +93,6 @@ function socketActivated(command: string | string[], argv: string[] | undefined)
 function describeSpawnError(code: string | undefined, file: string, cwd: string): string {
   if (code === 'ENOENT') return `command not found: ${file}`;
   if (code === 'EACCES') return `permission denied: ${file} is not executable`;
+  if (code === 'E2BIG') return 'its command and environment are more than the OS lets a new process have: put large values in a file and pass its path';
   return `could not start ${file} in ${cwd}${code ? ` (${code})` : ''}`;
 }

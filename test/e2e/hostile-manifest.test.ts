@@ -67,6 +67,38 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
     expect(envFile).toMatch(new RegExp(`${at('.env', 1, 10)}TOKEN contains a NUL byte, which no process can receive: remove it`, 'm'));
   });
 
+  it('a value larger than the OS passes to a new process: one variable, an env file line, a whole environment', async () => {
+    const big = 'x'.repeat(140_000);
+    const stderr = await upFails(['services:', '  web:', '    command: node web.js', '    env:', `      BIG: ${big}`], {
+      '.env': `SMALL=1\nLARGE=${big}\n`,
+    });
+    const tooLarge = 'is 137 KiB, and the OS passes no single variable over 128 KiB \\(Linux\\): put the data in a file and pass its path';
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 5, 12)}env\\.BIG ${tooLarge}$`, 'm'));
+    expect(stderr).toMatch(new RegExp(`${at('.env', 2, 1)}LARGE ${tooLarge}$`, 'm'));
+    // Each value under the limit for one, together over the limit for all (2 MiB with the usual 8 MiB stack, at most 6 MiB).
+    const values = Array.from({ length: 70 }, (_, i) => `      V${i}: ${'v'.repeat(100_000)}`);
+    const total = await upFails(['services:', '  web:', '    command: node web.js', '    env:', ...values], {}, ['check']);
+    expect(total).toMatch(
+      new RegExp(
+        `${at('services.yaml', 4, 5)}service "web": its command and environment come to 6\\.7 MiB \\(its own env and env files 6\\.7 MiB of it\\), and the OS starts no process with more than \\d\\.\\d MiB \\(Linux: a quarter of the stack limit, \`ulimit -s\`\\)`,
+        'm',
+      ),
+    );
+  });
+
+  it('a value that grows past what the OS passes once rendered: that service fails saying so, the others run', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({});
+    const manifest = ['services:', '  web:', '    command: node web.js', '    env:', '      BIG: "${HUGE}${HUGE}"', ...markerService(port)];
+    writeFileSync(path.join(dir, 'services.yaml'), `${manifest.join('\n')}\n`);
+    const run = session.up(dir, [], { HUGE: 'h'.repeat(70_000) });
+    await run.waitForOutput(
+      /web +\| failed: its command and environment are more than the OS lets a new process have: put large values in a file and pass its path/,
+    );
+    await run.waitForOutput(/marker +\| starting/);
+    expect(run.stderr()).not.toMatch(/E2BIG|^\s+at /m);
+  });
+
   it('unknown YAML tags', async () => {
     const stderr = await upFails(['services:', '  web:', '    command: !!js/function "function () {}"', '    env: { A: !foo x, B: !!str 1 }']);
     expect(stderr).toMatch(new RegExp(`${at('services.yaml', 3, 14)}unknown tag !!js/function: devsup reads plain YAML values; remove the tag`, 'm'));
