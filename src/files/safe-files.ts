@@ -68,6 +68,34 @@ export function readRegularFile(file: string): Buffer | undefined {
   }
 }
 
+/** The most devsup reads of a file a user gave it (a manifest, an env file): 5 MB manifests are read in well under a second. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file the user points devsup at (a manifest, an env file, a Procfile, package.json), or undefined
+ * when there is none. Symlinks are followed (a linked `.env` is common), but only a regular file of at
+ * most MAX_INPUT_BYTES is read: a FIFO would block forever and /dev/zero never ends. Anything else
+ * throws RefusedFileError; other errors (EACCES) as they are.
+ */
+export function readInputFile(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new RefusedFileError(file, `it is ${kindOf(stat)}, and devsup reads only regular files`);
+    if (stat.size > MAX_INPUT_BYTES)
+      throw new RefusedFileError(file, `it is ${(stat.size / 1024 / 1024).toFixed(0)} MiB, more than the ${MAX_INPUT_BYTES / 1024 / 1024} MiB devsup reads`);
+    return readAll(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** All of an open file from byte `from` on (its start by default). */
 export function readAll(fd: number, from = 0): Buffer {
   const chunks: Buffer[] = [];

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
 import { describeSize, execLimits, sizeIn } from './check-exec-limits.js';
 import { decodeUtf8 } from './decode-utf8.js';
+import { readInputFile, reasonOf } from '../files/safe-files.js';
 import { environment } from './env-record.js';
 import { addIssue, readStringList } from './validators.js';
 import type { YamlNode } from './yaml-node.js';
@@ -37,13 +37,15 @@ export function readEnvFiles(
   for (const { file, pos, required } of files) {
     const absolute = path.resolve(dir, file);
     seen.add(absolute);
-    let bytes: Buffer;
+    let bytes: Buffer | undefined;
     try {
-      bytes = readFileSync(absolute);
+      bytes = readInputFile(absolute);
     } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (!missing) addIssue(issues, pos, `env file "${file}" cannot be read: ${(error as Error).message}`);
-      else if (required) addIssue(issues, pos, `env file "${file}" not found`);
+      addIssue(issues, pos, `env file "${file}" cannot be read: ${reasonOf(error)}`);
+      continue;
+    }
+    if (bytes === undefined) {
+      if (required) addIssue(issues, pos, `env file "${file}" not found`);
       continue;
     }
     // Named as the manifest that names it is: relative to where devsup ran, when the manifest is.

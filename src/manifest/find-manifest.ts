@@ -47,9 +47,10 @@ function checkGivenFile(absolute: string, file: string): void {
   if (!stats.isFile()) throw new UsageError(`${file} is not a regular file: pass a manifest file, e.g. -f ${MANIFEST_NAMES[0]}`, hint);
 }
 
+/** The first of `names` in `start` or its nearest parent; a FIFO or device counts, so reading it says what it is. */
 function findUpward(start: string, names: string[]): string | undefined {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    const match = names.map((name) => path.join(dir, name)).find(isFile);
+    const match = names.map((name) => path.join(dir, name)).find(isNotFolder);
     if (match !== undefined) return match;
     if (path.dirname(dir) === dir) return undefined;
   }
@@ -61,4 +62,9 @@ function kindOf(file: string): FoundManifest['kind'] {
 
 function isFile(file: string): boolean {
   return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function isNotFolder(file: string): boolean {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats !== undefined && !stats.isDirectory();
 }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevsupError, ManifestError, UsageError, type ManifestIssue } from '../errors.js';
+import { readInputFile, reasonOf } from '../files/safe-files.js';
 import { checkExecLimits } from './check-exec-limits.js';
 import { checkReplacedEnv } from './check-replaced-env.js';
 import { decodeUtf8 } from './decode-utf8.js';
@@ -112,10 +112,9 @@ async function readBytes(file: string): Promise<Buffer> {
 /** The file's bytes, or undefined when it does not exist. */
 async function readOptionalBytes(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file);
+    return readInputFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DevsupError(`cannot read ${file}: ${(error as Error).message}`, 2);
+    throw new DevsupError(`cannot read ${file}: ${reasonOf(error)}`, 2);
   }
 }
 

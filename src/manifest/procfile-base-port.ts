@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type ManifestIssue } from '../errors.js';
+import { readInputFile, reasonOf } from '../files/safe-files.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { readYaml } from './read-yaml.js';
 import { DEFAULT_BASE_PORT } from './procfile.js';
@@ -49,15 +49,15 @@ async function readForemanFile(
   issues: ManifestIssue[],
   note: (message: string) => void,
 ): Promise<number | undefined> {
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    issues.push({ file: display(file), line: 1, column: 1, message: `cannot read it: ${(error as Error).message}` });
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    issues.push({ file: display(file), line: 1, column: 1, message: `cannot read it: ${reasonOf(error)}` });
     return undefined;
   }
+  if (bytes === undefined) return undefined;
   const decoded = decodeUtf8(bytes, display(file));
   if ('issue' in decoded) {
     issues.push(decoded.issue);

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DevsupError, ManifestError } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { devServerPort } from './dev-server-port.js';
 import { detectPackageManager, runScriptCommand, type PackageManager } from './package-manager.js';
 import { SERVICE_NAME } from './read-service.js';
-import type { Starter, StarterService } from './starter-manifest.js';
+import { readStarterSource, type Starter, type StarterService } from './starter-manifest.js';
 import { findWorkspaceFolders, readWorkspacePatterns } from './workspace-folders.js';
 
 /** The scripts that start a project in development, in the order they are looked for. */
@@ -139,13 +138,8 @@ function distinct(services: StarterService[], notes: string[]): StarterService[]
 
 /** A file's text, or undefined when it does not exist; bytes that are not UTF-8 are refused. */
 function readText(file: string, shown: string): string | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new DevsupError(`cannot read ${shown}: ${(error as Error).message}`, 2);
-  }
+  const bytes = readStarterSource(file, shown);
+  if (bytes === undefined) return undefined;
   const decoded = decodeUtf8(bytes, shown);
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
   return decoded.text;

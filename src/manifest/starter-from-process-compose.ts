@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ManifestError, type ManifestIssue, type SourcePosition } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { parseYaml } from './parse-yaml.js';
 import { SERVICE_NAME } from './read-service.js';
 import type { DependencyCondition } from './service-spec.js';
-import type { Starter, StarterService } from './starter-manifest.js';
+import { readStarterSource, type Starter, type StarterService } from './starter-manifest.js';
 import { reportWrong } from './validators.js';
 import type { MapNode, YamlNode } from './yaml-node.js';
 
@@ -52,7 +52,9 @@ export function starterFromProcessCompose(dir: string, display: (file: string) =
   const name = PROCESS_COMPOSE_NAMES.find((candidate) => existsSync(path.join(dir, candidate)));
   if (name === undefined) return undefined;
   const shown = display(path.join(dir, name));
-  const decoded = decodeUtf8(readFileSync(path.join(dir, name)), shown);
+  const bytes = readStarterSource(path.join(dir, name), shown);
+  if (bytes === undefined) return undefined;
+  const decoded = decodeUtf8(bytes, shown);
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
   const { root, issues } = parseYaml(decoded.text, shown);
   const processes = root?.kind === 'map' ? root.entries.get('processes')?.node : undefined;

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ManifestError, type ManifestIssue } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { PROCFILE_NAMES } from './find-manifest.js';
 import { DEFAULT_BASE_PORT, parseProcfile } from './procfile.js';
 import { procfileBasePort } from './procfile-base-port.js';
-import type { Starter, StarterService } from './starter-manifest.js';
+import { readStarterSource, type Starter, type StarterService } from './starter-manifest.js';
 import { toPlain } from './yaml-node.js';
 
 /** A Procfile service as parseProcfile makes it. */
@@ -28,7 +28,9 @@ export async function starterFromProcfile(dir: string, display: (file: string) =
   const file = path.join(dir, name);
   const notes: string[] = [];
   const issues: ManifestIssue[] = [];
-  const decoded = decodeUtf8(readFileSync(file), display(file));
+  const bytes = readStarterSource(file, display(file));
+  if (bytes === undefined) return undefined;
+  const decoded = decodeUtf8(bytes, display(file));
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
   const basePort = await procfileBasePort(dir, undefined, display, issues, (note) => notes.push(note));
   const { root, issues: parseIssues } = parseProcfile(decoded.text, display(file), basePort);

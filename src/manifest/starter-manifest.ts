@@ -1,4 +1,6 @@
 import { stringify } from 'yaml';
+import { DevsupError } from '../errors.js';
+import { readInputFile, reasonOf } from '../files/safe-files.js';
 import type { DependencyCondition, RestartPolicy } from './service-spec.js';
 
 /** One service of a starter manifest, as `devsup init` writes it. */
@@ -121,4 +123,16 @@ function scalar(value: string): string {
 /** A small map or list as one line: `{ release: completed }`. */
 function flow(value: Record<string, string | number> | string[]): string {
   return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
+}
+
+/**
+ * A file `init` reads to build a starter (a Procfile, package.json, …), or undefined when there is none;
+ * one it cannot read (a FIFO, a device, a file too large) is refused, saying why.
+ */
+export function readStarterSource(file: string, shown: string): Buffer | undefined {
+  try {
+    return readInputFile(file);
+  } catch (error) {
+    throw new DevsupError(`cannot read ${shown}: ${reasonOf(error)}`, 2);
+  }
 }

@@ -1,9 +1,10 @@
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DevsupError, ManifestError, type ManifestIssue } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { parseYaml } from './parse-yaml.js';
+import { readStarterSource } from './starter-manifest.js';
 import { reportWrong } from './validators.js';
 
 /** One workspace pattern and where it was written (`package.json:5`), for messages. */
@@ -47,12 +48,8 @@ export function readWorkspacePatterns(
 
 /** pnpm-workspace.yaml's `packages` list, or undefined without the file or the key. */
 function readPnpmWorkspace(file: string, shown: string): WorkspacePattern[] | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    return undefined; // none
-  }
+  const bytes = readStarterSource(file, shown);
+  if (bytes === undefined) return undefined; // none
   const issues: ManifestIssue[] = [];
   const decoded = decodeUtf8(bytes, shown);
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2ESession, exitWithin, fixtureArgv } from '../helpers/e2e-session.js';
@@ -163,6 +164,44 @@ describe('-f with something that is not a manifest file: exit 2, saying what it 
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('/dev/null is not a regular file');
     expect(result.stderr).not.toMatch(/^\s+at .*\d+:\d+\)?$/m);
+  });
+});
+
+describe('a FIFO or a device where devsup reads a file: exit 2 at once, saying what it is', () => {
+  it('services.local.yaml, .env, an env_file, services.yaml, and for init a Procfile', async () => {
+    const port = await findFreePorts(1);
+    const { dir } = session.project({ 'services.yaml': ['services:', ...markerService(port), ''].join('\n') });
+    const at = (name: string) => path.join(dir, name);
+    execFileSync('mkfifo', [at('services.local.yaml')]);
+    const fifo = await runCli(['up'], dir);
+    expectNothingStarted(fifo, dir);
+    expect(fifo.stderr).toContain(`cannot read ${at('services.local.yaml')}: it is a FIFO, and devsup reads only regular files`);
+    rmSync(at('services.local.yaml'));
+
+    symlinkSync('/dev/zero', at('.env')); // never ends: read whole, it would fill the memory
+    const zero = await runCli(['up'], dir);
+    expectNothingStarted(zero, dir);
+    expect(zero.stderr).toMatch(/services\.yaml:1:1: env file "\.env" cannot be read: it is a device, and devsup reads only regular files/);
+    rmSync(at('.env'));
+
+    execFileSync('mkfifo', [at('pipe.env')]);
+    writeFileSync(at('services.yaml'), ['env_file: pipe.env', 'services:', ...markerService(port), ''].join('\n'));
+    const envFile = await runCli(['check'], dir);
+    expect(envFile.code).toBe(2);
+    expect(envFile.stderr).toMatch(/services\.yaml:1:11: env file "pipe\.env" cannot be read: it is a FIFO/);
+
+    rmSync(at('services.yaml'));
+    symlinkSync('/dev/zero', at('services.yaml'));
+    const manifest = await runCli(['check'], dir);
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain(`cannot read ${at('services.yaml')}: it is a device`);
+
+    rmSync(at('services.yaml'));
+    execFileSync('mkfifo', [at('Procfile')]);
+    const init = await runCli(['init'], dir);
+    expect(init.code).toBe(2);
+    expect(init.stderr).toContain('cannot read Procfile: it is a FIFO');
+    expect(existsSync(at('services.yaml'))).toBe(false);
   });
 });
 

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{allocatePorts}from"./chunk-ELLZWFTY.js";import"./chunk-WHABDJVM.js";import"./chunk-I5R43FLV.js";import"./chunk-5UJCZVRV.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-S6JA7NHW.js";import"./chunk-EEFBKULL.js";import"./chunk-5SUAKQHA.js";import"./chunk-P4U3A7BE.js";import"./chunk-M6RVZZG3.js";import"./chunk-UI3UZ54N.js";import"./chunk-4U443DS4.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{allocatePorts};

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{downInstance,run}from"./chunk-QEEF5DKT.js";import"./chunk-SEGVYK7U.js";import"./chunk-U3UD4BJN.js";import"./chunk-FD4SCR3V.js";import"./chunk-HSIWGFNQ.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-T3SM5P7G.js";import"./chunk-UI3UZ54N.js";import"./chunk-WGI53NEF.js";import"./chunk-4U443DS4.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{downInstance,run};
