@@ -34,7 +34,12 @@ export interface ManifestIssue extends SourcePosition {
 }
 
 export function formatIssue(issue: ManifestIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
+  return `${issue.file}:${issue.line}:${issue.column}: ${shortenLongWords(issue.message)}`;
+}
+
+/** A key or value of megabytes, quoted whole, would drown its message and every one after it: its middle is left out. */
+function shortenLongWords(message: string): string {
+  return message.replace(/\S{201,}/g, (word) => `${word.slice(0, 80)}…(${word.length.toLocaleString('en-US')} characters)…${word.slice(-20)}`);
 }
 
 /** Every problem of a manifest at once; nothing is started when this is thrown. */

@@ -100,6 +100,20 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
     expect(run.stderr()).not.toMatch(/E2BIG|^\s+at /m);
   });
 
+  it('values nested thousands of levels deep', async () => {
+    const stderr = await upFails(['services:', '  web:', '    command: node web.js', `    env: ${'['.repeat(20_000)}${']'.repeat(20_000)}`]);
+    expect(stderr).toMatch(
+      new RegExp(`${at('services.yaml', 4)}values nested thousands of levels deep: devsup reads no manifest that deep; flatten them$`, 'm'),
+    );
+  });
+
+  it('a name of megabytes is shortened in its message, which stays one line', async () => {
+    const name = `A${'b'.repeat(2_000_000)}Z`;
+    const stderr = await upFails(['services:', '  web:', '    command: node web.js', `    env: { ${name}: 1 }`]);
+    expect(stderr.length).toBeLessThan(2_000);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 4)}env\\.Ab{75}…\\(2,000,006 characters\\)…b{19}Z is 1\\.9 MiB`, 'm'));
+  });
+
   it('unknown YAML tags', async () => {
     const stderr = await upFails(['services:', '  web:', '    command: !!js/function "function () {}"', '    env: { A: !foo x, B: !!str 1 }']);
     expect(stderr).toMatch(new RegExp(`${at('services.yaml', 3, 14)}unknown tag !!js/function: devsup reads plain YAML values; remove the tag`, 'm'));

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{downInstance,run}from"./chunk-ACBWUVCO.js";import"./chunk-SS3J3JUH.js";import"./chunk-U3UD4BJN.js";import"./chunk-FD4SCR3V.js";import"./chunk-HSIWGFNQ.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-2NHUETO2.js";import"./chunk-UI3UZ54N.js";import"./chunk-WGI53NEF.js";import"./chunk-4U443DS4.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{downInstance,run};
