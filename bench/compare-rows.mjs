@@ -22,9 +22,24 @@ import { commandWords, identify, spawnMarked, stillRunning } from './processes.m
 import { launch, launchDirect } from './tools.mjs';
 
 const DIRECT = { id: 'direct' };
-/** The least Node.js supervisor (fixtures/least-supervisor.mjs): the floor of the log row for any Node.js tool. */
-const LEAST_NODE = { id: 'least-node' };
-const LEAST_SUPERVISOR = path.join(FIXTURES, 'least-supervisor.mjs');
+/** bench/fixtures/least-supervisor.mjs, launched as the tools are: the floor under any Node.js supervisor. */
+const LEAST_NODE = {
+  id: 'least-node',
+  label: 'the least Node.js supervisor',
+  prepare: (_dir, services) => [
+    process.execPath,
+    path.join(FIXTURES, 'least-supervisor.mjs'),
+    JSON.stringify(services.map(({ name, argv, port }) => ({ name, argv, port }))),
+  ],
+};
+
+/** What the least Node.js supervisor took, for a row's note. */
+function floorNote(leastNode, direct) {
+  const floor = figureOf(leastNode);
+  return floor.value === null
+    ? `the least Node.js supervisor: ${floor.text}`
+    : `the least Node.js supervisor (bench/fixtures/least-supervisor.mjs: spawn, prefix, write) took ${floor.value.toFixed(0)} ms, ${(floor.value / direct.value).toFixed(2)}× direct's time`;
+}
 const UP_TIMEOUT_MS = 30_000;
 const RESTART_WAIT_MS = 5000;
 // Longer than Ruby foreman's own 5 s grace before it SIGKILLs its process group.
@@ -120,15 +135,18 @@ const fixtureProcesses = (running) =>
   });
 
 export async function upUntilAnswering(report, tools, runs, count) {
-  const outcomes = await eachRun(runs, [DIRECT, ...tools], async (contender) => {
+  const { [LEAST_NODE.id]: leastNode, ...outcomes } = await eachRun(runs, [DIRECT, LEAST_NODE, ...tools], async (contender) => {
     const services = tinyServices(await freePorts(count));
     return contender === DIRECT ? directUntilAnswering(services) : whileUp(contender, services, (_running, ms) => ({ ms }));
   });
+  const { figures, direct } = figuresOf(outcomes);
   report.compare({
     id: `up${count}`,
     title: `up until ${count} services answer HTTP (direct: the bench spawns the ${count} servers itself)`,
+    note: floorNote(leastNode, direct),
     unit: 'ms',
-    ...figuresOf(outcomes),
+    figures,
+    direct,
     target: {
       text: '≤ 1.2× direct, faster than the best peer',
       ok: (devsup, direct, _figures, best) =>
@@ -178,10 +196,7 @@ export async function logThroughput(report, tools, runs) {
       try {
         // The child writes through its own copy of the descriptor.
         const service = { name: 'flood', argv, once: true };
-        if (contender === DIRECT) running = launchDirect([service], { stdout: fd });
-        else if (contender === LEAST_NODE)
-          running = launchDirect([{ ...service, argv: [process.execPath, LEAST_SUPERVISOR, 'flood', ...argv] }], { stdout: fd });
-        else running = launch(contender, [service], { stdout: fd });
+        running = contender === DIRECT ? launchDirect([service], { stdout: fd }) : launch(contender, [service], { stdout: fd });
       } finally {
         closeSync(fd);
       }
@@ -205,14 +220,10 @@ export async function logThroughput(report, tools, runs) {
     Object.assign(figure, { lost: total('lost'), split: total('split'), ansi: total('ansi') });
     figure.detail = `lost ${figure.lost}, split ${figure.split}${figure.ansi ? `, ${figure.ansi} with colour codes` : ''} over ${finished.length} finished runs`;
   }
-  const floor = figureOf(leastNode);
   report.compare({
     id: 'logs',
     title: `${LOG_LINES.toLocaleString('en')} lines of ${LOG_WIDTH} B through each tool to a file, until it exits`,
-    note:
-      floor.value === null
-        ? `the least Node.js supervisor: ${floor.text}`
-        : `the least Node.js supervisor (bench/fixtures/least-supervisor.mjs: spawn, prefix, write) took ${floor.value.toFixed(0)} ms, ${(direct.value / floor.value).toFixed(2)}× direct speed`,
+    note: floorNote(leastNode, direct),
     unit: 'ms',
     figures,
     direct,
