@@ -68,7 +68,7 @@ export function readRegularFile(file: string): Buffer | undefined {
   }
 }
 
-/** The most devsup reads of a file a user gave it (a manifest, an env file): 5 MB manifests are read in well under a second. */
+/** The most devsup reads of a file a user gave it (a manifest, an env file): far past any real one, short of exhausting memory. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -89,7 +89,10 @@ export function readInputFile(file: string): Buffer | undefined {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new RefusedFileError(file, `it is ${kindOf(stat)}, and devsup reads only regular files`);
     if (stat.size > MAX_INPUT_BYTES)
-      throw new RefusedFileError(file, `it is ${(stat.size / 1024 / 1024).toFixed(0)} MiB, more than the ${MAX_INPUT_BYTES / 1024 / 1024} MiB devsup reads`);
+      throw new RefusedFileError(
+        file,
+        `it is ${stat.size.toLocaleString('en-US')} bytes, more than the ${MAX_INPUT_BYTES / 1024 / 1024} MiB devsup reads`,
+      );
     return readAll(fd);
   } finally {
     closeSync(fd);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { parse } from 'dotenv';
 import type { ManifestIssue, SourcePosition } from '../errors.js';
+import { readInputFile, reasonOf } from '../files/safe-files.js';
 import { describeSize, execLimits, sizeIn } from './check-exec-limits.js';
 import { decodeUtf8 } from './decode-utf8.js';
-import { readInputFile, reasonOf } from '../files/safe-files.js';
 import { environment } from './env-record.js';
 import { addIssue, readStringList } from './validators.js';
 import type { YamlNode } from './yaml-node.js';

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{allocatePorts}from"./chunk-MFOVXAIE.js";import"./chunk-6KXRN47G.js";import"./chunk-42AI36FK.js";import"./chunk-5UJCZVRV.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-S6JA7NHW.js";import"./chunk-EEFBKULL.js";import"./chunk-LFQ262B4.js";import"./chunk-6OF2Q26Z.js";import"./chunk-UI3UZ54N.js";import"./chunk-PA7KQ4AS.js";import"./chunk-NPYP5OKA.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{allocatePorts};
