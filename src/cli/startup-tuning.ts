@@ -30,11 +30,19 @@ const STARTUP_FLAGS = [
 ];
 
 /**
- * For the whole run. V8's memory reducer, on a heap as small as devsup's, wakes 8 to 16 s after start
- * (whenever the old generation first grew by 1 MB) and spends ~50 ms of CPU in two or three full collections
- * to give back ~3 MB: an idle `up` would do that inside what should be a quiet stretch. It still runs
- * when the heap grows by a tenth after a full collection.
+ * For the whole run.
+ * - V8's memory reducer, on a heap as small as devsup's, wakes 8 to 16 s after start (whenever the old
+ *   generation first grew by 1 MB) and spends ~50 ms of CPU in two or three full collections to give
+ *   back ~3 MB: an idle `up` would do that inside what should be a quiet stretch. It still runs when
+ *   the heap grows by a tenth after a full collection.
+ * - Patterns users give devsup (`logs --grep`, the MCP tool read_logs, `ready: {log: …}`) run in it: one
+ *   such as `(a+)+$` backtracks exponentially on a line of a's and froze the process. After excessive
+ *   backtracking V8 matches again with its linear-time engine (any pattern without a backreference or
+ *   a lookaround), with the same result.
  */
-const LIFETIME_FLAGS = [{ set: /--(no-)?memory-reducer/, flag: '--no-memory-reducer-for-small-heaps' }];
+const LIFETIME_FLAGS = [
+  { set: /--(no-)?memory-reducer/, flag: '--no-memory-reducer-for-small-heaps' },
+  { set: /--(no-)?enable-experimental-regexp/, flag: '--enable-experimental-regexp-engine-on-excessive-backtracks' },
+];
 
 let tuned: typeof STARTUP_FLAGS = [];

@@ -219,6 +219,24 @@ describe('a FIFO or a device where devsup reads a file: exit 2 at once, saying w
   });
 });
 
+describe('a pattern that backtracks exponentially', () => {
+  it('as ready: {log}, leaves the supervisor answering, and the service ready when its line comes', async () => {
+    const printer = "console.log('a'.repeat(40) + '!'); setTimeout(() => console.log('aaa'), 300); setInterval(() => {}, 1e9)";
+    const { dir } = session.project({
+      'services.yaml': [
+        'services:',
+        '  web:',
+        `    command: ${JSON.stringify([process.execPath, '-e', printer])}`,
+        '    ready: { log: "(a+)+$" }',
+        '',
+      ].join('\n'),
+    });
+    session.up(dir);
+    // Matching the first line would take 2^40 steps: a supervisor stuck in it answers nothing, ever.
+    await session.waitForPorts(dir, 'web ready', (report) => report.services[0]?.status === 'ready');
+  });
+});
+
 describe('odd but valid names', () => {
   it('env variables named __proto__, constructor or toString, in the manifest or an env file, reach the service and `devsup run`', async () => {
     const port = await findFreePorts(1);

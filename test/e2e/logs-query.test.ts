@@ -108,6 +108,19 @@ describe('devsup logs --since, --grep, --timestamps', () => {
     await exitWithin(follow, 10_000);
   });
 
+  it('a --grep that backtracks exponentially answers at once, with the right lines', async () => {
+    const printer = "console.log('a'.repeat(40) + '!'); console.log('aaa'); setInterval(() => {}, 1e9)";
+    const { dir } = session.project({ 'services.yaml': `services:\n  web:\n    command: ${JSON.stringify([process.execPath, '-e', printer])}\n` });
+    session.up(dir);
+    await session.waitForPorts(dir, 'web running', (report) => report.services[0]?.status === 'running');
+    await waitFor(async () => (await logs(dir, 'web')).includes('web | aaa\n'), { what: 'both lines in the logs' });
+    // (a+)+$ tries 2^40 ways to split the a's before it gives up on the line ending in "!".
+    const started = Date.now();
+    expect(await logs(dir, 'web', '--grep', '(a+)+$')).toBe('web | aaa\n');
+    expect(await logs(dir, 'web', '--grep', '^(a|a)*!$')).toBe(`web | ${'a'.repeat(40)}!\n`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('says what is wrong with a --grep or --since it cannot use: exit 2, nothing read', async () => {
     const { dir } = session.project({ 'services.yaml': 'services:\n  web:\n    command: node -v\n' });
     const badPattern = await runCli(['logs', '--grep', 'a(b'], dir);
