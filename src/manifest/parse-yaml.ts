@@ -58,7 +58,8 @@ function findForeignTags(doc: Document, text: string, at: (offset: number) => So
 function describeYamlError(error: YAMLError, text: string): string {
   if (error.code === 'MULTIPLE_DOCS') return 'only one YAML document is allowed: remove the "---" separator';
   // The library reads nesting by recursion; thousands of levels end its stack.
-  if (/Maximum call stack size exceeded/.test(error.message)) return 'values nested thousands of levels deep: devsup reads no manifest that deep; flatten them';
+  if (/Maximum call stack size exceeded/.test(error.message))
+    return 'values nested thousands of levels deep: devsup reads no manifest that deep; flatten them';
   return `invalid YAML: ${error.message}${yamlHint(error, text)}`;
 }
 

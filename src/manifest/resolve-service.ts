@@ -1,6 +1,15 @@
 import { DevsupError } from '../errors.js';
 import { environment, setVariables, variable } from './env-record.js';
-import { CHILD_ENV_DEFAULTS, injectedEnv, primaryPort, replicaPortsOf, replicatedPortEnv, portVariable, toEnvName, type AssignedPorts } from './injected-env.js';
+import {
+  CHILD_ENV_DEFAULTS,
+  injectedEnv,
+  primaryPort,
+  replicaPortsOf,
+  replicatedPortEnv,
+  portVariable,
+  toEnvName,
+  type AssignedPorts,
+} from './injected-env.js';
 
 export type { AssignedPorts } from './injected-env.js';
 import { parseTemplate, renderTemplate, type Reference } from './interpolate.js';
@@ -178,10 +187,7 @@ function renderer(
   const lookup = (ref: Reference, text: string): string => {
     if (ref.kind === 'var') {
       const value =
-        injected(ref.name) ??
-        (service && variable(service.fileEnv, ref.name)) ??
-        variable(manifest.fileEnv, ref.name) ??
-        variable(baseEnv, ref.name);
+        injected(ref.name) ?? (service && variable(service.fileEnv, ref.name)) ?? variable(manifest.fileEnv, ref.name) ?? variable(baseEnv, ref.name);
       // As in the shell, `:-` also replaces an empty value.
       if ((value === undefined || value === '') && ref.fallback !== undefined) return ref.fallback;
       return value ?? fail(text, `${ref.name} is not set`);

@@ -67,7 +67,12 @@ export function spawnChild(command: string | string[], options: SpawnOptions): S
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     const spawnError = describeSpawnError(code, file!, options.cwd);
-    return { pid: undefined, stdout: Readable.from([]), stderr: Readable.from([]), exited: Promise.resolve({ code: null, signal: null, spawnError }) };
+    return {
+      pid: undefined,
+      stdout: Readable.from([]),
+      stderr: Readable.from([]),
+      exited: Promise.resolve({ code: null, signal: null, spawnError }),
+    };
   }
   // The exit of the process itself ('exit', not 'close'): a grandchild still holding the output
   // pipes would otherwise hide it.
@@ -93,6 +98,7 @@ function socketActivated(command: string | string[], argv: string[] | undefined)
 function describeSpawnError(code: string | undefined, file: string, cwd: string): string {
   if (code === 'ENOENT') return `command not found: ${file}`;
   if (code === 'EACCES') return `permission denied: ${file} is not executable`;
-  if (code === 'E2BIG') return 'its command and environment are more than the OS lets a new process have: put large values in a file and pass its path';
+  if (code === 'E2BIG')
+    return 'its command and environment are more than the OS lets a new process have: put large values in a file and pass its path';
   return `could not start ${file} in ${cwd}${code ? ` (${code})` : ''}`;
 }
