@@ -38,7 +38,7 @@ export function execLimits(platform: NodeJS.Platform = process.platform): ExecLi
   switch (platform) {
     case 'linux':
       return {
-        total: linuxTotalLimit(),
+        total: (linuxTotal ??= linuxTotalLimit()),
         perString: LINUX_STRING_LIMIT,
         unit: 'bytes',
         source: 'Linux',
@@ -52,6 +52,9 @@ export function execLimits(platform: NodeJS.Platform = process.platform): ExecLi
       return { unit: 'bytes', source: platform };
   }
 }
+
+/** Read once: a process's stack limit is set before it starts, and every env file asks. */
+let linuxTotal: number | undefined;
 
 /** A quarter of the stack's soft limit, within the kernel's floor and ceiling (fs/exec.c). */
 function linuxTotalLimit(): number {
@@ -108,8 +111,8 @@ export function checkExecLimits(
   const starts = manifest.services.map((service) => {
     const node = childOf(services, service.key);
     const env = writtenEnv(node);
-    const words = typeof service.command === 'string' ? [service.command] : service.command;
-    const long = words.find((word) => size(word) + 1 > perString);
+    const argv = typeof service.command === 'string' ? ['/bin/sh', '-c', service.command] : service.command;
+    const long = argv.find((word) => size(word) + 1 > perString);
     const at = childOf(node, 'command')?.pos;
     if (long !== undefined && at)
       addIssue(
@@ -117,7 +120,6 @@ export function checkExecLimits(
         at,
         `service "${service.key}": its command is ${over(size(long), perString, 'passes no single argument')}: put the data in a file and pass its path`,
       );
-    const argv = typeof service.command === 'string' ? ['/bin/sh', '-c', service.command] : service.command;
     return { service, env, argv };
   });
   const { total: limit } = limits;
