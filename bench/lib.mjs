@@ -11,7 +11,7 @@ import { readProcStat } from '../dist/ports/proc-stat.js';
 import { spawnMarked } from './processes.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const CLI = path.join(ROOT, 'dist/bin/devsup.js');
+export const CLI = path.join(ROOT, 'dist/bin/devsup.cjs');
 export const FIXTURES = path.join(ROOT, 'bench/fixtures');
 export const TINY_HTTP = path.join(FIXTURES, 'tiny-http.mjs');
 export const TREE_HTTP = path.join(FIXTURES, 'tree-http.mjs');

@@ -1,4 +1,5 @@
-// `npm run dist`, second step: bundles tsc's output into dist/bin/devsup.js, the file `devsup` runs.
+// `npm run dist`, second step: bundles tsc's output into dist/bin: main.js (the ES modules of every
+// command) and devsup.cjs, the file `devsup` runs, which answers help itself and loads main.js for the rest.
 // One bundle starts ~40 ms sooner than ~90 separate ES modules, because Node resolves, reads and links
 // each module file on its own (measured when the bundle was introduced). Commands stay separate chunks, loaded on use, so
 // `devsup --help` still loads almost nothing. Whitespace and comments are dropped (V8 keeps every
@@ -71,9 +72,9 @@ const withoutMcpAjv = {
   },
 };
 
-/** How dist/bin is built; bench/package-size.mjs builds it again in memory to tell each dependency's share. */
+/** How dist/bin/main.js is built; bench/package-size.mjs builds it again in memory to tell each dependency's share. */
 export const BUNDLE_OPTIONS = {
-  entryPoints: { devsup: 'dist/cli/bin.js' },
+  entryPoints: { main: 'dist/cli/bin.js' },
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,
@@ -87,7 +88,33 @@ export const BUNDLE_OPTIONS = {
   plugins: [withoutZodLocales, dotenvEdited, withoutMcpAjv],
 };
 
+/** bin.ts, as front-door.ts imports it: main.js beside the front door, left for Node to load. */
+const mainBesideIt = {
+  name: 'main-beside-it',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/bin\.js$/ }, () => ({ path: './main.js', external: true }));
+  },
+};
+
+/** The front door, CommonJS: `devsup --help` starts no ES module loader. */
+const frontDoorOptions = (answers) => ({
+  entryPoints: { devsup: 'dist/cli/front-door.js' },
+  outdir: 'dist/bin',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { DEVSUP_QUICK_ANSWERS: JSON.stringify(answers) },
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  plugins: [mainBesideIt],
+});
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   rmSync('dist/bin', { recursive: true, force: true }); // chunks of an earlier build have other names
   await build(BUNDLE_OPTIONS);
+  const { COMMANDS } = await import('../dist/cli/command-list.js');
+  const { renderQuickAnswers } = await import('../dist/cli/render-quick-answers.js');
+  await build(frontDoorOptions(renderQuickAnswers(COMMANDS)));
 }

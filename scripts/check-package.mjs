@@ -20,7 +20,7 @@ const { version: VERSION } = JSON.parse(readFileSync(path.join(ROOT, 'package.js
  * What the tarball may hold: the manifest, the README and licence, the bundle devsup runs, the
  * manifest's JSON Schema, and the reference (`devsup --help` points at docs/manifest.md beside it).
  */
-const SHIPPED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/bin\/[\w.-]+\.js|schema\/[\w.-]+\.json|docs\/[\w.-]+\.md)$/;
+const SHIPPED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/bin\/[\w.-]+\.c?js|schema\/[\w.-]+\.json|docs\/[\w.-]+\.md)$/;
 
 /** The tarball's files that do not belong in it: sources, tests, scripts, tsc's unbundled output. */
 export function unexpectedPackageFiles(files) {
@@ -282,9 +282,9 @@ async function main(temp) {
     const files = packed.files.map((file) => file.path);
     const unexpected = unexpectedPackageFiles(files);
     expect(unexpected.length === 0, `the tarball ships files it should not (see "files" in package.json)`, unexpected.join('\n'));
-    expect(files.includes('dist/bin/devsup.js'), 'the tarball lacks dist/bin/devsup.js, the file `devsup` runs');
+    expect(files.includes('dist/bin/devsup.cjs'), 'the tarball lacks dist/bin/devsup.cjs, the file `devsup` runs');
     const bundle = Object.fromEntries(
-      files.filter((file) => file.endsWith('.js')).map((file) => [file, readFileSync(path.join(ROOT, file), 'utf8')]),
+      files.filter((file) => /\.c?js$/.test(file)).map((file) => [file, readFileSync(path.join(ROOT, file), 'utf8')]),
     );
     const missing = missingImports(bundle);
     expect(missing.length === 0, 'the bundle imports what the tarball lacks', missing.join('\n'));

@@ -15,11 +15,11 @@ function staticClosure(chunk: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-/** The chunk the entry loads for a command (`import("./up-XXXX.js")`). */
+/** The chunk the bundle's entry loads for a command (`import("./up-XXXX.js")`). */
 function commandChunk(command: string): string {
-  const entry = readFileSync(path.join(BIN, 'devsup.js'), 'utf8');
+  const entry = readFileSync(path.join(BIN, 'main.js'), 'utf8');
   const found = new RegExp(`import\\(["']\\./(${command}-[\\w]+\\.js)["']\\)`).exec(entry)?.[1];
-  if (found === undefined) throw new Error(`no chunk for ${command} in dist/bin/devsup.js`);
+  if (found === undefined) throw new Error(`no chunk for ${command} in dist/bin/main.js`);
   return found;
 }
 
@@ -45,7 +45,7 @@ describe('what devsup --help and devsup up load', () => {
     const server = /import\(["']\.\/(mcp-server-[\w]+\.js)["']\)/.exec(mcp)?.[1];
     expect(server).toBeDefined();
     for (const mark of marks) expect(code(staticClosure(server!)), mark).toContain(mark);
-    for (const loaded of [code(staticClosure('devsup.js')), code(staticClosure(commandChunk('up')))]) {
+    for (const loaded of [code(staticClosure('main.js')), code(staticClosure(commandChunk('up')))]) {
       for (const mark of marks) expect(loaded, mark).not.toContain(mark);
     }
   });

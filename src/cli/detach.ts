@@ -49,7 +49,7 @@ export async function launchInBackground(
   try {
     writeFully(fd, Buffer.from(`--- devsup up -d, ${new Date().toISOString()}${os.EOL}`));
     start = fstatSync(fd).size;
-    // This very script (dist/bin/devsup.js), with the options node itself was given.
+    // This very script (dist/bin/devsup.cjs), with the options node itself was given.
     child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'up', '--detached-child', ...upArgs], {
       cwd: io.cwd,
       env: io.env,

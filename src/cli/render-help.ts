@@ -25,7 +25,7 @@ export function visibleOptions(command: CommandEntry): [string, OptionSpec][] {
 }
 
 /** `devsup --help`: every command in a line, the global options, and where the manifest is described. */
-export function renderOverview(commands: Record<string, CommandEntry>): string {
+export function renderOverview(commands: Record<string, CommandEntry>, manifestReference = MANIFEST_REFERENCE): string {
   return [
     'devsup — run your local services on ports that never collide',
     '',
@@ -43,7 +43,7 @@ export function renderOverview(commands: Record<string, CommandEntry>): string {
     ]),
     '',
     'Environment: NO_COLOR=1 turns colours off, FORCE_COLOR=1 forces them (0: off); DEVSUP_DEBUG=1 shows stack traces.',
-    `The manifest (services.yaml), every key it takes: ${MANIFEST_REFERENCE} (every command: cli.md beside it).`,
+    `The manifest (services.yaml), every key it takes: ${manifestReference} (every command: cli.md beside it).`,
     '',
   ].join('\n');
 }

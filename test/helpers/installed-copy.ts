@@ -11,5 +11,5 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function installCopy(dir: string): string {
   const installed = path.join(dir, 'node_modules/devsup');
   for (const entry of ['package.json', 'dist', 'schema']) cpSync(path.join(ROOT, entry), path.join(installed, entry), { recursive: true });
-  return path.join(installed, 'dist/bin/devsup.js');
+  return path.join(installed, 'dist/bin/devsup.cjs');
 }

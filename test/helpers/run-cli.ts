@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait-for.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/bin/devsup.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/bin/devsup.cjs', import.meta.url));
 
 export interface CliRun {
   child: ChildProcess;
@@ -14,7 +14,7 @@ export interface CliRun {
 }
 
 /**
- * Runs the built CLI (`dist/bin/devsup.js`) in `cwd`, capturing its output; for long-running commands like `up`.
+ * Runs the built CLI (`dist/bin/devsup.cjs`) in `cwd`, capturing its output; for long-running commands like `up`.
  * `detached: true` gives it its own process group, as a shell gives a foreground job, so a test can
  * send the group SIGINT the way a terminal's Ctrl-C does.
  */
