@@ -109,6 +109,14 @@ describe('devsup completion bash', () => {
     expect(await runCli(['__complete', 'services'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await runCli(['__complete', 'profiles'], dir)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
+
+  it('never waits on a FIFO where services.local.yaml would be: the names of the manifest, at once', async () => {
+    const { dir } = session.project({ 'services.yaml': MANIFESTS['services.yaml'] });
+    expect(spawnSync('mkfifo', [path.join(dir, 'services.local.yaml')]).status).toBe(0);
+    // Reading the FIFO would block until a writer came: bounded here, a shell's Tab would wait for ever.
+    const result = spawnSync(process.execPath, [CLI, '__complete', 'services'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: 'api\nweb\n', stderr: '' });
+  });
 });
 
 describe('devsup completion zsh', () => {

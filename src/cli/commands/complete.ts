@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
+import { readInputFile } from '../../files/safe-files.js';
 import { findManifest, LOCAL_MANIFEST, type FoundManifest } from '../../manifest/find-manifest.js';
 import { profileNamesIn, serviceNamesIn } from '../../manifest/service-names.js';
 import type { CliIO, ParsedArgs } from '../cli-types.js';
@@ -32,9 +32,10 @@ export async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   return 0;
 }
 
+/** The file's text; nothing when it is missing, unreadable, or no regular file (a FIFO would hang the Tab for ever). */
 function readIfAny(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputFile(file)?.toString('utf8') ?? '';
   } catch {
     return '';
   }
