@@ -53,6 +53,13 @@ const peers = preparePeers();
 const tools = toolsFrom(peers);
 const report = new Report({ runs: RUNS, tools: tools.map(({ id, label }) => ({ id, label })) });
 for (const note of peers.notes) report.note(note);
+if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+  // Every node start then reads and parses that bundle first: 56 ms of CPU per start on the 2-core machine
+  // these rows were made on (node -e 0: 94 ms with it, 38 ms without). It would inflate every baseline
+  // (ten servers started directly pay it ten times) and hide what devsup itself costs.
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  report.note('NODE_EXTRA_CA_CERTS is unset for every command the bench runs: it makes each node start read a CA bundle');
+}
 console.log(`tools: ${tools.map((tool) => tool.label).join(', ')}`);
 for (const [name, row] of Object.entries(rows)) if (only.length === 0 || only.includes(name)) await row(report, tools);
 const packageSize = only.length === 0 || only.includes('size') ? await measurePackageSize() : undefined;
