@@ -2,10 +2,10 @@
 // The file `devsup` runs, bundled as CommonJS (dist/bin/devsup.cjs). Node starts its ES module loader
 // only for an ES module, and it costs ~11 ms, a third of node's own start: help and the version are
 // answered from here without it. Every other command loads the ES module bundle (bin.ts).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { MANIFEST_REFERENCE_SLOT, quickAnswer, type QuickAnswers } from './quick-answers.js';
-import { endQuietlyWhenReaderGoes } from './reader-gone.js';
+import { endQuietlyWhenReaderGoes, isReaderGone } from './reader-gone.js';
 
 /** Put in by scripts/bundle.mjs: the help main.ts would print, rendered from the same command list. */
 declare const DEVSUP_QUICK_ANSWERS: QuickAnswers;
@@ -18,10 +18,25 @@ if (answer === undefined) {
     process.exitCode = 1;
   });
 } else {
-  endQuietlyWhenReaderGoes(process.stdout);
-  process.stdout.write(
-    answer === 'version' ? `${installedVersion()}\n` : answer.text.replace(MANIFEST_REFERENCE_SLOT, installed('docs/manifest.md')),
-  );
+  print(answer === 'version' ? `${installedVersion()}\n` : answer.text.replace(MANIFEST_REFERENCE_SLOT, installed('docs/manifest.md')));
+}
+
+/**
+ * Written to fd 1 directly: `process.stdout` would first be built (for a pipe, a net.Socket and the
+ * modules behind it), a quarter of what help costs. A reader that has gone ends it quietly, as
+ * reader-gone.ts ends the commands; a pipe that is full for now (EAGAIN) takes the rest through the stream.
+ */
+function print(text: string): void {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if (isReaderGone(error)) return;
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    endQuietlyWhenReaderGoes(process.stdout);
+    process.stdout.write(bytes.subarray(written));
+  }
 }
 
 /** As package-version.ts reads it, from the package.json of the package devsup was installed with. */

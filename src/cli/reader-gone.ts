@@ -11,6 +11,10 @@ const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
  */
 export function endQuietlyWhenReaderGoes(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (!READER_GONE.has(error.code ?? '')) throw error;
+    if (!isReaderGone(error)) throw error;
   });
+}
+
+export function isReaderGone(error: unknown): boolean {
+  return READER_GONE.has((error as NodeJS.ErrnoException).code ?? '');
 }
