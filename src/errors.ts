@@ -42,10 +42,16 @@ function shortenLongWords(message: string): string {
   return message.replace(/\S{201,}/g, (word) => `${word.slice(0, 80)}…(${word.length.toLocaleString('en-US')} characters)…${word.slice(-20)}`);
 }
 
-/** Every problem of a manifest at once; nothing is started when this is thrown. */
+/** How many problems of a manifest are printed: more would scroll the first, which may cause the rest, out of sight. */
+export const MAX_ISSUES_SHOWN = 100;
+
+/** Every problem of a manifest at once (the first MAX_ISSUES_SHOWN of them printed); nothing is started when this is thrown. */
 export class ManifestError extends DevsupError {
   constructor(readonly issues: ManifestIssue[]) {
-    super(issues.map(formatIssue).join('\n'), 2);
+    const more = issues.length - MAX_ISSUES_SHOWN;
+    const shown = issues.slice(0, MAX_ISSUES_SHOWN).map(formatIssue);
+    if (more > 0) shown.push(`…and ${more.toLocaleString('en-US')} more problems: fix these first, then run \`devsup check\` again.`);
+    super(shown.join('\n'), 2);
   }
 }
 

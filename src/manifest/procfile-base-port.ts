@@ -64,7 +64,7 @@ async function readForemanFile(
     return undefined;
   }
   const { root, issues: parseIssues } = await readYaml(decoded.text, display(file));
-  issues.push(...parseIssues);
+  for (const issue of parseIssues) issues.push(issue);
   if (root === undefined) return undefined;
   if (root.kind !== 'map') {
     reportWrong(issues, root, 'the top level', 'a map of settings, e.g. "port: 5000"');

@@ -28,8 +28,13 @@ export function profileNamesIn(text: string): string[] {
       ?.replace(/\s#.*$/, '')
       .trim();
     if (value === undefined) return;
-    if (value !== '') return names.push(...value.replace(/^\[|\]$/g, '').split(','));
-    for (const item of lines.slice(index + 1)) {
+    if (value !== '') {
+      for (const name of value.replace(/^\[|\]$/g, '').split(',')) names.push(name);
+      return;
+    }
+    // Indexes, not a slice of the rest: copying it for each `profiles:` made a long manifest quadratic.
+    for (let next = index + 1; next < lines.length; next++) {
+      const item = lines[next]!;
       if (/^\s*(#.*)?$/.test(item)) continue;
       const entry = /^\s*-\s+(.*)$/.exec(item)?.[1];
       if (entry === undefined) break;

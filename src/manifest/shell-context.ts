@@ -25,7 +25,8 @@ export function findShellContexts(parts: TemplatePart[], platform: NodeJS.Platfo
   const tokens: Token[] = [];
   const contexts: ShellContext[] = [];
   for (const part of parts) {
-    if (typeof part === 'string') tokens.push(...part);
+    // A character at a time: spread into push's arguments, a command of 200 kB overflowed the stack.
+    if (typeof part === 'string') for (const character of part) tokens.push(character);
     else tokens.push(contexts.push({ unsupported: 'devsup could not tell where it sits' }) - 1); // until the lexer places it
   }
   if (platform === 'win32') placeForCmd(tokens, contexts);

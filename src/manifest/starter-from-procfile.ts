@@ -34,7 +34,7 @@ export async function starterFromProcfile(dir: string, display: (file: string) =
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
   const basePort = await procfileBasePort(dir, undefined, display, issues, (note) => notes.push(note));
   const { root, issues: parseIssues } = parseProcfile(decoded.text, display(file), basePort);
-  issues.push(...parseIssues);
+  for (const issue of parseIssues) issues.push(issue);
   if (issues.length > 0) throw new ManifestError(issues);
   const processes = (toPlain(root) as { services: Record<string, ProcfileService> }).services;
   const services = Object.entries(processes).map(([key, process]): StarterService => {

@@ -54,7 +54,7 @@ function readPnpmWorkspace(file: string, shown: string): WorkspacePattern[] | un
   const decoded = decodeUtf8(bytes, shown);
   if ('issue' in decoded) throw new ManifestError([decoded.issue]);
   const { root, issues: parseIssues } = parseYaml(decoded.text, shown);
-  issues.push(...parseIssues);
+  for (const issue of parseIssues) issues.push(issue);
   const packages = root?.kind === 'map' ? root.entries.get('packages')?.node : undefined;
   const patterns: WorkspacePattern[] = [];
   if (packages !== undefined && packages.kind !== 'list') reportWrong(issues, packages, 'packages', 'a list of folder patterns, e.g. [packages/*]');

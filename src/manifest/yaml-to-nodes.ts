@@ -90,7 +90,7 @@ export function toNodes(doc: Document, at: (offset: number) => SourcePosition): 
       if (isScalar(pair.key) && typeof pair.key.value === 'symbol') {
         // Merged values are named as if written here, where they end up.
         const value = convert(pair.value, keyPos);
-        mergeSources.push(...(value.kind === 'list' ? value.items : [value]));
+        for (const source of value.kind === 'list' ? value.items : [value]) mergeSources.push(source);
         continue;
       }
       const key = isScalar(pair.key) ? keyText(pair.key.value, pair.key.source) : undefined;

@@ -100,6 +100,23 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
     expect(run.stderr()).not.toMatch(/E2BIG|^\s+at /m);
   });
 
+  it('a string command of 200 KiB: the OS limit is said, not a stack overflow of the shell lexer', async () => {
+    const stderr = await upFails(['services:', '  web:', `    command: "echo ${'x'.repeat(200 * 1024)}"`]);
+    expect(stderr).toMatch(
+      new RegExp(`${at('services.yaml', 3)}service "web": its command is 201 KiB, and the OS passes no single argument over 128 KiB`, 'm'),
+    );
+    expect(stderr).not.toMatch(/unexpected error|Maximum call stack/);
+  });
+
+  it('200,000 problems: the first hundred are printed, then how many more', async () => {
+    const repeated = Array.from({ length: 200_000 }, () => '      KEY: again');
+    const stderr = await upFails(['services:', '  web:', '    command: x', '    env:', ...repeated], {}, ['check']);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(101);
+    expect(lines[0]).toMatch(new RegExp(`${at('services.yaml', 6, 7)}duplicate key "KEY"`));
+    expect(lines[100]).toBe('…and 199,899 more problems: fix these first, then run `devsup check` again.');
+  });
+
   it('values nested thousands of levels deep', async () => {
     const stderr = await upFails(['services:', '  web:', '    command: node web.js', `    env: ${'['.repeat(20_000)}${']'.repeat(20_000)}`]);
     expect(stderr).toMatch(

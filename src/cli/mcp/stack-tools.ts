@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DevsupError, InstanceRunningError, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
+import { DevsupError, InstanceRunningError, MAX_ISSUES_SHOWN, ManifestError, NoInstanceError, messageOf } from '../../errors.js';
 import { expectReply, NoAnswerError, requestInstance, requestOnce } from '../../control/control-client.js';
 import { lockHolder } from '../../control/instance-lock.js';
 import type { ActionType } from '../../control/protocol.js';
@@ -250,7 +250,8 @@ export class StackTools {
       manifest = await this.loadManifest();
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
-      const problems = error.issues.map((issue) => {
+      // As many as its text shows (MAX_ISSUES_SHOWN), which says how many more there are.
+      const problems = error.issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => {
         // "unknown key "comand" — did you mean "command"?": what is wrong, then what to do.
         const [message, hint] = issue.message.split(' — ', 2) as [string, string | undefined];
         return { file: issue.file, line: issue.line, column: issue.column, message, hint: hint ?? null };

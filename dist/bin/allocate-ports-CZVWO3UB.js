@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{allocatePorts}from"./chunk-ENHVUW6C.js";import"./chunk-HHLHHGVT.js";import"./chunk-QCA2LIQA.js";import"./chunk-5UJCZVRV.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-S6JA7NHW.js";import"./chunk-EEFBKULL.js";import"./chunk-IW5FJLJU.js";import"./chunk-GCUXQEL3.js";import"./chunk-UI3UZ54N.js";import"./chunk-3Z64A27U.js";import"./chunk-NPYP5OKA.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{allocatePorts};

@@ -1,0 +1,2 @@
+import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
+import{downInstance,run}from"./chunk-QT37FDOU.js";import"./chunk-TLACLD4O.js";import"./chunk-EGJJ3SZ5.js";import"./chunk-FD4SCR3V.js";import"./chunk-2LCFBAPM.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-L3NHFN6A.js";import"./chunk-UI3UZ54N.js";import"./chunk-WGI53NEF.js";import"./chunk-ZNTRG5IG.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{downInstance,run};

@@ -1,2 +1,0 @@
-import { createRequire as __devsupRequire } from 'node:module'; const require = __devsupRequire(import.meta.url);
-import{downInstance,run}from"./chunk-2QFGB6H5.js";import"./chunk-LZ3V4PY2.js";import"./chunk-C5U74E4P.js";import"./chunk-FD4SCR3V.js";import"./chunk-PKDXECG7.js";import"./chunk-7CQZ5OEQ.js";import"./chunk-MIEDYK7Q.js";import"./chunk-UI3UZ54N.js";import"./chunk-WGI53NEF.js";import"./chunk-NPYP5OKA.js";import"./chunk-CAC7KACV.js";import"./chunk-6NYKKSHL.js";export{downInstance,run};
