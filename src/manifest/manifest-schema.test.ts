@@ -195,6 +195,8 @@ const INVALID: { name: string; yaml: string; expect: string }[] = [
   { name: 'env as a list', yaml: 'env: [A=1]\nservices: { a: { command: x } }', expect: 'env must be a map' },
   { name: 'an env value that is empty', yaml: 'env: { A: }\nservices: { a: { command: x } }', expect: 'env.A must be a string' },
   { name: 'an env value that is a map', yaml: 'env: { A: { b: 1 } }\nservices: { a: { command: x } }', expect: 'env.A must be a string' },
+  { name: 'an env name with "="', yaml: 'env: { "A=B": x }\nservices: { a: { command: x } }', expect: 'env has a variable named "A=B"' },
+  { name: 'an empty env name', yaml: 'services: { a: { command: x, env: { "": x } } }', expect: 'env has a variable named ""' },
   {
     name: 'a variable devsup sets for every service',
     yaml: 'env: { DEVSUP_SERVICE: x }\nservices: { a: { command: x } }',

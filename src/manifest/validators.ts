@@ -125,7 +125,16 @@ export function readPortRange(node: YamlNode | undefined, name: string, issues: 
 export function readEnv(node: YamlNode | undefined, name: string, issues: ManifestIssue[]): Record<string, string> {
   const env = environment(); // (also faster to fill than `{}`: nothing to look up above it)
   const map = readMap(node, name, 'a map of variable names to values', issues);
-  for (const [key, { node: value }] of map?.entries ?? []) {
+  for (const [key, { node: value, keyPos }] of map?.entries ?? []) {
+    // The OS keeps a variable as one "NAME=value" string: a name with "=" would reach the program cut at it.
+    if (key === '' || key.includes('=')) {
+      addIssue(
+        issues,
+        keyPos,
+        `${name} has a variable named ${JSON.stringify(key)}: a name must be non-empty and without "=", or no process receives it as written`,
+      );
+      continue;
+    }
     if (value.kind === 'scalar' && value.value !== null) env[key] = String(value.value);
     else reportWrong(issues, value, `${name}.${key}`, 'a string, a number or true/false');
   }

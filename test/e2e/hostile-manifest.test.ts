@@ -117,6 +117,12 @@ describe('hostile or odd manifests: exit 2, file:line:col on stderr, nothing sta
     expect(lines[100]).toBe('…and 199,899 more problems: fix these first, then run `devsup check` again.');
   });
 
+  it('an env variable named with "=" or named "": no process would receive it as written', async () => {
+    const stderr = await upFails(['env:', '  "": top', 'services:', '  web:', '    command: node web.js', '    env:', '      "A=B": x']);
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 2, 3)}env has a variable named "": a name must be non-empty and without "="`, 'm'));
+    expect(stderr).toMatch(new RegExp(`${at('services.yaml', 7, 7)}env has a variable named "A=B": a name must be non-empty and without "="`, 'm'));
+  });
+
   it('values nested thousands of levels deep', async () => {
     const stderr = await upFails(['services:', '  web:', '    command: node web.js', `    env: ${'['.repeat(20_000)}${']'.repeat(20_000)}`]);
     expect(stderr).toMatch(
