@@ -115,8 +115,17 @@ describe('main: the command line', () => {
 
   it("ends node's own option messages with one full stop", async () => {
     const { dir } = tempProject({ 'services.yaml': MANIFEST });
-    const result = await run(['logs', '-n', '-5'], dir);
+    const result = await run(['logs', '-n'], dir);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/'-n-XYZ'\.\nUsage: devsup logs/);
+    expect(result.stderr).toMatch(/^Option '-n, --lines <value>' argument missing\.\nUsage: devsup logs/);
+  });
+
+  it('says in one line how to give a value that starts with "-", by the long name of the option', async () => {
+    const { dir } = tempProject({ 'services.yaml': MANIFEST });
+    expect(await run(['logs', '-n', '-5'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^-n needs a value, and "-5" looks like an option: write --lines=-5 if that is the value\.\nUsage: devsup logs /),
+    });
+    expect((await run(['logs', '--since', '-5m'], dir)).stderr).toMatch(/^--since needs a value, and "-5m" looks like an option: write --since=-5m/);
   });
 });

@@ -55,11 +55,28 @@ function parseOptions(command: CommandEntry, args: string[]): ParsedArgs {
   try {
     return parseArgs({ args, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
   } catch (error) {
+    const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec((error as Error).message)?.[1];
+    if (ambiguous !== undefined) throw dashValueError(command, args, ambiguous);
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
     const familiar = unknown === undefined ? undefined : command.familiarOptions?.[unknown];
     throw new UsageError(/[.!?]$/.test(message) ? message : `${message}.`, familiar ?? `Usage: ${command.usage}`);
   }
+}
+
+/**
+ * `--since -5m`: node's parser will not take a value that looks like an option, and says so in three
+ * lines naming `--n=-XYZ` for `-n`. One line instead, with the option's own long name.
+ */
+function dashValueError(command: CommandEntry, args: string[], option: string): UsageError {
+  const value = args[args.indexOf(option) + 1] ?? '';
+  const long = option.startsWith('--')
+    ? option
+    : `--${Object.entries(command.options).find(([, spec]) => `-${spec.short}` === option)?.[0] ?? option.slice(1)}`;
+  return new UsageError(
+    `${option} needs a value, and "${value}" looks like an option: write ${long}=${value} if that is the value.`,
+    `Usage: ${command.usage}`,
+  );
 }
 
 /** The command called `name`, else a usage error suggesting the nearest one. */
