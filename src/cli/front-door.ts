@@ -24,11 +24,17 @@ if (answer === undefined) {
 /**
  * Written to fd 1 directly: `process.stdout` would first be built (for a pipe, a net.Socket and the
  * modules behind it), a quarter of what help costs. A reader that has gone ends it quietly, as
- * reader-gone.ts ends the commands; a pipe that is full for now (EAGAIN) takes the rest through the stream.
+ * reader-gone.ts ends the commands; a pipe that is full for now (EAGAIN) takes the rest through the
+ * stream. On Windows always the stream: a console shows UTF-8 written to fd 1 in its own code page.
  */
 function print(text: string): void {
   const bytes = Buffer.from(text);
   let written = 0;
+  if (process.platform === 'win32') {
+    endQuietlyWhenReaderGoes(process.stdout);
+    process.stdout.write(bytes);
+    return;
+  }
   try {
     while (written < bytes.length) written += writeSync(1, bytes, written);
   } catch (error) {

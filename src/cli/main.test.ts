@@ -127,5 +127,8 @@ describe('main: the command line', () => {
       stderr: expect.stringMatching(/^-n needs a value, and "-5" looks like an option: write --lines=-5 if that is the value\.\nUsage: devsup logs /),
     });
     expect((await run(['logs', '--since', '-5m'], dir)).stderr).toMatch(/^--since needs a value, and "-5m" looks like an option: write --since=-5m/);
+    expect((await run(['logs', '-fn', '-5'], dir)).stderr).toMatch(
+      /^-n needs a value, and the word after it looks like an option: write --lines=VALUE if that is the value\./,
+    );
   });
 });

@@ -69,12 +69,15 @@ function parseOptions(command: CommandEntry, args: string[]): ParsedArgs {
  * lines naming `--n=-XYZ` for `-n`. One line instead, with the option's own long name.
  */
 function dashValueError(command: CommandEntry, args: string[], option: string): UsageError {
-  const value = args[args.indexOf(option) + 1] ?? '';
   const long = option.startsWith('--')
     ? option
     : `--${Object.entries(command.options).find(([, spec]) => `-${spec.short}` === option)?.[0] ?? option.slice(1)}`;
+  // Not found as a word of its own when it ends a group of short options (`-fn -1`).
+  const at = args.indexOf(option);
+  const value = at === -1 ? undefined : args[at + 1];
+  const problem = value === undefined ? 'the word after it looks like an option' : `"${value}" looks like an option`;
   return new UsageError(
-    `${option} needs a value, and "${value}" looks like an option: write ${long}=${value} if that is the value.`,
+    `${option} needs a value, and ${problem}: write ${long}=${value ?? 'VALUE'} if that is the value.`,
     `Usage: ${command.usage}`,
   );
 }
